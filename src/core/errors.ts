@@ -1,0 +1,65 @@
+/**
+ * One error class with stable codes. Tests assert codes, never wording; every bus command handler
+ * turns a BridgeError into one structured error report.
+ */
+export const ErrorCode = {
+  // status / command string
+  STATUS_LENGTH: 'STATUS_LENGTH',
+  STATUS_NOT_DIGIT: 'STATUS_NOT_DIGIT',
+  STATUS_RANGE: 'STATUS_RANGE',
+  // JSON commands and payloads
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  PAYLOAD_NOT_JSON: 'PAYLOAD_NOT_JSON',
+  PAYLOAD_INVALID: 'PAYLOAD_INVALID',
+  COMMAND_UNKNOWN: 'COMMAND_UNKNOWN',
+  // configuration
+  CONFIG_INVALID: 'CONFIG_INVALID',
+  CONFIG_UNREADABLE: 'CONFIG_UNREADABLE',
+  // links and devices
+  LINK_NOT_READY: 'LINK_NOT_READY',
+  LINK_TIMEOUT: 'LINK_TIMEOUT',
+  LINK_CLOSED: 'LINK_CLOSED',
+  DEVICE_REJECTED: 'DEVICE_REJECTED',
+  PROTOCOL_MISMATCH: 'PROTOCOL_MISMATCH',
+  LINE_CHECKSUM: 'LINE_CHECKSUM',
+  LINE_TOO_LONG: 'LINE_TOO_LONG',
+  LINE_GARBLED: 'LINE_GARBLED',
+  LINE_UNKNOWN: 'LINE_UNKNOWN',
+  PORT_UNAVAILABLE: 'PORT_UNAVAILABLE',
+  HEX_INVALID: 'HEX_INVALID',
+  FIRMATA_TIMEOUT: 'FIRMATA_TIMEOUT',
+  // bus
+  BROKER_UNREACHABLE: 'BROKER_UNREACHABLE',
+  BROKER_PORT_BUSY: 'BROKER_PORT_BUSY',
+  BROKER_AUTH: 'BROKER_AUTH',
+  BROKER_REFUSED: 'BROKER_REFUSED',
+  BROKER_TIMEOUT: 'BROKER_TIMEOUT',
+  CLIENT_ID_CONFLICT: 'CLIENT_ID_CONFLICT',
+  QUEUE_OVERFLOW: 'QUEUE_OVERFLOW',
+  // generic
+  TIMEOUT: 'TIMEOUT',
+  INTERNAL: 'INTERNAL',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export class BridgeError extends Error {
+  override readonly name = 'BridgeError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly context: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+export function isBridgeError(e: unknown, code?: ErrorCode): e is BridgeError {
+  return e instanceof BridgeError && (code === undefined || e.code === code);
+}
+
+/** Any thrown value as a BridgeError (unknown errors become INTERNAL, keeping their message). */
+export function toBridgeError(e: unknown): BridgeError {
+  if (e instanceof BridgeError) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  return new BridgeError(ErrorCode.INTERNAL, message);
+}

@@ -1,0 +1,136 @@
+/**
+ * Time, injected. Everything time-based reads a Clock; nothing calls Date.now() directly. Times are
+ * milliseconds on the clock's own timeline (virtual clocks start wherever they are told to).
+ */
+export interface Timer {
+  readonly due: number;
+}
+
+export interface Clock {
+  /** Current time in ms. */
+  now(): number;
+  /** Calls `fn` once, `ms` of clock time from now. */
+  setTimer(ms: number, fn: () => void): Timer;
+  clearTimer(timer: Timer | undefined): void;
+  /** Clock-time ms per wall-clock ms (1 = real time). Infinity for a stepped virtual clock. */
+  readonly speed: number;
+}
+
+interface RealTimer extends Timer {
+  handle: NodeJS.Timeout;
+}
+
+/** Wall-clock time, optionally scaled: `speed: 60` runs an hour a minute. */
+export class RealClock implements Clock {
+  readonly #origin: number;
+  readonly #start: number;
+  constructor(
+    readonly speed = 1,
+    origin = Date.now(),
+  ) {
+    if (!(speed > 0) || !Number.isFinite(speed)) throw new RangeError(`speed must be a positive number, got ${speed}`);
+    this.#origin = origin;
+    this.#start = performance.now();
+  }
+  now(): number {
+    return this.#origin + (performance.now() - this.#start) * this.speed;
+  }
+  setTimer(ms: number, fn: () => void): Timer {
+    const delay = Math.max(0, ms) / this.speed;
+    const timer: RealTimer = { due: this.now() + ms, handle: setTimeout(fn, delay) };
+    return timer;
+  }
+  clearTimer(timer: Timer | undefined): void {
+    if (timer) clearTimeout((timer as RealTimer).handle);
+  }
+}
+
+interface VirtualTimer extends Timer {
+  seq: number;
+  fn: () => void;
+  cancelled: boolean;
+}
+
+/**
+ * Stepped virtual time for tests and simulations: nothing happens until `advance()` moves time on,
+ * firing due timers in order (ties in the order they were set).
+ */
+export class VirtualClock implements Clock {
+  readonly speed = Infinity;
+  #now: number;
+  #seq = 0;
+  readonly #heap: VirtualTimer[] = [];
+
+  constructor(start = 0) {
+    this.#now = start;
+  }
+  now(): number {
+    return this.#now;
+  }
+  setTimer(ms: number, fn: () => void): Timer {
+    const timer: VirtualTimer = { due: this.#now + Math.max(0, ms), seq: this.#seq++, fn, cancelled: false };
+    this.#push(timer);
+    return timer;
+  }
+  clearTimer(timer: Timer | undefined): void {
+    if (timer) (timer as VirtualTimer).cancelled = true;
+  }
+  /** Time of the next pending timer, or undefined. */
+  nextDue(): number | undefined {
+    this.#dropCancelled();
+    return this.#heap[0]?.due;
+  }
+  /** Moves time forward by `ms`, firing every timer that falls due on the way. */
+  advance(ms: number): void {
+    this.advanceTo(this.#now + ms);
+  }
+  advanceTo(t: number): void {
+    for (;;) {
+      this.#dropCancelled();
+      const next = this.#heap[0];
+      if (!next || next.due > t) break;
+      this.#pop();
+      this.#now = Math.max(this.#now, next.due);
+      next.fn();
+    }
+    this.#now = Math.max(this.#now, t);
+  }
+
+  #dropCancelled(): void {
+    while (this.#heap[0]?.cancelled) this.#pop();
+  }
+  #less(a: VirtualTimer, b: VirtualTimer): boolean {
+    return a.due < b.due || (a.due === b.due && a.seq < b.seq);
+  }
+  #push(t: VirtualTimer): void {
+    const h = this.#heap;
+    h.push(t);
+    let i = h.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.#less(h[i]!, h[p]!)) break;
+      [h[i], h[p]] = [h[p]!, h[i]!];
+      i = p;
+    }
+  }
+  #pop(): VirtualTimer | undefined {
+    const h = this.#heap;
+    const top = h[0];
+    const last = h.pop();
+    if (h.length > 0 && last) {
+      h[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < h.length && this.#less(h[l]!, h[m]!)) m = l;
+        if (r < h.length && this.#less(h[r]!, h[m]!)) m = r;
+        if (m === i) break;
+        [h[i], h[m]] = [h[m]!, h[i]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
