@@ -39,6 +39,8 @@ export const ErrorCode = {
   // generic
   TIMEOUT: 'TIMEOUT',
   INTERNAL: 'INTERNAL',
+  // serial line protocol: a field handed to an encoder is not valid on the wire
+  LINE_FIELD_INVALID: 'LINE_FIELD_INVALID',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
