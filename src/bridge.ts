@@ -1,0 +1,254 @@
+import type { Logger } from 'pino';
+import { BridgeError, ErrorCode, toBridgeError } from './core/errors.js';
+import { LatencyWindow } from './core/latency.js';
+import type { DevicesConfig } from './config/schema.js';
+import type { Clock, Timer } from './environment/clock.js';
+import type { Link } from './links/link.js';
+import type { BusClient } from './bus/client.js';
+import { controlToCommand, decodeRequest, type Request } from './bus/command-decoder.js';
+import { eventPayload, excerpt, iso, sensorPayload, statusPayload, type RouteName, type RoutePayloads } from './bus/payloads.js';
+import { RateLimiter } from './bus/rate-limiter.js';
+import { topicMatches } from './bus/topics.js';
+import type { StatusString } from './home/types.js';
+
+/**
+ * Joins one link to the bus: commands in (decoded, validated, applied one at a time), acknowledgements,
+ * status, sensor, event and error reports out. Every command handler runs inside one catch that turns
+ * any failure into one structured error report; nothing a sender does can stop the bridge.
+ */
+export interface BridgeOptions {
+  config: DevicesConfig;
+  link: Link;
+  bus: BusClient;
+  clock: Clock;
+  logger: Logger;
+  /** Home id in reports (defaults to devices.json device.id). */
+  homeId?: string;
+  /** Subscription filter for commands (defaults to devices.json bus.commandFilter). */
+  commandFilter?: string;
+  version?: string;
+}
+
+/** At most this many commands wait for the device; more are refused with QUEUE_OVERFLOW. */
+const MAX_PENDING_COMMANDS = 64;
+
+export class Bridge {
+  readonly #o: BridgeOptions;
+  readonly #log: Logger;
+  readonly #home: string;
+  readonly #filter: string;
+  readonly #errorLimiter: RateLimiter;
+  readonly #latency = new LatencyWindow();
+  readonly #errors = new Map<string, number>();
+  readonly #startedAt: number;
+  #pending = 0;
+  #chain: Promise<void> = Promise.resolve();
+  #healthTimer: Timer | undefined;
+  #stopped = false;
+  #everConnected = false;
+
+  constructor(options: BridgeOptions) {
+    this.#o = options;
+    this.#log = options.logger;
+    this.#home = options.homeId ?? options.config.device.id;
+    this.#filter = options.commandFilter ?? options.config.bus.commandFilter;
+    this.#errorLimiter = new RateLimiter(options.config.bus.maxErrorReportsPerSecond, () => performance.now());
+    this.#startedAt = performance.now();
+  }
+
+  /** The subscription the bus client must hold. */
+  get commandFilter(): string {
+    return this.#filter;
+  }
+
+  /** Wires the link and bus events. Call before starting the bus client and the link. */
+  attach(): void {
+    const { link, bus } = this.#o;
+    link.on('status', (r) => this.publish('status', statusPayload(this.#home, r)));
+    link.on('sensor', (r) => this.publish('sensor', sensorPayload(this.#home, r)));
+    link.on('event', (e) => this.publish('event', eventPayload(this.#home, e)));
+    link.on('error', (e) => this.#reportError(e, 'device'));
+    link.on('state', (s) => this.#log.info({ state: s }, `link ${link.kind} ${s}`));
+    bus.on('message', (topic, payload) => this.#onMessage(topic, payload));
+    bus.on('connected', () => this.#onConnected());
+    const period = this.#o.config.bus.healthPeriodMs;
+    if (period > 0) {
+      const tick = (): void => {
+        this.publish('health', this.health());
+        this.#healthTimer = this.#o.clock.setTimer(period, tick);
+      };
+      this.#healthTimer = this.#o.clock.setTimer(period, tick);
+    }
+  }
+
+  /** The payload of the availability message (also used as the will). */
+  availability(state: 'online' | 'offline'): RoutePayloads['availability'] {
+    return {
+      Producer: 'smarthome',
+      command: 'availability',
+      home: this.#home,
+      time: iso(this.#o.clock.now()),
+      state,
+      link: this.#o.link.kind,
+      ...(this.#o.version ? { version: this.#o.version } : {}),
+    };
+  }
+
+  publish<K extends RouteName>(route: K, payload: RoutePayloads[K]): void {
+    const r = this.#o.config.bus.routes[route];
+    this.#o.bus.publish({ route, topic: r.topic, payload: JSON.stringify(payload), qos: r.qos, retain: r.retain });
+  }
+
+  /** Announces offline and stops timers (the bus and link are stopped by their owner). */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#o.clock.clearTimer(this.#healthTimer);
+    const r = this.#o.config.bus.routes.availability;
+    await this.#o.bus
+      .publishNow({ route: 'availability', topic: r.topic, payload: JSON.stringify(this.availability('offline')), qos: r.qos, retain: r.retain })
+      .catch(() => undefined);
+    await this.#chain;
+  }
+
+  health(): RoutePayloads['health'] {
+    const bus = this.#o.bus;
+    const drops = bus.outbox.drops();
+    const counters: Record<string, number> = {
+      messagesIn: bus.counters.messagesIn,
+      messagesOut: bus.counters.messagesOut,
+      reconnects: bus.counters.reconnects,
+      errorReportsSuppressed: this.#errorLimiter.suppressed,
+      ...Object.fromEntries([...this.#errors].map(([k, v]) => [`error.${k}`, v])),
+      ...Object.fromEntries(Object.entries(drops).map(([k, v]) => [`dropped.${k}`, v])),
+      ...Object.fromEntries(Object.entries(this.#o.link.counters()).map(([k, v]) => [`link.${k}`, v])),
+    };
+    return {
+      Producer: 'smarthome',
+      command: 'health',
+      home: this.#home,
+      time: iso(this.#o.clock.now()),
+      uptimeS: Math.round((performance.now() - this.#startedAt) / 1000),
+      counters,
+      queueDepth: bus.outbox.size,
+      ackLatencyMs: { p50: round(this.#latency.percentile(50)), p99: round(this.#latency.percentile(99)), count: this.#latency.count },
+    };
+  }
+
+  /** Counters of errors by code (for tests and health). */
+  errorCounts(): Record<string, number> {
+    return Object.fromEntries(this.#errors);
+  }
+
+  #onConnected(): void {
+    const reconnect = this.#everConnected;
+    this.#everConnected = true;
+    this.publish('availability', this.availability('online'));
+    const drops = this.#o.bus.outbox.drops(true);
+    const lost = Object.values(drops).reduce((a, b) => a + b, 0);
+    if (lost > 0) {
+      this.#reportError(new BridgeError(ErrorCode.QUEUE_OVERFLOW, `${lost} reports were dropped while the broker was away: ${JSON.stringify(drops)}`, { drops }), 'bridge');
+    }
+    if (reconnect && this.#o.link.state === 'ready') {
+      const status = this.#o.link.status;
+      if (status) this.publish('status', statusPayload(this.#home, { status, cause: 'resync', time: this.#o.clock.now() }));
+    }
+  }
+
+  #onMessage(topic: string, payload: Buffer): void {
+    if (this.#stopped || !topicMatches(this.#filter, topic)) return;
+    if (this.#o.config.bus.ignoredTopics.some((t) => topicMatches(t, topic)) || isReportTopic(topic)) {
+      this.#count('ignored');
+      this.#log.info({ topic, text: excerpt(payload, 200) }, 'text on an error/warning topic: logged, not applied');
+      return;
+    }
+    const received = performance.now();
+    let request: Request;
+    try {
+      request = decodeRequest(payload, this.#o.config.bus.maxPayloadBytes);
+    } catch (e) {
+      const err = toBridgeError(e);
+      this.#reportError(err, topic, payload, typeof err.context['id'] === 'string' ? err.context['id'] : undefined);
+      return;
+    }
+    if (this.#pending >= MAX_PENDING_COMMANDS) {
+      this.#reportError(new BridgeError(ErrorCode.QUEUE_OVERFLOW, `more than ${MAX_PENDING_COMMANDS} commands are waiting for the device`), topic, payload, request.id);
+      return;
+    }
+    this.#pending++;
+    this.#chain = this.#chain.then(() =>
+      this.#execute(request, received)
+        .catch((e: unknown) => this.#reportError(toBridgeError(e), topic, payload, request.id))
+        .finally(() => this.#pending--),
+    );
+  }
+
+  async #execute(request: Request, received: number): Promise<void> {
+    const link = this.#o.link;
+    let applied: StatusString | 'status';
+    let status: StatusString;
+    let before: StatusString | undefined;
+    if (request.kind === 'status') {
+      applied = 'status';
+      status = await this.#withTimeout(link.requestStatus());
+    } else {
+      before = link.status;
+      if (request.format === 'json' && before === undefined) {
+        throw new BridgeError(ErrorCode.LINK_NOT_READY, 'the device has not reported its status yet');
+      }
+      applied = request.format === 'legacy' ? request.command : controlToCommand(request.control, before!);
+      status = await this.#withTimeout(link.apply(applied));
+    }
+    const latencyMs = performance.now() - received;
+    this.#latency.add(latencyMs);
+    this.publish('ack', {
+      Producer: 'smarthome',
+      command: 'ack',
+      home: this.#home,
+      time: iso(this.#o.clock.now()),
+      ...(request.id !== undefined ? { id: request.id } : {}),
+      request: applied,
+      status,
+      changed: before !== undefined && before !== status,
+      latencyMs: round(latencyMs),
+    });
+  }
+
+  #withTimeout<T>(p: Promise<T>): Promise<T> {
+    const ms = this.#o.config.bus.commandTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new BridgeError(ErrorCode.LINK_TIMEOUT, `the device did not answer within ${ms} ms`)), ms);
+    });
+    return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  #count(key: string): void {
+    this.#errors.set(key, (this.#errors.get(key) ?? 0) + 1);
+  }
+
+  #reportError(err: BridgeError, source: string, payload?: Buffer, id?: string): void {
+    this.#count(err.code);
+    this.#log.warn({ code: err.code, source, ...(id ? { id } : {}), ...(payload ? { excerpt: excerpt(payload) } : {}) }, err.message);
+    if (!this.#errorLimiter.take()) return;
+    this.publish('error', {
+      Producer: 'smarthome',
+      command: 'error',
+      home: this.#home,
+      time: iso(this.#o.clock.now()),
+      code: err.code,
+      reason: err.message,
+      ...(id !== undefined ? { id } : {}),
+      source,
+      ...(payload ? { excerpt: excerpt(payload) } : {}),
+    });
+  }
+}
+
+/** `webos/smarthome/error` and `…/warning` at any depth: the backend's plain-text complaints. */
+function isReportTopic(topic: string): boolean {
+  const last = topic.slice(topic.lastIndexOf('/') + 1);
+  return last === 'error' || last === 'warning';
+}
+
+const round = (v: number): number => Math.round(v * 100) / 100;

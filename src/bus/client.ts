@@ -1,0 +1,217 @@
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import { BridgeError, ErrorCode } from '../core/errors.js';
+import { TypedEmitter } from '../core/events.js';
+import { Outbox, type OutgoingMessage } from './outbox.js';
+
+/**
+ * The MQTT connection of one bridge: MQTT 3.1.1, a will, subscriptions renewed in every connect handler
+ * (a RabbitMQ restart drops the bindings of the non-durable exchange, and mqtt.js skips its own
+ * resubscribe when the broker says the session is present), a bounded outbox while the broker is away,
+ * and broker refusals turned into clear, final errors instead of endless silent retries.
+ */
+export interface BusClientOptions {
+  url: string;
+  clientId: string;
+  username?: string | undefined;
+  password?: string | undefined;
+  keepaliveS: number;
+  subscriptions: { filter: string; qos: 0 | 1 }[];
+  will?: { topic: string; payload: string; qos: 0 | 1; retain: boolean } | undefined;
+  /** Called after every (re)connect, before the outbox is flushed: publish online state here. */
+  onConnect?: (() => void) | undefined;
+  outboxCapacity: number;
+  reconnectPeriodMs?: number | undefined;
+  connectTimeoutMs?: number | undefined;
+  /** TLS material for mqtts:// (PEM text). */
+  tls?: { ca?: Buffer[] | undefined; cert?: Buffer | undefined; key?: Buffer | undefined; rejectUnauthorized: boolean } | undefined;
+  logger: Logger;
+}
+
+export interface BusClientEvents {
+  [event: string]: unknown[];
+  message: [topic: string, payload: Buffer];
+  connected: [];
+  disconnected: [];
+  /** The broker refused us for good (bad credentials, not authorised, bad protocol): stop. */
+  fatal: [BridgeError];
+}
+
+const CONNACK_REASONS: Record<number, string> = {
+  1: 'unacceptable protocol version',
+  2: 'client identifier rejected',
+  3: 'server unavailable',
+  4: 'bad user name or password',
+  5: 'not authorised',
+};
+
+export class BusClient extends TypedEmitter<BusClientEvents> {
+  readonly #options: BusClientOptions;
+  readonly #log: Logger;
+  readonly outbox: Outbox;
+  #client: MqttClient | undefined;
+  #connected = false;
+  #closing = false;
+  readonly counters = { messagesIn: 0, messagesOut: 0, reconnects: 0, connects: 0 };
+
+  constructor(options: BusClientOptions) {
+    super();
+    this.#options = options;
+    this.#log = options.logger;
+    this.outbox = new Outbox(options.outboxCapacity);
+  }
+
+  get connected(): boolean {
+    return this.#connected;
+  }
+
+  /** Connects; resolves on the first CONNACK 0, rejects with a BridgeError if the broker refuses or is unreachable. */
+  start(will = this.#options.will): Promise<void> {
+    const o = { ...this.#options, will };
+    const opts: IClientOptions = {
+      protocolVersion: 4,
+      clientId: o.clientId,
+      keepalive: o.keepaliveS,
+      clean: true,
+      resubscribe: false,
+      reconnectPeriod: o.reconnectPeriodMs ?? 1000,
+      connectTimeout: o.connectTimeoutMs ?? 10_000,
+      queueQoSZero: false,
+      ...(o.username !== undefined ? { username: o.username } : {}),
+      ...(o.password !== undefined ? { password: o.password } : {}),
+      ...(o.will ? { will: { topic: o.will.topic, payload: Buffer.from(o.will.payload), qos: o.will.qos, retain: o.will.retain } } : {}),
+      ...(o.tls ? { ca: o.tls.ca, cert: o.tls.cert, key: o.tls.key, rejectUnauthorized: o.tls.rejectUnauthorized } : {}),
+    };
+    const client = mqtt.connect(o.url, opts);
+    this.#client = client;
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const settle = (err?: BridgeError): void => {
+        if (settled) return;
+        settled = true;
+        if (err) reject(err);
+        else resolve();
+      };
+      client.on('connect', () => {
+        this.#connected = true;
+        this.counters.connects++;
+        if (this.counters.connects > 1) this.counters.reconnects++;
+        this.#log.info({ url: redactUrl(o.url), clientId: o.clientId }, 'connected to broker');
+        for (const s of o.subscriptions) {
+          client.subscribe(s.filter, { qos: s.qos }, (err) => {
+            if (err) this.#log.error({ err: err.message, filter: s.filter }, 'subscribe failed');
+          });
+        }
+        o.onConnect?.();
+        this.#flush();
+        this.emit('connected');
+        settle();
+      });
+      client.on('message', (topic, payload) => {
+        this.counters.messagesIn++;
+        this.emit('message', topic, payload);
+      });
+      client.on('close', () => {
+        if (this.#connected) {
+          this.#connected = false;
+          if (!this.#closing) this.#log.warn('connection to broker lost; reconnecting');
+          this.emit('disconnected');
+        }
+      });
+      client.on('error', (err: Error & { code?: unknown }) => {
+        const fatal = classifyError(err, o.url);
+        if (fatal) {
+          this.#log.error({ code: fatal.code }, fatal.message);
+          client.end(true);
+          this.emit('fatal', fatal);
+          settle(fatal);
+          return;
+        }
+        this.#log.warn({ err: err.message }, 'broker connection error');
+        if (!settled && this.counters.connects === 0 && isUnreachable(err)) {
+          // First connect: say so at once, but keep trying in the background.
+          this.#log.warn(`broker ${redactUrl(o.url)} unreachable (${err.message}); retrying`);
+        }
+      });
+    });
+  }
+
+  /** Publishes now if connected, else queues (bounded). */
+  publish(message: OutgoingMessage): void {
+    if (this.#connected && this.#client) this.#send(message);
+    else this.outbox.push(message);
+  }
+
+  /** Publishes directly and waits for the broker (QoS 1) or the socket (QoS 0); for clean shutdown. */
+  async publishNow(message: OutgoingMessage): Promise<void> {
+    if (!this.#connected || !this.#client) return;
+    this.counters.messagesOut++;
+    await this.#client.publishAsync(message.topic, message.payload, { qos: message.qos, retain: message.retain });
+  }
+
+  async stop(): Promise<void> {
+    this.#closing = true;
+    const client = this.#client;
+    if (!client) return;
+    await client.endAsync(false).catch(() => undefined);
+    this.#connected = false;
+  }
+
+  /** Ends the connection without DISCONNECT, so the broker sends the will (tests, SIGKILL emulation). */
+  destroy(): void {
+    this.#closing = true;
+    this.#client?.end(true);
+    this.#connected = false;
+  }
+
+  #send(m: OutgoingMessage): void {
+    this.counters.messagesOut++;
+    this.#client!.publish(m.topic, m.payload, { qos: m.qos, retain: m.retain }, (err) => {
+      if (err && !this.#closing) {
+        this.#log.warn({ err: err.message, topic: m.topic }, 'publish failed; queued for the next connection');
+        this.outbox.push(m);
+      }
+    });
+  }
+
+  #flush(): void {
+    for (const m of this.outbox.drain()) this.#send(m);
+  }
+}
+
+function classifyError(err: Error & { code?: unknown }, url: string): BridgeError | undefined {
+  const code = typeof err.code === 'number' ? err.code : undefined;
+  if (code === 4 || code === 5) {
+    return new BridgeError(
+      ErrorCode.BROKER_AUTH,
+      `broker ${redactUrl(url)} refused the connection: ${CONNACK_REASONS[code]} (CONNACK ${code}). Check --username and the password (SMARTHOME_BRIDGE_PASSWORD or --password-file)${code === 5 ? ", and on RabbitMQ the user's permissions and loopback_users" : ''}.`,
+      { connack: code },
+    );
+  }
+  if (code === 1 || code === 2) {
+    return new BridgeError(ErrorCode.BROKER_REFUSED, `broker ${redactUrl(url)} refused the connection: ${CONNACK_REASONS[code]} (CONNACK ${code})`, { connack: code });
+  }
+  const text = err.message ?? '';
+  if (/self[- ]signed|unable to verify|certificate|ERR_TLS|CERT_/i.test(text) || /CERT|TLS/.test(String(err.code ?? ''))) {
+    return new BridgeError(
+      ErrorCode.BROKER_REFUSED,
+      `TLS to ${redactUrl(url)} failed: ${text}. Give the broker's CA with --ca, or --insecure to skip verification (not for production).`,
+    );
+  }
+  return undefined;
+}
+
+function isUnreachable(err: Error & { code?: unknown }): boolean {
+  return err.code === 'ECONNREFUSED' || err.code === 'EHOSTUNREACH' || err.code === 'ENOTFOUND';
+}
+
+/** A broker URL without its password, for logs. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString().replace(/\/$/, '');
+  } catch {
+    return url.replace(/\/\/[^@/]*@/, '//***@');
+  }
+}

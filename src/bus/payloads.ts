@@ -1,0 +1,99 @@
+import { decodeStatus, type HomeStatus } from '../home/status-codec.js';
+import type { HomeEvent, SensorReading, StatusCause, StatusReport, StatusString } from '../home/types.js';
+
+/**
+ * Every message the bridge publishes, typed per route: a payload change is a compile error wherever it
+ * is built or read. All carry `"Producer":"smarthome"` and a `command`, the bus's convention
+ * (notes/car2home-bus.md §7), plus the home id.
+ */
+interface Base {
+  Producer: 'smarthome';
+  home: string;
+  /** ISO time on the home's clock. */
+  time: string;
+}
+
+export interface StatusPayload extends Base, HomeStatus {
+  command: 'status';
+  status: StatusString;
+  cause: StatusCause;
+}
+
+export type SensorPayload = Base & { command: 'sensor' } & (
+    | { sensor: 'climate'; temp: number; humi: number }
+    | { sensor: 'rain'; rain: 0 | 1 }
+  );
+
+export type EventPayload = Base & { command: 'event' } & ({ event: 'button'; button: string } | { event: 'window'; open: boolean });
+
+export interface AckPayload extends Base {
+  command: 'ack';
+  id?: string;
+  /** The command string applied (for JSON commands, its encoding). */
+  request: StatusString | 'status';
+  status: StatusString;
+  changed: boolean;
+  /** Milliseconds from receipt to acknowledgement (wall time). */
+  latencyMs: number;
+}
+
+export interface ErrorPayload extends Base {
+  command: 'error';
+  code: string;
+  reason: string;
+  id?: string;
+  /** Where the offending input came from: a bus topic, or `device` for the link. */
+  source: string;
+  /** The start of the offending payload, escaped (never the whole of a large one). */
+  excerpt?: string;
+}
+
+export interface AvailabilityPayload extends Base {
+  command: 'availability';
+  state: 'online' | 'offline';
+  link?: string;
+  version?: string;
+}
+
+export interface HealthPayload extends Base {
+  command: 'health';
+  uptimeS: number;
+  counters: Record<string, number>;
+  queueDepth: number;
+  ackLatencyMs: { p50: number; p99: number; count: number };
+}
+
+export interface RoutePayloads {
+  status: StatusPayload;
+  sensor: SensorPayload;
+  event: EventPayload;
+  ack: AckPayload;
+  error: ErrorPayload;
+  availability: AvailabilityPayload;
+  health: HealthPayload;
+}
+export type RouteName = keyof RoutePayloads;
+export type AnyPayload = RoutePayloads[RouteName];
+
+export const iso = (ms: number): string => new Date(ms).toISOString();
+
+export function statusPayload(home: string, r: StatusReport): StatusPayload {
+  return { Producer: 'smarthome', command: 'status', home, time: iso(r.time), status: r.status, cause: r.cause, ...decodeStatus(r.status) };
+}
+
+export function sensorPayload(home: string, r: SensorReading): SensorPayload {
+  const base = { Producer: 'smarthome', command: 'sensor', home, time: iso(r.time) } as const;
+  return r.sensor === 'climate' ? { ...base, sensor: 'climate', temp: r.temperature, humi: r.humidity } : { ...base, sensor: 'rain', rain: r.raining ? 1 : 0 };
+}
+
+export function eventPayload(home: string, e: HomeEvent): EventPayload {
+  const base = { Producer: 'smarthome', command: 'event', home, time: iso(e.time) } as const;
+  return e.event === 'button' ? { ...base, event: 'button', button: e.button } : { ...base, event: 'window', open: e.open };
+}
+
+/** A safe, short excerpt of an untrusted payload for error reports and logs. */
+export function excerpt(payload: Buffer | string, max = 64): string {
+  const text = typeof payload === 'string' ? payload : payload.subarray(0, max * 4).toString('utf8');
+  const cut = text.length > max ? `${text.slice(0, max)}…` : text;
+  return JSON.stringify(cut).slice(1, -1);
+}

@@ -1,0 +1,37 @@
+/**
+ * MQTT topic helpers and RabbitMQ's topic ↔ routing-key mapping (its MQTT plugin swaps `/`↔`.` and
+ * `+`↔`*`, nothing else; notes/rabbitmq-mqtt.md §4).
+ */
+
+/** Does an MQTT topic match a subscription filter (`+` one level, `#` the rest, including none)? */
+export function topicMatches(filter: string, topic: string): boolean {
+  const f = filter.split('/');
+  const t = topic.split('/');
+  for (let i = 0; i < f.length; i++) {
+    const level = f[i];
+    if (level === '#') return true;
+    if (i >= t.length) return false;
+    if (level !== '+' && level !== t[i]) return false;
+  }
+  return f.length === t.length;
+}
+
+/** `webos/smarthome/info` → `webos.smarthome.info`; `+` → `*`. */
+export function mqttToAmqp(topic: string): string {
+  return topic.replace(/\//g, '.').replace(/\+/g, '*');
+}
+
+/** `webos.smarthome.info` → `webos/smarthome/info`; `*` → `+`. */
+export function amqpToMqtt(key: string): string {
+  return key.replace(/\./g, '/').replace(/\*/g, '+');
+}
+
+/** The Car2Home message type of a topic (`webos/<destination>/<type>`), or undefined for bare topics. */
+export function messageType(topic: string): string | undefined {
+  return topic.split('/')[2];
+}
+
+/** A publishable MQTT topic name: non-empty, no wildcards, no NUL. */
+export function isValidTopicName(topic: string): boolean {
+  return topic.length > 0 && !/[#+\u0000]/.test(topic) && Buffer.byteLength(topic) <= 65535;
+}

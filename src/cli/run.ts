@@ -1,0 +1,106 @@
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import type { LevelWithSilent } from 'pino';
+import { createLogger } from '../core/logger.js';
+import { RealClock } from '../environment/clock.js';
+import type { LinkSpec } from '../links/create.js';
+import { startRuntime } from '../runtime.js';
+import { brokerOptions, readConfig, readPassword, readTls, type BrokerArgs } from './common.js';
+import { LiveView } from './live-view.js';
+import { redactUrl } from '../bus/client.js';
+
+interface RunArgs extends BrokerArgs {
+  link: 'emulated' | 'serial' | 'firmware' | 'firmata' | 'replay';
+  port?: string;
+  baud?: number;
+  hex?: string;
+  file?: string;
+  'broker-host': string;
+  'broker-port': number;
+  'client-id'?: string;
+  speed: number;
+  seed?: number;
+  'log-level': LevelWithSilent;
+  live?: boolean;
+  'queue-size': number;
+}
+
+export function runOptions<T>(y: Argv<T>) {
+  return brokerOptions(y)
+    .option('link', { choices: ['emulated', 'serial', 'firmware', 'firmata', 'replay'] as const, default: 'emulated' as const, describe: 'Which device to bridge.' })
+    .option('port', { type: 'string', describe: 'Serial port of the Uno (serial and firmata links), e.g. /dev/ttyACM0.' })
+    .option('baud', { type: 'number', describe: 'Serial baud rate (default 115200; firmata 57600).' })
+    .option('hex', { type: 'string', describe: 'Firmware .hex for --link firmware (default: the committed build).' })
+    .option('file', { type: 'string', describe: 'Recording to play back with --link replay.' })
+    .option('broker-host', { type: 'string', default: '127.0.0.1', describe: 'Embedded broker address (when no --broker).' })
+    .option('broker-port', { type: 'number', default: 1883, describe: 'Embedded broker port (when no --broker).' })
+    .option('client-id', { type: 'string', describe: 'MQTT client id (default: devices.json bus.clientId). Unique per running bridge.' })
+    .option('speed', { type: 'number', default: 1, describe: 'Clock speed: 60 runs an hour a minute (emulated and firmware links).' })
+    .option('seed', { type: 'number', describe: 'Environment seed (default: devices.json environment.seed).' })
+    .option('log-level', { choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, default: 'info' as const, describe: 'Log level (logs are JSON lines on stderr).' })
+    .option('live', { type: 'boolean', describe: 'Show the live view (default: when stdout is a terminal).' })
+    .option('queue-size', { type: 'number', default: 10_000, describe: 'Reports kept while the broker is away (oldest sensor readings dropped first, counted).' });
+}
+
+function linkSpec(a: RunArgs): LinkSpec {
+  const need = (v: string | undefined, flag: string): string => {
+    if (!v) throw new Error(`--link ${a.link} needs ${flag}`);
+    return v;
+  };
+  switch (a.link) {
+    case 'emulated':
+      return { kind: 'emulated', seed: a.seed };
+    case 'serial':
+      return { kind: 'serial', port: need(a.port, '--port'), baudRate: a.baud };
+    case 'firmata':
+      return { kind: 'firmata', port: need(a.port, '--port') };
+    case 'firmware':
+      return { kind: 'firmware', hex: a.hex };
+    case 'replay':
+      return { kind: 'replay', file: need(a.file, '--file') };
+  }
+}
+
+export async function runHandler(a: ArgumentsCamelCase<RunArgs>): Promise<void> {
+  const logger = createLogger(a['log-level']);
+  const config = await readConfig(a);
+  if (a.insecure) logger.warn('--insecure: the broker certificate is NOT verified; anyone on the path can read and forge messages');
+  if (!(a.speed > 0)) throw new Error('--speed must be a positive number');
+  const clock = new RealClock(a.speed);
+  const runtime = await startRuntime({
+    config,
+    link: linkSpec(a),
+    logger,
+    clock,
+    brokerUrl: a.broker,
+    embeddedBroker: { host: a['broker-host'], port: a['broker-port'] },
+    username: a.username,
+    password: readPassword(a),
+    clientId: a['client-id'],
+    tls: readTls(a),
+    outboxCapacity: a['queue-size'],
+  });
+  const live = (a.live ?? process.stdout.isTTY) ? new LiveView(runtime.link, clock, `smarthome-bridge — ${config.device.name} on ${redactUrl(runtime.brokerUrl)} (Ctrl-C to stop)`) : undefined;
+  live?.start();
+  if (!live) process.stdout.write(`smarthome-bridge serving ${config.device.id} (link ${runtime.link.kind}) on ${redactUrl(runtime.brokerUrl)}\n`);
+
+  let stopping = false;
+  const stop = async (code: number): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    live?.stop();
+    await runtime.stop();
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
+  const fatal = await runtime.fatal;
+  process.stderr.write(`smarthome-bridge: ${fatal.message}\n`);
+  await stop(2);
+}
+
+export const runCommand: CommandModule<object, RunArgs> = {
+  command: ['run', '$0'],
+  describe: 'Serve a smarthome on the bus (default: a virtual one, with an embedded broker).',
+  builder: (y) => runOptions(y) as unknown as Argv<RunArgs>,
+  handler: runHandler,
+};

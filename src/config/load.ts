@@ -1,0 +1,125 @@
+import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Ajv, type ErrorObject } from 'ajv';
+import { BridgeError, ErrorCode } from '../core/errors.js';
+import { topicMatches } from '../bus/topics.js';
+import { DevicesSchema, type DevicesConfig } from './schema.js';
+
+/** The devices.json shipped with the package (the original Car2Home smarthome). */
+export const DEFAULT_DEVICES_PATH = fileURLToPath(new URL('../../devices.json', import.meta.url));
+
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, allowUnionTypes: true });
+ajv.addKeyword('markdownDescription');
+const validate = ajv.compile<DevicesConfig>(DevicesSchema);
+
+function describeAjvError(e: ErrorObject): string {
+  const at = e.instancePath || '/';
+  switch (e.keyword) {
+    case 'additionalProperties':
+      return `${at}: unknown field "${String(e.params['additionalProperty'])}"`;
+    case 'required':
+      return `${at}: missing field "${String(e.params['missingProperty'])}"`;
+    case 'enum':
+      return `${at}: must be one of ${(e.params['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    default:
+      return `${at}: ${e.message ?? e.keyword}`;
+  }
+}
+
+/** Checks a schema cannot express: relations between fields. */
+function semanticProblems(c: DevicesConfig): string[] {
+  const problems: string[] = [];
+  const w = c.appliances.window;
+  if (w.openDeg === w.closedDeg) problems.push('/appliances/window/openDeg: must differ from closedDeg');
+  for (const [name, route] of Object.entries(c.bus.routes)) {
+    if (topicMatches(c.bus.commandFilter, route.topic)) {
+      problems.push(`/bus/routes/${name}/topic: "${route.topic}" is under the command filter ${c.bus.commandFilter} and would loop back as a command`);
+    }
+  }
+  const pins = new Map<string, string>();
+  const use = (pin: string, where: string): void => {
+    const other = pins.get(pin);
+    if (other) problems.push(`${where}: pin ${pin} is already used by ${other}`);
+    else pins.set(pin, where);
+  };
+  const a = c.appliances;
+  use(a.aircon.pins.fan, '/appliances/aircon/pins/fan');
+  use(a.light.pins.red, '/appliances/light/pins/red');
+  use(a.light.pins.green, '/appliances/light/pins/green');
+  use(a.light.pins.blue, '/appliances/light/pins/blue');
+  use(a.window.pins.servo, '/appliances/window/pins/servo');
+  use(a.window.pins.contact, '/appliances/window/pins/contact');
+  use(a.gasValve.pins.output, '/appliances/gasValve/pins/output');
+  use(c.sensors.rain.pin, '/sensors/rain/pin');
+  for (const [b, p] of Object.entries(c.sensors.buttons.pins)) use(p, `/sensors/buttons/pins/${b}`);
+  // The climate parts differ per link: the DHT11 pin and the Firmata analog pins never coexist.
+  const linkPins = new Map(pins);
+  const dht = c.sensors.climate.serial.pin;
+  if (linkPins.has(dht)) problems.push(`/sensors/climate/serial/pin: pin ${dht} is already used by ${linkPins.get(dht)}`);
+  const f = c.sensors.climate.firmata;
+  for (const [where, p] of [
+    ['/sensors/climate/firmata/temperature/pin', f.temperature.pin],
+    ['/sensors/climate/firmata/humidity/pin', f.humidity.pin],
+  ] as const) {
+    if (linkPins.has(p)) problems.push(`${where}: pin ${p} is already used by ${linkPins.get(p)}`);
+    else linkPins.set(p, where);
+  }
+  return problems;
+}
+
+/** Validates a parsed devices.json object, filling defaults. `source` names the file in errors. */
+export function parseDevicesConfig(value: unknown, source = 'devices.json'): DevicesConfig {
+  const copy: unknown = structuredClone(value ?? {});
+  if (!validate(copy)) {
+    const problems = (validate.errors ?? []).map(describeAjvError);
+    throw configError(source, problems);
+  }
+  const problems = semanticProblems(copy);
+  if (problems.length > 0) throw configError(source, problems);
+  return copy;
+}
+
+function configError(source: string, problems: string[]): BridgeError {
+  const unique = [...new Set(problems)];
+  const head = `${source}${unique[0]!.startsWith('/') ? '' : ': '}${unique[0]}`;
+  const more = unique.length > 1 ? `\n${unique.slice(1).map((p) => `${source}${p}`).join('\n')}` : '';
+  return new BridgeError(ErrorCode.CONFIG_INVALID, `invalid configuration ${head}${more}`, { source, problems: unique });
+}
+
+function parseJson(text: string, source: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    // V8 says "… at position N"; turn that into line:column, which editors understand.
+    const message = e instanceof Error ? e.message : String(e);
+    const pos = /position (\d+)/.exec(message);
+    if (pos) {
+      const before = text.slice(0, Number(pos[1]));
+      const line = before.split('\n').length;
+      const column = before.length - before.lastIndexOf('\n');
+      throw new BridgeError(ErrorCode.CONFIG_INVALID, `invalid configuration ${source}:${line}:${column}: ${message}`, { source, line, column });
+    }
+    throw new BridgeError(ErrorCode.CONFIG_INVALID, `invalid configuration ${source}: ${message}`, { source });
+  }
+}
+
+export async function loadDevicesConfig(path = DEFAULT_DEVICES_PATH): Promise<DevicesConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new BridgeError(ErrorCode.CONFIG_UNREADABLE, `cannot read configuration ${path}: ${(e as Error).message}`, { source: path });
+  }
+  return parseDevicesConfig(parseJson(text, path), path);
+}
+
+/** The defaults alone (every field filled from the schema). */
+export function defaultDevicesConfig(): DevicesConfig {
+  return parseDevicesConfig({});
+}
+
+/** The shipped devices.json, read synchronously (for library users that want the original home). */
+export function shippedDevicesConfig(): DevicesConfig {
+  return parseDevicesConfig(parseJson(readFileSync(DEFAULT_DEVICES_PATH, 'utf8'), DEFAULT_DEVICES_PATH), DEFAULT_DEVICES_PATH);
+}

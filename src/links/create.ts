@@ -1,0 +1,34 @@
+import type { Logger } from 'pino';
+import type { DevicesConfig } from '../config/schema.js';
+import type { Clock } from '../environment/clock.js';
+import { EmulatedLink } from './emulated.js';
+import type { Link } from './link.js';
+
+/** What a user asks for on the command line or through the library API. */
+export type LinkSpec =
+  | { kind: 'emulated'; seed?: number | undefined; initialStatus?: string | undefined }
+  | { kind: 'serial'; port: string; baudRate?: number | undefined }
+  | { kind: 'firmware'; hex?: string | undefined; pacing?: 'realtime' | 'unpaced' | undefined }
+  | { kind: 'firmata'; port: string }
+  | { kind: 'replay'; file: string };
+
+export interface LinkContext {
+  config: DevicesConfig;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** Builds a link; heavy links are imported only when asked for, so `npm start` stays quick. */
+export async function createLink(spec: LinkSpec, ctx: LinkContext): Promise<Link> {
+  switch (spec.kind) {
+    case 'emulated':
+      return new EmulatedLink({
+        config: ctx.config,
+        clock: ctx.clock,
+        ...(spec.seed !== undefined ? { seed: spec.seed } : {}),
+        ...(spec.initialStatus !== undefined ? { initialStatus: spec.initialStatus } : {}),
+      });
+    default:
+      throw new Error(`link ${spec.kind} is not available in this build`);
+  }
+}

@@ -1,0 +1,104 @@
+import { TypedEmitter } from '../core/events.js';
+import { BridgeError, ErrorCode } from '../core/errors.js';
+import type { DevicesConfig } from '../config/schema.js';
+import type { Clock } from '../environment/clock.js';
+import { Environment, dht11Reading } from '../environment/room.js';
+import { Home } from '../home/home.js';
+import { decodeStatus } from '../home/status-codec.js';
+import type { StatusString } from '../home/types.js';
+import type { Link, LinkEvents, LinkState } from './link.js';
+
+/**
+ * The virtual smarthome: the TypeScript home and a seeded room, on one clock. With a RealClock of speed
+ * 60 it runs an hour a minute; with a VirtualClock a test steps it.
+ */
+export interface EmulatedLinkOptions {
+  config: DevicesConfig;
+  clock: Clock;
+  initialStatus?: StatusString;
+  /** Overrides devices.json's environment seed. */
+  seed?: number;
+}
+
+export class EmulatedLink extends TypedEmitter<LinkEvents> implements Link {
+  readonly kind = 'emulated' as const;
+  readonly home: Home;
+  readonly environment: Environment;
+  readonly #clock: Clock;
+  #state: LinkState = 'stopped';
+
+  constructor(options: EmulatedLinkOptions) {
+    super();
+    const { config, clock } = options;
+    this.#clock = clock;
+    const envConfig = options.seed === undefined ? config.environment : { ...config.environment, seed: options.seed };
+    this.environment = new Environment(envConfig, clock.now());
+    const env = this.environment;
+    this.home = new Home({
+      config,
+      clock,
+      ...(options.initialStatus ? { initialStatus: options.initialStatus } : {}),
+      sensors: {
+        climate: (t) => {
+          const c = env.sample(t);
+          return dht11Reading(c.indoorTemperature, c.indoorHumidity);
+        },
+        raining: (t) => env.sample(t).raining,
+      },
+    });
+    this.home.on('status', (r) => this.emit('status', r));
+    this.home.on('sensor', (r) => this.emit('sensor', r));
+    this.home.on('event', (e) => this.emit('event', e));
+    this.home.on('outputs', () => this.#syncActuators());
+  }
+
+  get state(): LinkState {
+    return this.#state;
+  }
+  get status(): StatusString | undefined {
+    return this.#state === 'stopped' ? undefined : this.home.status;
+  }
+
+  async start(): Promise<void> {
+    if (this.#state === 'ready') return;
+    this.#setState('ready');
+    this.#syncActuators();
+    this.home.start();
+  }
+
+  async stop(): Promise<void> {
+    this.home.stop();
+    this.#setState('stopped');
+  }
+
+  async apply(command: StatusString): Promise<StatusString> {
+    this.#assertReady();
+    return this.home.apply(command).status;
+  }
+
+  async requestStatus(): Promise<StatusString> {
+    this.#assertReady();
+    return this.home.requestStatus();
+  }
+
+  counters(): Record<string, number> {
+    return {};
+  }
+
+  #assertReady(): void {
+    if (this.#state !== 'ready') throw new BridgeError(ErrorCode.LINK_NOT_READY, 'the emulated home is not running');
+  }
+
+  #syncActuators(): void {
+    const s = decodeStatus(this.home.status);
+    this.environment.setActuators(this.#clock.now(), {
+      airconPower: s.aircon.on ? s.aircon.power : 0,
+      windowOpen: this.home.contactOpen(),
+    });
+  }
+
+  #setState(state: LinkState): void {
+    this.#state = state;
+    this.emit('state', state);
+  }
+}
