@@ -1,0 +1,30 @@
+/**
+ * Arduino Uno pin numbers on the ATmega328P: D0–D7 = PD0–PD7, D8–D13 = PB0–PB5, A0–A5 (14–19) =
+ * PC0–PC5.
+ */
+export type PortName = 'B' | 'C' | 'D';
+
+export interface PinLocation {
+  port: PortName;
+  bit: number;
+}
+
+export const PIN_COUNT = 20;
+export const A0 = 14;
+
+/** Port and bit of an Arduino pin number; throws a RangeError for anything but 0–19. */
+export function pinLocation(pin: number): PinLocation {
+  if (!Number.isInteger(pin) || pin < 0 || pin >= PIN_COUNT) {
+    throw new RangeError(`Arduino Uno pin must be 0–19 (D0–D13, A0–A5), got ${pin}`);
+  }
+  if (pin < 8) return { port: 'D', bit: pin };
+  if (pin < A0) return { port: 'B', bit: pin - 8 };
+  return { port: 'C', bit: pin - A0 };
+}
+
+/** Arduino pin number of a port bit, or undefined when the bit has no Uno pin (PB6/7, PC6/7). */
+export function pinNumber(port: PortName, bit: number): number | undefined {
+  if (port === 'D') return bit;
+  if (port === 'B') return bit < 6 ? 8 + bit : undefined;
+  return bit < 6 ? A0 + bit : undefined;
+}
