@@ -1,4 +1,5 @@
 import type { AVRUSART, CPU } from 'avr8js';
+import { guardUsartRx } from './usart-rx-guard.js';
 
 /** Cycles between checks while the firmware has not enabled its receiver yet (100 µs at 16 MHz). */
 const RX_ENABLE_POLL_CYCLES = 1600;
@@ -35,12 +36,16 @@ export class UartFeeder {
     return this.#length;
   }
 
-  /** Connects to a (new) CPU and USART, e.g. after a reset. */
+  /** Connects to a (new) CPU and its USART0, e.g. after a reset. */
   attach(cpu: CPU, usart: AVRUSART): void {
     this.#cpu = cpu;
     this.#usart = usart;
     this.#pollPending = false;
-    usart.onRxComplete = () => this.#kick();
+    const guard = guardUsartRx(cpu);
+    usart.onRxComplete = () => {
+      guard.landed();
+      this.#kick();
+    };
     this.#kick();
   }
 

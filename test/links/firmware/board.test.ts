@@ -39,7 +39,7 @@ describe('Board', () => {
 
   it('keeps simulated time equal to millis()', async () => {
     const { board, log } = await booted();
-    board.runFor(1500);
+    board.runFor(600);
     const reply = await ask(board, log, 'MS');
     const millis = Number(reply.split(' ')[1]);
     expect(Math.abs(board.time() - millis)).toBeLessThan(3);
@@ -79,6 +79,14 @@ describe('Board', () => {
     expect(board.feeder.delivered - start).toBe(31);
     await board.runUntil(() => log.has(text), 50);
     expect(board.feeder.refused).toBe(0);
+  });
+
+  it('loses no received byte while the firmware transmits (avr8js clears RXC on UCSR0A/B writes)', async () => {
+    const { board, log } = await booted();
+    const burst = Array.from({ length: 40 }, (_, i) => `E line ${i}`);
+    board.writeSerial(`${burst.join('\n')}\n`);
+    await board.runUntil(() => log.lines.length >= 41, 100);
+    expect(log.lines.slice(1)).toEqual(burst);
   });
 
   it('bounds the host-side serial queue and counts refused bytes', async () => {
