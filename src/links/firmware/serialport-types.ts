@@ -1,0 +1,13 @@
+/**
+ * The serialport binding contract. @serialport/bindings-interface 1.2.2 lists no `types` condition in
+ * its `exports`, so under NodeNext its declarations resolve only through the `require` condition.
+ */
+export type {
+  BindingInterface,
+  BindingPortInterface,
+  OpenOptions,
+  PortInfo,
+  PortStatus,
+  SetOptions,
+  UpdateOptions,
+} from '@serialport/bindings-interface' with { 'resolution-mode': 'require' };
