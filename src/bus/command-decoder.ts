@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Ajv } from 'ajv';
+import { Ajv, type ErrorObject } from 'ajv';
 import { BridgeError, ErrorCode } from '../core/errors.js';
 import { validateCommand } from '../home/status-codec.js';
 import type { StatusString } from '../home/types.js';
@@ -84,17 +84,31 @@ function decodeJson(text: string): Request {
     throw new BridgeError(ErrorCode.COMMAND_UNKNOWN, `/command: unknown command ${JSON.stringify(obj['command'].slice(0, 40))} (known: ${KNOWN_COMMANDS.join(', ')})`, ctx);
   }
   const validate = obj['command'] === 'control' ? validateControl : validateStatusRequest;
-  if (!validate(obj)) {
-    const e = validate.errors?.[0];
-    const where = e?.instancePath || '/';
-    const what =
-      e?.keyword === 'additionalProperties' ? `unknown field "${String(e.params['additionalProperty'])}"` : (e?.message ?? 'is invalid');
-    throw new BridgeError(ErrorCode.PAYLOAD_INVALID, `${where}: ${what}`, ctx);
-  }
+  if (!validate(obj)) throw new BridgeError(ErrorCode.PAYLOAD_INVALID, reasonOf(validate.errors ?? []), ctx);
   const producer = typeof obj['Producer'] === 'string' ? obj['Producer'] : undefined;
   const base = { ...(id === undefined ? {} : { id }), ...(producer === undefined ? {} : { producer }) };
   if (obj['command'] === 'status') return { kind: 'status', ...base };
   return { kind: 'control', format: 'json', control: obj as JsonControl, ...base };
+}
+
+/**
+ * One reason for a rejected JSON command. In a union field (`aircon: true | {…}`) Ajv reports a failure
+ * per alternative; the deepest one comes from the alternative the sender meant (`/light/color: must be
+ * <= 7`, not `/light: must be boolean`), and when every alternative failed on its type or constant, the
+ * reason lists what the field accepts.
+ */
+function reasonOf(errors: readonly ErrorObject[]): string {
+  const real = errors.filter((e) => e.keyword !== 'anyOf');
+  if (real.length === 0) return '/: is invalid';
+  const depth = (e: ErrorObject): number => e.instancePath.split('/').length;
+  const deepest = Math.max(...real.map(depth));
+  const candidates = real.filter((e) => depth(e) === deepest);
+  const where = candidates[0]!.instancePath || '/';
+  const specific = candidates.find((e) => e.keyword !== 'type' && e.keyword !== 'const');
+  if (specific?.keyword === 'additionalProperties') return `${where}: unknown field "${String(specific.params['additionalProperty'])}"`;
+  if (specific) return `${where}: ${specific.message ?? 'is invalid'}`;
+  const accepted = candidates.map((e) => (e.keyword === 'const' ? JSON.stringify(e.params['allowedValue']) : String(e.params['type'])));
+  return `${where}: must be ${[...new Set(accepted)].join(' or ')}`;
 }
 
 /** The id of a request, as a string, if it is a usable one (also for error reports of invalid requests). */
