@@ -42,6 +42,13 @@ export const ErrorCode = {
   INTERNAL: 'INTERNAL',
   // serial line protocol: a field handed to an encoder is not valid on the wire
   LINE_FIELD_INVALID: 'LINE_FIELD_INVALID',
+  // test harness, scenarios, recordings
+  EXPECTATION_FAILED: 'EXPECTATION_FAILED',
+  FAULT_UNSUPPORTED: 'FAULT_UNSUPPORTED',
+  PHYSICAL_UNSUPPORTED: 'PHYSICAL_UNSUPPORTED',
+  SCENARIO_INVALID: 'SCENARIO_INVALID',
+  RECORDING_INVALID: 'RECORDING_INVALID',
+  REPLAY_MISMATCH: 'REPLAY_MISMATCH',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
