@@ -168,7 +168,8 @@ export class Bridge {
       request = decodeRequest(payload, this.#o.config.bus.maxPayloadBytes);
     } catch (e) {
       const err = toBridgeError(e);
-      this.#reportError(err, topic, payload, typeof err.context['id'] === 'string' ? err.context['id'] : undefined);
+      const id = err.context['id'];
+      this.#reportError(err, topic, payload, typeof id === 'string' || typeof id === 'number' ? id : undefined);
       return;
     }
     if (this.#pending >= MAX_PENDING_COMMANDS) {
@@ -227,9 +228,9 @@ export class Bridge {
     this.#errors.set(key, (this.#errors.get(key) ?? 0) + 1);
   }
 
-  #reportError(err: BridgeError, source: string, payload?: Buffer, id?: string): void {
+  #reportError(err: BridgeError, source: string, payload?: Buffer, id?: string | number): void {
     this.#count(err.code);
-    this.#log.warn({ code: err.code, source, ...(id ? { id } : {}), ...(payload ? { excerpt: excerpt(payload) } : {}) }, err.message);
+    this.#log.warn({ code: err.code, source, ...(id !== undefined ? { id } : {}), ...(payload ? { excerpt: excerpt(payload) } : {}) }, err.message);
     if (!this.#errorLimiter.take()) return;
     this.publish('error', {
       Producer: 'smarthome',

@@ -9,10 +9,13 @@ import type { StatusString } from '../home/types.js';
  * JSON command in the bus's Producer/command convention (docs/bus.md). Never throws anything but a
  * BridgeError with a stable code and a reason.
  */
+/** A request id, echoed exactly as sent (a string stays a string, a number a number). */
+export type RequestId = string | number;
+
 export type Request =
-  | { kind: 'control'; id?: string; producer?: string; format: 'legacy'; command: StatusString }
-  | { kind: 'control'; id?: string; producer?: string; format: 'json'; control: JsonControl }
-  | { kind: 'status'; id?: string; producer?: string };
+  | { kind: 'control'; id?: RequestId; producer?: string; format: 'legacy'; command: StatusString }
+  | { kind: 'control'; id?: RequestId; producer?: string; format: 'json'; control: JsonControl }
+  | { kind: 'status'; id?: RequestId; producer?: string };
 
 const Id = Type.Union([Type.String({ minLength: 1, maxLength: 64, pattern: '^[\\x20-\\x7e]+$' }), Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })]);
 const Digit = (max: number) => Type.Integer({ minimum: 0, maximum: max });
@@ -111,9 +114,9 @@ function reasonOf(errors: readonly ErrorObject[]): string {
   return `${where}: must be ${[...new Set(accepted)].join(' or ')}`;
 }
 
-/** The id of a request, as a string, if it is a usable one (also for error reports of invalid requests). */
-function idOf(v: unknown): string | undefined {
-  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return String(v);
+/** The id of a request, unchanged, if it is a usable one (also for error reports of invalid requests). */
+function idOf(v: unknown): RequestId | undefined {
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v;
   if (typeof v === 'string' && v.length > 0 && v.length <= 64 && /^[\x20-\x7e]+$/.test(v)) return v;
   return undefined;
 }

@@ -28,7 +28,8 @@ export type EventPayload = Base & { command: 'event' } & ({ event: 'button'; but
 
 export interface AckPayload extends Base {
   command: 'ack';
-  id?: string;
+  /** The request's id, as sent (string or number). */
+  id?: string | number;
   /** The command string applied (for JSON commands, its encoding). */
   request: StatusString | 'status';
   status: StatusString;
@@ -41,7 +42,7 @@ export interface ErrorPayload extends Base {
   command: 'error';
   code: string;
   reason: string;
-  id?: string;
+  id?: string | number;
   /** Where the offending input came from: a bus topic, or `device` for the link. */
   source: string;
   /** The start of the offending payload, escaped (never the whole of a large one). */

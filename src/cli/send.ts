@@ -28,12 +28,12 @@ export const sendCommand: CommandModule<object, SendArgs> = {
     const url = a.broker ?? 'mqtt://127.0.0.1:1883';
     const timeoutMs = parseDuration(a.timeout);
     let payload = a.payload;
-    let id: string | undefined;
+    let id: unknown;
     if (payload.trim().startsWith('{')) {
       try {
         const obj = JSON.parse(payload) as Record<string, unknown>;
         if (obj['id'] === undefined) obj['id'] = `send-${process.pid}-${Date.now() % 100000}`;
-        id = String(obj['id']);
+        id = obj['id'];
         payload = JSON.stringify(obj);
       } catch {
         // Sent as is: the bridge answers with its own error report, which is what the user wants to see.
