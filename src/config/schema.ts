@@ -31,6 +31,18 @@ const Topic = Type.String({
   pattern: '^[^#+\\u0000]+$',
   description: 'An MQTT topic name (no wildcards). Levels are separated by /, never by dots (RabbitMQ maps / to .).',
 });
+const RouteName = Type.Union(
+  [
+    Type.Literal('status'),
+    Type.Literal('sensor'),
+    Type.Literal('event'),
+    Type.Literal('ack'),
+    Type.Literal('error'),
+    Type.Literal('availability'),
+    Type.Literal('health'),
+  ],
+  { description: 'A report route (a key of bus.routes).' },
+);
 const route = (topic: string, qos: 0 | 1, description: string, retain = false) =>
   Type.Object(
     {
@@ -217,6 +229,28 @@ export const DevicesSchema = Type.Object(
           'Where each kind of report goes. Never under the command filter: it would loop back as a command.',
         ),
         healthPeriodMs: Ms(60_000, 'Health report period (0 = off).', 0),
+        pubackTimeoutMs: Ms(
+          10_000,
+          'A QoS 1 publish the broker has not acknowledged within this time forces a reconnect (a RabbitMQ connection can go silently dead after a channel error); the message is sent again. 0 = off.',
+          0,
+        ),
+        queue: Obj(
+          {
+            capacity: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 10_000, description: 'Reports kept while the broker is away (CLI --queue-size).' }),
+            latestWins: Type.Array(RouteName, {
+              uniqueItems: true,
+              default: ['status', 'health', 'availability'],
+              description: 'Routes where a queued report is replaced by a newer one on the same topic (the newer says all the older did).',
+            }),
+            dropOrder: Type.Array(RouteName, {
+              uniqueItems: true,
+              default: ['health', 'error', 'sensor', 'event', 'status', 'ack'],
+              description: 'When the queue is full, the oldest report of the first route in this list that has one is dropped (and counted). Routes not listed are never dropped for another; a report of such a route that does not fit is itself dropped.',
+            }),
+            fsyncIntervalMs: Ms(1_000, 'With --queue-file: how often the journal is flushed to disk (writes survive a crash of the bridge at once; this bounds what a power cut can lose).', 0),
+          },
+          'The outgoing queue used while the broker is away (docs/failure-behaviour.md).',
+        ),
       },
       'The MQTT side (Car2Home bus).',
     ),
