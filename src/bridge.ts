@@ -27,6 +27,13 @@ export interface BridgeOptions {
   /** Subscription filter for commands (defaults to devices.json bus.commandFilter). */
   commandFilter?: string;
   version?: string;
+  /** Told of every acknowledgement and error report (a fleet aggregates these over thousands of homes). */
+  observer?: BridgeObserver | undefined;
+}
+
+export interface BridgeObserver {
+  ack?(latencyMs: number): void;
+  error?(code: string): void;
 }
 
 /** At most this many commands wait for the device; more are refused with QUEUE_OVERFLOW. */
@@ -202,6 +209,7 @@ export class Bridge {
     }
     const latencyMs = performance.now() - received;
     this.#latency.add(latencyMs);
+    this.#o.observer?.ack?.(latencyMs);
     this.publish('ack', {
       Producer: 'smarthome',
       command: 'ack',
@@ -230,6 +238,7 @@ export class Bridge {
 
   #reportError(err: BridgeError, source: string, payload?: Buffer, id?: string | number): void {
     this.#count(err.code);
+    this.#o.observer?.error?.(err.code);
     this.#log.warn({ code: err.code, source, ...(id !== undefined ? { id } : {}), ...(payload ? { excerpt: excerpt(payload) } : {}) }, err.message);
     if (!this.#errorLimiter.take()) return;
     this.publish('error', {
