@@ -48,10 +48,13 @@ export class WindowServo {
     return this.physicalAngle() !== this.geometry.closedDeg;
   }
 
-  /** Starts travel to an end from the current servo angle (reversing if already travelling). */
+  /**
+   * Starts travel to an end from the window's current angle (reversing if already travelling). A hand
+   * that pushed the window turned the servo's shaft with it, so travel starts where the window is.
+   */
   driveTo(open: boolean): void {
     const target = open ? this.geometry.openDeg : this.geometry.closedDeg;
-    const from = this.servoAngle();
+    const from = this.physicalAngle();
     this.clock.clearTimer(this.#timer);
     this.#timer = undefined;
     this.#from = from;
