@@ -40,11 +40,14 @@ export function dht11Frame({ temperature, humidity }: Dht11Reading): Uint8Array 
  * it low for at least `minStartUs` and releases it, the part answers per the datasheet: after
  * `responseDelayUs` it pulls low 80 µs, releases 80 µs, then sends 40 bits MSB first (each 50 µs low,
  * then 27 µs high for 0 or 70 µs high for 1), pulls low 50 µs and releases. The waveform is driven by
- * board clock events; while the firmware drives the pin as an output the part only listens.
+ * board clock events; while the firmware drives the pin as an output the part only listens, and an
+ * answer stops if the firmware takes the line back as an output.
  */
 export class Dht11 {
   /** Answers sent so far. */
   answers = 0;
+  /** Answers cut short because the firmware drove the line as an output. */
+  aborted = 0;
   /** The last frame sent. */
   lastFrame: Uint8Array | undefined;
   readonly #off: () => void;
@@ -93,6 +96,14 @@ export class Dht11 {
     steps.push([false, BIT_LOW_US], [true, 0]);
     let index = 0;
     const next = (): void => {
+      const state = this.board.pinState(this.options.pin);
+      if (state === PinState.High || state === PinState.Low) {
+        // The firmware took the line back mid-answer: stop rather than drive against it.
+        this.board.setPin(this.options.pin, true);
+        this.#busy = false;
+        this.aborted++;
+        return;
+      }
       const [level, us] = steps[index++]!;
       this.board.setPin(this.options.pin, level);
       if (index < steps.length) this.board.addClockEvent(next, us * US);

@@ -1,0 +1,39 @@
+/**
+ * Simulated MHz of the emulated Uno running the board-probe sketch unpaced (runner batches with
+ * setImmediate in between), median of 5 runs of about 2 s each. A real Uno is 16 MHz.
+ *
+ *   npx tsx bench/board-speed.ts
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildSketch } from '../src/links/firmware/arduino-build.js';
+import { Board, CPU_HZ } from '../src/links/firmware/board.js';
+import { parseIntelHex } from '../src/links/firmware/intel-hex.js';
+
+const RUNS = 5;
+const RUN_MS = 2000;
+const sketch = fileURLToPath(new URL('../test/fixtures/board-probe/board-probe.ino', import.meta.url));
+
+const dir = await mkdtemp(join(tmpdir(), 'board-speed-'));
+try {
+  const build = await buildSketch(sketch, dir);
+  const program = parseIntelHex(await readFile(build.hexPath, 'utf8'));
+  console.log(`board-probe: ${build.flashBytes} B flash, ${build.sramBytes} B SRAM; ${RUNS} runs of ${RUN_MS} ms`);
+  const results: number[] = [];
+  for (let run = 1; run <= RUNS; run++) {
+    const board = new Board(program);
+    const wall0 = performance.now();
+    board.start();
+    await new Promise((r) => setTimeout(r, RUN_MS));
+    board.stop();
+    const mhz = board.cycles / (performance.now() - wall0) / 1000;
+    results.push(mhz);
+    console.log(`run ${run}: ${mhz.toFixed(1)} MHz (${(mhz / (CPU_HZ / 1e6)).toFixed(2)}× real time)`);
+  }
+  const median = [...results].sort((a, b) => a - b)[Math.floor(RUNS / 2)]!;
+  console.log(`median: ${median.toFixed(1)} MHz simulated, ${(median / (CPU_HZ / 1e6)).toFixed(2)}× real time`);
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}
