@@ -92,7 +92,9 @@ export function parseIntelHex(text: string, flashBytes = FLASH_BYTES): Uint16Arr
   }
   if (!sawEof) throw invalid(lines.length, 'missing end-of-file record');
   if (!sawData) throw invalid(lines.length, 'no data records');
-  return new Uint16Array(bytes.buffer);
+  const words = new Uint16Array(flashBytes >> 1);
+  for (let i = 0; i < words.length; i++) words[i] = bytes[2 * i]! | (bytes[2 * i + 1]! << 8);
+  return words;
 }
 
 function hex2(n: number): string {
