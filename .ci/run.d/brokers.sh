@@ -12,6 +12,11 @@
 # Ports avoid the defaults (1883, 5672, 15672, ...) so a developer's own broker does not clash,
 # and the AMQP ports keep the distribution ports (AMQP + 20000) out of 35672-35682.
 
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+  echo "usage: source ${BASH_SOURCE[0]}   (then brokers_stop to stop the brokers)" >&2
+  exit 2
+fi
+
 BROKERS_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BROKERS_DIR=${BROKERS_DIR:-$BROKERS_REPO/.cache/ci-brokers}
 BROKERS_AUTH_USER=${BROKERS_AUTH_USER:-device:device-secret}

@@ -124,8 +124,10 @@ done
 
 started=$(date +%s.%N)
 (umask 077 && echo "$OPTIONS" >"$INSTANCE_DIR/options") # may hold test passwords
-echo "=== start $(date -Is) $OPTIONS" >>"$LOG"
+if [[ -f "$LOG" ]]; then mv -f "$LOG" "$LOG.prev"; fi
+echo "=== start $(date -Is) $OPTIONS" >"$LOG"
 (exec setsid bash -c 'echo $$ >"$1"; exec mosquitto -c "$2"' mosquitto "$PIDFILE" "$CONF") </dev/null >>"$LOG" 2>&1 &
+disown $!
 for _ in $(seq 100); do
   [[ -s "$PIDFILE" ]] && break
   sleep 0.01

@@ -96,3 +96,48 @@ log_tail() { # file...
     tail -n 30 "$f" >&2
   done
 }
+
+# Bookkeeping of the epmd these scripts start: <dir>/pid is that epmd, <dir>/instances the
+# instance directories using it, <dir>/lock serialises start.sh and stop.sh.
+epmd_state_dir() { # port
+  echo "${TMPDIR:-/tmp}/rabbitmq-test-epmd-$1"
+}
+
+# Drops instance $1 from the users of the epmd on port $2 and stops that epmd when it was
+# started by these scripts, no other instance is alive and no node is registered with it.
+epmd_release() { # instance_dir port
+  local instance_dir=$1 port=$2 state dir epmd_pid names i
+  local -a remaining=()
+  state=$(epmd_state_dir "$port")
+  [[ -d "$state" ]] || return 0
+  exec 9>"$state/lock"
+  flock 9
+  if [[ -f "$state/instances" ]]; then
+    while read -r dir; do
+      [[ -n "$dir" && "$dir" != "$instance_dir" ]] || continue
+      [[ -n "$(live_pgid_from "$dir/rabbitmq.pid")" ]] && remaining+=("$dir")
+    done <"$state/instances"
+    if ((${#remaining[@]})); then printf '%s\n' "${remaining[@]}"; fi >"$state/instances"
+  fi
+  epmd_pid=$(cat "$state/pid" 2>/dev/null || true)
+  if ((${#remaining[@]} == 0)) && [[ "$epmd_pid" =~ ^[0-9]+$ ]]; then
+    if [[ "$(cat "/proc/$epmd_pid/comm" 2>/dev/null)" == epmd && "$(proc_state "$epmd_pid")" != Z ]]; then
+      names=$(epmd -port "$port" -names 2>/dev/null | grep '^name ' || true)
+      if [[ -z "$names" ]]; then
+        kill -TERM "$epmd_pid" 2>/dev/null || true
+        for ((i = 0; i < 30; i++)); do
+          [[ -n "$(proc_state "$epmd_pid")" && "$(proc_state "$epmd_pid")" != Z ]] || break
+          sleep 0.1
+        done
+        rm -f "$state/pid"
+        echo "$PROG: stopped epmd (pid $epmd_pid, port $port)"
+      else
+        echo "$PROG: epmd on port $port left running, nodes still registered: $(echo "$names" | awk '{print $2}' | tr '\n' ' ')"
+      fi
+    else
+      rm -f "$state/pid"
+    fi
+  fi
+  flock -u 9
+  exec 9>&-
+}

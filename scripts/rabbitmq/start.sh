@@ -101,7 +101,7 @@ PIDFILE="$INSTANCE_DIR/rabbitmq.pid"
 LOG_DIR="$INSTANCE_DIR/log"
 SERVER_OUT="$LOG_DIR/server.out"
 NODE_LOG="$LOG_DIR/rabbit.log"
-EPMD_STATE="${TMPDIR:-/tmp}/rabbitmq-test-epmd-$EPMD_PORT"
+EPMD_STATE=$(epmd_state_dir "$EPMD_PORT")
 
 # What was asked for (before free ports are chosen): a running instance must match it.
 OPTIONS="mqtt=$MQTT_PORT amqp=$AMQP_PORT management=${MGMT_PORT:-default} stomp=${STOMP_PORT:-default} web-stomp=${WEB_STOMP_PORT:-default} dist=$DIST_PORT epmd=$EPMD_PORT anonymous=$ALLOW_ANONYMOUS minimal=$MINIMAL users=${USERS[*]+${USERS[*]}}"
@@ -153,6 +153,10 @@ if ((FRESH)); then
   rm -rf "$INSTANCE_DIR/mnesia" "$LOG_DIR"
 fi
 mkdir -p "$INSTANCE_DIR/mnesia" "$LOG_DIR"
+# One run per log file, so a failure shows this run's lines; the previous run's stay in *.prev.
+for f in "$NODE_LOG" "$SERVER_OUT"; do
+  if [[ -f "$f" ]]; then mv -f "$f" "$f.prev"; fi
+done
 if [[ ! -s "$INSTANCE_DIR/.erlang.cookie" ]]; then
   (umask 077 && od -An -tx1 -N16 /dev/urandom | tr -d ' \n' | tr 0-9a-f A-P >"$INSTANCE_DIR/.erlang.cookie")
 fi
@@ -221,14 +225,14 @@ EOF
 } >"$INSTANCE_DIR/rabbitmq.config"
 
 # ---- epmd (shared by every Erlang node on this port) and the node --------------------------------
-# $EPMD_STATE/pid is the epmd these scripts started, $EPMD_STATE/instances the instance dirs
-# using it; stop.sh stops that epmd when no instance and no node is left.
+# See epmd_release in lib.sh: stop.sh stops this epmd when no instance and no node is left.
 mkdir -p "$EPMD_STATE"
 exec 9>"$EPMD_STATE/lock"
 flock 9
 if ! epmd -port "$EPMD_PORT" -names >/dev/null 2>&1; then
   (exec 9>&- setsid bash -c 'echo $$ >"$1"; exec epmd -port "$2" -address 127.0.0.1' epmd "$EPMD_STATE/pid" "$EPMD_PORT" \
     </dev/null >>"$LOG_DIR/epmd.out" 2>&1) &
+  disown $!
   for _ in $(seq 50); do
     epmd -port "$EPMD_PORT" -names >/dev/null 2>&1 && break
     sleep 0.05
@@ -261,6 +265,7 @@ echo "=== start $(date -Is) $OPTIONS" >>"$SERVER_OUT"
   # setsid: own session and process group (pgid = the pid written to the pidfile).
   exec setsid bash -c 'echo $$ >"$1"; exec "$2"' rabbitmq-server "$PIDFILE" "$RMQ_BIN/rabbitmq-server"
 ) </dev/null >>"$SERVER_OUT" 2>&1 &
+disown $!
 for _ in $(seq 100); do
   [[ -s "$PIDFILE" ]] && break
   sleep 0.01
@@ -284,6 +289,7 @@ if ! wait_out=$(node "$READY_MJS" wait --port "$MQTT_PORT" --tcp-port "$AMQP_POR
     note "killed process group $PID"
   fi
   rm -f "$PIDFILE"
+  epmd_release "$INSTANCE_DIR" "$EPMD_PORT" >&2
   die "RabbitMQ in $INSTANCE_DIR failed to become ready: $wait_out"
 fi
 

@@ -46,7 +46,6 @@ elif [[ -f "$INSTANCE_DIR/options" ]]; then
   EPMD_PORT=$(tr ' ' '\n' <"$INSTANCE_DIR/options" | sed -n 's/^epmd=//p')
 fi
 EPMD_PORT=${EPMD_PORT:-4369}
-EPMD_STATE="${TMPDIR:-/tmp}/rabbitmq-test-epmd-$EPMD_PORT"
 
 started=$(date +%s.%N)
 pgid=$(live_pgid_from "$PIDFILE")
@@ -65,40 +64,7 @@ else
 fi
 rm -f "$PIDFILE"
 
-# ---- the shared epmd ------------------------------------------------------------------------------
-if [[ -d "$EPMD_STATE" ]]; then
-  exec 9>"$EPMD_STATE/lock"
-  flock 9
-  remaining=()
-  if [[ -f "$EPMD_STATE/instances" ]]; then
-    while read -r dir; do
-      [[ -n "$dir" && "$dir" != "$INSTANCE_DIR" ]] || continue
-      [[ -n "$(live_pgid_from "$dir/rabbitmq.pid")" ]] && remaining+=("$dir")
-    done <"$EPMD_STATE/instances"
-    if ((${#remaining[@]})); then printf '%s\n' "${remaining[@]}"; fi >"$EPMD_STATE/instances"
-  fi
-  epmd_pid=$(cat "$EPMD_STATE/pid" 2>/dev/null || true)
-  if ((${#remaining[@]} == 0)) && [[ "$epmd_pid" =~ ^[0-9]+$ ]]; then
-    if [[ "$(cat "/proc/$epmd_pid/comm" 2>/dev/null)" == epmd && "$(proc_state "$epmd_pid")" != Z ]]; then
-      names=$(epmd -port "$EPMD_PORT" -names 2>/dev/null | grep '^name ' || true)
-      if [[ -z "$names" ]]; then
-        kill -TERM "$epmd_pid" 2>/dev/null || true
-        for _ in $(seq 30); do
-          [[ -n "$(proc_state "$epmd_pid")" && "$(proc_state "$epmd_pid")" != Z ]] || break
-          sleep 0.1
-        done
-        rm -f "$EPMD_STATE/pid"
-        echo "$PROG: stopped epmd (pid $epmd_pid, port $EPMD_PORT)"
-      else
-        echo "$PROG: epmd on port $EPMD_PORT left running, nodes still registered: $(echo "$names" | awk '{print $2}' | tr '\n' ' ')"
-      fi
-    else
-      rm -f "$EPMD_STATE/pid"
-    fi
-  fi
-  flock -u 9
-  exec 9>&-
-fi
+epmd_release "$INSTANCE_DIR" "$EPMD_PORT"
 
 if ((PURGE)); then
   rm -rf "$INSTANCE_DIR"
