@@ -17,6 +17,7 @@ export async function startEmbeddedBroker(options: { host?: string; port?: numbe
   const host = options.host ?? '127.0.0.1';
   const wanted = options.port ?? 1883;
   const broker = await Aedes.createBroker();
+  keepRetainedInOrder(broker);
   const server: Server = createServer(broker.handle);
   try {
     await new Promise<void>((resolve, reject) => {
@@ -49,5 +50,23 @@ export async function startEmbeddedBroker(options: { host?: string; port?: numbe
       await new Promise<void>((r) => broker.close(() => r()));
       await new Promise<void>((r) => server.close(() => r()));
     },
+  };
+}
+
+/**
+ * aedes drops a message for a subscriber that was already sent one with a higher broker counter (its
+ * `dedupe`, meant for overlapping subscriptions). Counters are given on arrival, but a retained message
+ * is emitted only after it has been stored, so a non-retained message right behind it overtakes it and
+ * the retained one is dropped for every live subscriber (moscajs/aedes#955, #994). The bridge publishes
+ * exactly that: a retained status report, then an acknowledgement or a sensor reading in the same tick.
+ * Numbering QoS 0 messages when they are emitted keeps dedupe working and loses nothing.
+ */
+function keepRetainedInOrder(broker: Aedes): void {
+  const state = broker as unknown as { id: string; counter: number; mq: { emit(packet: unknown, cb?: unknown): unknown } };
+  const emit = state.mq.emit.bind(state.mq);
+  state.mq.emit = (packet: unknown, cb?: unknown) => {
+    const p = packet as { qos?: number; brokerId?: string; brokerCounter?: number };
+    if (p.qos === 0 && p.brokerId === state.id) p.brokerCounter = ++state.counter;
+    return emit(packet, cb);
   };
 }
