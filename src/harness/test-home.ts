@@ -1,0 +1,280 @@
+import type { DevicesConfig } from '../config/schema.js';
+import { BridgeError, ErrorCode } from '../core/errors.js';
+import { VirtualClock, type Clock } from '../environment/clock.js';
+import { describeStatus, isValidCommand } from '../home/status-codec.js';
+import type { ButtonName, Outputs } from '../home/types.js';
+import { topicMatches } from '../bus/topics.js';
+import type { Link } from '../links/link.js';
+import type { ConditionsPatch, PhysicalAccess } from '../links/physical.js';
+import type { Runtime } from '../runtime.js';
+import { toMs, type Duration } from './duration.js';
+import { HarnessFaults, type FaultName, type FaultOptions } from './faults.js';
+import { describeMatch, isStatusPattern, messageMatches, statusMatches, statusOf, type MessageMatch } from './match.js';
+import type { BusObserver, ObservedMessage } from './observer.js';
+import { expectationError } from './report.js';
+import { nextTurn, Signal, sleep } from './signal.js';
+import type { TrackedLink } from './tracked-link.js';
+
+/** Everything startHome built, handed to the TestHome that drives and stops it. */
+export interface HarnessParts {
+  config: DevicesConfig;
+  clock: Clock;
+  runtime: Runtime;
+  tracked: TrackedLink;
+  observer: BusObserver;
+  physical: PhysicalAccess | undefined;
+  faults: HarnessFaults;
+  /** Stops what startHome started besides the runtime, in reverse order. */
+  cleanups: (() => Promise<void>)[];
+}
+
+export interface WithinOptions {
+  /** How long to wait, in home time (default 2s). */
+  within?: Duration;
+}
+
+export interface SendOptions {
+  /** Default `webos/smarthome/info` (the CarDashboard's and the backend's topic). */
+  topic?: string;
+}
+
+/** The longest the harness waits on wall time for bus work that should take milliseconds. */
+const SETTLE_WALL_MS = 5000;
+
+/**
+ * A running home for tests: the link, the bridge and a broker, driven through one object. Every
+ * method that changes something waits until the bridge has published what it caused (`settle`), so
+ * `home.messages` is complete when the call returns.
+ */
+export class TestHome {
+  readonly #p: HarnessParts;
+  readonly #virtual: VirtualClock | undefined;
+  readonly #changed = new Signal();
+  readonly #startedAt: number;
+  readonly #pending: { topic: string; payload: string }[] = [];
+  /** expectMessage looks at messages from here on (see #action). */
+  #windowStart = 0;
+  #expectedSinceAction = false;
+  readonly #consumed = new Set<number>();
+  #seenEvents = -1;
+  #closed: Promise<void> | undefined;
+
+  constructor(parts: HarnessParts) {
+    this.#p = parts;
+    this.#virtual = parts.clock instanceof VirtualClock ? parts.clock : undefined;
+    this.#startedAt = parts.clock.now();
+    parts.observer.onMessage(() => this.#changed.notify());
+    const bus = parts.runtime.bus;
+    bus.on('message', (topic, payload) => {
+      const text = payload.toString('utf8');
+      const i = this.#pending.findIndex((p) => p.topic === topic && p.payload === text);
+      if (i >= 0) this.#pending.splice(i, 1);
+      this.#changed.notify();
+    });
+    // Commands sent while the bridge is cut off are lost (QoS 0); nobody waits for them.
+    bus.on('disconnected', () => this.#pending.splice(0));
+  }
+
+  get link(): Link {
+    return this.#p.tracked.inner;
+  }
+  get runtime(): Runtime {
+    return this.#p.runtime;
+  }
+  get clock(): Clock {
+    return this.#p.clock;
+  }
+  get config(): DevicesConfig {
+    return this.#p.config;
+  }
+  /** Every live message seen on `webos/#` since the home started, in order. */
+  get messages(): readonly ObservedMessage[] {
+    return this.#p.observer.messages;
+  }
+  /** The link's own idea of its status. */
+  get status(): string | undefined {
+    return this.#p.tracked.status;
+  }
+  /** The status the bus last heard (from a status report or an acknowledgement). */
+  get busStatus(): string | undefined {
+    const ms = this.messages;
+    for (let i = ms.length - 1; i >= 0; i--) {
+      const s = statusOf(ms[i]!);
+      if (s !== undefined) return s;
+    }
+    return undefined;
+  }
+
+  /** Sets room conditions (links with physical access). */
+  async set(conditions: ConditionsPatch): Promise<void> {
+    this.#action();
+    this.#physical('set conditions').setConditions(conditions);
+    await this.settle();
+  }
+
+  /** Holds a button for `holdMs` of home time (default: the configured hold time plus 100 ms). */
+  async press(button: ButtonName, options: { holdMs?: Duration } = {}): Promise<void> {
+    this.#action();
+    const physical = this.#physical(`press the ${button} button`);
+    const holdMs = options.holdMs !== undefined ? toMs(options.holdMs) : this.#p.config.sensors.buttons.holdMs + 100;
+    physical.press(button);
+    try {
+      await this.advance(holdMs);
+    } finally {
+      physical.release(button);
+    }
+    await this.settle();
+  }
+
+  /** Pushes the window fully open or closed by hand. */
+  async pushWindow(open: boolean): Promise<void> {
+    this.#action();
+    this.#physical('push the window').pushWindow(open);
+    await this.settle();
+  }
+
+  /** What the output pins show now (links with physical access). */
+  outputs(): Outputs {
+    return this.#physical('read the output pins').outputs();
+  }
+
+  /** Moves home time on: steps a virtual clock (firing every timer on the way), or waits on a real one. */
+  async advance(duration: Duration): Promise<void> {
+    this.#action();
+    const ms = toMs(duration);
+    if (this.#virtual) this.#virtual.advance(ms);
+    else await sleep(ms / this.#p.clock.speed);
+    await this.settle();
+  }
+
+  /** Publishes a payload (a string, or an object sent as JSON) and waits for the bridge to handle it. */
+  async send(payload: string | object, options: SendOptions = {}): Promise<void> {
+    this.#action();
+    const topic = options.topic ?? 'webos/smarthome/info';
+    const text = typeof payload === 'string' ? payload : JSON.stringify(payload);
+    const bus = this.#p.runtime.bus;
+    if (bus.connected && topicMatches(this.#p.config.bus.commandFilter, topic)) this.#pending.push({ topic, payload: text });
+    await this.#p.observer.publish(topic, text);
+    await this.settle();
+  }
+
+  /** Injects a fault; see HarnessFaults for which exist and who can do them. */
+  async fault(name: FaultName, options: FaultOptions = {}): Promise<void> {
+    this.#action();
+    await this.#p.faults.inject(name, options, (ms) => this.advance(ms));
+    await this.settle();
+  }
+
+  /** Waits until the status on the bus matches (a status pattern: digits, `x` for any). */
+  async expectStatus(pattern: string, options: WithinOptions = {}): Promise<string> {
+    if (!isStatusPattern(pattern)) {
+      throw new BridgeError(ErrorCode.CONFIG_INVALID, `not a status pattern: ${JSON.stringify(pattern)} (nine digits, x for any)`);
+    }
+    const spelled = isValidCommand(pattern) ? ` (${describeStatus(pattern)})` : '';
+    return this.#waitFor(
+      'expectStatus',
+      () => {
+        const s = this.busStatus;
+        return s !== undefined && statusMatches(pattern, s) ? s : undefined;
+      },
+      options,
+      `status ${pattern}${spelled} on the bus`,
+    );
+  }
+
+  /**
+   * Waits for a message matching `match`. It looks at the messages since the first action (send, set,
+   * press, pushWindow, advance, fault) after the previous expectation, in any order (brokers may
+   * reorder a retained report and the acknowledgement after it), and each message satisfies at most one
+   * expectMessage.
+   */
+  async expectMessage(match: MessageMatch, options: WithinOptions = {}): Promise<ObservedMessage> {
+    const found = await this.#waitFor(
+      'expectMessage',
+      () => this.messages.find((m) => m.seq >= this.#windowStart && !this.#consumed.has(m.seq) && messageMatches(m, match)),
+      options,
+      describeMatch(match),
+      match,
+    );
+    this.#consumed.add(found.seq);
+    return found;
+  }
+
+  /**
+   * Waits until the bridge has handled what the test sent and everything it published has arrived:
+   * commands delivered, link calls answered, and a marker through the bridge's own connection seen.
+   */
+  async settle(): Promise<void> {
+    const { tracked, observer, runtime } = this.#p;
+    await this.#changed.until(() => this.#pending.length === 0, SETTLE_WALL_MS);
+    await nextTurn();
+    await tracked.whenIdle(this.#p.config.bus.commandTimeoutMs + 1000);
+    await nextTurn();
+    if (!runtime.bus.connected) return;
+    await observer.barrier((topic, payload) => runtime.bus.publishNow({ route: 'ack', topic, payload, qos: 0, retain: false }), SETTLE_WALL_MS);
+    this.#seenEvents = tracked.eventCount;
+  }
+
+  /** Stops everything startHome started. Safe to call more than once. */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      await this.#p.runtime.stop();
+      for (const c of [...this.#p.cleanups].reverse()) await c().catch(() => undefined);
+    })();
+    return this.#closed;
+  }
+
+  /** An action after an expectation starts a new window of messages for the next expectations. */
+  #action(): void {
+    if (!this.#expectedSinceAction) return;
+    this.#expectedSinceAction = false;
+    const ms = this.messages;
+    this.#windowStart = ms.length > 0 ? ms[ms.length - 1]!.seq + 1 : 0;
+  }
+
+  async #waitFor<T>(what: string, check: () => T | undefined, options: WithinOptions, expected: string, match?: MessageMatch): Promise<T> {
+    const withinMs = toMs(options.within ?? '2s');
+    const clock = this.#p.clock;
+    const start = clock.now();
+    const deadline = start + withinMs;
+    const wall0 = performance.now();
+    this.#expectedSinceAction = true;
+    await this.settle();
+    for (;;) {
+      const found = check();
+      if (found !== undefined) return found;
+      const now = clock.now();
+      if (now >= deadline) {
+        throw expectationError({
+          what,
+          expected,
+          waitedMs: now - start,
+          wallMs: performance.now() - wall0,
+          messages: this.messages,
+          startedAt: this.#startedAt,
+          linkStatus: this.status,
+          match,
+        });
+      }
+      if (this.#virtual) {
+        const next = this.#virtual.nextDue();
+        const to = next === undefined ? deadline : Math.min(Math.max(next, now), deadline);
+        this.#virtual.advanceTo(to);
+        // A round trip through the broker only when the link said something, commands are pending, or
+        // this is the last look (the bridge's own timers, such as health, publish without the link).
+        if (this.#p.tracked.eventCount !== this.#seenEvents || this.#pending.length > 0 || to >= deadline) await this.settle();
+      } else {
+        await this.#changed.wait((deadline - now) / clock.speed);
+      }
+    }
+  }
+
+  #physical(what: string): PhysicalAccess {
+    if (this.#p.physical) return this.#p.physical;
+    throw new BridgeError(
+      ErrorCode.PHYSICAL_UNSUPPORTED,
+      `cannot ${what}: link ${this.link.kind} offers no physical access (the emulated and firmware links do; on a real board, do it by hand)`,
+      { link: this.link.kind },
+    );
+  }
+}
