@@ -1,0 +1,352 @@
+import type { Logger } from 'pino';
+import { BridgeError, ErrorCode, isBridgeError, toBridgeError } from '../../core/errors.js';
+import { TypedEmitter } from '../../core/events.js';
+import { silentLogger } from '../../core/logger.js';
+import type { Clock, Timer } from '../../environment/clock.js';
+import { validateCommand } from '../../home/status-codec.js';
+import type { StatusCause, StatusString } from '../../home/types.js';
+import type { Link, LinkEvents, LinkState } from '../link.js';
+import { BoardLineRouter } from './board-line-router.js';
+import { BootWait, noAnswerError, type BootLine } from './handshake.js';
+import { assertProtocolVersion } from './line-codec.js';
+import { LineSplitter } from './line-splitter.js';
+import { HEARTBEAT_PERIOD_MS, SERIAL_BAUD_RATE, type BoardCounters } from './line-types.js';
+import { Backoff, Reopener } from './reconnect.js';
+import { RequestTracker } from './request-tracker.js';
+import { openSerialConnection, type BindingInterface, type SerialConnection } from './serial-port.js';
+import { DEFAULT_SERIAL_TIMING, timingWithin, type SerialTiming } from './serial-timing.js';
+
+/**
+ * The link to our sketch on an Uno over the serial line protocol (docs/serial-protocol.md, "Host
+ * behaviour"). On every open: wait for BOOT (or probe a board that did not reset with PING), check the
+ * protocol version, read the status with GET; then forward the board's lines as link events, send each
+ * command with an id and wait for its ACK. A silent board (no line for about three heartbeats) or a
+ * vanished port is reported and the port reopened with backoff; the status is read again on return.
+ */
+export interface SerialLinkOptions {
+  /** Port path: /dev/ttyACM0, a pty, or whatever the binding understands (the avr binding: avr:<hex>). */
+  path: string;
+  baudRate?: number | undefined;
+  /** serialport-13 binding (default: serialport's native binding). */
+  binding?: BindingInterface | undefined;
+  clock: Clock;
+  logger?: Logger | undefined;
+  /** The bridge's command timeout: the ack timeout is fitted so that all attempts end before it. */
+  commandTimeoutMs?: number | undefined;
+  timing?: Partial<SerialTiming> | undefined;
+  /** The kind to report (the firmware link runs this same code path over the avr binding). */
+  kind?: 'serial' | 'firmware' | undefined;
+}
+
+type Phase = 'closed' | 'handshake' | 'ready';
+
+export class SerialLink extends TypedEmitter<LinkEvents> implements Link {
+  readonly kind: 'serial' | 'firmware';
+  readonly path: string;
+  readonly baudRate: number;
+  readonly timing: SerialTiming;
+  readonly #o: SerialLinkOptions;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #splitter = new LineSplitter();
+  readonly #tracker: RequestTracker;
+  readonly #reopener: Reopener;
+  readonly #router: BoardLineRouter;
+  readonly #counts = new Map<string, number>();
+  #state: LinkState = 'stopped';
+  #phase: Phase = 'closed';
+  #stopped = true;
+  /** Incremented whenever a connection ends, so callbacks of an old port are ignored. */
+  #generation = 0;
+  #conn: SerialConnection | undefined;
+  #bootWait: BootWait | undefined;
+  #status: StatusString | undefined;
+  #lastLineAt = 0;
+  #watchdog: Timer | undefined;
+  #bytesSinceOpen = 0;
+  /** The last outage error reported: a port that stays away is reported once, not on every try. */
+  #lastOutageCode: ErrorCode | undefined;
+
+  constructor(options: SerialLinkOptions) {
+    super();
+    this.#o = options;
+    this.kind = options.kind ?? 'serial';
+    this.path = options.path;
+    this.baudRate = options.baudRate ?? SERIAL_BAUD_RATE;
+    this.timing =
+      options.commandTimeoutMs !== undefined ? timingWithin(options.commandTimeoutMs, options.timing) : { ...DEFAULT_SERIAL_TIMING, ...options.timing };
+    this.#clock = options.clock;
+    this.#log = options.logger ?? silentLogger();
+    this.#tracker = new RequestTracker({
+      clock: this.#clock,
+      ackTimeoutMs: this.timing.ackTimeoutMs,
+      retries: this.timing.retries,
+      write: (bytes) => this.#conn?.write(bytes) ?? Promise.reject(new BridgeError(ErrorCode.LINK_NOT_READY, 'port closed')),
+    });
+    this.#reopener = new Reopener({
+      clock: this.#clock,
+      backoff: new Backoff(this.timing.reopenInitialMs, this.timing.reopenMaxMs),
+      attempt: () => this.#connect(),
+      onFailure: (e, attempts) => this.#onReopenFailed(toBridgeError(e), attempts),
+    });
+    this.#router = new BoardLineRouter({
+      clock: this.#clock,
+      log: this.#log,
+      emit: (event, payload) => this.emit(event, ...([payload] as LinkEvents[typeof event])),
+      onBoot: (line) => this.#onBoot(line),
+      onReply: (line) => this.#tracker.settle(line),
+      onStatus: (status, cause) => this.#changeStatus(status, cause),
+      onBoardRestart: () => this.#onSilentRestart(),
+      count: (key) => this.#count(key),
+    });
+    for (const key of ['checksum', 'tooLong', 'garbled', 'unknown']) this.#counts.set(key, 0);
+  }
+
+  get state(): LinkState {
+    return this.#state;
+  }
+  get status(): StatusString | undefined {
+    return this.#stopped ? undefined : this.#status;
+  }
+  /** The board's own drop counters from its last heartbeat. */
+  get boardCounters(): BoardCounters | undefined {
+    return this.#router.boardCounters;
+  }
+
+  async start(): Promise<void> {
+    if (!this.#stopped) return;
+    this.#stopped = false;
+    this.#setState('starting');
+    try {
+      await this.#connect();
+    } catch (e) {
+      this.#stopped = true;
+      this.#setState('stopped');
+      throw toBridgeError(e);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#reopener.cancel();
+    const closed = new BridgeError(ErrorCode.LINK_CLOSED, `the serial link to ${this.path} stopped`);
+    this.#bootWait?.fail(closed);
+    this.#tracker.cancelAll(closed);
+    await this.#closeConnection();
+    this.#setState('stopped');
+  }
+
+  async apply(command: StatusString): Promise<StatusString> {
+    this.#assertReady();
+    // Re-encoded from validated fields: only nine digits ever reach the wire, whatever was received.
+    const status = await this.#tracker.request({ type: 'set', command: validateCommand(command) });
+    // The board's STATUS line normally reported the change already; a lost one is made up for here.
+    if (status !== this.#status) this.#changeStatus(status, 'command');
+    return status;
+  }
+
+  async requestStatus(): Promise<StatusString> {
+    this.#assertReady();
+    const status = await this.#tracker.request({ type: 'get' });
+    this.#changeStatus(status, 'request');
+    return status;
+  }
+
+  counters(): Record<string, number> {
+    const t = this.#tracker.counters;
+    const board = this.#router.boardCounters;
+    return {
+      ...Object.fromEntries(this.#counts),
+      retries: t.retries,
+      timeouts: t.timeouts,
+      staleReplies: t.staleReplies,
+      ...(board ? Object.fromEntries(Object.entries(board).map(([k, v]) => [`board.${k}`, v])) : {}),
+    };
+  }
+
+  /** Opens the port and runs the handshake; the link is ready when it resolves. */
+  async #connect(): Promise<void> {
+    const generation = ++this.#generation;
+    const mine = (): boolean => generation === this.#generation;
+    this.#phase = 'handshake';
+    this.#splitter.reset();
+    this.#router.resetSession();
+    this.#bytesSinceOpen = 0;
+    const bootWait = (this.#bootWait = new BootWait(this.#clock, this.timing.bootWaitMs));
+    bootWait.result.catch(() => undefined);
+    try {
+      const conn = await openSerialConnection({
+        path: this.path,
+        baudRate: this.baudRate,
+        binding: this.#o.binding,
+        onData: (chunk) => mine() && this.#onData(chunk),
+        onLost: (reason) => mine() && this.#onLost(reason),
+      });
+      if (!mine() || this.#stopped) {
+        await conn.close();
+        throw new BridgeError(ErrorCode.LINK_CLOSED, `the serial link to ${this.path} stopped`);
+      }
+      this.#conn = conn;
+      this.#setState('starting');
+      const boot = await bootWait.result;
+      if (boot) {
+        this.#log.info({ firmware: boot.firmware, protocol: boot.protocol, board: boot.board }, `board ${boot.board} ${boot.firmware} booted on ${this.path}`);
+      } else {
+        this.#log.info(`no BOOT line on ${this.path} within ${this.timing.bootWaitMs} ms; probing with PING (a board that did not reset on open)`);
+        await this.#tracker.request({ type: 'ping' }).catch((e: unknown) => {
+          throw isBridgeError(e, ErrorCode.LINK_TIMEOUT) ? this.#noAnswer() : e;
+        });
+      }
+      this.#synced(await this.#tracker.request({ type: 'get' }));
+    } catch (e) {
+      if (mine()) await this.#closeConnection();
+      throw e;
+    } finally {
+      if (this.#bootWait === bootWait) this.#bootWait = undefined;
+    }
+    this.#phase = 'ready';
+    this.#lastOutageCode = undefined;
+    this.#lastLineAt = this.#clock.now();
+    this.#armWatchdog(this.timing.silenceTimeoutMs);
+    this.#setState('ready');
+  }
+
+  #noAnswer(): BridgeError {
+    const waitedMs = this.timing.bootWaitMs + this.timing.ackTimeoutMs * (this.timing.retries + 1);
+    return noAnswerError({ path: this.path, baudRate: this.baudRate, waitedMs, noise: this.#router.noise, bytes: this.#bytesSinceOpen });
+  }
+
+  async #closeConnection(): Promise<void> {
+    this.#generation++;
+    this.#phase = 'closed';
+    this.#clock.clearTimer(this.#watchdog);
+    this.#watchdog = undefined;
+    const conn = this.#conn;
+    this.#conn = undefined;
+    if (conn) await conn.close().catch(() => undefined);
+  }
+
+  #onData(chunk: Buffer): void {
+    this.#bytesSinceOpen += chunk.length;
+    const generation = this.#generation;
+    // The bounded LineSplitter, not serialport's ReadlineParser/DelimiterParser: those buffer without
+    // limit until a delimiter arrives, so a board spewing bytes without '\n' would grow memory forever.
+    for (const item of this.#splitter.feed(chunk)) {
+      if (generation !== this.#generation) return; // a line closed the port (e.g. protocol mismatch)
+      if (item.ok) {
+        if (this.#router.route(item.line, this.#phase === 'handshake')) this.#lastLineAt = this.#clock.now();
+      } else this.#router.drop(item.code, item.reason, this.#phase === 'handshake');
+    }
+  }
+
+  #onBoot(line: BootLine): void {
+    if (this.#bootWait && !this.#bootWait.done) {
+      try {
+        assertProtocolVersion(line);
+        this.#bootWait.boot(line);
+      } catch (e) {
+        this.#bootWait.fail(toBridgeError(e));
+      }
+      return;
+    }
+    try {
+      assertProtocolVersion(line);
+    } catch (e) {
+      if (this.#phase === 'handshake') this.#tracker.cancelAll(toBridgeError(e));
+      else this.#outage('disconnected', toBridgeError(e));
+      return;
+    }
+    if (this.#phase !== 'ready') return;
+    this.#count('boardRestarts');
+    this.#log.warn(`the board on ${this.path} restarted (BOOT ${line.firmware}); it starts again from the boot status`);
+  }
+
+  /** The heartbeat's uptime went back without a BOOT line: read the status again. */
+  #onSilentRestart(): void {
+    if (this.#phase !== 'ready') return;
+    this.#count('boardRestarts');
+    this.#tracker.request({ type: 'get' }).then(
+      (status) => this.#synced(status),
+      (e: unknown) => this.emit('error', toBridgeError(e)),
+    );
+  }
+
+  /** The status read by the handshake (or after a restart): a change seen on return is a resync. */
+  #synced(status: StatusString): void {
+    if (this.#status === undefined) this.#changeStatus(status, 'request');
+    else if (status !== this.#status) this.#changeStatus(status, 'resync');
+  }
+
+  #changeStatus(status: StatusString, cause: StatusCause): void {
+    this.#status = status;
+    this.emit('status', { status, cause, time: this.#clock.now() });
+  }
+
+  #onLost(reason: string): void {
+    const wasReady = this.#phase === 'ready';
+    this.#count('disconnects');
+    const err = new BridgeError(ErrorCode.PORT_UNAVAILABLE, `serial port ${this.path} went away (${reason}); reopening it`, { path: this.path });
+    this.#conn = undefined;
+    if (wasReady) this.#outage('disconnected', err);
+    else {
+      void this.#closeConnection();
+      this.#bootWait?.fail(err);
+      this.#tracker.cancelAll(err);
+    }
+  }
+
+  /** Reports the trouble once, fails what waits for the board, closes the port and reopens it with backoff. */
+  #outage(state: 'disconnected' | 'unresponsive', err: BridgeError): void {
+    this.#setState(state);
+    this.#reportOutage(err);
+    this.#tracker.cancelAll(
+      new BridgeError(ErrorCode.LINK_NOT_READY, `the board on ${this.path} is ${state} (the command may or may not have been applied)`),
+    );
+    void this.#closeConnection().then(() => {
+      if (!this.#stopped) this.#reopener.start();
+    });
+  }
+
+  #onReopenFailed(err: BridgeError, attempts: number): void {
+    this.#count('reopenFailures');
+    this.#setState(err.code === ErrorCode.PORT_UNAVAILABLE ? 'disconnected' : 'unresponsive');
+    this.#log.debug({ code: err.code, attempts }, `reopening ${this.path} failed: ${err.message}`);
+    this.#reportOutage(err);
+  }
+
+  #reportOutage(err: BridgeError): void {
+    if (err.code === this.#lastOutageCode) return;
+    this.#lastOutageCode = err.code;
+    this.emit('error', err);
+  }
+
+  #armWatchdog(ms: number): void {
+    this.#watchdog = this.#clock.setTimer(ms, () => {
+      this.#watchdog = undefined;
+      if (this.#phase !== 'ready') return;
+      const silentMs = this.#clock.now() - this.#lastLineAt;
+      if (silentMs < this.timing.silenceTimeoutMs) return this.#armWatchdog(this.timing.silenceTimeoutMs - silentMs);
+      this.#count('unresponsive');
+      const err = new BridgeError(
+        ErrorCode.LINK_TIMEOUT,
+        `the board on ${this.path} has sent nothing for ${Math.round(silentMs)} ms (it sends a heartbeat every ${HEARTBEAT_PERIOD_MS} ms); reopening the port`,
+        { path: this.path, silentMs },
+      );
+      this.#outage('unresponsive', err);
+    });
+  }
+
+  #assertReady(): void {
+    if (this.#state !== 'ready') throw new BridgeError(ErrorCode.LINK_NOT_READY, `the board on ${this.path} is ${this.#state}`);
+  }
+
+  #count(key: string): void {
+    this.#counts.set(key, (this.#counts.get(key) ?? 0) + 1);
+  }
+
+  #setState(state: LinkState): void {
+    if (state === this.#state) return;
+    this.#state = state;
+    this.emit('state', state);
+  }
+}
