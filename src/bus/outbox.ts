@@ -1,10 +1,14 @@
 import type { RouteName } from './payloads.js';
+import type { OutboxStore } from './outbox-store.js';
 
 /**
- * The bounded outgoing queue used while the broker is away (docs/failure-behaviour.md): status and
- * health "latest wins", sensor readings and events first-in-first-out with their original timestamps,
- * acknowledgements kept before anything else. When full, the oldest droppable message goes and is
- * counted per route.
+ * Every report not yet confirmed by the broker (docs/failure-behaviour.md): the bounded queue used while
+ * the broker is away, and the reports handed to the MQTT client but not yet acknowledged ("in flight").
+ * Queue policy: routes in `latestWins` keep only their newest report per topic; everything else is
+ * first-in-first-out with its original timestamp in the payload; when full, the oldest report of the
+ * first route in `dropOrder` that has one goes, counted per route. With a store, every report of a
+ * persisted route is journalled from the moment it enters until the broker confirms it, so a restart of
+ * the bridge resumes where it stopped.
  */
 export interface OutgoingMessage {
   route: RouteName;
@@ -12,68 +16,148 @@ export interface OutgoingMessage {
   payload: string;
   qos: 0 | 1;
   retain: boolean;
+  /** Assigned by the outbox: order of creation, and the journal key. */
+  seq?: number;
 }
 
-const LATEST_WINS: ReadonlySet<RouteName> = new Set(['status', 'health', 'availability']);
-/** Dropped first when the queue is full, in this order. */
-const DROP_ORDER: readonly RouteName[] = ['health', 'error', 'sensor', 'event', 'status', 'ack'];
+export interface OutboxPolicy {
+  capacity: number;
+  latestWins?: readonly RouteName[] | undefined;
+  dropOrder?: readonly RouteName[] | undefined;
+}
+
+export const DEFAULT_LATEST_WINS: readonly RouteName[] = ['status', 'health', 'availability'];
+export const DEFAULT_DROP_ORDER: readonly RouteName[] = ['health', 'error', 'sensor', 'event', 'status', 'ack'];
+/** Routes that describe the running process only: a restarted bridge says them afresh, so they are not journalled. */
+const EPHEMERAL: ReadonlySet<RouteName> = new Set(['availability', 'health']);
 
 export class Outbox {
+  readonly capacity: number;
+  readonly #latestWins: ReadonlySet<RouteName>;
+  readonly #dropOrder: readonly RouteName[];
+  readonly #store: OutboxStore | undefined;
   #items: OutgoingMessage[] = [];
+  readonly #inflight = new Map<number, OutgoingMessage>();
   readonly #dropped = new Map<RouteName, number>();
+  readonly #unreported = new Map<RouteName, number>();
+  #seq: number;
 
-  constructor(readonly capacity: number) {
-    if (!(capacity >= 1)) throw new RangeError('outbox capacity must be at least 1');
+  constructor(policy: OutboxPolicy | number, store?: OutboxStore) {
+    const p = typeof policy === 'number' ? { capacity: policy } : policy;
+    if (!(p.capacity >= 1)) throw new RangeError('outbox capacity must be at least 1');
+    this.capacity = p.capacity;
+    this.#latestWins = new Set(p.latestWins ?? DEFAULT_LATEST_WINS);
+    this.#dropOrder = p.dropOrder ?? DEFAULT_DROP_ORDER;
+    this.#store = store;
+    this.#seq = store?.nextSeq ?? 1;
+    // Reports a previous run journalled and the broker never confirmed: first in line, oldest first.
+    for (const m of store?.restored ?? []) this.#enqueue(m);
   }
 
+  /** Reports waiting for the broker. */
   get size(): number {
     return this.#items.length;
   }
 
-  push(message: OutgoingMessage): void {
-    if (LATEST_WINS.has(message.route)) {
-      const i = this.#items.findIndex((m) => m.route === message.route && m.topic === message.topic);
-      // Superseded, not lost: the newer message says all the older one did.
-      if (i >= 0) this.#items.splice(i, 1);
-    }
-    if (this.#items.length >= this.capacity) this.#dropOne(message.route);
-    if (this.#items.length < this.capacity) this.#items.push(message);
+  /** Reports handed to the MQTT client, not yet confirmed. */
+  get inflight(): number {
+    return this.#inflight.size;
   }
 
-  /** Takes every queued message, oldest first. */
+  /** Queues a report (bounded, by the policy). */
+  push(message: OutgoingMessage): void {
+    this.#journal(message);
+    this.#enqueue(message);
+  }
+
+  /** Takes every queued report, oldest first; they are in flight until `settle` (or `requeue`). */
   drain(): OutgoingMessage[] {
     const items = this.#items;
     this.#items = [];
+    for (const m of items) this.#inflight.set(m.seq!, m);
     return items;
   }
 
-  /** Puts messages back at the front (a flush that failed half-way). */
-  unshift(messages: OutgoingMessage[]): void {
-    this.#items = [...messages, ...this.#items];
-    while (this.#items.length > this.capacity) this.#dropOne(undefined);
+  /** A report handed straight to the MQTT client: in flight until `settle`. */
+  track(message: OutgoingMessage): void {
+    this.#journal(message);
+    this.#inflight.set(message.seq!, message);
   }
 
-  /** Drops so far, per route; `take` resets them (they have been reported). */
-  drops(take = false): Record<string, number> {
-    const out = Object.fromEntries(this.#dropped);
-    if (take) this.#dropped.clear();
+  /** The broker confirmed the report (PUBACK at QoS 1, written to the socket at QoS 0). */
+  settle(message: OutgoingMessage): void {
+    if (message.seq === undefined || !this.#inflight.delete(message.seq)) return;
+    if (!EPHEMERAL.has(message.route)) this.#store?.remove(message.seq);
+  }
+
+  /** The client gave a report back unsent: it goes to the front of the queue again, in order. */
+  requeue(messages: OutgoingMessage[]): void {
+    for (const m of messages) if (m.seq !== undefined) this.#inflight.delete(m.seq);
+    const back = [...messages].sort((a, b) => a.seq! - b.seq!);
+    this.#items = [...back, ...this.#items];
+    while (this.#items.length > this.capacity) {
+      if (this.#dropOne(undefined)) continue;
+      const last = this.#items.pop()!;
+      this.#count(last.route);
+      this.#forget(last);
+    }
+  }
+
+  /** Drops since start, per route. */
+  drops(): Record<string, number> {
+    return Object.fromEntries(this.#dropped);
+  }
+
+  /** Drops since the last call (to report them once, when the broker is back). */
+  takeUnreported(): Record<string, number> {
+    const out = Object.fromEntries(this.#unreported);
+    this.#unreported.clear();
     return out;
   }
 
-  #dropOne(incoming: RouteName | undefined): void {
-    for (const route of DROP_ORDER) {
+  /** Flushes and closes the journal; what is still queued or in flight stays in it for the next run. */
+  close(): void {
+    this.#store?.close();
+  }
+
+  #journal(message: OutgoingMessage): void {
+    if (message.seq !== undefined) return;
+    message.seq = this.#seq++;
+    if (!EPHEMERAL.has(message.route)) this.#store?.add(message);
+  }
+
+  #enqueue(message: OutgoingMessage): void {
+    if (this.#latestWins.has(message.route)) {
+      const i = this.#items.findIndex((m) => m.route === message.route && m.topic === message.topic);
+      // Superseded, not lost: the newer report says all the older one did.
+      if (i >= 0) this.#forget(this.#items.splice(i, 1)[0]!);
+    }
+    if (this.#items.length >= this.capacity) this.#dropOne(message.route);
+    if (this.#items.length < this.capacity) this.#items.push(message);
+    else this.#forget(message);
+  }
+
+  /** Drops the oldest report of the first droppable route; false if there is none. */
+  #dropOne(incoming: RouteName | undefined): boolean {
+    for (const route of this.#dropOrder) {
       const i = this.#items.findIndex((m) => m.route === route);
       if (i >= 0) {
-        this.#items.splice(i, 1);
         this.#count(route);
-        return;
+        this.#forget(this.#items.splice(i, 1)[0]!);
+        return true;
       }
     }
-    // Only acknowledgements left: the newest message is the one that does not fit.
+    // Nothing droppable left: the report that does not fit is the one that goes.
     if (incoming) this.#count(incoming);
+    return false;
+  }
+
+  #forget(message: OutgoingMessage): void {
+    if (message.seq !== undefined && !EPHEMERAL.has(message.route)) this.#store?.remove(message.seq);
   }
 
   #count(route: RouteName): void {
     this.#dropped.set(route, (this.#dropped.get(route) ?? 0) + 1);
+    this.#unreported.set(route, (this.#unreported.get(route) ?? 0) + 1);
   }
 }

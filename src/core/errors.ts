@@ -49,6 +49,8 @@ export const ErrorCode = {
   SCENARIO_INVALID: 'SCENARIO_INVALID',
   RECORDING_INVALID: 'RECORDING_INVALID',
   REPLAY_MISMATCH: 'REPLAY_MISMATCH',
+  // outgoing queue journal (--queue-file): unreadable, unwritable, or held by another bridge
+  QUEUE_FILE: 'QUEUE_FILE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
