@@ -125,7 +125,12 @@ export class Bridge {
       messagesIn: bus.counters.messagesIn,
       messagesOut: bus.counters.messagesOut,
       reconnects: bus.counters.reconnects,
+      inflight: bus.outbox.inflight,
+      pubackTimeouts: bus.puback.timeouts,
       errorReportsSuppressed: this.#errorLimiter.suppressed,
+      ...(bus.queueFile
+        ? { 'queueFile.pending': bus.queueFile.pending, 'queueFile.restored': bus.queueFile.stats.restored, 'queueFile.corrupt': bus.queueFile.stats.corrupt }
+        : {}),
       ...Object.fromEntries([...this.#errors].map(([k, v]) => [`error.${k}`, v])),
       ...Object.fromEntries(Object.entries(drops).map(([k, v]) => [`dropped.${k}`, v])),
       ...Object.fromEntries(Object.entries(this.#o.link.counters()).map(([k, v]) => [`link.${k}`, v])),
@@ -139,6 +144,7 @@ export class Bridge {
       counters,
       queueDepth: bus.outbox.size,
       ackLatencyMs: { p50: round(this.#latency.percentile(50)), p99: round(this.#latency.percentile(99)), count: this.#latency.count },
+      pubackLatencyMs: { p50: round(bus.puback.latency.percentile(50)), p99: round(bus.puback.latency.percentile(99)), count: bus.puback.latency.count },
     };
   }
 
@@ -151,7 +157,7 @@ export class Bridge {
     const reconnect = this.#everConnected;
     this.#everConnected = true;
     this.publish('availability', this.availability('online'));
-    const drops = this.#o.bus.outbox.drops(true);
+    const drops = this.#o.bus.outbox.takeUnreported();
     const lost = Object.values(drops).reduce((a, b) => a + b, 0);
     if (lost > 0) {
       this.#reportError(new BridgeError(ErrorCode.QUEUE_OVERFLOW, `${lost} reports were dropped while the broker was away: ${JSON.stringify(drops)}`, { drops }), 'bridge');

@@ -2,7 +2,9 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { BridgeError, ErrorCode } from '../core/errors.js';
 import { TypedEmitter } from '../core/events.js';
-import { Outbox, type OutgoingMessage } from './outbox.js';
+import { Outbox, type OutboxPolicy, type OutgoingMessage } from './outbox.js';
+import { OutboxStore } from './outbox-store.js';
+import { PubackWatchdog } from './puback-watchdog.js';
 
 /**
  * The MQTT connection of one bridge: MQTT 3.1.1, a will, subscriptions renewed in every connect handler
@@ -21,6 +23,12 @@ export interface BusClientOptions {
   /** Called after every (re)connect, before the outbox is flushed: publish online state here. */
   onConnect?: (() => void) | undefined;
   outboxCapacity: number;
+  /** Latest-wins routes and drop order of the outbox (devices.json bus.queue); capacity is outboxCapacity. */
+  outboxPolicy?: Omit<OutboxPolicy, 'capacity'> | undefined;
+  /** Journal of unconfirmed reports (--queue-file): they survive a restart of the bridge. */
+  queueFile?: { path: string; fsyncIntervalMs: number } | undefined;
+  /** A QoS 1 publish unacknowledged this long forces a reconnect (0 = off; default 10 s). */
+  pubackTimeoutMs?: number | undefined;
   reconnectPeriodMs?: number | undefined;
   connectTimeoutMs?: number | undefined;
   /** TLS material for mqtts:// (PEM text). */
@@ -49,6 +57,8 @@ export class BusClient extends TypedEmitter<BusClientEvents> {
   readonly #options: BusClientOptions;
   readonly #log: Logger;
   readonly outbox: Outbox;
+  readonly queueFile: OutboxStore | undefined;
+  readonly puback: PubackWatchdog;
   #client: MqttClient | undefined;
   #connected = false;
   #closing = false;
@@ -58,7 +68,19 @@ export class BusClient extends TypedEmitter<BusClientEvents> {
     super();
     this.#options = options;
     this.#log = options.logger;
-    this.outbox = new Outbox(options.outboxCapacity);
+    this.queueFile = options.queueFile ? OutboxStore.open(options.queueFile.path, { fsyncIntervalMs: options.queueFile.fsyncIntervalMs }) : undefined;
+    if (this.queueFile && this.queueFile.stats.restored + this.queueFile.stats.corrupt > 0) {
+      this.#log.info({ file: this.queueFile.path, ...this.queueFile.stats }, 'reports left unconfirmed by the previous run are queued again');
+    }
+    this.outbox = new Outbox({ capacity: options.outboxCapacity, ...options.outboxPolicy }, this.queueFile);
+    this.puback = new PubackWatchdog({
+      timeoutMs: options.pubackTimeoutMs ?? 10_000,
+      onTimeout: ({ oldestAgeMs, pending }) => {
+        this.#log.warn({ oldestAgeMs, pending }, 'broker has not acknowledged a QoS 1 publish in time; reconnecting (unacknowledged publishes are sent again)');
+        // Drop the socket, not the client: mqtt.js keeps its outgoing store and resends it on reconnect.
+        this.#client?.stream?.destroy();
+      },
+    });
   }
 
   get connected(): boolean {
@@ -97,6 +119,7 @@ export class BusClient extends TypedEmitter<BusClientEvents> {
         this.counters.connects++;
         if (this.counters.connects > 1) this.counters.reconnects++;
         this.#log.info({ url: redactUrl(o.url), clientId: o.clientId }, 'connected to broker');
+        this.puback.connected();
         for (const s of o.subscriptions) {
           client.subscribe(s.filter, { qos: s.qos }, (err) => {
             if (err) this.#log.error({ err: err.message, filter: s.filter }, 'subscribe failed');
@@ -112,6 +135,7 @@ export class BusClient extends TypedEmitter<BusClientEvents> {
         this.emit('message', topic, payload);
       });
       client.on('close', () => {
+        this.puback.disconnected();
         if (this.#connected) {
           this.#connected = false;
           if (!this.#closing) this.#log.warn('connection to broker lost; reconnecting');
@@ -149,27 +173,52 @@ export class BusClient extends TypedEmitter<BusClientEvents> {
     await this.#client.publishAsync(message.topic, message.payload, { qos: message.qos, retain: message.retain });
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Disconnects cleanly when the broker answers within `graceMs`; otherwise drops the socket. Reports not
+   * yet confirmed stay in the queue file for the next run.
+   */
+  async stop(graceMs = 2000): Promise<void> {
     this.#closing = true;
+    this.puback.stop();
     const client = this.#client;
-    if (!client) return;
-    await client.endAsync(false).catch(() => undefined);
+    if (client) {
+      if (this.#connected) {
+        let timer: NodeJS.Timeout | undefined;
+        const ended = await Promise.race([
+          client.endAsync(false).then(() => true, () => true),
+          new Promise<false>((r) => (timer = setTimeout(() => r(false), graceMs))),
+        ]);
+        clearTimeout(timer);
+        if (!ended) client.stream?.destroy();
+      } else {
+        client.end(true);
+      }
+    }
     this.#connected = false;
+    this.outbox.close();
   }
 
   /** Ends the connection without DISCONNECT, so the broker sends the will (tests, SIGKILL emulation). */
   destroy(): void {
     this.#closing = true;
+    this.puback.stop();
     this.#client?.end(true);
     this.#connected = false;
+    this.outbox.close();
   }
 
   #send(m: OutgoingMessage): void {
     this.counters.messagesOut++;
+    this.outbox.track(m);
+    if (m.qos === 1) this.puback.sent(m.seq!);
     this.#client!.publish(m.topic, m.payload, { qos: m.qos, retain: m.retain }, (err) => {
-      if (err && !this.#closing) {
+      if (!err) {
+        this.puback.acked(m.seq!);
+        this.outbox.settle(m);
+      } else if (!this.#closing) {
         this.#log.warn({ err: err.message, topic: m.topic }, 'publish failed; queued for the next connection');
-        this.outbox.push(m);
+        this.puback.forget(m.seq!);
+        this.outbox.requeue([m]);
       }
     });
   }

@@ -62,6 +62,8 @@ export interface HealthPayload extends Base {
   counters: Record<string, number>;
   queueDepth: number;
   ackLatencyMs: { p50: number; p99: number; count: number };
+  /** Publish to broker acknowledgement (PUBACK) at QoS 1. */
+  pubackLatencyMs?: { p50: number; p99: number; count: number };
 }
 
 export interface RoutePayloads {
