@@ -260,6 +260,8 @@ export class TestHome {
         const next = this.#virtual.nextDue();
         const to = next === undefined ? deadline : Math.min(Math.max(next, now), deadline);
         this.#virtual.advanceTo(to);
+        // Links behind a stream (serial, replay) emit what the timers caused a turn later.
+        await nextTurn();
         // A round trip through the broker only when the link said something, commands are pending, or
         // this is the last look (the bridge's own timers, such as health, publish without the link).
         if (this.#p.tracked.eventCount !== this.#seenEvents || this.#pending.length > 0 || to >= deadline) await this.settle();
