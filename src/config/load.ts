@@ -27,6 +27,28 @@ function describeAjvError(e: ErrorObject): string {
   }
 }
 
+/**
+ * Ajv reports a union of constants (a PWM pin, a QoS) once per alternative plus once as `anyOf`; say it
+ * once, with the choices: `/appliances/aircon/pins/fan: must be one of "D3", "D5", …`.
+ */
+function describeAjvErrors(errors: readonly ErrorObject[]): string[] {
+  const choices = new Map<string, unknown[]>();
+  for (const e of errors) {
+    if (e.keyword !== 'const') continue;
+    const list = choices.get(e.instancePath) ?? [];
+    list.push(e.params['allowedValue']);
+    choices.set(e.instancePath, list);
+  }
+  const unionPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
+  return errors.flatMap((e) => {
+    const merged = unionPaths.has(e.instancePath) ? choices.get(e.instancePath) : undefined;
+    if (!merged) return [describeAjvError(e)];
+    // The alternatives' own failures (const, type) are what "one of" sums up.
+    if (e.keyword !== 'anyOf') return [];
+    return [`${e.instancePath || '/'}: must be one of ${merged.map((v) => JSON.stringify(v)).join(', ')}`];
+  });
+}
+
 /** Checks a schema cannot express: relations between fields. */
 function semanticProblems(c: DevicesConfig): string[] {
   const problems: string[] = [];
@@ -72,7 +94,7 @@ function semanticProblems(c: DevicesConfig): string[] {
 export function parseDevicesConfig(value: unknown, source = 'devices.json'): DevicesConfig {
   const copy: unknown = structuredClone(value ?? {});
   if (!validate(copy)) {
-    const problems = (validate.errors ?? []).map(describeAjvError);
+    const problems = describeAjvErrors(validate.errors ?? []);
     throw configError(source, problems);
   }
   const problems = semanticProblems(copy);
