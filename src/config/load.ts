@@ -5,6 +5,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { BridgeError, ErrorCode } from '../core/errors.js';
 import { topicMatches } from '../bus/topics.js';
 import { DevicesSchema, type DevicesConfig } from './schema.js';
+import { findJsonSyntaxError, lineColumn } from './json-position.js';
 
 /** The devices.json shipped with the package (the original Car2Home smarthome). */
 export const DEFAULT_DEVICES_PATH = fileURLToPath(new URL('../../devices.json', import.meta.url));
@@ -113,15 +114,14 @@ function parseJson(text: string, source: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    // V8 says "… at position N"; turn that into line:column, which editors understand.
-    const message = e instanceof Error ? e.message : String(e);
-    const pos = /position (\d+)/.exec(message);
-    if (pos) {
-      const before = text.slice(0, Number(pos[1]));
-      const line = before.split('\n').length;
-      const column = before.length - before.lastIndexOf('\n');
-      throw new BridgeError(ErrorCode.CONFIG_INVALID, `invalid configuration ${source}:${line}:${column}: ${message}`, { source, line, column });
+    // Editors understand file:line:column. V8's own message has no position for many mistakes and
+    // quotes the text (newlines included), so the scanner says where and why, on one line.
+    const found = findJsonSyntaxError(text);
+    if (found) {
+      const { line, column } = lineColumn(text, found.offset);
+      throw new BridgeError(ErrorCode.CONFIG_INVALID, `invalid configuration ${source}:${line}:${column}: ${found.reason}`, { source, line, column });
     }
+    const message = (e instanceof Error ? e.message : String(e)).split('\n')[0];
     throw new BridgeError(ErrorCode.CONFIG_INVALID, `invalid configuration ${source}: ${message}`, { source });
   }
 }
