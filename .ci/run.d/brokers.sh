@@ -38,10 +38,10 @@ brokers_start() {
 
   mkdir -p "$BROKERS_DIR"
   # The two RabbitMQ nodes boot in parallel (each cold start mostly waits for its Ra cluster).
-  "$BROKERS_REPO/scripts/rabbitmq/start.sh" --fresh --instance-dir "$BROKERS_DIR/rabbitmq-11883" \
+  "$BROKERS_REPO/scripts/rabbitmq/start.sh" --fresh --timeout 120 --instance-dir "$BROKERS_DIR/rabbitmq-11883" \
     --mqtt-port 11883 --amqp-port 5673 --management-port 15673 --stomp-port 61614 --web-stomp-port 15676 &
   pid_main=$!
-  "$BROKERS_REPO/scripts/rabbitmq/start.sh" --fresh --instance-dir "$BROKERS_DIR/rabbitmq-11893" \
+  "$BROKERS_REPO/scripts/rabbitmq/start.sh" --fresh --timeout 120 --instance-dir "$BROKERS_DIR/rabbitmq-11893" \
     --mqtt-port 11893 --amqp-port 5683 --minimal --no-anonymous --user "$BROKERS_AUTH_USER" &
   pid_auth=$!
   "$BROKERS_REPO/scripts/mosquitto/start.sh" --instance-dir "$BROKERS_DIR/mosquitto-11884" --port 11884 || {
