@@ -25,7 +25,10 @@ export interface RuntimeOptions {
   password?: string | undefined;
   clientId?: string | undefined;
   tls?: { ca?: Buffer[] | undefined; cert?: Buffer | undefined; key?: Buffer | undefined; rejectUnauthorized: boolean } | undefined;
+  /** Overrides devices.json bus.queue.capacity. */
   outboxCapacity?: number | undefined;
+  /** Journal of unconfirmed reports: they survive a crash or restart of the bridge (--queue-file). */
+  queueFile?: string | undefined;
   /** How long to wait for the first broker connection before serving anyway (reports are queued). */
   connectWaitMs?: number | undefined;
 }
@@ -67,7 +70,10 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       password: o.password,
       keepaliveS: o.config.bus.keepaliveS,
       subscriptions: [{ filter: o.config.bus.commandFilter, qos: 0 }],
-      outboxCapacity: o.outboxCapacity ?? 10_000,
+      outboxCapacity: o.outboxCapacity ?? o.config.bus.queue.capacity,
+      outboxPolicy: { latestWins: o.config.bus.queue.latestWins, dropOrder: o.config.bus.queue.dropOrder },
+      queueFile: o.queueFile ? { path: o.queueFile, fsyncIntervalMs: o.config.bus.queue.fsyncIntervalMs } : undefined,
+      pubackTimeoutMs: o.config.bus.pubackTimeoutMs,
       tls: o.tls,
       logger: log.child({ part: 'bus' }),
     });

@@ -4,7 +4,7 @@ import { createLogger } from '../core/logger.js';
 import { RealClock } from '../environment/clock.js';
 import type { LinkSpec } from '../links/create.js';
 import { startRuntime } from '../runtime.js';
-import { brokerOptions, readConfig, readPassword, readTls, type BrokerArgs } from './common.js';
+import { brokerOptions, parseDuration, PASSWORD_ENV, readConfig, readPassword, readTls, type BrokerArgs } from './common.js';
 import { LiveView } from './live-view.js';
 import { redactUrl } from '../bus/client.js';
 
@@ -21,7 +21,9 @@ interface RunArgs extends BrokerArgs {
   seed?: number;
   'log-level': LevelWithSilent;
   live?: boolean;
-  'queue-size': number;
+  'queue-size'?: number;
+  'queue-file'?: string;
+  'health-period'?: string;
 }
 
 export function runOptions<T>(y: Argv<T>) {
@@ -38,7 +40,9 @@ export function runOptions<T>(y: Argv<T>) {
     .option('seed', { type: 'number', describe: 'Environment seed (default: devices.json environment.seed).' })
     .option('log-level', { choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, default: 'info' as const, describe: 'Log level (logs are JSON lines on stderr).' })
     .option('live', { type: 'boolean', describe: 'Show the live view (default: when stdout is a terminal).' })
-    .option('queue-size', { type: 'number', default: 10_000, describe: 'Reports kept while the broker is away (oldest sensor readings dropped first, counted).' });
+    .option('queue-size', { type: 'number', describe: 'Reports kept while the broker is away (default: devices.json bus.queue.capacity; oldest sensor readings dropped first, counted).' })
+    .option('queue-file', { type: 'string', describe: 'Journal reports here until the broker confirms them, so they survive a crash or restart of the bridge.' })
+    .option('health-period', { type: 'string', describe: 'Health report period, e.g. 30s or 1m; 0 = off (default: devices.json bus.healthPeriodMs).' });
 }
 
 function linkSpec(a: RunArgs): LinkSpec {
@@ -65,6 +69,14 @@ export async function runHandler(a: ArgumentsCamelCase<RunArgs>): Promise<void> 
   const config = await readConfig(a);
   if (a.insecure) logger.warn('--insecure: the broker certificate is NOT verified; anyone on the path can read and forge messages');
   if (!(a.speed > 0)) throw new Error('--speed must be a positive number');
+  if (a['queue-size'] !== undefined) {
+    if (!Number.isInteger(a['queue-size']) || a['queue-size'] < 1) throw new Error('--queue-size must be a positive whole number');
+    config.bus.queue.capacity = a['queue-size'];
+  }
+  if (a['health-period'] !== undefined) config.bus.healthPeriodMs = parseDuration(a['health-period']);
+  if (a.broker && hasUrlPassword(a.broker)) {
+    logger.warn(`the --broker URL carries a password, which other users can read in the process list; use $${PASSWORD_ENV} or --password-file`);
+  }
   const clock = new RealClock(a.speed);
   const runtime = await startRuntime({
     config,
@@ -77,7 +89,7 @@ export async function runHandler(a: ArgumentsCamelCase<RunArgs>): Promise<void> 
     password: readPassword(a),
     clientId: a['client-id'],
     tls: readTls(a),
-    outboxCapacity: a['queue-size'],
+    queueFile: a['queue-file'],
   });
   const live = (a.live ?? process.stdout.isTTY) ? new LiveView(runtime.link, clock, `smarthome-bridge — ${config.device.name} on ${redactUrl(runtime.brokerUrl)} (Ctrl-C to stop)`) : undefined;
   live?.start();
@@ -104,3 +116,11 @@ export const runCommand: CommandModule<object, RunArgs> = {
   builder: (y) => runOptions(y) as unknown as Argv<RunArgs>,
   handler: runHandler,
 };
+
+function hasUrlPassword(url: string): boolean {
+  try {
+    return new URL(url).password !== '';
+  } catch {
+    return false;
+  }
+}
