@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { DevicesConfig } from '../config/schema.js';
-import type { Clock } from '../environment/clock.js';
+import { RealClock, type Clock } from '../environment/clock.js';
 import { EmulatedLink } from './emulated.js';
 import type { Link } from './link.js';
 
@@ -28,6 +28,17 @@ export async function createLink(spec: LinkSpec, ctx: LinkContext): Promise<Link
         ...(spec.seed !== undefined ? { seed: spec.seed } : {}),
         ...(spec.initialStatus !== undefined ? { initialStatus: spec.initialStatus } : {}),
       });
+    case 'serial': {
+      const { SerialLink } = await import('./serial/serial-link.js');
+      return new SerialLink({
+        path: spec.port,
+        baudRate: spec.baudRate,
+        // A real board keeps real time: ack timeouts and the heartbeat watchdog ignore --speed.
+        clock: ctx.clock.speed === 1 ? ctx.clock : new RealClock(),
+        logger: ctx.logger,
+        commandTimeoutMs: ctx.config.bus.commandTimeoutMs,
+      });
+    }
     default:
       throw new Error(`link ${spec.kind} is not available in this build`);
   }

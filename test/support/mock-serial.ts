@@ -1,4 +1,5 @@
-import { MockBinding, type MockPortBinding } from '@serialport/binding-mock';
+import type { MockPortBinding } from '@serialport/binding-mock' with { 'resolution-mode': 'require' };
+import { SerialPortMock } from 'serialport';
 import type {
   BindingInterface,
   BindingPortInterface,
@@ -36,6 +37,8 @@ export interface MockSerial {
   plugIn(): void;
 }
 
+/** serialport 13 pins binding-mock 10.2.2, so this is @serialport/binding-mock's MockBinding itself. */
+const MockBinding = SerialPortMock.binding;
 let serial = 0;
 
 /** A fresh mock port with a unique path. */

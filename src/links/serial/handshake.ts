@@ -1,13 +1,15 @@
-import { BridgeError, ErrorCode } from '../../core/errors.js';
+import type { Logger } from 'pino';
+import { BridgeError, ErrorCode, isBridgeError, toBridgeError } from '../../core/errors.js';
 import type { Clock, Timer } from '../../environment/clock.js';
+import { assertProtocolVersion } from './line-codec.js';
 import type { BoardLine } from './line-types.js';
 
 export type BootLine = Extract<BoardLine, { type: 'boot' }>;
 
 /**
  * The first step of the handshake after opening a port: wait for the board's BOOT line. Resolves with
- * it, or with undefined when `ms` pass without one (the board may not have reset on open); rejects
- * through `fail()` (port lost, protocol mismatch, link stopped).
+ * it, or with undefined when `ms` pass without one (the board may not have reset on open); rejects on
+ * a protocol mismatch and through `fail()` (port lost, link stopped).
  */
 export class BootWait {
   readonly result: Promise<BootLine | undefined>;
@@ -31,7 +33,12 @@ export class BootWait {
   }
 
   boot(line: BootLine): void {
-    this.#settle(() => this.#resolve(line));
+    try {
+      assertProtocolVersion(line);
+      this.#settle(() => this.#resolve(line));
+    } catch (e) {
+      this.fail(toBridgeError(e));
+    }
   }
 
   fail(error: BridgeError): void {
@@ -44,6 +51,31 @@ export class BootWait {
     this.#clock.clearTimer(this.#timer);
     fn();
   }
+}
+
+export interface GreetOptions {
+  bootWait: BootWait;
+  /** Sends PING (with the usual ack timeout and retries). */
+  ping: () => Promise<unknown>;
+  log: Logger;
+  path: string;
+  noAnswer: () => BridgeError;
+}
+
+/**
+ * Waits for BOOT; without one, probes with PING. A board that did not reset on open keeps running and
+ * answers PING; a protocol-1 ACK shows it speaks this protocol (a different one would not parse).
+ */
+export async function greet(o: GreetOptions): Promise<void> {
+  const boot = await o.bootWait.result;
+  if (boot) {
+    o.log.info({ firmware: boot.firmware, protocol: boot.protocol, board: boot.board }, `board ${boot.board} ${boot.firmware} booted on ${o.path}`);
+    return;
+  }
+  o.log.info(`no BOOT line on ${o.path}; probing with PING (a board that did not reset on open)`);
+  await o.ping().catch((e: unknown) => {
+    throw isBridgeError(e, ErrorCode.LINK_TIMEOUT) ? o.noAnswer() : e;
+  });
 }
 
 export interface NoAnswerContext {

@@ -1,13 +1,13 @@
 import type { Logger } from 'pino';
-import { BridgeError, ErrorCode, isBridgeError, toBridgeError } from '../../core/errors.js';
+import { BridgeError, ErrorCode, toBridgeError } from '../../core/errors.js';
 import { TypedEmitter } from '../../core/events.js';
 import { silentLogger } from '../../core/logger.js';
-import type { Clock, Timer } from '../../environment/clock.js';
+import type { Clock } from '../../environment/clock.js';
 import { validateCommand } from '../../home/status-codec.js';
 import type { StatusCause, StatusString } from '../../home/types.js';
 import type { Link, LinkEvents, LinkState } from '../link.js';
 import { BoardLineRouter } from './board-line-router.js';
-import { BootWait, noAnswerError, type BootLine } from './handshake.js';
+import { BootWait, greet, noAnswerError, type BootLine } from './handshake.js';
 import { assertProtocolVersion } from './line-codec.js';
 import { LineSplitter } from './line-splitter.js';
 import { HEARTBEAT_PERIOD_MS, SERIAL_BAUD_RATE, type BoardCounters } from './line-types.js';
@@ -15,6 +15,7 @@ import { Backoff, Reopener } from './reconnect.js';
 import { RequestTracker } from './request-tracker.js';
 import { openSerialConnection, type BindingInterface, type SerialConnection } from './serial-port.js';
 import { DEFAULT_SERIAL_TIMING, timingWithin, type SerialTiming } from './serial-timing.js';
+import { SilenceWatchdog } from './silence-watchdog.js';
 
 /**
  * The link to our sketch on an Uno over the serial line protocol (docs/serial-protocol.md, "Host
@@ -52,6 +53,7 @@ export class SerialLink extends TypedEmitter<LinkEvents> implements Link {
   readonly #tracker: RequestTracker;
   readonly #reopener: Reopener;
   readonly #router: BoardLineRouter;
+  readonly #watchdog: SilenceWatchdog;
   readonly #counts = new Map<string, number>();
   #state: LinkState = 'stopped';
   #phase: Phase = 'closed';
@@ -61,8 +63,6 @@ export class SerialLink extends TypedEmitter<LinkEvents> implements Link {
   #conn: SerialConnection | undefined;
   #bootWait: BootWait | undefined;
   #status: StatusString | undefined;
-  #lastLineAt = 0;
-  #watchdog: Timer | undefined;
   #bytesSinceOpen = 0;
   /** The last outage error reported: a port that stays away is reported once, not on every try. */
   #lastOutageCode: ErrorCode | undefined;
@@ -99,6 +99,7 @@ export class SerialLink extends TypedEmitter<LinkEvents> implements Link {
       onBoardRestart: () => this.#onSilentRestart(),
       count: (key) => this.#count(key),
     });
+    this.#watchdog = new SilenceWatchdog(this.#clock, this.timing.silenceTimeoutMs, (silentMs) => this.#onSilence(silentMs));
     for (const key of ['checksum', 'tooLong', 'garbled', 'unknown']) this.#counts.set(key, 0);
   }
 
@@ -188,15 +189,8 @@ export class SerialLink extends TypedEmitter<LinkEvents> implements Link {
       }
       this.#conn = conn;
       this.#setState('starting');
-      const boot = await bootWait.result;
-      if (boot) {
-        this.#log.info({ firmware: boot.firmware, protocol: boot.protocol, board: boot.board }, `board ${boot.board} ${boot.firmware} booted on ${this.path}`);
-      } else {
-        this.#log.info(`no BOOT line on ${this.path} within ${this.timing.bootWaitMs} ms; probing with PING (a board that did not reset on open)`);
-        await this.#tracker.request({ type: 'ping' }).catch((e: unknown) => {
-          throw isBridgeError(e, ErrorCode.LINK_TIMEOUT) ? this.#noAnswer() : e;
-        });
-      }
+      const ping = (): Promise<unknown> => this.#tracker.request({ type: 'ping' });
+      await greet({ bootWait, ping, log: this.#log, path: this.path, noAnswer: () => this.#noAnswer() });
       this.#synced(await this.#tracker.request({ type: 'get' }));
     } catch (e) {
       if (mine()) await this.#closeConnection();
@@ -206,8 +200,7 @@ export class SerialLink extends TypedEmitter<LinkEvents> implements Link {
     }
     this.#phase = 'ready';
     this.#lastOutageCode = undefined;
-    this.#lastLineAt = this.#clock.now();
-    this.#armWatchdog(this.timing.silenceTimeoutMs);
+    this.#watchdog.start();
     this.#setState('ready');
   }
 
@@ -219,8 +212,7 @@ export class SerialLink extends TypedEmitter<LinkEvents> implements Link {
   async #closeConnection(): Promise<void> {
     this.#generation++;
     this.#phase = 'closed';
-    this.#clock.clearTimer(this.#watchdog);
-    this.#watchdog = undefined;
+    this.#watchdog.stop();
     const conn = this.#conn;
     this.#conn = undefined;
     if (conn) await conn.close().catch(() => undefined);
@@ -234,21 +226,13 @@ export class SerialLink extends TypedEmitter<LinkEvents> implements Link {
     for (const item of this.#splitter.feed(chunk)) {
       if (generation !== this.#generation) return; // a line closed the port (e.g. protocol mismatch)
       if (item.ok) {
-        if (this.#router.route(item.line, this.#phase === 'handshake')) this.#lastLineAt = this.#clock.now();
+        if (this.#router.route(item.line, this.#phase === 'handshake')) this.#watchdog.heard();
       } else this.#router.drop(item.code, item.reason, this.#phase === 'handshake');
     }
   }
 
   #onBoot(line: BootLine): void {
-    if (this.#bootWait && !this.#bootWait.done) {
-      try {
-        assertProtocolVersion(line);
-        this.#bootWait.boot(line);
-      } catch (e) {
-        this.#bootWait.fail(toBridgeError(e));
-      }
-      return;
-    }
+    if (this.#bootWait && !this.#bootWait.done) return this.#bootWait.boot(line);
     try {
       assertProtocolVersion(line);
     } catch (e) {
@@ -320,20 +304,16 @@ export class SerialLink extends TypedEmitter<LinkEvents> implements Link {
     this.emit('error', err);
   }
 
-  #armWatchdog(ms: number): void {
-    this.#watchdog = this.#clock.setTimer(ms, () => {
-      this.#watchdog = undefined;
-      if (this.#phase !== 'ready') return;
-      const silentMs = this.#clock.now() - this.#lastLineAt;
-      if (silentMs < this.timing.silenceTimeoutMs) return this.#armWatchdog(this.timing.silenceTimeoutMs - silentMs);
-      this.#count('unresponsive');
-      const err = new BridgeError(
-        ErrorCode.LINK_TIMEOUT,
-        `the board on ${this.path} has sent nothing for ${Math.round(silentMs)} ms (it sends a heartbeat every ${HEARTBEAT_PERIOD_MS} ms); reopening the port`,
-        { path: this.path, silentMs },
-      );
-      this.#outage('unresponsive', err);
-    });
+  /** No line for about three heartbeats: the sketch hangs or the cable is loose. Reopening resets a real Uno. */
+  #onSilence(silentMs: number): void {
+    if (this.#phase !== 'ready') return;
+    this.#count('unresponsive');
+    const err = new BridgeError(
+      ErrorCode.LINK_TIMEOUT,
+      `the board on ${this.path} has sent nothing for ${Math.round(silentMs)} ms (it sends a heartbeat every ${HEARTBEAT_PERIOD_MS} ms); reopening the port`,
+      { path: this.path, silentMs },
+    );
+    this.#outage('unresponsive', err);
   }
 
   #assertReady(): void {
