@@ -1,0 +1,138 @@
+/**
+ * Nothing the bus client was given is lost while the broker misbehaves: reports handed to mqtt.js but
+ * not yet acknowledged are sent again after a broker restart (clean session), a connection that stops
+ * acknowledging is dropped and redone, reports queued while away go out in order, and a stop during an
+ * outage returns promptly and leaves the unconfirmed reports in the queue file.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BusClient } from '../../src/bus/client.js';
+import type { OutgoingMessage } from '../../src/bus/outbox.js';
+import { OutboxStore } from '../../src/bus/outbox-store.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { startTestBroker, type TestBroker } from '../faults/support/test-broker.js';
+
+const brokers: TestBroker[] = [];
+const clients: BusClient[] = [];
+const dirs: string[] = [];
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.stop(100)));
+  await Promise.all(brokers.splice(0).map((b) => b.close()));
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+const reading = (n: number, qos: 0 | 1 = 1): OutgoingMessage => ({ route: 'sensor', topic: 'webos/server/info', payload: `{"n":${n}}`, qos, retain: false });
+
+function client(url: string, extra: Partial<ConstructorParameters<typeof BusClient>[0]> = {}): BusClient {
+  const c = new BusClient({
+    url,
+    clientId: `delivery-${process.pid}-${clients.length}`,
+    keepaliveS: 30,
+    subscriptions: [],
+    outboxCapacity: 1000,
+    reconnectPeriodMs: 100,
+    pubackTimeoutMs: 0,
+    logger: silentLogger(),
+    ...extra,
+  });
+  clients.push(c);
+  return c;
+}
+
+async function until(what: string, cond: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const payloadsOf = (b: TestBroker): string[] => b.published.filter((p) => p.topic === 'webos/server/info').map((p) => p.payload);
+
+describe('BusClient delivery under broker faults', () => {
+  it('sends a QoS 1 report again after a broker restart when the first broker never acknowledged it (clean session)', async () => {
+    let held = 0;
+    // The first broker takes the PUBLISH and never answers: no PUBACK, no delivery.
+    const first = await startTestBroker({ authorizePublish: () => void held++ });
+    brokers.push(first);
+    const bus = client(first.url);
+    await bus.start();
+    bus.publish(reading(1));
+    await until('the first broker to hold the publish', () => held === 1);
+    expect(bus.outbox.inflight).toBe(1);
+
+    await first.crash();
+    await until('the client to notice', () => !bus.connected);
+    bus.publish(reading(2));
+    const second = await startTestBroker({ port: first.port });
+    brokers.push(second);
+    await until('both reports at the restarted broker', () => payloadsOf(second).length >= 2);
+    await until('the client to settle them', () => bus.outbox.inflight === 0);
+    expect(payloadsOf(second)).toEqual(['{"n":1}', '{"n":2}']);
+    expect(bus.counters.reconnects).toBe(1);
+  });
+
+  it('drops a connection that stops acknowledging QoS 1 publishes, reconnects, and delivers them once', async () => {
+    let firstConnection: unknown;
+    const broker = await startTestBroker({
+      authorizePublish: (c, _packet, done) => {
+        firstConnection ??= c;
+        // The first connection goes half-dead (RabbitMQ after a channel error): nothing is acknowledged.
+        if (c !== firstConnection) done(null);
+      },
+    });
+    brokers.push(broker);
+    const bus = client(broker.url, { pubackTimeoutMs: 300 });
+    await bus.start();
+    for (let n = 1; n <= 3; n++) bus.publish(reading(n));
+    await until('delivery after the forced reconnect', () => payloadsOf(broker).length >= 3);
+    await until('acknowledgements', () => bus.outbox.inflight === 0);
+    expect(payloadsOf(broker)).toEqual(['{"n":1}', '{"n":2}', '{"n":3}']);
+    expect(bus.puback.timeouts).toBe(1);
+    expect(bus.counters.reconnects).toBe(1);
+    expect(broker.connections).toBe(2);
+  });
+
+  it('queues reports while the broker is away and delivers them in order (per QoS level) when it is back', async () => {
+    const first = await startTestBroker();
+    brokers.push(first);
+    const bus = client(first.url);
+    await bus.start();
+    await first.crash();
+    await until('the client to notice', () => !bus.connected);
+    for (let n = 1; n <= 200; n++) bus.publish(reading(n, n % 2 === 0 ? 0 : 1));
+    expect(bus.outbox.size).toBe(200);
+    const second = await startTestBroker({ port: first.port });
+    brokers.push(second);
+    await until('every queued report', () => payloadsOf(second).length >= 200);
+    // MQTT orders messages per QoS level; a broker may interleave the two levels differently.
+    const got = payloadsOf(second).map((p) => (JSON.parse(p) as { n: number }).n);
+    expect(got.filter((n) => n % 2 === 1)).toEqual(Array.from({ length: 100 }, (_, i) => 2 * i + 1));
+    expect(got.filter((n) => n % 2 === 0)).toEqual(Array.from({ length: 100 }, (_, i) => 2 * i + 2));
+    expect(bus.outbox.size).toBe(0);
+  });
+
+  it('stops promptly during an outage and leaves queued and unacknowledged reports in the queue file', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'delivery-'));
+    dirs.push(dir);
+    const file = path.join(dir, 'queue.jsonl');
+    let held = 0;
+    const broker = await startTestBroker({ authorizePublish: () => void held++ });
+    brokers.push(broker);
+    const bus = client(broker.url, { queueFile: { path: file, fsyncIntervalMs: 1000 } });
+    await bus.start();
+    bus.publish(reading(1));
+    await until('the broker to hold the publish', () => held === 1);
+    await broker.crash();
+    await until('the client to notice', () => !bus.connected);
+    bus.publish(reading(2));
+    const t0 = Date.now();
+    await bus.stop(500);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    const store = OutboxStore.open(file, { fsyncIntervalMs: 1000 });
+    expect(store.restored.map((m) => m.payload)).toEqual(['{"n":1}', '{"n":2}']);
+    store.close();
+  });
+});
