@@ -137,7 +137,10 @@ export class Outbox {
     else this.#forget(message);
   }
 
-  /** Drops the oldest report of the first droppable route; false if there is none. */
+  /**
+   * Drops the oldest report of the first droppable route; false if there is none, or if the newcomer's
+   * route comes before every queued one (a health report must not push out a queued status).
+   */
   #dropOne(incoming: RouteName | undefined): boolean {
     for (const route of this.#dropOrder) {
       const i = this.#items.findIndex((m) => m.route === route);
@@ -146,8 +149,9 @@ export class Outbox {
         this.#forget(this.#items.splice(i, 1)[0]!);
         return true;
       }
+      if (route === incoming) break;
     }
-    // Nothing droppable left: the report that does not fit is the one that goes.
+    // Nothing worth less is queued: the report that does not fit is the one that goes.
     if (incoming) this.#count(incoming);
     return false;
   }

@@ -245,7 +245,7 @@ export const DevicesSchema = Type.Object(
             dropOrder: Type.Array(RouteName, {
               uniqueItems: true,
               default: ['health', 'error', 'sensor', 'event', 'status', 'ack'],
-              description: 'When the queue is full, the oldest report of the first route in this list that has one is dropped (and counted). Routes not listed are never dropped for another; a report of such a route that does not fit is itself dropped.',
+              description: 'When the queue is full, the oldest report of the first route in this list that has one is dropped (and counted); a newcomer whose route comes earlier in the list than every queued report is itself dropped. Routes not listed are never dropped for another; a report of such a route that does not fit is itself dropped.',
             }),
             fsyncIntervalMs: Ms(1_000, 'With --queue-file: how often the journal is flushed to disk (writes survive a crash of the bridge at once; this bounds what a power cut can lose).', 0),
           },
