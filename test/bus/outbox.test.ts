@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { Outbox, type OutgoingMessage } from '../../src/bus/outbox.js';
 import { OutboxStore } from '../../src/bus/outbox-store.js';
 import type { RouteName } from '../../src/bus/payloads.js';
@@ -87,6 +88,58 @@ describe('Outbox queue policy', () => {
     expect(o.size).toBe(2);
     expect(payloads(o.drain())).toEqual(['a1', 'a2']);
     expect(o.drops()).toEqual({ ack: 1 });
+  });
+});
+
+describe('Outbox bounds and priorities', () => {
+  it('a newcomer worth less than everything queued is the one dropped, not a queued status or ack', () => {
+    const o = new Outbox(3);
+    o.push(msg('status', 's1'));
+    o.push(msg('ack', 'a1'));
+    o.push(msg('ack', 'a2'));
+    o.push(msg('health', 'h1'));
+    o.push(msg('sensor', 'r1'));
+    o.push(msg('error', 'x1'));
+    expect(payloads(o.drain())).toEqual(['s1', 'a1', 'a2']);
+    expect(o.drops()).toEqual({ health: 1, sensor: 1, error: 1 });
+  });
+
+  it('a newcomer of the same route replaces the oldest of its kind (newest readings kept)', () => {
+    const o = new Outbox(3);
+    o.push(msg('status', 's1'));
+    o.push(msg('sensor', 'r1'));
+    o.push(msg('sensor', 'r2'));
+    o.push(msg('sensor', 'r3'));
+    expect(payloads(o.drain())).toEqual(['s1', 'r2', 'r3']);
+    expect(o.drops()).toEqual({ sensor: 1 });
+  });
+
+  it('counts drops per route and never holds more than its capacity, for any sequence of reports', () => {
+    const routes: RouteName[] = ['status', 'sensor', 'event', 'ack', 'error', 'availability', 'health'];
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 8 }), fc.array(fc.tuple(fc.constantFrom(...routes), fc.constantFrom('webos/server/info', 'webos/server/error')), { maxLength: 60 }), (capacity, pushes) => {
+        const o = new Outbox(capacity);
+        const superseded = new Map<string, number>();
+        pushes.forEach(([route, topic], i) => {
+          o.push(msg(route, `${route}-${i}`, topic));
+          expect(o.size).toBeLessThanOrEqual(capacity);
+        });
+        const out = o.drain();
+        const dropped = Object.values(o.drops()).reduce((a, b) => a + b, 0);
+        // Every report is either delivered, dropped (counted) or superseded by a newer one of its topic.
+        for (const [route, topic] of pushes) {
+          if (['status', 'health', 'availability'].includes(route)) superseded.set(`${route} ${topic}`, (superseded.get(`${route} ${topic}`) ?? 0) + 1);
+        }
+        const latestKinds = [...superseded.values()].reduce((a, n) => a + n - 1, 0);
+        expect(out.length + dropped).toBeGreaterThanOrEqual(pushes.length - latestKinds);
+        expect(out.length + dropped).toBeLessThanOrEqual(pushes.length);
+        // Delivered in the order pushed.
+        const order = out.map((m) => Number(m.payload.split('-')[1]));
+        expect([...order].sort((a, b) => a - b)).toEqual(order);
+        // An ack is dropped only when the queue holds nothing but acks (and availability, never dropped for another).
+        if ((o.drops()['ack'] ?? 0) > 0) expect(out.every((m) => m.route === 'ack' || m.route === 'availability')).toBe(true);
+      }),
+    );
   });
 });
 
