@@ -199,7 +199,7 @@ describe.skipIf(!haveRabbitmq && !inCI())('private RabbitMQ per test (startRabbi
   }, 30_000);
 
   it('starts with the production exchange and survives a SIGKILL restart', async () => {
-    broker = await startRabbitmq({ fresh: true });
+    broker = await startRabbitmq({ fresh: true, timeoutS: 90 });
     const client = await connect(broker.mqttUrl);
     await client.publishAsync('webos/smarthome/info', 'before', { qos: 1 });
     await client.endAsync(true);
@@ -214,5 +214,5 @@ describe.skipIf(!haveRabbitmq && !inCI())('private RabbitMQ per test (startRabbi
     }
     const again = await connect(broker.mqttUrl);
     await again.publishAsync('webos/smarthome/info', 'after', { qos: 1 });
-  }, 150_000);
+  }, 240_000);
 });
