@@ -60,6 +60,9 @@ fi
 INSTANCE_DIR=${INSTANCE_DIR:-$REPO_ROOT/.cache/mosquitto-$PORT}
 mkdir -p "$INSTANCE_DIR"
 INSTANCE_DIR=$(cd "$INSTANCE_DIR" && pwd)
+# One start.sh per instance at a time: a second one waits, then finds it running.
+exec 8>"$INSTANCE_DIR/start.lock"
+flock 8
 PIDFILE="$INSTANCE_DIR/mosquitto.pid"
 LOG="$INSTANCE_DIR/mosquitto.log"
 OPTIONS="port=$PORT tls=$TLS_PORT cafile=$CAFILE certfile=$CERTFILE keyfile=$KEYFILE anonymous=$ALLOW_ANONYMOUS users=${USERS[*]+${USERS[*]}}"
@@ -126,7 +129,7 @@ started=$(date +%s.%N)
 (umask 077 && echo "$OPTIONS" >"$INSTANCE_DIR/options") # may hold test passwords
 if [[ -f "$LOG" ]]; then mv -f "$LOG" "$LOG.prev"; fi
 echo "=== start $(date -Is) $OPTIONS" >"$LOG"
-(exec setsid bash -c 'echo $$ >"$1"; exec mosquitto -c "$2"' mosquitto "$PIDFILE" "$CONF") </dev/null >>"$LOG" 2>&1 &
+(exec 8>&- setsid bash -c 'echo $$ >"$1"; exec mosquitto -c "$2"' mosquitto "$PIDFILE" "$CONF") </dev/null >>"$LOG" 2>&1 &
 disown $!
 for _ in $(seq 100); do
   [[ -s "$PIDFILE" ]] && break

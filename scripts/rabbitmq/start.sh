@@ -96,6 +96,9 @@ done
 INSTANCE_DIR=${INSTANCE_DIR:-$REPO_ROOT/.cache/rabbitmq-$MQTT_PORT}
 mkdir -p "$INSTANCE_DIR"
 INSTANCE_DIR=$(cd "$INSTANCE_DIR" && pwd)
+# One start.sh per instance at a time: a second one waits, then finds it running.
+exec 8>"$INSTANCE_DIR/start.lock"
+flock 8
 NODENAME="webos$MQTT_PORT@localhost"
 PIDFILE="$INSTANCE_DIR/rabbitmq.pid"
 LOG_DIR="$INSTANCE_DIR/log"
@@ -106,7 +109,12 @@ EPMD_STATE=$(epmd_state_dir "$EPMD_PORT")
 # What was asked for (before free ports are chosen): a running instance must match it.
 OPTIONS="mqtt=$MQTT_PORT amqp=$AMQP_PORT management=${MGMT_PORT:-default} stomp=${STOMP_PORT:-default} web-stomp=${WEB_STOMP_PORT:-default} dist=$DIST_PORT epmd=$EPMD_PORT anonymous=$ALLOW_ANONYMOUS minimal=$MINIMAL users=${USERS[*]+${USERS[*]}}"
 
-print_summary() { # prefix
+print_summary() { # prefix [pid]
+  # The env file is written once the node is ready; a concurrent start may not have written it yet.
+  if [[ -n "${2:-}" ]] && ! grep -qx "RABBITMQ_PID=$2" "$INSTANCE_DIR/env" 2>/dev/null; then
+    echo "$1: mqtt 127.0.0.1:$MQTT_PORT amqp 127.0.0.1:$AMQP_PORT pid $2 node $NODENAME dir $INSTANCE_DIR"
+    return
+  fi
   # shellcheck disable=SC1091
   (. "$INSTANCE_DIR/env" && echo "$1: mqtt 127.0.0.1:$RABBITMQ_MQTT_PORT amqp 127.0.0.1:$RABBITMQ_AMQP_PORT management ${RABBITMQ_MANAGEMENT_PORT:--} stomp ${RABBITMQ_STOMP_PORT:--} web-stomp ${RABBITMQ_WEB_STOMP_PORT:--} dist $RABBITMQ_DIST_PORT anonymous $RABBITMQ_ALLOW_ANONYMOUS pid $RABBITMQ_PID node $RABBITMQ_NODENAME dir $INSTANCE_DIR")
 }
@@ -119,7 +127,7 @@ if [[ -n "$running" ]]; then
   fi
   if node "$READY_MJS" wait --port "$MQTT_PORT" --tcp-port "$AMQP_PORT" --user guest --pass guest \
     --timeout "$TIMEOUT" --pgid "$running" >/dev/null; then
-    print_summary "already running"
+    print_summary "already running" "$running"
     exit 0
   fi
   log_tail "$NODE_LOG" "$SERVER_OUT"
@@ -230,7 +238,7 @@ mkdir -p "$EPMD_STATE"
 exec 9>"$EPMD_STATE/lock"
 flock 9
 if ! epmd -port "$EPMD_PORT" -names >/dev/null 2>&1; then
-  (exec 9>&- setsid bash -c 'echo $$ >"$1"; exec epmd -port "$2" -address 127.0.0.1' epmd "$EPMD_STATE/pid" "$EPMD_PORT" \
+  (exec 8>&- 9>&- setsid bash -c 'echo $$ >"$1"; exec epmd -port "$2" -address 127.0.0.1' epmd "$EPMD_STATE/pid" "$EPMD_PORT" \
     </dev/null >>"$LOG_DIR/epmd.out" 2>&1) &
   disown $!
   for _ in $(seq 50); do
@@ -245,7 +253,7 @@ started=$(date +%s.%N)
 (umask 077 && echo "$OPTIONS" >"$INSTANCE_DIR/options") # may hold test passwords
 echo "=== start $(date -Is) $OPTIONS" >>"$SERVER_OUT"
 (
-  exec 9>&- # the epmd lock must not outlive this script
+  exec 8>&- 9>&- # the locks must not outlive this script
   # Keep the caller's RabbitMQ/Erlang settings out of the node.
   for v in $(compgen -e | grep -E '^(RABBITMQ_|ERL_)'); do unset "$v"; done
   export HOME="$INSTANCE_DIR"
