@@ -1,0 +1,102 @@
+import { BridgeError, ErrorCode } from '../core/errors.js';
+import type { DevicesConfig } from '../config/schema.js';
+
+/**
+ * Who each home of a fleet is, and which of them this process runs. Home `i` is `<prefix>-<i>`: that
+ * is its MQTT client id, the `home` in every report, and its command address
+ * `webos/smarthome/<prefix>-<i>/#`.
+ */
+export interface HomeAddress {
+  index: number;
+  id: string;
+  clientId: string;
+  commandFilter: string;
+}
+
+export function homeAddress(prefix: string, index: number): HomeAddress {
+  const id = `${prefix}-${index}`;
+  return { index, id, clientId: id, commandFilter: `webos/smarthome/${id}/#` };
+}
+
+/** A prefix that keeps ids valid client ids and single topic levels (devices.json device.id rules). */
+export function checkPrefix(prefix: string): string {
+  if (!/^[A-Za-z0-9_-]{1,40}$/.test(prefix)) {
+    throw new BridgeError(ErrorCode.CONFIG_INVALID, `--prefix must be 1–40 letters, digits, _ or - (it becomes a client id and a topic level), got ${JSON.stringify(prefix)}`);
+  }
+  return prefix;
+}
+
+export interface Shard {
+  /** 0-based. */
+  index: number;
+  count: number;
+}
+
+/** Parses `i/n` (0 ≤ i < n). */
+export function parseShard(text: string): Shard {
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!(count >= 1) || !(index >= 0) || index >= count) {
+    throw new BridgeError(ErrorCode.CONFIG_INVALID, `--shard wants i/n with 0 ≤ i < n (e.g. 0/2 and 1/2 for two machines), got ${JSON.stringify(text)}`);
+  }
+  return { index, count };
+}
+
+/** The homes a shard runs: i, i+n, i+2n, … below `homes`. */
+export function shardIndices(homes: number, shard: Shard = { index: 0, count: 1 }): number[] {
+  const out: number[] = [];
+  for (let i = shard.index; i < homes; i += shard.count) out.push(i);
+  return out;
+}
+
+/** Splits a list into `parts` contiguous slices of near-equal size (empty slices dropped). */
+export function splitEvenly<T>(items: readonly T[], parts: number): T[][] {
+  const out: T[][] = [];
+  const n = Math.max(1, Math.floor(parts));
+  for (let p = 0; p < n; p++) {
+    const slice = items.slice(Math.floor((p * items.length) / n), Math.floor(((p + 1) * items.length) / n));
+    if (slice.length > 0) out.push(slice);
+  }
+  return out;
+}
+
+export interface FleetConfigOptions {
+  /** Sensor period for every home (climate and rain), instead of devices.json's. */
+  reportPeriodMs?: number | undefined;
+}
+
+/**
+ * The devices.json every home of the fleet runs, derived once and shared: the same house, with
+ * - status and availability not retained: thousands of homes share one report topic, and a retained
+ *   message there would only say which home happened to publish last;
+ * - optionally one report period for both sensors (the first climate reading no later than that).
+ * Per-home identity (id, client id, command filter, environment seed) is passed beside it.
+ */
+export function fleetConfig(base: DevicesConfig, options: FleetConfigOptions = {}): DevicesConfig {
+  const routes = base.bus.routes;
+  const p = options.reportPeriodMs;
+  if (p !== undefined && !(Number.isInteger(p) && p >= 100 && p <= 86_400_000)) {
+    throw new BridgeError(ErrorCode.CONFIG_INVALID, `--report-period must be between 100 ms and 24 h, got ${p} ms`);
+  }
+  const sensors = base.sensors;
+  return {
+    ...base,
+    sensors:
+      p === undefined
+        ? sensors
+        : {
+            ...sensors,
+            climate: { ...sensors.climate, periodMs: p, firstReadingMs: Math.min(sensors.climate.firstReadingMs, p) },
+            rain: { ...sensors.rain, periodMs: p },
+          },
+    bus: {
+      ...base.bus,
+      routes: {
+        ...routes,
+        status: { ...routes.status, retain: false },
+        availability: { ...routes.availability, retain: false },
+      },
+    },
+  };
+}

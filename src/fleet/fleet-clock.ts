@@ -1,0 +1,153 @@
+import type { Clock, Timer } from '../environment/clock.js';
+
+/**
+ * One real-time clock for every home of a fleet, with one Node timer behind it: timers live in a
+ * binary heap and fire in batches when due. Ten thousand homes reading their sensors every second
+ * then cost one `setTimeout` re-arm per batch instead of one Timeout object per reading, and the clock
+ * knows each timer's schedule, so a report can measure how late it went out (`firingDue`).
+ */
+interface HeapTimer extends Timer {
+  due: number;
+  seq: number;
+  fn: () => void;
+  cancelled: boolean;
+}
+
+const noop = (): void => undefined;
+
+export class FleetClock implements Clock {
+  readonly speed = 1;
+  readonly #origin: number;
+  readonly #start: number;
+  readonly #heap: HeapTimer[] = [];
+  #seq = 0;
+  #handle: NodeJS.Timeout | undefined;
+  #armedFor: number | undefined;
+  #firingDue: number | undefined;
+  #inBatch = false;
+  #disposed = false;
+
+  constructor(origin = Date.now()) {
+    this.#origin = origin;
+    this.#start = performance.now();
+  }
+
+  now(): number {
+    return this.#origin + (performance.now() - this.#start);
+  }
+
+  /** While a timer's callback runs: the time it was due; otherwise undefined. */
+  get firingDue(): number | undefined {
+    return this.#firingDue;
+  }
+
+  /** Timers waiting (cancelled ones may still be counted until they reach the top). */
+  get pending(): number {
+    return this.#heap.length;
+  }
+
+  setTimer(ms: number, fn: () => void): Timer {
+    const timer: HeapTimer = { due: this.now() + Math.max(0, ms), seq: this.#seq++, fn, cancelled: false };
+    if (this.#disposed) return timer;
+    this.#push(timer);
+    // While a batch fires, the clock re-arms once at its end, not once per timer a callback sets.
+    if (!this.#inBatch && (this.#armedFor === undefined || timer.due < this.#armedFor)) this.#arm(timer.due);
+    return timer;
+  }
+
+  clearTimer(timer: Timer | undefined): void {
+    if (!timer) return;
+    const t = timer as HeapTimer;
+    t.cancelled = true;
+    // Let the closure (and the home it holds) go now, not when the entry reaches the top of the heap.
+    t.fn = noop;
+  }
+
+  /** Drops every timer and the Node timer (the fleet has stopped). */
+  dispose(): void {
+    this.#disposed = true;
+    clearTimeout(this.#handle);
+    this.#handle = undefined;
+    this.#armedFor = undefined;
+    this.#heap.length = 0;
+  }
+
+  #arm(due: number): void {
+    clearTimeout(this.#handle);
+    this.#armedFor = due;
+    this.#handle = setTimeout(() => this.#fire(), Math.max(0, due - this.now()));
+  }
+
+  #fire(): void {
+    this.#handle = undefined;
+    this.#armedFor = undefined;
+    // Only timers that existed when the batch began: a callback that sets a 0 ms timer cannot spin here.
+    const lastSeq = this.#seq;
+    let failure: unknown;
+    let failed = false;
+    const heap = this.#heap;
+    this.#inBatch = true;
+    while (heap.length > 0) {
+      const top = heap[0]!;
+      if (top.cancelled) {
+        this.#pop();
+        continue;
+      }
+      if (top.seq >= lastSeq || top.due > this.now()) break;
+      this.#pop();
+      this.#firingDue = top.due;
+      try {
+        top.fn();
+      } catch (e) {
+        if (!failed) failure = e;
+        failed = true;
+      }
+      this.#firingDue = undefined;
+    }
+    this.#inBatch = false;
+    const next = this.#nextDue();
+    if (next !== undefined && !this.#disposed) this.#arm(next);
+    // As with a plain setTimeout callback, a throwing timer is an uncaught exception, but only after
+    // every other due timer has run and the clock is armed again.
+    if (failed) throw failure;
+  }
+
+  #nextDue(): number | undefined {
+    while (this.#heap[0]?.cancelled) this.#pop();
+    return this.#heap[0]?.due;
+  }
+
+  #less(a: HeapTimer, b: HeapTimer): boolean {
+    return a.due < b.due || (a.due === b.due && a.seq < b.seq);
+  }
+
+  #push(t: HeapTimer): void {
+    const h = this.#heap;
+    h.push(t);
+    let i = h.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.#less(h[i]!, h[p]!)) break;
+      [h[i], h[p]] = [h[p]!, h[i]!];
+      i = p;
+    }
+  }
+
+  #pop(): void {
+    const h = this.#heap;
+    const last = h.pop();
+    if (h.length === 0 || !last) return;
+    h[0] = last;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < h.length && this.#less(h[l]!, h[m]!)) m = l;
+      if (r < h.length && this.#less(h[r]!, h[m]!)) m = r;
+      if (m === i) break;
+      [h[i], h[m]] = [h[m]!, h[i]!];
+      i = m;
+    }
+  }
+}

@@ -1,0 +1,95 @@
+import { Histogram } from './histogram.js';
+
+/**
+ * What a fleet (or one worker's slice of it) has done so far. Counters are cumulative, histograms are
+ * counts per bucket (see histogram.ts): snapshots from several workers add up, and two snapshots of one
+ * fleet subtract to the interval between them.
+ */
+export interface FleetStats {
+  /** Homes assigned. */
+  homes: number;
+  /** Homes whose connection was attempted. */
+  started: number;
+  connected: number;
+  messagesIn: number;
+  messagesOut: number;
+  /** Sensor readings published. */
+  reports: number;
+  /** Error reports of the bridges plus refused connections. */
+  errors: number;
+  /** Connections lost after being established. */
+  disconnects: number;
+  /** How late each report went out against its schedule, ms. */
+  lateness: number[];
+  /** Command receipt → acknowledgement, ms. */
+  ackLatency: number[];
+  /** Set when the broker refused the fleet for good. */
+  fatal?: string | undefined;
+}
+
+export function emptyStats(): FleetStats {
+  return { homes: 0, started: 0, connected: 0, messagesIn: 0, messagesOut: 0, reports: 0, errors: 0, disconnects: 0, lateness: [], ackLatency: [] };
+}
+
+/** Sums snapshots (the main thread adding up its workers). */
+export function sumStats(parts: readonly FleetStats[]): FleetStats {
+  const out = emptyStats();
+  const lateness = new Histogram();
+  const ack = new Histogram();
+  for (const p of parts) {
+    out.homes += p.homes;
+    out.started += p.started;
+    out.connected += p.connected;
+    out.messagesIn += p.messagesIn;
+    out.messagesOut += p.messagesOut;
+    out.reports += p.reports;
+    out.errors += p.errors;
+    out.disconnects += p.disconnects;
+    lateness.add(p.lateness);
+    ack.add(p.ackLatency);
+    out.fatal ??= p.fatal;
+  }
+  out.lateness = lateness.snapshot();
+  out.ackLatency = ack.snapshot();
+  return out;
+}
+
+/** Rates and percentiles between two snapshots (`earlier` may be empty stats for "since start"). */
+export interface FleetRates {
+  connected: number;
+  homes: number;
+  started: number;
+  inPerS: number;
+  outPerS: number;
+  reportsPerS: number;
+  errors: number;
+  disconnects: number;
+  ackP50: number;
+  ackP99: number;
+  acks: number;
+  lateP50: number;
+  lateP99: number;
+  lateMax: number;
+}
+
+export function rates(earlier: FleetStats, later: FleetStats, seconds: number): FleetRates {
+  const s = Math.max(seconds, 1e-3);
+  const ack = Histogram.between(earlier.ackLatency, later.ackLatency);
+  const late = Histogram.between(earlier.lateness, later.lateness);
+  return {
+    connected: later.connected,
+    homes: later.homes,
+    started: later.started,
+    inPerS: (later.messagesIn - earlier.messagesIn) / s,
+    outPerS: (later.messagesOut - earlier.messagesOut) / s,
+    reportsPerS: (later.reports - earlier.reports) / s,
+    errors: later.errors,
+    disconnects: later.disconnects,
+    ackP50: ack.percentile(50),
+    ackP99: ack.percentile(99),
+    acks: ack.count,
+    lateP50: late.percentile(50),
+    lateP99: late.percentile(99),
+    lateMax: late.percentile(100),
+  };
+}

@@ -1,0 +1,88 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { FleetClock } from '../../src/fleet/fleet-clock.js';
+import { Histogram } from '../../src/fleet/histogram.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** Waits for a condition (generously: the machine may be busy); no speed is asserted. */
+async function until(cond: () => boolean, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond() && Date.now() < end) await sleep(5);
+}
+
+describe('FleetClock (one Node timer for every home)', () => {
+  let clock: FleetClock;
+  afterEach(() => clock.dispose());
+
+  it('fires timers in due order, ties in the order they were set, and tells each callback its schedule', async () => {
+    clock = new FleetClock();
+    const fired: string[] = [];
+    const dues: Record<string, number> = {};
+    const at = (name: string, ms: number): void => {
+      const t = clock.setTimer(ms, () => {
+        fired.push(name);
+        dues[name] = clock.firingDue!;
+      });
+      dues[`${name}.set`] = t.due;
+    };
+    at('c', 30);
+    at('a', 10);
+    at('b', 10);
+    at('d', 0);
+    await until(() => fired.length === 4);
+    expect(fired).toEqual(['d', 'a', 'b', 'c']);
+    for (const n of ['a', 'b', 'c', 'd']) expect(dues[n]).toBe(dues[`${n}.set`]);
+    expect(clock.firingDue).toBeUndefined();
+  });
+
+  it('never fires a cleared timer', async () => {
+    clock = new FleetClock();
+    let fired = 0;
+    const t = clock.setTimer(5, () => fired++);
+    clock.setTimer(10, () => fired++);
+    clock.clearTimer(t);
+    await until(() => fired === 1);
+    await sleep(20);
+    expect(fired).toBe(1);
+  });
+
+  it('keeps firing a periodic timer that re-arms itself, also with 0 ms (no spin inside one batch)', async () => {
+    clock = new FleetClock();
+    let n = 0;
+    const again = (): void => {
+      n++;
+      if (n < 5) clock.setTimer(0, again);
+    };
+    clock.setTimer(0, again);
+    await until(() => n >= 5);
+    await sleep(10);
+    expect(n).toBe(5);
+  });
+
+  it('re-arms for an earlier timer set after a later one', async () => {
+    clock = new FleetClock();
+    const fired: string[] = [];
+    clock.setTimer(60_000, () => fired.push('late'));
+    clock.setTimer(5, () => fired.push('early'));
+    await until(() => fired.length > 0);
+    expect(fired).toEqual(['early']);
+  });
+});
+
+describe('Histogram', () => {
+  it('answers percentiles within the bucket width and subtracts snapshots', () => {
+    const h = new Histogram();
+    for (let i = 1; i <= 1000; i++) h.record(i / 10);
+    expect(h.count).toBe(1000);
+    expect(h.percentile(50)).toBeGreaterThan(50 * 0.97);
+    expect(h.percentile(50)).toBeLessThan(50 * 1.03);
+    expect(h.percentile(99)).toBeGreaterThan(99 * 0.97);
+    expect(h.percentile(99)).toBeLessThan(99 * 1.03);
+    const before = h.snapshot();
+    for (let i = 0; i < 10; i++) h.record(500);
+    const between = Histogram.between(before, h.snapshot());
+    expect(between.count).toBe(10);
+    expect(between.percentile(50)).toBeGreaterThan(480);
+    expect(new Histogram().percentile(99)).toBe(0);
+    expect(new Histogram(h.snapshot()).count).toBe(1010);
+  });
+});
