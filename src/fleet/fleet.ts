@@ -1,0 +1,165 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { LevelWithSilent, Logger } from 'pino';
+import { BridgeError, ErrorCode } from '../core/errors.js';
+import { TypedEmitter } from '../core/events.js';
+import { shardIndices, splitEvenly, type Shard } from './addressing.js';
+import { FleetSlice, type SliceOptions } from './slice.js';
+import { emptyStats, sumStats, type FleetStats } from './stats.js';
+import type { WorkerCommand, WorkerInit, WorkerMessage } from './worker-protocol.js';
+
+/**
+ * A fleet of virtual homes: the shard's homes run in this thread (`workers: 0`) or are split over
+ * worker threads, each running a slice with its own clock and event loop; the main thread only adds
+ * up their counters.
+ */
+export interface FleetOptions extends Omit<SliceOptions, 'indices' | 'logger'> {
+  /** Homes in the whole fleet (all shards). */
+  homes: number;
+  shard?: Shard | undefined;
+  /** Worker threads; 0 runs every home in this thread. */
+  workers: number;
+  logger: Logger;
+  /** Log level inside worker threads (each has its own logger on stderr). */
+  logLevel: LevelWithSilent;
+}
+
+export interface FleetEvents {
+  [event: string]: unknown[];
+  fatal: [BridgeError];
+}
+
+interface WorkerHandle {
+  worker: Worker;
+  last: FleetStats;
+  exited: Promise<void>;
+  pending: Map<number, (s: FleetStats) => void>;
+}
+
+export class Fleet extends TypedEmitter<FleetEvents> {
+  readonly indices: readonly number[];
+  readonly #o: FleetOptions;
+  #slice: FleetSlice | undefined;
+  readonly #workers: WorkerHandle[] = [];
+  #seq = 0;
+  #fatal = false;
+
+  constructor(options: FleetOptions) {
+    super();
+    if (!(Number.isInteger(options.homes) && options.homes >= 1)) throw new BridgeError(ErrorCode.CONFIG_INVALID, `--homes must be a whole number ≥ 1, got ${options.homes}`);
+    if (!(Number.isInteger(options.workers) && options.workers >= 0)) throw new BridgeError(ErrorCode.CONFIG_INVALID, `--workers must be a whole number ≥ 0, got ${options.workers}`);
+    this.#o = options;
+    this.indices = shardIndices(options.homes, options.shard);
+  }
+
+  /** In-process homes (workers: 0), for tests and embedding. */
+  get slice(): FleetSlice | undefined {
+    return this.#slice;
+  }
+
+  /** Starts connecting every home (resolves once the workers run; connecting goes on). */
+  async start(): Promise<void> {
+    const { homes: _homes, shard: _shard, workers, logger, logLevel, ...common } = this.#o;
+    if (workers === 0) {
+      this.#slice = new FleetSlice({ ...common, indices: this.indices, logger });
+      this.#slice.on('fatal', (e) => this.#onFatal(e));
+      this.#slice.start();
+      return;
+    }
+    const parts = splitEvenly(this.indices, workers);
+    await Promise.all(
+      parts.map(
+        (indices, worker) =>
+          new Promise<void>((resolve, reject) => {
+            const init: WorkerInit = { worker, logLevel, slice: { ...common, indices, connectRate: common.connectRate / parts.length } };
+            const w = startWorker(init);
+            const handle: WorkerHandle = {
+              worker: w,
+              last: { ...emptyStats(), homes: indices.length },
+              exited: new Promise((r) => w.once('exit', () => r())),
+              pending: new Map(),
+            };
+            this.#workers.push(handle);
+            w.on('message', (m: WorkerMessage) => {
+              if (m.type === 'started') resolve();
+              else if (m.type === 'stats' || m.type === 'stopped') {
+                handle.last = m.stats;
+                if (m.type === 'stats') {
+                  handle.pending.get(m.seq)?.(m.stats);
+                  handle.pending.delete(m.seq);
+                }
+              } else if (m.type === 'fatal') this.#onFatal(new BridgeError(m.code, m.message));
+            });
+            w.once('error', (e) => {
+              logger.error({ err: e.message, worker }, 'fleet worker failed');
+              reject(e);
+              this.#onFatal(new BridgeError(ErrorCode.INTERNAL, `fleet worker ${worker} failed: ${e.message}`));
+            });
+            w.once('exit', () => {
+              for (const r of handle.pending.values()) r(handle.last);
+              handle.pending.clear();
+            });
+          }),
+      ),
+    );
+  }
+
+  /** Current counters of every home of this process. */
+  async stats(): Promise<FleetStats> {
+    if (this.#slice) return this.#slice.stats();
+    if (this.#workers.length === 0) return { ...emptyStats(), homes: this.indices.length };
+    const seq = ++this.#seq;
+    const parts = await Promise.all(
+      this.#workers.map(
+        (h) =>
+          new Promise<FleetStats>((resolve) => {
+            if (h.worker.threadId < 0) return resolve(h.last);
+            h.pending.set(seq, resolve);
+            h.worker.postMessage({ type: 'stats', seq } satisfies WorkerCommand);
+          }),
+      ),
+    );
+    return sumStats(parts);
+  }
+
+  /** Every home announces offline and disconnects; resolves with the final counters. */
+  async stop(): Promise<FleetStats> {
+    if (this.#slice) {
+      await this.#slice.stop();
+      return this.#slice.stats();
+    }
+    for (const h of this.#workers) if (h.worker.threadId >= 0) h.worker.postMessage({ type: 'stop' } satisfies WorkerCommand);
+    await Promise.all(
+      this.#workers.map(async (h) => {
+        // A worker whose homes will not let go (a socket that never closes) is ended after 10 s.
+        const timer = setTimeout(() => void h.worker.terminate(), 10_000);
+        await h.exited;
+        clearTimeout(timer);
+      }),
+    );
+    return sumStats(this.#workers.map((h) => h.last));
+  }
+
+  #onFatal(e: BridgeError): void {
+    if (this.#fatal) return;
+    this.#fatal = true;
+    this.emit('fatal', e);
+  }
+}
+
+/**
+ * worker.js beside this file in dist/. From source (tsx, vitest) the worker is worker.ts, and Node 20
+ * does not apply an `--import` loader to a worker's entry module, so a two-line bootstrap registers
+ * tsx's loader inside the worker first.
+ */
+function startWorker(init: WorkerInit): Worker {
+  const ext = path.extname(fileURLToPath(import.meta.url));
+  const entry = new URL(`./worker${ext}`, import.meta.url);
+  if (ext !== '.ts') return new Worker(entry, { workerData: init });
+  const tsx = path.dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
+  const api = pathToFileURL(path.join(tsx, 'dist/esm/api/index.mjs')).href;
+  const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`;
+  return new Worker(code, { eval: true, workerData: init });
+}

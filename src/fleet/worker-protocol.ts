@@ -1,0 +1,19 @@
+import type { LevelWithSilent } from 'pino';
+import type { ErrorCode } from '../core/errors.js';
+import type { SliceOptions } from './slice.js';
+import type { FleetStats } from './stats.js';
+
+/** Messages between the fleet's main thread and its worker threads (structured-clone safe). */
+export interface WorkerInit {
+  worker: number;
+  logLevel: LevelWithSilent;
+  slice: Omit<SliceOptions, 'logger'>;
+}
+
+export type WorkerCommand = { type: 'stats'; seq: number } | { type: 'stop' };
+
+export type WorkerMessage =
+  | { type: 'started' }
+  | { type: 'stats'; seq: number; stats: FleetStats }
+  | { type: 'fatal'; message: string; code: ErrorCode }
+  | { type: 'stopped'; stats: FleetStats };
