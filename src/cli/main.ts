@@ -6,6 +6,8 @@ import { VERSION } from '../core/version.js';
 import { runCommand } from './run.js';
 import { sendCommand } from './send.js';
 import { watchCommand } from './watch.js';
+import { scenarioCommand } from './scenario.js';
+import { fleetCommand } from './fleet.js';
 
 /** Known failures print one clear line and exit 2; anything else is a bug and shows its stack. */
 function fail(e: unknown): never {
@@ -29,6 +31,8 @@ await yargs(hideBin(process.argv))
   .command(runCommand)
   .command(sendCommand)
   .command(watchCommand)
+  .command(scenarioCommand)
+  .command(fleetCommand)
   .strict()
   .demandCommand(0)
   .recommendCommands()

@@ -1,0 +1,60 @@
+import { rates, type FleetRates, type FleetStats } from '../fleet/stats.js';
+
+/**
+ * What `fleet` prints: on a terminal a progress bar while homes connect, then one summary line redrawn
+ * in place; otherwise a plain summary line (or a JSON object) per interval.
+ */
+export type FleetOutput = 'tty' | 'text' | 'json';
+
+const ms = (v: number, n: number): string => (n === 0 ? '—' : v < 10 ? v.toFixed(2) : v.toFixed(0));
+
+export function summaryLine(r: FleetRates): string {
+  const ack = `ack p50 ${ms(r.ackP50, r.acks)} p99 ${ms(r.ackP99, r.acks)} ms`;
+  const late = `late p50 ${ms(r.lateP50, r.reportsPerS)} p99 ${ms(r.lateP99, r.reportsPerS)} ms`;
+  return `connected ${r.connected}/${r.homes} · in ${r.inPerS.toFixed(0)}/s · out ${r.outPerS.toFixed(0)}/s · errors ${r.errors} · ${ack} · ${late}`;
+}
+
+export function progressLine(s: FleetStats, width = 30): string {
+  const done = s.homes === 0 ? 1 : s.connected / s.homes;
+  const filled = Math.round(done * width);
+  return `connecting [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${s.connected}/${s.homes} connected, ${s.started - s.connected} waiting for the broker`;
+}
+
+export class FleetView {
+  #previous: FleetStats | undefined;
+  #previousAt = 0;
+  /** Acknowledgements since start: commands are rare, a per-interval window would mostly be empty. */
+  #first: FleetStats | undefined;
+
+  constructor(
+    private readonly output: FleetOutput,
+    private readonly out: NodeJS.WritableStream = process.stdout,
+  ) {}
+
+  /** Prints one update for a fresh snapshot. */
+  update(stats: FleetStats, now = performance.now()): void {
+    const prev = this.#previous;
+    this.#first ??= stats;
+    const r = prev ? rates(prev, stats, (now - this.#previousAt) / 1000) : undefined;
+    this.#previous = stats;
+    this.#previousAt = now;
+    if (!r) return;
+    const since = rates({ ...this.#first, ackLatency: [] }, stats, 1);
+    const shown = { ...r, ackP50: since.ackP50, ackP99: since.ackP99, acks: since.acks };
+    if (this.output === 'json') {
+      this.out.write(`${JSON.stringify({ time: new Date().toISOString(), ...shown, stats })}\n`);
+    } else if (this.output === 'text') {
+      this.out.write(`${summaryLine(shown)}\n`);
+    } else {
+      const line = stats.connected < stats.homes && stats.started < stats.homes ? progressLine(stats) : summaryLine(shown);
+      this.out.write(`\r\x1b[2K${line}`);
+    }
+  }
+
+  /** Ends the in-place line and prints the final counters. */
+  finish(stats: FleetStats): void {
+    if (this.output === 'tty') this.out.write('\n');
+    if (this.output === 'json') this.out.write(`${JSON.stringify({ time: new Date().toISOString(), final: true, stats })}\n`);
+    else this.out.write(`stopped: ${stats.messagesOut} messages out, ${stats.messagesIn} in, ${stats.reports} reports, ${stats.errors} errors, ${stats.disconnects} connections lost\n`);
+  }
+}
