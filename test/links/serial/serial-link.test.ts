@@ -157,10 +157,15 @@ describe('SerialLink commands', () => {
     const applied = h.link.apply('016155010');
     await settle();
     expect(h.mock.written()).toBe(host('GET 1') + host('SET 2 016155010'));
+    const order: string[] = [];
+    h.link.on('status', () => order.push('status'));
+    void applied.then(() => order.push('resolved'));
     h.mock.emit(board({ type: 'status', cause: 'command', status: '016155010' }) + board({ type: 'ack', id: 2, status: '016155010' }));
     expect(await applied).toBe('016155010');
     expect(h.link.status).toBe('016155010');
     expect(h.statuses.map((s) => s.cause)).toEqual(['boot', 'command']);
+    // The bridge publishes the status report before the acknowledgement.
+    expect(order).toEqual(['status', 'resolved']);
   });
 
   it('resends the same line (same id) on timeout, then rejects with LINK_TIMEOUT', async () => {
