@@ -78,6 +78,16 @@ export async function runHandler(a: ArgumentsCamelCase<RunArgs>): Promise<void> 
     logger.warn(`the --broker URL carries a password, which other users can read in the process list; use $${PASSWORD_ENV} or --password-file`);
   }
   const clock = new RealClock(a.speed);
+  // Signals are taken from the start: one that arrives while the runtime starts (after it already said
+  // online) is honoured as soon as the runtime is up, with a clean stop, instead of killing the process.
+  // A second one during a start that hangs ends the process at once.
+  let startupSignal = false;
+  let onSignal = (): void => {
+    if (startupSignal) process.exit(1);
+    startupSignal = true;
+  };
+  process.on('SIGINT', () => onSignal());
+  process.on('SIGTERM', () => onSignal());
   const runtime = await startRuntime({
     config,
     link: linkSpec(a),
@@ -103,8 +113,8 @@ export async function runHandler(a: ArgumentsCamelCase<RunArgs>): Promise<void> 
     await runtime.stop();
     process.exit(code);
   };
-  process.on('SIGINT', () => void stop(0));
-  process.on('SIGTERM', () => void stop(0));
+  onSignal = () => void stop(0);
+  if (startupSignal) await stop(0);
   const fatal = await runtime.fatal;
   process.stderr.write(`smarthome-bridge: ${fatal.message}\n`);
   await stop(2);
