@@ -7,7 +7,6 @@ import { runCommand } from './run.js';
 import { sendCommand } from './send.js';
 import { watchCommand } from './watch.js';
 import { scenarioCommand } from './scenario.js';
-import { scenarioCommand } from './scenario.js';
 import { fleetCommand } from './fleet.js';
 
 /** Known failures print one clear line and exit 2; anything else is a bug and shows its stack. */
@@ -32,7 +31,6 @@ await yargs(hideBin(process.argv))
   .command(runCommand)
   .command(sendCommand)
   .command(watchCommand)
-  .command(scenarioCommand)
   .command(scenarioCommand)
   .command(fleetCommand)
   .strict()
