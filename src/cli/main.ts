@@ -8,6 +8,8 @@ import { sendCommand } from './send.js';
 import { watchCommand } from './watch.js';
 import { scenarioCommand } from './scenario.js';
 import { fleetCommand } from './fleet.js';
+import { portsCommand } from './ports.js';
+import { firmwareCommand } from './firmware.js';
 
 /** Known failures print one clear line and exit 2; anything else is a bug and shows its stack. */
 function fail(e: unknown): never {
@@ -33,6 +35,8 @@ await yargs(hideBin(process.argv))
   .command(watchCommand)
   .command(scenarioCommand)
   .command(fleetCommand)
+  .command(portsCommand)
+  .command(firmwareCommand)
   .strict()
   .demandCommand(0)
   .recommendCommands()

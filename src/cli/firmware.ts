@@ -1,0 +1,65 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Argv, CommandModule } from 'yargs';
+import { BridgeError, ErrorCode } from '../core/errors.js';
+
+/** The package root (beside src/ in a checkout, beside dist/ when installed). */
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const FIRMWARE_HEX = join(ROOT, 'firmware', 'build', 'smarthome.hex');
+const BUILD_SCRIPT = join(ROOT, 'scripts', 'firmware', 'build.sh');
+const INSTALL_SCRIPT = 'scripts/firmware/install-toolchain.sh';
+const TOOLCHAIN = ['arduino-builder', 'avr-gcc'];
+
+function onPath(program: string): boolean {
+  return (process.env['PATH'] ?? '').split(delimiter).some((dir) => dir !== '' && existsSync(join(dir, program)));
+}
+
+export function firmwarePath(): string {
+  if (!existsSync(FIRMWARE_HEX)) {
+    throw new BridgeError(ErrorCode.FIRMWARE_BUILD, `no firmware at ${FIRMWARE_HEX}; build it with: smarthome-bridge firmware build`);
+  }
+  return FIRMWARE_HEX;
+}
+
+/** Runs scripts/firmware/build.sh with its output passed through; resolves with its exit code. */
+export async function buildFirmware(check: boolean): Promise<number> {
+  if (!existsSync(BUILD_SCRIPT)) {
+    throw new BridgeError(ErrorCode.FIRMWARE_BUILD, `the firmware build needs a source checkout (${BUILD_SCRIPT} is missing); the committed hex is at ${FIRMWARE_HEX}`);
+  }
+  const missing = TOOLCHAIN.filter((p) => !onPath(p));
+  if (missing.length > 0) {
+    throw new BridgeError(
+      ErrorCode.FIRMWARE_BUILD,
+      `the firmware toolchain is missing (${missing.join(', ')} not found); install it with: bash ${INSTALL_SCRIPT} (Debian: gcc-avr avr-libc arduino-core-avr arduino-builder)`,
+    );
+  }
+  const child = spawn('bash', [BUILD_SCRIPT, ...(check ? ['--check'] : [])], { cwd: ROOT, stdio: 'inherit' });
+  return new Promise((resolve, reject) => {
+    child.once('error', (e) => reject(new BridgeError(ErrorCode.FIRMWARE_BUILD, `cannot run ${BUILD_SCRIPT}: ${e.message}`)));
+    child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+  });
+}
+
+interface FirmwareArgs {
+  action: 'path' | 'build';
+  check: boolean;
+}
+
+export const firmwareCommand: CommandModule<object, FirmwareArgs> = {
+  command: 'firmware <action>',
+  describe: 'The bundled Uno firmware: `path` prints the committed .hex, `build` rebuilds it from firmware/smarthome.',
+  builder: (y) =>
+    y
+      .positional('action', { choices: ['path', 'build'] as const, demandOption: true, describe: 'path: print the .hex path; build: run the firmware build' })
+      .option('check', { type: 'boolean', default: false, describe: 'With build: only check that the committed .hex matches a fresh build.' })
+      .example('avrdude -p atmega328p -c arduino -P /dev/ttyACM0 -b 115200 -U flash:w:$($0 firmware path):i', 'flash a real Uno') as unknown as Argv<FirmwareArgs>,
+  handler: async (a) => {
+    if (a.action === 'path') {
+      process.stdout.write(`${firmwarePath()}\n`);
+      return;
+    }
+    process.exitCode = await buildFirmware(a.check);
+  },
+};
