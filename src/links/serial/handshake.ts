@@ -55,6 +55,8 @@ export class BootWait {
 
 export interface GreetOptions {
   bootWait: BootWait;
+  /** Sends a lone `\n`, which pushes any partial line out of the board's receive buffer (protocol §2). */
+  flush: () => void;
   /** Sends PING (with the usual ack timeout and retries). */
   ping: () => Promise<unknown>;
   log: Logger;
@@ -73,6 +75,8 @@ export async function greet(o: GreetOptions): Promise<void> {
     return;
   }
   o.log.info(`no BOOT line on ${o.path}; probing with PING (a board that did not reset on open)`);
+  // A board that kept running may hold half a line from before (a cable pulled mid-line).
+  o.flush();
   await o.ping().catch((e: unknown) => {
     throw isBridgeError(e, ErrorCode.LINK_TIMEOUT) ? o.noAnswer() : e;
   });

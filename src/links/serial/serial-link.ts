@@ -190,7 +190,8 @@ export class SerialLink extends TypedEmitter<LinkEvents> implements Link {
       this.#conn = conn;
       this.#setState('starting');
       const ping = (): Promise<unknown> => this.#tracker.request({ type: 'ping' });
-      await greet({ bootWait, ping, log: this.#log, path: this.path, noAnswer: () => this.#noAnswer() });
+      const flush = (): void => void conn.write('\n').catch(() => undefined);
+      await greet({ bootWait, flush, ping, log: this.#log, path: this.path, noAnswer: () => this.#noAnswer() });
       this.#synced(await this.#tracker.request({ type: 'get' }));
     } catch (e) {
       if (mine()) await this.#closeConnection();
