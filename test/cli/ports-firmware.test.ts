@@ -32,7 +32,7 @@ describe('smarthome-bridge ports', () => {
       expect(r.stderr).toMatch(/^smarthome-bridge: cannot list serial ports: .*--port/);
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }
-  }, 30_000);
+  }, 60_000);
 
   it('explains a listing that fails for want of udev', async () => {
     const noUdev = Object.assign(new Error('spawn udevadm ENOENT'), { code: 'ENOENT' });
@@ -66,7 +66,7 @@ describe('smarthome-bridge firmware', () => {
     expect(path.endsWith('firmware/build/smarthome.hex')).toBe(true);
     expect(existsSync(path)).toBe(true);
     expect(readFileSync(path, 'utf8')).toMatch(/^:[0-9A-F]+\r?\n/);
-  }, 30_000);
+  }, 60_000);
 
   it('build without the toolchain says how to install it and exits ≠ 0', async () => {
     // An empty PATH directory: arduino-builder and avr-gcc are "missing" (node runs by absolute path).
@@ -76,5 +76,5 @@ describe('smarthome-bridge firmware', () => {
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/toolchain is missing.*scripts\/firmware\/install-toolchain\.sh/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
-  }, 30_000);
+  }, 60_000);
 });
