@@ -115,6 +115,9 @@ export class BusClient extends TypedEmitter<BusClientEvents> {
         else resolve();
       };
       client.on('connect', () => {
+        // Nagle off: an acknowledgement written just after its status report would otherwise wait
+        // for the broker's delayed ACK of the report (40 ms on Linux).
+        (client.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true);
         this.#connected = true;
         this.counters.connects++;
         if (this.counters.connects > 1) this.counters.reconnects++;

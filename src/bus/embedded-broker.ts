@@ -18,7 +18,9 @@ export async function startEmbeddedBroker(options: { host?: string; port?: numbe
   const wanted = options.port ?? 1883;
   const broker = await Aedes.createBroker();
   keepRetainedInOrder(broker);
-  const server: Server = createServer(broker.handle);
+  // Nagle off, as RabbitMQ's tcp_listen_options (nodelay): deliveries written back to back must not
+  // wait for the subscriber's delayed ACK.
+  const server: Server = createServer({ noDelay: true }, broker.handle);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
