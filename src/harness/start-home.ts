@@ -41,8 +41,14 @@ export interface StartHomeOptions {
   seed?: number | undefined;
   /** Status the emulated home boots with. */
   initialStatus?: string | undefined;
-  /** Fault injection for a link built here (e.g. a serial tap in front of a real board). */
+  /** Fault injection for a link you built (a link that offers `faults` is asked by itself). */
   linkFaults?: FaultInjection | undefined;
+  /**
+   * For the serial link: put a serial tap (src/recording/serial-tap.ts) between the bridge and the
+   * board, on a pseudo-terminal, so serial-garbage, unplug, replug and board-reset can be injected on a
+   * real board too. Needs socat.
+   */
+  serialTap?: boolean | undefined;
   logger?: Logger | undefined;
 }
 
@@ -77,7 +83,16 @@ export async function startHome(options: StartHomeOptions = {}): Promise<TestHom
     cleanups.push(() => observer.stop());
     await observer.start();
 
-    const inner = isLink(spec) ? spec : await createLink(spec, { config, clock, logger: logger.child({ part: 'link' }) });
+    let linkSpec = spec;
+    let tapFaults: FaultInjection | undefined;
+    if (options.serialTap && !isLink(spec) && spec.kind === 'serial') {
+      const { SerialTap } = await import('../recording/serial-tap.js');
+      const tap = await SerialTap.open({ port: spec.port, baudRate: spec.baudRate ?? 115_200, pty: {} });
+      cleanups.push(() => tap.stop());
+      linkSpec = { ...spec, port: tap.hostPath! };
+      tapFaults = tap;
+    }
+    const inner = isLink(linkSpec) ? linkSpec : await createLink(linkSpec, { config, clock, logger: logger.child({ part: 'link' }) });
     const tracked = new TrackedLink(inner);
     const online = new Signal();
     let liveOnline = false;
@@ -107,7 +122,7 @@ export async function startHome(options: StartHomeOptions = {}): Promise<TestHom
       noProxyReason: proxy ? undefined : `the bridge talks to ${brokerUrl} directly (only plain mqtt:// brokers can be cut off)`,
       bus: runtime.bus,
       linkKind: inner.kind,
-      linkFaults: options.linkFaults ?? (hasFaultInjection(inner) ? inner.faults : undefined),
+      linkFaults: options.linkFaults ?? tapFaults ?? (hasFaultInjection(inner) ? inner.faults : undefined),
     });
     const home = new TestHome({ config, clock, runtime, tracked, observer, physical: physicalAccessOf(inner, clock), faults, cleanups });
     await home.settle();

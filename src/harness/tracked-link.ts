@@ -1,42 +1,16 @@
-import { TypedEmitter } from '../core/events.js';
 import type { StatusString } from '../home/types.js';
-import type { Link, LinkEvents, LinkKind, LinkState } from '../links/link.js';
+import { DelegatingLink } from '../links/delegating-link.js';
 
 /**
  * A transparent wrapper that lets the harness know when the bridge's work on the link is done: it
  * counts calls in flight (apply, requestStatus) and events emitted. Everything else is the inner
  * link's; the bridge cannot tell the difference.
  */
-export class TrackedLink extends TypedEmitter<LinkEvents> implements Link {
-  readonly inner: Link;
+export class TrackedLink extends DelegatingLink {
   #inFlight = 0;
   #events = 0;
   #idleWaiters: (() => void)[] = [];
 
-  constructor(inner: Link) {
-    super();
-    this.inner = inner;
-    const forward = <K extends keyof LinkEvents & string>(event: K) =>
-      inner.on(event, (...args: LinkEvents[K]) => {
-        this.#events++;
-        this.emit(event, ...args);
-      });
-    forward('status');
-    forward('sensor');
-    forward('event');
-    forward('error');
-    forward('state');
-  }
-
-  get kind(): LinkKind {
-    return this.inner.kind;
-  }
-  get state(): LinkState {
-    return this.inner.state;
-  }
-  get status(): StatusString | undefined {
-    return this.inner.status;
-  }
   /** Events the link has emitted so far (any kind). */
   get eventCount(): number {
     return this.#events;
@@ -45,20 +19,15 @@ export class TrackedLink extends TypedEmitter<LinkEvents> implements Link {
     return this.#inFlight;
   }
 
-  start(): Promise<void> {
-    return this.inner.start();
-  }
-  stop(): Promise<void> {
-    return this.inner.stop();
-  }
-  apply(command: StatusString): Promise<StatusString> {
+  override apply(command: StatusString): Promise<StatusString> {
     return this.#track(() => this.inner.apply(command));
   }
-  requestStatus(): Promise<StatusString> {
+  override requestStatus(): Promise<StatusString> {
     return this.#track(() => this.inner.requestStatus());
   }
-  counters(): Record<string, number> {
-    return this.inner.counters();
+
+  protected override onEvent(): void {
+    this.#events++;
   }
 
   /** Resolves true once no call is in flight, false if that takes longer than `wallMs`. */
