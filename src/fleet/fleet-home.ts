@@ -49,6 +49,9 @@ export class FleetHome {
       keepaliveS: o.keepaliveS,
       subscriptions: [{ filter: o.address.commandFilter, qos: 0 }],
       outboxCapacity: o.queueSize,
+      outboxPolicy: { latestWins: o.config.bus.queue.latestWins, dropOrder: o.config.bus.queue.dropOrder },
+      // The PUBACK watchdog is one interval timer per connection; it only matters when a route uses QoS 1.
+      pubackTimeoutMs: Object.values(o.config.bus.routes).some((r) => r.qos === 1) ? o.config.bus.pubackTimeoutMs : 0,
       // Spread over 1–3 s, so a broker restart is not answered by every home in the same millisecond.
       reconnectPeriodMs: 1000 + ((index * 997) % 2000),
       tls: o.tls,
