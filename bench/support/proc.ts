@@ -1,0 +1,36 @@
+import { readFileSync } from 'node:fs';
+
+/**
+ * CPU time and memory of another process, read from /proc (Linux): what a benchmark reports for the
+ * fleet process and the broker without running inside them. Worker threads are included.
+ */
+const CLK_TCK = 100;
+
+export interface ProcSample {
+  /** performance.now() of this process when read. */
+  at: number;
+  /** utime + stime, seconds. */
+  cpuS: number;
+  rssBytes: number;
+}
+
+export function sampleProc(pid: number): ProcSample {
+  const at = performance.now();
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which may contain spaces, in parentheses.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const cpuS = (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return { at, cpuS, rssBytes: rssKb * 1024 };
+}
+
+/** CPU use between two samples as a fraction of one core. */
+export function cpuShare(a: ProcSample, b: ProcSample): number {
+  return (b.cpuS - a.cpuS) / Math.max(1e-3, (b.at - a.at) / 1000);
+}
+
+/** The 1-minute load average, to put every figure in context on a shared machine. */
+export function loadAverage(): number[] {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
+}
