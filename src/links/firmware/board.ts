@@ -18,6 +18,7 @@ import {
   usart0Config,
 } from 'avr8js';
 import { BridgeError, ErrorCode } from '../../core/errors.js';
+import { IdleSleep, SLEEP_OPCODE } from './idle-sleep.js';
 import { PinBank, type PinChangeListener } from './pin-bank.js';
 import { BoardRunner, type RunOptions } from './runner.js';
 import { UartFeeder } from './uart-feeder.js';
@@ -43,6 +44,11 @@ interface PendingEvent extends ClockEvent {
 export interface BoardOptions {
   /** Capacity of the host-side serial RX queue in bytes (default 4096). */
   serialQueueBytes?: number;
+  /**
+   * While the firmware sleeps (SLEEP in idle mode), jump from one peripheral event to the next instead
+   * of stepping every timer tick (default true; the result is the same, see idle-sleep.ts).
+   */
+  fastForwardSleep?: boolean;
 }
 
 /**
@@ -55,11 +61,17 @@ export interface BoardOptions {
  *
  * Time: `cycles` counts every cycle since the board was created (monotonic across resets); `time()` is
  * simulated ms since the last boot, which is what the firmware's `millis()` sees.
+ *
+ * SLEEP (idle mode) halts the CPU until an interrupt while the peripherals go on, as on the chip
+ * (avr8js alone treats it as a no-op); a sketch that sleeps between interrupts runs many times faster.
  */
 export class Board {
   readonly feeder: UartFeeder;
   readonly runner: BoardRunner;
   #cpu!: CPU;
+  #sleep!: IdleSleep;
+  #asleep = false;
+  #sleptCycles = 0;
   #usart!: AVRUSART;
   #adc!: AVRADC;
   #cycleBase = 0;
@@ -70,10 +82,13 @@ export class Board {
   readonly #events = new Set<PendingEvent>();
   #tx: number[] = [];
 
+  readonly #fastForwardSleep: boolean;
+
   constructor(
     readonly program: Uint16Array,
     options: BoardOptions = {},
   ) {
+    this.#fastForwardSleep = options.fastForwardSleep ?? true;
     this.feeder = new UartFeeder(options.serialQueueBytes);
     this.runner = new BoardRunner(this, CPU_HZ);
     this.#boot();
@@ -93,6 +108,14 @@ export class Board {
   /** Boots so far (1 after construction, +1 per reset). */
   get boots(): number {
     return this.#boots;
+  }
+  /** Whether the CPU sleeps (SLEEP in idle mode) waiting for an interrupt. */
+  get asleep(): boolean {
+    return this.#asleep;
+  }
+  /** Cycles the CPU has slept since the board was created (the rest it executed instructions). */
+  get sleptCycles(): number {
+    return this.#sleptCycles + this.#sleep.sleptCycles;
   }
   /** Simulated ms since the last boot (cycles / 16000), the firmware's `millis()` timeline. */
   time(): number {
@@ -170,10 +193,19 @@ export class Board {
   /** Executes at least `cycles` cycles synchronously, then delivers transmitted serial bytes. */
   step(cycles: number): void {
     const cpu = this.#cpu;
+    const sleep = this.#sleep;
+    const program = this.program;
     const end = cpu.cycles + cycles;
     while (cpu.cycles < end) {
+      if (this.#asleep) {
+        if (!sleep.sleep(end)) break;
+        this.#asleep = false;
+        continue;
+      }
+      const pc = cpu.pc;
       avrInstruction(cpu);
       cpu.tick();
+      if (program[pc] === SLEEP_OPCODE && sleep.entered(pc, SLEEP_OPCODE)) this.#asleep = true;
     }
     if (this.#tx.length > 0) this.#flushTx();
   }
@@ -224,15 +256,16 @@ export class Board {
     this.#cycleBase += old.cycles;
     // Ends a step() in progress on the old CPU (a listener may reset the board mid-step).
     old.cycles = Number.MAX_SAFE_INTEGER;
+    this.#sleptCycles += this.#sleep.sleptCycles;
+    this.#asleep = false;
     this.feeder.clear();
     this.#boot();
   }
 
   #boot(): void {
     const cpu = new CPU(this.program, SRAM_BYTES);
-    new AVRTimer(cpu, timer0Config);
-    new AVRTimer(cpu, timer1Config);
-    new AVRTimer(cpu, timer2Config);
+    const timers = [timer0Config, timer1Config, timer2Config].map((config) => new AVRTimer(cpu, config));
+    this.#sleep = new IdleSleep(cpu, timers, { fastForward: this.#fastForwardSleep });
     new AVRClock(cpu, CPU_HZ, clockConfig);
     this.#usart = new AVRUSART(cpu, usart0Config, CPU_HZ);
     this.#usart.onByteTransmit = (b) => this.#tx.push(b);
