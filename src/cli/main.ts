@@ -7,6 +7,7 @@ import { runCommand } from './run.js';
 import { sendCommand } from './send.js';
 import { watchCommand } from './watch.js';
 import { scenarioCommand } from './scenario.js';
+import { recordCommand } from './record.js';
 import { fleetCommand } from './fleet.js';
 import { portsCommand } from './ports.js';
 import { firmwareCommand } from './firmware.js';
@@ -34,6 +35,7 @@ await yargs(hideBin(process.argv))
   .command(sendCommand)
   .command(watchCommand)
   .command(scenarioCommand)
+  .command(recordCommand)
   .command(fleetCommand)
   .command(portsCommand)
   .command(firmwareCommand)

@@ -21,6 +21,8 @@ export interface RecorderOptions {
   now?: (() => number) | undefined;
   partialFlushMs?: number | undefined;
   maxEntryBytes?: number | undefined;
+  /** Also told of every chunk (e.g. to show the traffic). */
+  onTraffic?: ((from: Sender, bytes: Buffer) => void) | undefined;
 }
 
 export interface Recorder {
@@ -50,7 +52,16 @@ export async function startRecorder(o: RecorderOptions): Promise<Recorder> {
   };
   let tap: SerialTap;
   try {
-    tap = await SerialTap.open({ port: o.port, baudRate: o.baudRate, binding: o.binding, pty: o.pty, onTraffic: (from, bytes) => joiners[from].feed(bytes, now() - start) });
+    tap = await SerialTap.open({
+      port: o.port,
+      baudRate: o.baudRate,
+      binding: o.binding,
+      pty: o.pty,
+      onTraffic: (from, bytes) => {
+        joiners[from].feed(bytes, now() - start);
+        o.onTraffic?.(from, bytes);
+      },
+    });
   } catch (e) {
     out.destroy();
     throw e;

@@ -90,8 +90,9 @@ export class SerialTap implements FaultInjection {
         return;
       case 'replug':
         if (this.#pty) return;
-        // A Uno plugged back in powers up: it resets, then the host finds its port again.
-        await this.#resetBoard();
+        // A Uno plugged back in powers up: it resets, then the host finds its port again. A board that
+        // cannot be reset through DTR (a pty peer) simply carries on.
+        await this.#resetBoard().catch(() => undefined);
         await this.#openPty();
         return;
       case 'board-reset':
