@@ -1,5 +1,6 @@
 import { describeCommand, describeStatus, isValidCommand } from '../home/status-codec.js';
 import { excerpt } from '../bus/payloads.js';
+import { describeHealth } from './describe-health.js';
 
 /** One bus message spelled out for people: who sent what, status strings decoded. */
 export function describeMessage(topic: string, payload: Buffer): string {
@@ -36,14 +37,8 @@ export function describeMessage(topic: string, payload: Buffer): string {
         return `${who} ${home}ERROR ${String(m['code'])}${m['id'] !== undefined ? ` id ${String(m['id'])}` : ''}: ${String(m['reason'])}`;
       case 'availability':
         return `${who} ${home}is ${String(m['state'])}${m['link'] ? ` (link ${String(m['link'])})` : ''}`;
-      case 'health': {
-        const c = (m['counters'] ?? {}) as Record<string, number>;
-        const lat = (m['ackLatencyMs'] ?? {}) as Record<string, number>;
-        return `${who} ${home}health: in ${c['messagesIn'] ?? 0}, out ${c['messagesOut'] ?? 0}, reconnects ${c['reconnects'] ?? 0}, queue ${String(m['queueDepth'])}, ack p50/p99 ${lat['p50'] ?? 0}/${lat['p99'] ?? 0} ms, errors ${Object.entries(c)
-          .filter(([k]) => k.startsWith('error.'))
-          .map(([k, v]) => `${k.slice(6)}=${v}`)
-          .join(' ') || 'none'}`;
-      }
+      case 'health':
+        return `${who} ${home}health: ${describeHealth(m)}`;
       case 'control':
         return `${who} control ${excerpt(trimmed, 160)}`;
       default:
