@@ -111,7 +111,10 @@ void onHostLine(char *body, uint8_t length) {
   else return countDrop(dropCounters.unknown);
   if (count < 2 || !isId(fields[1])) return countDrop(dropCounters.unknown);
   const char *id = fields[1];
-  if (count != (kind == 0 ? 3 : 2)) return answerError(id, F("BAD_ARGS"), -1);
+  if (count != (kind == 0 ? 3 : 2)) {
+    countDrop(dropCounters.unknown);  // not a protocol line, but its id is readable: say so
+    return answerError(id, F("BAD_ARGS"), -1);
+  }
   switch (kind) {
     case 0:
       runSet(id, fields[2]);
