@@ -3,12 +3,13 @@
  * and RabbitMQ, anonymous access off); the password, from $SMARTHOME_BRIDGE_PASSWORD or --password-file,
  * never appears in the output, even at trace level.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseUserPass, requireService, startMosquitto, type MosquittoInstance } from '../support/brokers.js';
-import { bridgeProcess, type Proc } from './support/processes.js';
+import { bridgeProcess, Proc } from './support/processes.js';
 
 const USER = 'device';
 const PASSWORD = 'Tr0ub4dor-and-3-horses';
@@ -77,6 +78,34 @@ describe('authentication against mosquitto (anonymous off)', () => {
       await p.kill();
     }
   }, 60_000);
+});
+
+describe('credentials revoked while running', () => {
+  it('a broker that comes back refusing the bridge ends it with exit 2 instead of retrying forever', async () => {
+    const m = await startMosquitto({ allowAnonymous: false, users: [{ username: USER, password: PASSWORD }] });
+    try {
+      const p = bridge(m.url, ['--username', USER], { SMARTHOME_BRIDGE_PASSWORD: PASSWORD });
+      try {
+        await p.waitFor(/connected to broker/, 60_000);
+        await m.halt();
+        execFileSync('mosquitto_passwd', ['-b', path.join(m.dir, 'passwd'), USER, 'a-new-password']);
+        // Same config and port, new password (started directly: the helper's readiness probe knows only the old one).
+        const again = new Proc('mosquitto', ['-c', path.join(m.dir, 'mosquitto.conf')]);
+        try {
+          const exit = await p.exited;
+          expect(exit.code).toBe(2);
+          expect(p.stderr).toMatch(REFUSED);
+          expect(p.output).not.toContain(PASSWORD);
+        } finally {
+          await again.kill();
+        }
+      } finally {
+        await p.kill();
+      }
+    } finally {
+      await m.stop();
+    }
+  }, 90_000);
 });
 
 const rabbitUrl = requireService('rabbitmq-auth-mqtt');
