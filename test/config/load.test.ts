@@ -184,7 +184,7 @@ describe('devices.schema.json', () => {
 describe('the CLI with a bad devices.json', () => {
   const cli = async (cmd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
     try {
-      const { stdout, stderr } = await execFileAsync(cmd, args, { cwd: ROOT, timeout: 30_000, env: { ...process.env, NO_COLOR: '1' } });
+      const { stdout, stderr } = await execFileAsync(cmd, args, { cwd: ROOT, timeout: 85_000, env: { ...process.env, NO_COLOR: '1' } });
       return { code: 0, stdout, stderr };
     } catch (e) {
       const x = e as { code?: number; stdout?: string; stderr?: string };
@@ -192,7 +192,7 @@ describe('the CLI with a bad devices.json', () => {
     }
   };
 
-  it('exits ≠ 0 with one clear line on stderr and no stack trace (npx tsx src/cli/main.ts --devices <bad>)', { timeout: 60_000 }, async () => {
+  it('exits ≠ 0 with one clear line on stderr and no stack trace (npx tsx src/cli/main.ts --devices <bad>)', { timeout: 90_000 }, async () => {
     const file = await writeDevices('cli-bad.json', JSON.stringify({ bus: { routes: { status: { topic: 'webos/smarthome/status' } } } }));
     const r = await cli('npx', ['tsx', 'src/cli/main.ts', '--devices', file]);
     expect(r.code).not.toBe(0);
@@ -205,7 +205,7 @@ describe('the CLI with a bad devices.json', () => {
     expect(r.stdout).toBe('');
   });
 
-  it('does the same for a JSON syntax error and for a missing file', { timeout: 60_000 }, async () => {
+  it('does the same for a JSON syntax error and for a missing file', { timeout: 90_000 }, async () => {
     const file = await writeDevices('cli-syntax.json', '{\n  "device": {"id": "x",}\n}\n');
     const syntax = await cli(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--devices', file]);
     expect(syntax.code).not.toBe(0);
