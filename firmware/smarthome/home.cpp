@@ -209,6 +209,8 @@ static void buttonsTick() {
 }
 
 static void lightTick() {
+  // A steady light keeps its output (actuate() sets it on every change); only effects move.
+  if (homeStatus[3] != '1' || homeStatus[6] == '0') return;
   if (++effectTicks >= effectCycleTicks(digitAt(6))) effectTicks = 0;
   lightOutput();
 }

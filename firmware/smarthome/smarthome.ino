@@ -9,12 +9,14 @@
 #include "dht11.h"
 #include "home.h"
 #include "line.h"
+#include <avr/sleep.h>
 
 static uint32_t tickCount = 0;    // ticks since boot; tick n runs at n * 10 ms
 static uint32_t nextTickMs = TICK_MS;
 static uint32_t climateDueTick = CLIMATE_FIRST_TICKS - DHT_START_TICKS;  // start signal, then read
 static bool dhtStarted = false;
 static uint32_t rainDueTick = RAIN_PERIOD_TICKS;
+static uint8_t heartbeatCountdown = HEARTBEAT_TICKS;
 
 // ---- reports ----
 
@@ -204,7 +206,8 @@ static void rainTick() {
 }
 
 static void heartbeatTick() {
-  if (tickCount % HEARTBEAT_TICKS != 0) return;
+  if (--heartbeatCountdown != 0) return;
+  heartbeatCountdown = HEARTBEAT_TICKS;
   lineBegin(F("HB"));
   lineFieldU32(millis());
   lineFieldCounters();
@@ -212,6 +215,21 @@ static void heartbeatTick() {
 }
 
 // ---- main ----
+
+// Sleeps (idle mode: timers, PWM and the UART keep running) until the next interrupt: Timer0's
+// overflow every 1.024 ms or a received byte. Interrupts are enabled by the instruction before SLEEP,
+// so a byte that arrived after the check above still wakes the CPU at once.
+static void idle() {
+  set_sleep_mode(SLEEP_MODE_IDLE);
+  cli();
+  if (Serial.available() == 0) {
+    sleep_enable();
+    sei();
+    sleep_cpu();
+    sleep_disable();
+  }
+  sei();
+}
 
 void setup() {
   homeBegin();
@@ -227,15 +245,19 @@ void setup() {
 }
 
 void loop() {
-  while (Serial.available() > 0) lineReceive((uint8_t)Serial.read());
-  // Run every tick that is due; a late loop catches up tick by tick.
-  while ((int32_t)(millis() - nextTickMs) >= 0) {
-    nextTickMs += TICK_MS;
-    tickCount++;
-    homeTick();
-    rainTick();
-    heartbeatTick();
-    climateTick();  // last: a DHT11 read takes about 5 ms
+  // Never returns: the core's main() would otherwise poll serialEvent after every pass.
+  for (;;) {
     while (Serial.available() > 0) lineReceive((uint8_t)Serial.read());
+    // Run every tick that is due; a late loop catches up tick by tick.
+    while ((int32_t)(millis() - nextTickMs) >= 0) {
+      nextTickMs += TICK_MS;
+      tickCount++;
+      homeTick();
+      rainTick();
+      heartbeatTick();
+      climateTick();  // last: a DHT11 read takes about 5 ms
+      while (Serial.available() > 0) lineReceive((uint8_t)Serial.read());
+    }
+    idle();
   }
 }
