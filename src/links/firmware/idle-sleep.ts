@@ -152,12 +152,24 @@ export function ticksToNextPoint(t: Pick<TimerInternals, 'tcnt' | 'countingUp' |
   if (!(top > 0) || value > top) return 1;
   const bouncing = t.timerMode === PWM_PHASE_CORRECT || t.timerMode === PWM_PHASE_FREQUENCY_CORRECT;
   const up = t.countingUp;
-  // No array: this runs for every timer on every wake-up of a sleeping board.
-  const distance = (p: number): number => {
-    if (p < 0 || p > top) return Infinity;
-    if (bouncing) return up ? (p > value ? p - value : 2 * top - value - p) : p < value ? value - p : value + p;
-    return p > value ? p - value : top + 1 - value + p;
-  };
-  const best = Math.min(distance(t.ocrA), distance(t.ocrB), t.hasOCRC ? distance(t.ocrC) : Infinity, distance(top), distance(0));
+  // Plain calls, no arrays or closures: this runs for every timer on every wake-up of a sleeping board.
+  const best = Math.min(
+    distance(t.ocrA, value, top, bouncing, up),
+    distance(t.ocrB, value, top, bouncing, up),
+    t.hasOCRC ? distance(t.ocrC, value, top, bouncing, up) : Infinity,
+    distance(top, value, top, bouncing, up),
+    distance(0, value, top, bouncing, up),
+  );
   return best >= 1 && best !== Infinity ? best : 1;
+}
+
+/**
+ * Ticks from `value` to `p`: counting up and wrapping after TOP, or (`bouncing`, phase-correct PWM)
+ * up to TOP and back down to 0.
+ */
+function distance(p: number, value: number, top: number, bouncing: boolean, up: boolean): number {
+  if (p < 0 || p > top) return Infinity;
+  if (!bouncing) return p > value ? p - value : top + 1 - value + p;
+  if (up) return p > value ? p - value : 2 * top - value - p;
+  return p < value ? value - p : value + p;
 }
