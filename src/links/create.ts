@@ -8,7 +8,16 @@ import type { Link } from './link.js';
 export type LinkSpec =
   | { kind: 'emulated'; seed?: number | undefined; initialStatus?: string | undefined }
   | { kind: 'serial'; port: string; baudRate?: number | undefined }
-  | { kind: 'firmware'; hex?: string | undefined; pacing?: 'realtime' | 'unpaced' | undefined }
+  | {
+      kind: 'firmware';
+      /** .hex to run (default: the committed build of firmware/smarthome). */
+      hex?: string | undefined;
+      /** Board pacing: 1 = real time, N× real time, Infinity = unpaced (default: the clock's speed). */
+      speed?: number | undefined;
+      /** `unpaced` = speed Infinity (tests); `realtime` = the clock's speed. */
+      pacing?: 'realtime' | 'unpaced' | undefined;
+      seed?: number | undefined;
+    }
   | { kind: 'firmata'; port: string }
   | { kind: 'replay'; file: string };
 
@@ -43,6 +52,18 @@ export async function createLink(spec: LinkSpec, ctx: LinkContext): Promise<Link
       const { ReplayLink } = await import('./replay/replay-link.js');
       // The recording plays on the given clock: virtual in tests, so its hours pass in milliseconds.
       return ReplayLink.fromFile(spec.file, { clock: ctx.clock, logger: ctx.logger, commandTimeoutMs: ctx.config.bus.commandTimeoutMs });
+    }
+    case 'firmware': {
+      const { FirmwareLink } = await import('./firmware/firmware-link.js');
+      const clockSpeed = Number.isFinite(ctx.clock.speed) ? ctx.clock.speed : 1;
+      // The board keeps the clock's pace, and board time starts at the clock's now, so report times line up.
+      return FirmwareLink.fromFile(spec.hex, {
+        config: ctx.config,
+        speed: spec.speed ?? (spec.pacing === 'unpaced' ? Infinity : clockSpeed),
+        origin: ctx.clock.now(),
+        seed: spec.seed,
+        logger: ctx.logger,
+      });
     }
     default:
       throw new Error(`link ${spec.kind} is not available in this build`);

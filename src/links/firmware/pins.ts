@@ -28,3 +28,12 @@ export function pinNumber(port: PortName, bit: number): number | undefined {
   if (port === 'B') return bit < 6 ? 8 + bit : undefined;
   return bit < 6 ? A0 + bit : undefined;
 }
+
+/** Arduino pin number of a pin name as devices.json writes it: `D2`–`D13`, `A0`–`A5` (14–19). */
+export function unoPin(name: string): number {
+  const m = /^([DA])(\d{1,2})$/.exec(name);
+  const n = m ? Number(m[2]) : NaN;
+  if (m?.[1] === 'D' && n <= 13) return n;
+  if (m?.[1] === 'A' && n <= 5) return A0 + n;
+  throw new RangeError(`not an Arduino Uno pin: ${JSON.stringify(name)} (D0–D13, A0–A5)`);
+}
