@@ -149,6 +149,8 @@ export class Fleet extends TypedEmitter<FleetEvents> {
   }
 }
 
+const YOUNG_GENERATION_MB = 96;
+
 /**
  * worker.js beside this file in dist/. From source (tsx, vitest) the worker is worker.ts, and Node 20
  * does not apply an `--import` loader to a worker's entry module, so a two-line bootstrap registers
@@ -157,9 +159,13 @@ export class Fleet extends TypedEmitter<FleetEvents> {
 function startWorker(init: WorkerInit): Worker {
   const ext = path.extname(fileURLToPath(import.meta.url));
   const entry = new URL(`./worker${ext}`, import.meta.url);
-  if (ext !== '.ts') return new Worker(entry, { workerData: init });
+  // Every report leaves garbage (payload, packet, buffers) that dies young; a larger young generation
+  // lets it die in cheap scavenges instead of being promoted (as --max-semi-space-size=32 for the main
+  // thread; docs/performance.md).
+  const options = { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } };
+  if (ext !== '.ts') return new Worker(entry, options);
   const tsx = path.dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
   const api = pathToFileURL(path.join(tsx, 'dist/esm/api/index.mjs')).href;
   const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`;
-  return new Worker(code, { eval: true, workerData: init });
+  return new Worker(code, { ...options, eval: true });
 }
