@@ -5,12 +5,15 @@ import { TypedEmitter } from '../core/events.js';
 import { Outbox, type OutboxPolicy, type OutgoingMessage } from './outbox.js';
 import { OutboxStore } from './outbox-store.js';
 import { PubackWatchdog } from './puback-watchdog.js';
+import { ConnectWatch, followSockets } from './connect-watch.js';
 
 /**
  * The MQTT connection of one bridge: MQTT 3.1.1, a will, subscriptions renewed in every connect handler
  * (a RabbitMQ restart drops the bindings of the non-durable exchange, and mqtt.js skips its own
  * resubscribe when the broker says the session is present), a bounded outbox while the broker is away,
- * and broker refusals turned into clear, final errors instead of endless silent retries.
+ * and broker refusals turned into clear, final errors instead of endless silent retries: CONNACK 4/5,
+ * and a CONNECT answered by a closed socket or by something that is not MQTT (connect-watch.ts, which
+ * also recognises a client id that another client keeps taking over).
  */
 export interface BusClientOptions {
   url: string;
@@ -43,6 +46,8 @@ export interface BusClientEvents {
   disconnected: [];
   /** The broker refused us for good (bad credentials, not authorised, bad protocol): stop. */
   fatal: [BridgeError];
+  /** Trouble to report on the bus without stopping (another client takes over our client id). */
+  problem: [BridgeError];
 }
 
 /**
@@ -68,6 +73,7 @@ export class BusClient extends TypedEmitter<BusClientEvents> {
   readonly queueFile: OutboxStore | undefined;
   readonly puback: PubackWatchdog;
   #client: MqttClient | undefined;
+  #watch: ConnectWatch | undefined;
   #connected = false;
   #closing = false;
   readonly counters = { messagesIn: 0, messagesOut: 0, reconnects: 0, connects: 0 };
@@ -86,6 +92,7 @@ export class BusClient extends TypedEmitter<BusClientEvents> {
       onTimeout: ({ oldestAgeMs, pending }) => {
         this.#log.warn({ oldestAgeMs, pending }, 'broker has not acknowledged a QoS 1 publish in time; reconnecting (unacknowledged publishes are sent again)');
         // Drop the socket, not the client: mqtt.js keeps its outgoing store and resends it on reconnect.
+        this.#watch?.closingOurselves();
         this.#client?.stream?.destroy();
       },
     });
@@ -115,6 +122,9 @@ export class BusClient extends TypedEmitter<BusClientEvents> {
     };
     const client = mqtt.connect(o.url, opts);
     this.#client = client;
+    const watch = new ConnectWatch({ clientId: o.clientId, url: redactUrl(o.url) });
+    this.#watch = watch;
+    followSockets(client, watch);
     return new Promise((resolve, reject) => {
       let settled = false;
       const settle = (err?: BridgeError): void => {
@@ -128,6 +138,7 @@ export class BusClient extends TypedEmitter<BusClientEvents> {
         // for the broker's delayed ACK of the report (40 ms on Linux).
         (client.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true);
         this.#connected = true;
+        watch.connack();
         this.counters.connects++;
         if (this.counters.connects > 1) this.counters.reconnects++;
         this.#log.info({ url: redactUrl(o.url), clientId: o.clientId }, 'connected to broker');
@@ -153,11 +164,26 @@ export class BusClient extends TypedEmitter<BusClientEvents> {
           if (!this.#closing) this.#log.warn('connection to broker lost; reconnecting');
           this.emit('disconnected');
         }
+        if (this.#closing) return;
+        const verdict = watch.closed();
+        if (verdict?.kind === 'refused') {
+          this.#log.error({ code: verdict.error.code }, verdict.error.message);
+          client.end(true);
+          this.emit('fatal', verdict.error);
+          settle(verdict.error);
+        } else if (verdict?.kind === 'conflict') {
+          this.#log.error({ code: verdict.error.code, clientId: o.clientId }, verdict.error.message);
+          this.emit('problem', verdict.error);
+        } else if (verdict?.kind === 'unanswered' && (verdict.count === 1 || verdict.count % 10 === 0)) {
+          this.#log.warn({ attempts: verdict.count }, `${redactUrl(o.url)}: ${verdict.reason}; retrying`);
+        }
       });
       client.on('error', (err: Error & { code?: unknown }) => {
+        watch.error(err.message, typeof err.code === 'string');
         const fatal = classifyError(err, o.url);
         if (fatal) {
           this.#log.error({ code: fatal.code }, fatal.message);
+          watch.closingOurselves();
           client.end(true);
           this.emit('fatal', fatal);
           settle(fatal);
