@@ -23,6 +23,18 @@ export class Signal {
     });
   }
 
+  /** Resolves on the next notify or when `other` settles, whichever is first (nothing is left behind). */
+  waitOr(other: Promise<unknown>): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.#waiters = this.#waiters.filter((w) => w !== done);
+        resolve();
+      };
+      this.#waiters.push(done);
+      other.then(done, done);
+    });
+  }
+
   /** Waits until `ready()` holds, re-checking on each notify; false if `wallMs` pass first. */
   async until(ready: () => boolean, wallMs: number): Promise<boolean> {
     const deadline = performance.now() + wallMs;

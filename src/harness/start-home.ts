@@ -62,11 +62,24 @@ export async function startHome(options: StartHomeOptions = {}): Promise<TestHom
   const spec = linkSpecOf(options);
   const kind: LinkKind = 'kind' in spec ? spec.kind : 'emulated';
   const virtual = (options.time ?? (kind === 'emulated' || kind === 'replay' ? 'virtual' : 'real')) === 'virtual';
-  const clock: Clock = options.clock ?? (virtual ? new VirtualClock(options.startTime ?? DEFAULT_VIRTUAL_START) : new RealClock(options.speed ?? 1));
+  const requested: Clock = options.clock ?? (virtual ? new VirtualClock(options.startTime ?? DEFAULT_VIRTUAL_START) : new RealClock(options.speed ?? 1));
   const id = `smarthome-harness-${process.pid}-${++instances}`;
   const cleanups: (() => Promise<void>)[] = [];
   let runtime: Runtime | undefined;
   try {
+    let linkSpec = spec;
+    let tapFaults: FaultInjection | undefined;
+    if (options.serialTap && !isLink(spec) && spec.kind === 'serial') {
+      const { SerialTap } = await import('../recording/serial-tap.js');
+      const tap = await SerialTap.open({ port: spec.port, baudRate: spec.baudRate ?? 115_200, pty: {} });
+      cleanups.push(() => tap.stop());
+      linkSpec = { ...spec, port: tap.hostPath! };
+      tapFaults = tap;
+    }
+    const inner = isLink(linkSpec) ? linkSpec : await createLink(linkSpec, { config, clock: requested, logger: logger.child({ part: 'link' }) });
+    // A link that keeps its own time (an emulated board counts its cycles) is waited on in that time.
+    const clock = ownClockOf(inner) ?? requested;
+
     let brokerUrl = options.broker && options.broker !== 'embedded' ? options.broker : undefined;
     if (!brokerUrl) {
       const broker = await startEmbeddedBroker({ port: 0 });
@@ -83,16 +96,6 @@ export async function startHome(options: StartHomeOptions = {}): Promise<TestHom
     cleanups.push(() => observer.stop());
     await observer.start();
 
-    let linkSpec = spec;
-    let tapFaults: FaultInjection | undefined;
-    if (options.serialTap && !isLink(spec) && spec.kind === 'serial') {
-      const { SerialTap } = await import('../recording/serial-tap.js');
-      const tap = await SerialTap.open({ port: spec.port, baudRate: spec.baudRate ?? 115_200, pty: {} });
-      cleanups.push(() => tap.stop());
-      linkSpec = { ...spec, port: tap.hostPath! };
-      tapFaults = tap;
-    }
-    const inner = isLink(linkSpec) ? linkSpec : await createLink(linkSpec, { config, clock, logger: logger.child({ part: 'link' }) });
     const tracked = new TrackedLink(inner);
     const online = new Signal();
     let liveOnline = false;
@@ -150,6 +153,11 @@ function linkSpecOf(o: StartHomeOptions): LinkSpec | Link {
   if (isLink(link)) return link;
   if (link.kind === 'emulated') return { ...link, seed: link.seed ?? o.seed, initialStatus: link.initialStatus ?? o.initialStatus };
   return link;
+}
+
+function ownClockOf(link: Link): Clock | undefined {
+  const c = (link as { clock?: Partial<Clock> }).clock;
+  return c && typeof c.now === 'function' && typeof c.setTimer === 'function' && typeof c.clearTimer === 'function' ? (c as Clock) : undefined;
 }
 
 function isLink(v: LinkSpec | Link): v is Link {

@@ -12,7 +12,7 @@ import { HarnessFaults, type FaultName, type FaultOptions } from './faults.js';
 import { describeMatch, isStatusPattern, messageMatches, statusMatches, statusOf, type MessageMatch } from './match.js';
 import type { BusObserver, ObservedMessage } from './observer.js';
 import { expectationError } from './report.js';
-import { nextTurn, Signal, sleep } from './signal.js';
+import { nextTurn, Signal } from './signal.js';
 import type { TrackedLink } from './tracked-link.js';
 
 /** Everything startHome built, handed to the TestHome that drives and stops it. */
@@ -143,7 +143,7 @@ export class TestHome {
     this.#action();
     const ms = toMs(duration);
     if (this.#virtual) this.#virtual.advance(ms);
-    else await sleep(ms / this.#p.clock.speed);
+    else await this.#homeDelay(ms).done;
     await this.settle();
   }
 
@@ -266,9 +266,24 @@ export class TestHome {
         // this is the last look (the bridge's own timers, such as health, publish without the link).
         if (this.#p.tracked.eventCount !== this.#seenEvents || this.#pending.length > 0 || to >= deadline) await this.settle();
       } else {
-        await this.#changed.wait((deadline - now) / clock.speed);
+        const delay = this.#homeDelay(deadline - now);
+        await this.#changed.waitOr(delay.done);
+        delay.cancel();
       }
     }
+  }
+
+  /**
+   * A delay in home time on the home's own clock: wall time for a real clock, board cycles for an
+   * emulated board's clock (which may run faster or slower than the wall).
+   */
+  #homeDelay(ms: number): { done: Promise<void>; cancel: () => void } {
+    const clock = this.#p.clock;
+    let timer: ReturnType<Clock['setTimer']> | undefined;
+    const done = new Promise<void>((resolve) => {
+      timer = clock.setTimer(ms, resolve);
+    });
+    return { done, cancel: () => clock.clearTimer(timer) };
   }
 
   #physical(what: string): PhysicalAccess {

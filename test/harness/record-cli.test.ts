@@ -36,7 +36,7 @@ describe.skipIf(!socatAvailable())('smarthome-bridge record', () => {
     child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     // Once the recorder says it listens, the board boots and the "host" (stdin) asks it things.
-    for (let i = 0; i < 200 && !stderr.includes('recording '); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 800 && !stderr.includes('recording '); i++) await new Promise((r) => setTimeout(r, 50));
     board.boot();
     child.stdin.write('GET 1\nSET 2 016155010\n');
     child.stdin.end();
@@ -61,5 +61,5 @@ describe.skipIf(!socatAvailable())('smarthome-bridge record', () => {
     expect(at('board STATUS command 016155010')).toBeLessThan(at('board ACK 2 016155010'));
     const times = rec.entries.map((e) => e.t);
     expect([...times].sort((a, b) => a - b)).toEqual(times);
-  }, 20_000);
+  }, 60_000);
 });

@@ -119,7 +119,8 @@ describe('reports', () => {
   });
 });
 
-describe('smarthome-bridge scenario run', () => {
+// Each case starts the CLI under tsx: allow for a slow start on a loaded machine.
+describe('smarthome-bridge scenario run', { timeout: 60_000 }, () => {
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'scenario-cli-'));
