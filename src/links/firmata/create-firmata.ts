@@ -1,0 +1,30 @@
+import { RealClock } from '../../environment/clock.js';
+import type { BindingInterface } from '../firmware/serialport-types.js';
+import type { LinkContext } from '../create.js';
+import { FirmataLink } from './firmata-link.js';
+import { serialFirmataPort } from './port.js';
+
+export interface FirmataLinkSpec {
+  /** /dev/ttyACM0, a pseudo-terminal, or `avr:<absolute .hex path>` for StandardFirmata on the emulated board. */
+  port: string;
+  baudRate?: number | undefined;
+}
+
+/**
+ * `--link firmata`: a real board keeps real time, so the home runs on a real-time clock whatever
+ * `--speed` says. An `avr:` port runs the emulated board paced to real time, like a real one.
+ */
+export async function createFirmataLink(spec: FirmataLinkSpec, ctx: LinkContext): Promise<FirmataLink> {
+  const clock = ctx.clock.speed === 1 ? ctx.clock : new RealClock();
+  let binding: BindingInterface | undefined;
+  if (spec.port.startsWith('avr:')) {
+    const { createAvrBinding } = await import('../firmware/avr-binding.js');
+    binding = createAvrBinding({ run: { speed: 1 } });
+  }
+  return new FirmataLink({
+    config: ctx.config,
+    clock,
+    logger: ctx.logger,
+    openPort: () => serialFirmataPort({ path: spec.port, baudRate: spec.baudRate, binding }),
+  });
+}
