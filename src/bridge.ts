@@ -44,7 +44,10 @@ export class Bridge {
   readonly #log: Logger;
   readonly #home: string;
   readonly #filter: string;
+  /** Error reports about commands and the bridge itself. */
   readonly #errorLimiter: RateLimiter;
+  /** Error reports from the device, capped apart: garbage on a serial line cannot crowd out the answer to a command. */
+  readonly #deviceErrorLimiter: RateLimiter;
   readonly #latency = new LatencyWindow();
   readonly #errors = new Map<string, number>();
   readonly #startedAt: number;
@@ -60,6 +63,7 @@ export class Bridge {
     this.#home = options.homeId ?? options.config.device.id;
     this.#filter = options.commandFilter ?? options.config.bus.commandFilter;
     this.#errorLimiter = new RateLimiter(options.config.bus.maxErrorReportsPerSecond, () => performance.now());
+    this.#deviceErrorLimiter = new RateLimiter(options.config.bus.maxErrorReportsPerSecond, () => performance.now());
     this.#startedAt = performance.now();
   }
 
@@ -128,7 +132,7 @@ export class Bridge {
       reconnects: bus.counters.reconnects,
       inflight: bus.outbox.inflight,
       pubackTimeouts: bus.puback.timeouts,
-      errorReportsSuppressed: this.#errorLimiter.suppressed,
+      errorReportsSuppressed: this.#errorLimiter.suppressed + this.#deviceErrorLimiter.suppressed,
       ...(bus.queueFile
         ? { 'queueFile.pending': bus.queueFile.pending, 'queueFile.restored': bus.queueFile.stats.restored, 'queueFile.corrupt': bus.queueFile.stats.corrupt }
         : {}),
@@ -147,6 +151,25 @@ export class Bridge {
       ackLatencyMs: { p50: round(this.#latency.percentile(50)), p99: round(this.#latency.percentile(99)), count: this.#latency.count },
       pubackLatencyMs: { p50: round(bus.puback.latency.percentile(50)), p99: round(bus.puback.latency.percentile(99)), count: bus.puback.latency.count },
     };
+  }
+
+  /**
+   * Runs `task` after every command already waiting and before any that arrives later: the device sees
+   * one command at a time, whoever sent it (an emergency broadcast, not only the bus). `apply` inside it
+   * applies a command with the bridge's command timeout.
+   */
+  serialized<T>(task: (apply: (command: StatusString) => Promise<StatusString>) => Promise<T>): Promise<T> {
+    const run = this.#chain.then(() => task((command) => this.#withTimeout(this.#o.link.apply(command))));
+    this.#chain = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  /** Reports a failure that did not come from a bus command (counted, rate-limited, on the error route). */
+  reportProblem(err: BridgeError, source: string): void {
+    this.#reportError(err, source);
   }
 
   /** Counters of errors by code (for tests and health). */
@@ -247,7 +270,7 @@ export class Bridge {
     this.#count(err.code);
     this.#o.observer?.error?.(err.code);
     this.#log.warn({ code: err.code, source, ...(id !== undefined ? { id } : {}), ...(payload ? { excerpt: excerpt(payload) } : {}) }, err.message);
-    if (!this.#errorLimiter.take()) return;
+    if (!(source === 'device' ? this.#deviceErrorLimiter : this.#errorLimiter).take()) return;
     this.publish('error', {
       Producer: 'smarthome',
       command: 'error',

@@ -214,7 +214,7 @@ export const DevicesSchema = Type.Object(
         clientId: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$', default: 'smarthome-bridge', description: 'MQTT client id; unique per running bridge (not PSW_Arduino unless replacing the original board).' }),
         keepaliveS: Type.Integer({ minimum: 5, maximum: 3600, default: 15 }),
         maxPayloadBytes: Type.Integer({ minimum: 16, maximum: 1_048_576, default: 4096, description: 'Larger incoming payloads are rejected with an error report.' }),
-        maxErrorReportsPerSecond: Type.Integer({ minimum: 1, maximum: 1000, default: 10, description: 'Error reports beyond this are counted, not published.' }),
+        maxErrorReportsPerSecond: Type.Integer({ minimum: 1, maximum: 1000, default: 10, description: 'Error reports beyond this many in any one second are counted, not published. Device errors (a garbled serial line) and errors about commands have a cap each, so garbage from the device cannot crowd out the answer to a command.' }),
         commandTimeoutMs: Ms(3_000, 'How long a command may take on the device before it is reported as timed out.', 100),
         routes: Obj(
           {
