@@ -7,6 +7,7 @@ import type { Clock, Timer } from '../../environment/clock.js';
 import { Home } from '../../home/home.js';
 import { BUTTONS, type StatusString } from '../../home/types.js';
 import type { Link, LinkEvents, LinkState } from '../link.js';
+import type { PhysicalAccess } from '../physical.js';
 import { Backoff, Reopener } from '../serial/reconnect.js';
 import { resolveFirmataPins, type FirmataPinMap } from './firmata-pins.js';
 import type { FirmataInput } from './inputs.js';
@@ -31,6 +32,8 @@ export interface FirmataLinkOptions {
   openPort: () => FirmataPort;
   logger?: Logger | undefined;
   initialStatus?: StatusString | undefined;
+  /** The world around the board, when software can reach it (an emulated board in tests). */
+  physical?: PhysicalAccess | undefined;
   /** How long the board may take to answer Firmata after the port opened (default 10 000 ms). */
   readyTimeoutMs?: number | undefined;
   /** A board silent this long is restarted (default 2 000 ms; StandardFirmata reports analog pins every 19 ms). */
@@ -54,6 +57,9 @@ export class FirmataLink extends TypedEmitter<LinkEvents> implements Link {
   readonly kind = 'firmata' as const;
   readonly home: Home;
   readonly pins: FirmataPinMap;
+  /** The home's clock (the harness waits in this time; an emulated board's clock in tests). */
+  readonly clock: Clock;
+  readonly physical: PhysicalAccess | undefined;
   readonly #o: FirmataLinkOptions;
   readonly #clock: Clock;
   readonly #log: Logger;
@@ -72,7 +78,8 @@ export class FirmataLink extends TypedEmitter<LinkEvents> implements Link {
   constructor(options: FirmataLinkOptions) {
     super();
     this.#o = options;
-    this.#clock = options.clock;
+    this.#clock = this.clock = options.clock;
+    this.physical = options.physical;
     this.#log = options.logger ?? silentLogger();
     this.pins = resolveFirmataPins(options.config);
     this.home = new Home({

@@ -1,6 +1,7 @@
 import { shippedDevicesConfig } from '../../../../src/config/load.js';
 import type { DevicesConfig } from '../../../../src/config/schema.js';
 import type { LinkEvents } from '../../../../src/links/link.js';
+import type { PhysicalAccess } from '../../../../src/links/physical.js';
 import { BoardClock } from '../../../../src/links/firmata/board-clock.js';
 import { BoardTransport } from '../../../../src/links/firmata/board-transport.js';
 import { CONTACT_SETTLE_MS, FirmataLink, type FirmataLinkOptions } from '../../../../src/links/firmata/firmata-link.js';
@@ -81,6 +82,7 @@ export class FirmataRig {
         return t;
       },
       readyTimeoutMs: 5_000,
+      physical: this.physical(),
       ...options.link,
     });
     this.link.on('status', (v) => this.recorded.status.push(v));
@@ -145,6 +147,30 @@ export class FirmataRig {
       fanDuty: this.fan.duty(),
       light: { r: this.light.r.duty(), g: this.light.g.duty(), b: this.light.b.duty() },
       gasValveOpen: this.board.pinLevel(this.pins.gasValve),
+    };
+  }
+
+  /**
+   * The world around the board as the harness drives it: room conditions become sensor volts and the
+   * rain pin, buttons and the window contact become pin levels, outputs are read off the pins.
+   */
+  physical(): PhysicalAccess {
+    let celsius = 25;
+    let humidity = 55;
+    return {
+      setConditions: (c) => {
+        celsius = c.indoorTemperature ?? celsius;
+        humidity = c.indoorHumidity ?? humidity;
+        this.setClimate(celsius, humidity);
+        if (c.raining !== undefined) this.setRain(c.raining);
+      },
+      press: (button) => this.button(button, true),
+      release: (button) => this.button(button, false),
+      pushWindow: (open) => this.pushWindow(open),
+      outputs: () => {
+        const o = this.pinOutputs();
+        return { ...o, windowAngle: o.windowAngle ?? this.config.appliances.window.closedDeg };
+      },
     };
   }
 
