@@ -1,7 +1,7 @@
 import type { DevicesConfig } from '../config/schema.js';
 import { BridgeError, ErrorCode } from '../core/errors.js';
 import { VirtualClock, type Clock } from '../environment/clock.js';
-import { describeStatus, isValidCommand } from '../home/status-codec.js';
+import { describeStatus, isValidCommand, validateStatus } from '../home/status-codec.js';
 import type { ButtonName, Outputs } from '../home/types.js';
 import { topicMatches } from '../bus/topics.js';
 import type { Link } from '../links/link.js';
@@ -156,6 +156,19 @@ export class TestHome {
     if (bus.connected && topicMatches(this.#p.config.bus.commandFilter, topic)) this.#pending.push({ topic, payload: text });
     await this.#p.observer.publish(topic, text);
     await this.settle();
+  }
+
+  /**
+   * Brings the device to exactly `status` over the bus, on any link: first a command with the aircon
+   * and the light on (which sets power, brightness, colour and effect), then the status itself (which
+   * switches off what is off and keeps those values). Resolves with the status reached.
+   */
+  async setStatus(status: string): Promise<string> {
+    const target = validateStatus(status);
+    const on = `${target[0]}1${target[2]}1${target.slice(4)}`;
+    if (on !== target) await this.send(on);
+    await this.send(target);
+    return this.expectStatus(target, { within: '2s' });
   }
 
   /** Injects a fault; see HarnessFaults for which exist and who can do them. */

@@ -73,6 +73,14 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   }
   let closeError: BridgeError | undefined;
   try {
+    // The emulated home boots with the initial status; any other device is brought there by commands.
+    if (scenario.initialStatus !== undefined && home.link.kind !== 'emulated') {
+      try {
+        await home.setStatus(scenario.initialStatus);
+      } catch (e) {
+        return result({ setupError: toBridgeError(e) });
+      }
+    }
     for (const step of scenario.steps) {
       const t0 = performance.now();
       try {

@@ -94,6 +94,16 @@ describe('startHome on the emulated link', () => {
     expect(out.light).toEqual({ r: 75, g: 0, b: 0 });
   });
 
+  it('setStatus reaches an exact status with commands, values of appliances that are off included', async () => {
+    home = await startHome();
+    expect(await home.setStatus('006055000')).toBe('006055000');
+    await home.expectMessage({ fields: { command: 'ack', request: '016155000' } }, { within: 0 });
+    await home.expectMessage({ fields: { command: 'ack', request: '006055000', status: '006055000' } }, { within: 0 });
+    // Called again: the same two commands, nothing changes.
+    await home.setStatus('006055000');
+    await home.expectMessage({ fields: { command: 'ack', request: '016155000', status: '016155000' } }, { within: 0 });
+  });
+
   it('close stops everything and may be called twice', async () => {
     const h = await startHome();
     await h.close();

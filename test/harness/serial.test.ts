@@ -10,6 +10,9 @@ import { startHome } from '../../src/harness/start-home.js';
 import type { TestHome } from '../../src/harness/test-home.js';
 import { createLink } from '../../src/links/create.js';
 import { SerialTap } from '../../src/recording/serial-tap.js';
+import { loadScenario } from '../../src/scenario/load.js';
+import { runScenario } from '../../src/scenario/run.js';
+import { REPO_ROOT } from '../support/brokers.js';
 import { FakeBoard } from '../support/fake-board.js';
 import { socatAvailable, startPtyPair, type PtyPair } from '../support/socat.js';
 
@@ -40,6 +43,21 @@ async function serialHome(): Promise<TestHome> {
   link.once('state', () => setTimeout(() => void board!.open().then(() => board!.boot()), 100));
   return startHome({ link, linkFaults: tap });
 }
+
+describe.skipIf(!socatAvailable())('example scenarios on the serial link', () => {
+  it.each(['android-toggle.yaml', 'backend-schedule.yaml', 'emergency-broadcast.yaml'])(
+    '%s passes against a board on a serial port (initial status set by commands)',
+    async (file) => {
+      pair = await startPtyPair(join(dir, 'ttyHost'), join(dir, 'ttyBoard'));
+      board = new FakeBoard({ path: pair.b, config: shippedDevicesConfig() });
+      await board.open();
+      // The board does not reset when the link opens the port: the link probes it with PING (2.5 s).
+      const r = await runScenario(await loadScenario(join(REPO_ROOT, 'examples', file)), { link: { kind: 'serial', port: pair.a } });
+      expect(r.failure?.message ?? r.setupError?.message).toBeUndefined();
+    },
+    30_000,
+  );
+});
 
 describe.skipIf(!socatAvailable())('faults on the serial link, through a serial tap', () => {
   it('serial-garbage is reported as dropped lines and the link keeps serving', async () => {
