@@ -40,6 +40,8 @@ export class FleetHome {
     this.address = o.address;
     this.#config = o.config;
     const { id, index } = o.address;
+    // One child per home (a few hundred bytes): every log line names its home.
+    const logger = o.logger.child({ home: id });
     this.link = new EmulatedLink({ config: o.config, clock: o.clock, seed: (o.config.environment.seed + index) >>> 0 });
     this.bus = new BusClient({
       url: o.url,
@@ -55,14 +57,14 @@ export class FleetHome {
       // Spread over 1–3 s, so a broker restart is not answered by every home in the same millisecond.
       reconnectPeriodMs: 1000 + ((index * 997) % 2000),
       tls: o.tls,
-      logger: o.logger,
+      logger,
     });
     this.bridge = new Bridge({
       config: o.config,
       link: this.link,
       bus: this.bus,
       clock: o.clock,
-      logger: o.logger,
+      logger,
       homeId: id,
       commandFilter: o.address.commandFilter,
       version: VERSION,
