@@ -8,6 +8,8 @@ import type { Link } from './links/link.js';
 import { BusClient, redactUrl } from './bus/client.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './bus/embedded-broker.js';
 import { Bridge } from './bridge.js';
+import { AmqpEmergencyListener, amqpUrlWithCredentials } from './bus/amqp-emergency.js';
+import { EmergencyReaction } from './emergency-reaction.js';
 
 /**
  * The composition root: builds broker, link, bus client and bridge, starts them one by one, and stops
@@ -31,6 +33,12 @@ export interface RuntimeOptions {
   queueFile?: string | undefined;
   /** How long to wait for the first broker connection before serving anyway (reports are queued). */
   connectWaitMs?: number | undefined;
+  /**
+   * AMQP URL of the RabbitMQ behind the bus (--amqp-url): the bridge listens there for emergency
+   * broadcasts on devices.json emergency.exchange. Without a user of its own it logs in with
+   * username/password.
+   */
+  amqpUrl?: string | undefined;
 }
 
 export interface Runtime {
@@ -42,6 +50,8 @@ export interface Runtime {
   readonly clock: Clock;
   /** Resolves when the broker refuses the bridge for good (then the process should exit ≠ 0). */
   readonly fatal: Promise<BridgeError>;
+  /** The emergency listener and the home's reaction, with --amqp-url. */
+  readonly emergency: { listener: AmqpEmergencyListener; reaction: EmergencyReaction } | undefined;
   stop(): Promise<void>;
 }
 
@@ -99,6 +109,23 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     cleanups.push(() => link.stop());
     cleanups.push(() => bridge.stop());
 
+    let emergency: Runtime['emergency'];
+    if (o.amqpUrl) {
+      const listener = new AmqpEmergencyListener({
+        url: amqpUrlWithCredentials(o.amqpUrl, o.username, o.password),
+        exchange: o.config.emergency.exchange,
+        logger: log.child({ part: 'emergency' }),
+      });
+      const reaction = new EmergencyReaction({ bridge, link, command: o.config.emergency.command, homeId: o.config.device.id, clock, logger: log.child({ part: 'emergency' }) });
+      listener.on('emergency', (m) => reaction.trigger(m));
+      listener.on('problem', (e) => bridge.reportProblem(e, 'amqp'));
+      // After the link: a broadcast must find the device ready. A failed first attempt is reported and
+      // retried in the background; the home serves the bus meanwhile.
+      cleanups.push(() => listener.stop());
+      await listener.start();
+      emergency = { listener, reaction };
+    }
+
     return {
       link,
       bridge,
@@ -107,6 +134,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       brokerUrl,
       clock,
       fatal,
+      emergency,
       stop: cleanup,
     };
   } catch (e) {

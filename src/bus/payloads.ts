@@ -24,7 +24,30 @@ export type SensorPayload = Base & { command: 'sensor' } & (
     | { sensor: 'rain'; rain: 0 | 1 }
   );
 
-export type EventPayload = Base & { command: 'event' } & ({ event: 'button'; button: string } | { event: 'window'; open: boolean });
+export type EventPayload = Base & { command: 'event' } & (
+    | { event: 'button'; button: string }
+    | { event: 'window'; open: boolean }
+    | EmergencyEvent
+  );
+
+/** What the home did about an emergency broadcast (docs/bus.md, "Emergency broadcasts"). */
+export interface EmergencyEvent {
+  event: 'emergency';
+  /** Where the broadcast came from: the AMQP exchange and routing key. */
+  exchange: string;
+  routingKey: string;
+  /** The start of the broadcast's body, escaped. */
+  message: string;
+  /** Broadcasts answered by this one reaction (more that arrived while it waited for the device). */
+  messages: number;
+  /** The command applied (devices.json emergency.command). */
+  applied: StatusString;
+  /** The status after it, or the last known one if it failed. */
+  status: StatusString | null;
+  changed: boolean;
+  /** The error code when the device did not take the command (also sent as an error report). */
+  error?: string;
+}
 
 export interface AckPayload extends Base {
   command: 'ack';

@@ -30,6 +30,10 @@ export function describeMessage(topic: string, payload: Buffer): string {
           ? `${who} ${home}climate ${String(m['temp'])} °C, ${String(m['humi'])} % RH`
           : `${who} ${home}rain ${m['rain'] === 1 ? 'raining' : 'dry'}`;
       case 'event':
+        if (m['event'] === 'emergency') {
+          const outcome = m['error'] ? `FAILED (${String(m['error'])}), status ${String(m['status'])}` : `status ${String(m['status'])}${m['changed'] ? '' : ' (no change)'}`;
+          return `${who} ${home}EMERGENCY from ${String(m['exchange'])}: applied ${String(m['applied'])} → ${outcome}`;
+        }
         return m['event'] === 'button' ? `${who} ${home}button ${String(m['button'])} held` : `${who} ${home}window ${m['open'] ? 'opened' : 'closed'} by hand`;
       case 'ack':
         return `${who} ${home}ack${m['id'] !== undefined ? ` id ${String(m['id'])}` : ''}: ${String(m['request'])} → ${String(m['status'])}${m['changed'] ? '' : ' (no change)'} in ${String(m['latencyMs'])} ms`;

@@ -24,6 +24,7 @@ interface RunArgs extends BrokerArgs {
   'queue-size'?: number;
   'queue-file'?: string;
   'health-period'?: string;
+  'amqp-url'?: string;
 }
 
 export function runOptions<T>(y: Argv<T>) {
@@ -42,7 +43,11 @@ export function runOptions<T>(y: Argv<T>) {
     .option('live', { type: 'boolean', describe: 'Show the live view (default: when stdout is a terminal).' })
     .option('queue-size', { type: 'number', describe: 'Reports kept while the broker is away (default: devices.json bus.queue.capacity; oldest sensor readings dropped first, counted).' })
     .option('queue-file', { type: 'string', describe: 'Journal reports here until the broker confirms them, so they survive a crash or restart of the bridge.' })
-    .option('health-period', { type: 'string', describe: 'Health report period, e.g. 30s or 1m; 0 = off (default: devices.json bus.healthPeriodMs).' });
+    .option('health-period', { type: 'string', describe: 'Health report period, e.g. 30s or 1m; 0 = off (default: devices.json bus.healthPeriodMs).' })
+    .option('amqp-url', {
+      type: 'string',
+      describe: 'AMQP URL of the RabbitMQ behind the bus (amqp://host:5672): listen for emergency broadcasts on devices.json emergency.exchange (webos.fanout). Without a user in the URL, --username and the bridge password are used.',
+    });
 }
 
 function linkSpec(a: RunArgs): LinkSpec {
@@ -78,6 +83,9 @@ export async function runHandler(a: ArgumentsCamelCase<RunArgs>): Promise<void> 
   if (a.broker && hasUrlPassword(a.broker)) {
     logger.warn(`the --broker URL carries a password, which other users can read in the process list; use $${PASSWORD_ENV} or --password-file`);
   }
+  if (a['amqp-url'] && hasUrlPassword(a['amqp-url'])) {
+    logger.warn(`the --amqp-url carries a password, which other users can read in the process list; leave the user out of it to log in with --username and $${PASSWORD_ENV} or --password-file`);
+  }
   const clock = new RealClock(a.speed);
   // Signals are taken from the start: one that arrives while the runtime starts (after it already said
   // online) is honoured as soon as the runtime is up, with a clean stop, instead of killing the process.
@@ -101,6 +109,7 @@ export async function runHandler(a: ArgumentsCamelCase<RunArgs>): Promise<void> 
     clientId: a['client-id'],
     tls: readTls(a),
     queueFile: a['queue-file'],
+    amqpUrl: a['amqp-url'],
   });
   const live = (a.live ?? process.stdout.isTTY) ? new LiveView(runtime.link, clock, `smarthome-bridge — ${config.device.name} on ${redactUrl(runtime.brokerUrl)} (Ctrl-C to stop)`) : undefined;
   live?.start();

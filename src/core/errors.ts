@@ -51,6 +51,8 @@ export const ErrorCode = {
   REPLAY_MISMATCH: 'REPLAY_MISMATCH',
   // outgoing queue journal (--queue-file): unreadable, unwritable, or held by another bridge
   QUEUE_FILE: 'QUEUE_FILE',
+  // emergency broadcasts over AMQP (--amqp-url): exchange missing, login refused, connection lost
+  EMERGENCY_UNAVAILABLE: 'EMERGENCY_UNAVAILABLE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
