@@ -12,7 +12,7 @@ import { HarnessFaults, type FaultName, type FaultOptions } from './faults.js';
 import { describeMatch, isStatusPattern, messageMatches, statusMatches, statusOf, type MessageMatch } from './match.js';
 import type { BusObserver, ObservedMessage } from './observer.js';
 import { expectationError } from './report.js';
-import { nextTurn, Signal } from './signal.js';
+import { homeDelay, Settler, waitInHomeTime } from './settler.js';
 import type { TrackedLink } from './tracked-link.js';
 
 /** Everything startHome built, handed to the TestHome that drives and stops it. */
@@ -38,9 +38,6 @@ export interface SendOptions {
   topic?: string;
 }
 
-/** The longest the harness waits on wall time for bus work that should take milliseconds. */
-const SETTLE_WALL_MS = 5000;
-
 /**
  * A running home for tests: the link, the bridge and a broker, driven through one object. Every
  * method that changes something waits until the bridge has published what it caused (`settle`), so
@@ -49,30 +46,19 @@ const SETTLE_WALL_MS = 5000;
 export class TestHome {
   readonly #p: HarnessParts;
   readonly #virtual: VirtualClock | undefined;
-  readonly #changed = new Signal();
+  readonly #settler: Settler;
   readonly #startedAt: number;
-  readonly #pending: { topic: string; payload: string }[] = [];
   /** expectMessage looks at messages from here on (see #action). */
   #windowStart = 0;
   #expectedSinceAction = false;
   readonly #consumed = new Set<number>();
-  #seenEvents = -1;
   #closed: Promise<void> | undefined;
 
   constructor(parts: HarnessParts) {
     this.#p = parts;
     this.#virtual = parts.clock instanceof VirtualClock ? parts.clock : undefined;
     this.#startedAt = parts.clock.now();
-    parts.observer.onMessage(() => this.#changed.notify());
-    const bus = parts.runtime.bus;
-    bus.on('message', (topic, payload) => {
-      const text = payload.toString('utf8');
-      const i = this.#pending.findIndex((p) => p.topic === topic && p.payload === text);
-      if (i >= 0) this.#pending.splice(i, 1);
-      this.#changed.notify();
-    });
-    // Commands sent while the bridge is cut off are lost (QoS 0); nobody waits for them.
-    bus.on('disconnected', () => this.#pending.splice(0));
+    this.#settler = new Settler(parts.runtime, parts.tracked, parts.observer, parts.config.bus.commandTimeoutMs);
   }
 
   get link(): Link {
@@ -143,7 +129,7 @@ export class TestHome {
     this.#action();
     const ms = toMs(duration);
     if (this.#virtual) this.#virtual.advance(ms);
-    else await this.#homeDelay(ms).done;
+    else await homeDelay(this.#p.clock, ms).done;
     await this.settle();
   }
 
@@ -152,8 +138,7 @@ export class TestHome {
     this.#action();
     const topic = options.topic ?? 'webos/smarthome/info';
     const text = typeof payload === 'string' ? payload : JSON.stringify(payload);
-    const bus = this.#p.runtime.bus;
-    if (bus.connected && topicMatches(this.#p.config.bus.commandFilter, topic)) this.#pending.push({ topic, payload: text });
+    if (topicMatches(this.#p.config.bus.commandFilter, topic)) this.#settler.expectDelivery(topic, text);
     await this.#p.observer.publish(topic, text);
     await this.settle();
   }
@@ -217,15 +202,8 @@ export class TestHome {
    * Waits until the bridge has handled what the test sent and everything it published has arrived:
    * commands delivered, link calls answered, and a marker through the bridge's own connection seen.
    */
-  async settle(): Promise<void> {
-    const { tracked, observer, runtime } = this.#p;
-    await this.#changed.until(() => this.#pending.length === 0, SETTLE_WALL_MS);
-    await nextTurn();
-    await tracked.whenIdle(this.#p.config.bus.commandTimeoutMs + 1000);
-    await nextTurn();
-    if (!runtime.bus.connected) return;
-    await observer.barrier((topic, payload) => runtime.bus.publishNow({ route: 'ack', topic, payload, qos: 0, retain: false }), SETTLE_WALL_MS);
-    this.#seenEvents = tracked.eventCount;
+  settle(): Promise<void> {
+    return this.#settler.settle();
   }
 
   /** Stops everything startHome started. Safe to call more than once. */
@@ -246,57 +224,10 @@ export class TestHome {
   }
 
   async #waitFor<T>(what: string, check: () => T | undefined, options: WithinOptions, expected: string, match?: MessageMatch): Promise<T> {
-    const withinMs = toMs(options.within ?? '2s');
-    const clock = this.#p.clock;
-    const start = clock.now();
-    const deadline = start + withinMs;
-    const wall0 = performance.now();
     this.#expectedSinceAction = true;
-    await this.settle();
-    for (;;) {
-      const found = check();
-      if (found !== undefined) return found;
-      const now = clock.now();
-      if (now >= deadline) {
-        throw expectationError({
-          what,
-          expected,
-          waitedMs: now - start,
-          wallMs: performance.now() - wall0,
-          messages: this.messages,
-          startedAt: this.#startedAt,
-          linkStatus: this.status,
-          match,
-        });
-      }
-      if (this.#virtual) {
-        const next = this.#virtual.nextDue();
-        const to = next === undefined ? deadline : Math.min(Math.max(next, now), deadline);
-        this.#virtual.advanceTo(to);
-        // Links behind a stream (serial, replay) emit what the timers caused a turn later.
-        await nextTurn();
-        // A round trip through the broker only when the link said something, commands are pending, or
-        // this is the last look (the bridge's own timers, such as health, publish without the link).
-        if (this.#p.tracked.eventCount !== this.#seenEvents || this.#pending.length > 0 || to >= deadline) await this.settle();
-      } else {
-        const delay = this.#homeDelay(deadline - now);
-        await this.#changed.waitOr(delay.done);
-        delay.cancel();
-      }
-    }
-  }
-
-  /**
-   * A delay in home time on the home's own clock: wall time for a real clock, board cycles for an
-   * emulated board's clock (which may run faster or slower than the wall).
-   */
-  #homeDelay(ms: number): { done: Promise<void>; cancel: () => void } {
-    const clock = this.#p.clock;
-    let timer: ReturnType<Clock['setTimer']> | undefined;
-    const done = new Promise<void>((resolve) => {
-      timer = clock.setTimer(ms, resolve);
-    });
-    return { done, cancel: () => clock.clearTimer(timer) };
+    const r = await waitInHomeTime(this.#p.clock, this.#settler, toMs(options.within ?? '2s'), check);
+    if (r.found !== undefined) return r.found;
+    throw expectationError({ what, expected, waitedMs: r.waitedMs, wallMs: r.wallMs, messages: this.messages, startedAt: this.#startedAt, linkStatus: this.status, match });
   }
 
   #physical(what: string): PhysicalAccess {
