@@ -142,7 +142,6 @@ export class BusClient extends TypedEmitter<BusClientEvents> {
         this.counters.connects++;
         if (this.counters.connects > 1) this.counters.reconnects++;
         this.#log.info({ url: redactUrl(o.url), clientId: o.clientId }, 'connected to broker');
-        this.puback.connected();
         for (const s of o.subscriptions) {
           client.subscribe(s.filter, { qos: s.qos }, (err) => {
             if (err) this.#log.error({ err: err.message, filter: s.filter }, 'subscribe failed');
@@ -152,6 +151,12 @@ export class BusClient extends TypedEmitter<BusClientEvents> {
         this.#flush();
         this.emit('connected');
         settle();
+      });
+      client.on('packetreceive', (packet) => {
+        // Timed from the CONNACK, not from 'connect': mqtt.js resends its unacknowledged publishes
+        // before it emits 'connect', one PUBACK at a time, and a broker that stays half-dead would
+        // otherwise hold that resend (and 'connect') back for ever.
+        if (packet.cmd === 'connack' && (packet.returnCode ?? packet.reasonCode ?? 0) === 0) this.puback.connected();
       });
       client.on('message', (topic, payload) => {
         this.counters.messagesIn++;

@@ -95,6 +95,26 @@ describe('BusClient delivery under broker faults', () => {
     expect(broker.connections).toBe(2);
   });
 
+  it('keeps reconnecting while the broker keeps not acknowledging, and delivers once it does', async () => {
+    const seen = new Set<unknown>();
+    const broker = await startTestBroker({
+      authorizePublish: (c, _packet, done) => {
+        seen.add(c);
+        // Half-dead for the first three connections: the resend after each reconnect is not acknowledged either.
+        if (seen.size > 3) done(null);
+      },
+    });
+    brokers.push(broker);
+    const bus = client(broker.url, { pubackTimeoutMs: 300 });
+    await bus.start();
+    bus.publish(reading(1));
+    await until('delivery on the fourth connection', () => payloadsOf(broker).length >= 1, 15_000);
+    await until('the acknowledgement', () => bus.outbox.inflight === 0);
+    expect(payloadsOf(broker)).toEqual(['{"n":1}']);
+    expect(bus.puback.timeouts).toBe(3);
+    expect(broker.connections).toBe(4);
+  });
+
   it('queues reports while the broker is away and delivers them in order (per QoS level) when it is back', async () => {
     const first = await startTestBroker();
     brokers.push(first);
