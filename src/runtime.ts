@@ -10,6 +10,7 @@ import { startEmbeddedBroker, type EmbeddedBroker } from './bus/embedded-broker.
 import { Bridge } from './bridge.js';
 import { AmqpEmergencyListener, amqpUrlWithCredentials } from './bus/amqp-emergency.js';
 import { EmergencyReaction } from './emergency-reaction.js';
+import { RtdbFile } from './rtdb-file.js';
 
 /**
  * The composition root: builds broker, link, bus client and bridge, starts them one by one, and stops
@@ -39,6 +40,8 @@ export interface RuntimeOptions {
    * username/password.
    */
   amqpUrl?: string | undefined;
+  /** Keep the home's state in this file, in the shape of the original backend's realtimedb.json (--rtdb-file). */
+  rtdbFile?: string | undefined;
 }
 
 export interface Runtime {
@@ -52,6 +55,8 @@ export interface Runtime {
   readonly fatal: Promise<BridgeError>;
   /** The emergency listener and the home's reaction, with --amqp-url. */
   readonly emergency: { listener: AmqpEmergencyListener; reaction: EmergencyReaction } | undefined;
+  /** The realtimedb.json view of the home, with --rtdb-file. */
+  readonly rtdb: RtdbFile | undefined;
   stop(): Promise<void>;
 }
 
@@ -105,8 +110,17 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       connected.catch(() => undefined);
     }
 
+    // From the link, not the bus: the file shows the device's state even while the broker is away.
+    const rtdb = o.rtdbFile ? await RtdbFile.open(o.rtdbFile, log.child({ part: 'rtdb' })) : undefined;
+    if (rtdb) {
+      link.on('status', (r) => rtdb.status(r.status));
+      link.on('sensor', (r) => rtdb.sensor(r));
+      cleanups.push(() => rtdb.flush());
+    }
+
     await link.start();
     cleanups.push(() => link.stop());
+    if (rtdb && link.status !== undefined) rtdb.status(link.status);
     cleanups.push(() => bridge.stop());
 
     let emergency: Runtime['emergency'];
@@ -135,6 +149,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       clock,
       fatal,
       emergency,
+      rtdb,
       stop: cleanup,
     };
   } catch (e) {

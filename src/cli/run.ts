@@ -25,6 +25,7 @@ interface RunArgs extends BrokerArgs {
   'queue-file'?: string;
   'health-period'?: string;
   'amqp-url'?: string;
+  'rtdb-file'?: string;
 }
 
 export function runOptions<T>(y: Argv<T>) {
@@ -47,6 +48,10 @@ export function runOptions<T>(y: Argv<T>) {
     .option('amqp-url', {
       type: 'string',
       describe: 'AMQP URL of the RabbitMQ behind the bus (amqp://host:5672): listen for emergency broadcasts on devices.json emergency.exchange (webos.fanout). Without a user in the URL, --username and the bridge password are used.',
+    })
+    .option('rtdb-file', {
+      type: 'string',
+      describe: "Keep the home's status and sensor readings in this JSON file, shaped like the original backend's realtimedb.json (Firebase RTDB tree), rewritten atomically on every change; other keys in it are kept.",
     });
 }
 
@@ -61,7 +66,7 @@ function linkSpec(a: RunArgs): LinkSpec {
     case 'serial':
       return { kind: 'serial', port: need(a.port, '--port'), baudRate: a.baud };
     case 'firmata':
-      return { kind: 'firmata', port: need(a.port, '--port') };
+      return { kind: 'firmata', port: need(a.port, '--port'), baudRate: a.baud };
     case 'firmware':
       // The board runs at --speed (paced), and its room is seeded like the emulated one.
       return { kind: 'firmware', hex: a.hex, speed: a.speed, seed: a.seed };
@@ -110,6 +115,7 @@ export async function runHandler(a: ArgumentsCamelCase<RunArgs>): Promise<void> 
     tls: readTls(a),
     queueFile: a['queue-file'],
     amqpUrl: a['amqp-url'],
+    rtdbFile: a['rtdb-file'],
   });
   const live = (a.live ?? process.stdout.isTTY) ? new LiveView(runtime.link, clock, `smarthome-bridge — ${config.device.name} on ${redactUrl(runtime.brokerUrl)} (Ctrl-C to stop)`) : undefined;
   live?.start();

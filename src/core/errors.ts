@@ -53,6 +53,8 @@ export const ErrorCode = {
   QUEUE_FILE: 'QUEUE_FILE',
   // emergency broadcasts over AMQP (--amqp-url): exchange missing, login refused, connection lost
   EMERGENCY_UNAVAILABLE: 'EMERGENCY_UNAVAILABLE',
+  // --rtdb-file (the original backend's realtimedb.json): not a JSON object, or not writable
+  RTDB_FILE: 'RTDB_FILE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
