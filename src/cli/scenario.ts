@@ -110,7 +110,8 @@ function linkOverride(a: ScenarioRunArgs): LinkSpec | undefined {
     case 'emulated':
       return { kind: 'emulated' };
     case 'firmware':
-      return { kind: 'firmware', hex: a.hex };
+      // Unpaced: the harness waits on the board's own clock, so scenarios run as fast as the CPU allows.
+      return { kind: 'firmware', hex: a.hex, pacing: 'unpaced' };
     case 'serial':
       return { kind: 'serial', port: need(a.port, '--port'), baudRate: a.baud };
     case 'firmata':

@@ -147,7 +147,8 @@ function linkSpecOf(o: StartHomeOptions): LinkSpec | Link {
   const link = o.link ?? 'emulated';
   if (typeof link === 'string') {
     if (link === 'emulated') return { kind: 'emulated', seed: o.seed, initialStatus: o.initialStatus };
-    if (link === 'firmware') return { kind: 'firmware' };
+    // The board keeps its own time and the harness waits on it: no need to hold it to the wall clock.
+    if (link === 'firmware') return { kind: 'firmware', pacing: 'unpaced', seed: o.seed };
     throw new BridgeError(ErrorCode.CONFIG_INVALID, `link ${JSON.stringify(link)} needs arguments: pass a LinkSpec such as { kind: 'serial', port: '/dev/ttyACM0' }`);
   }
   if (isLink(link)) return link;
