@@ -18,7 +18,7 @@ export type LinkSpec =
       pacing?: 'realtime' | 'unpaced' | undefined;
       seed?: number | undefined;
     }
-  | { kind: 'firmata'; port: string }
+  | { kind: 'firmata'; port: string; baudRate?: number | undefined }
   | { kind: 'replay'; file: string };
 
 export interface LinkContext {
@@ -65,7 +65,12 @@ export async function createLink(spec: LinkSpec, ctx: LinkContext): Promise<Link
         logger: ctx.logger,
       });
     }
+    case 'firmata': {
+      // johnny-five is heavy: loaded only for this link. Parts it cannot drive are refused before the port opens.
+      const { createFirmataLink } = await import('./firmata/create-firmata.js');
+      return createFirmataLink(spec, ctx);
+    }
     default:
-      throw new Error(`link ${spec.kind} is not available in this build`);
+      throw new Error(`link ${(spec as { kind: string }).kind} is not available in this build`);
   }
 }

@@ -12,10 +12,9 @@ import { Backoff, Reopener } from '../serial/reconnect.js';
 import { resolveFirmataPins, type FirmataPinMap } from './firmata-pins.js';
 import type { FirmataInput } from './inputs.js';
 import type { FirmataPort } from './port.js';
+import { OutputFollower } from './output-follower.js';
 import { FirmataSession } from './session.js';
 
-/** The home's own tick (docs/home-behaviour.md §3): pins follow window travel and light effects at it. */
-export const OUTPUT_TICK_MS = 10;
 /**
  * After a (re)connect the window contact is trusted only this long after the servo attached: Firmata
  * attaches the servo at 1500 µs before the home's angle arrives, and that twitch (one 20 ms pulse at
@@ -36,7 +35,10 @@ export interface FirmataLinkOptions {
   physical?: PhysicalAccess | undefined;
   /** How long the board may take to answer Firmata after the port opened (default 10 000 ms). */
   readyTimeoutMs?: number | undefined;
-  /** A board silent this long is restarted (default 2 000 ms; StandardFirmata reports analog pins every 19 ms). */
+  /**
+   * A board silent this long is restarted (default 3 000 ms: StandardFirmata reports analog pins every
+   * 19 ms, and says nothing for about 2 s while it boots).
+   */
   silenceMs?: number | undefined;
   /** Reopen backoff after a lost board (default 500 ms doubling to 10 s). */
   reopen?: { initialMs: number; maxMs: number } | undefined;
@@ -68,7 +70,7 @@ export class FirmataLink extends TypedEmitter<LinkEvents> implements Link {
   #state: LinkState = 'stopped';
   #stopped = true;
   #session: FirmataSession | undefined;
-  #tick: Timer | undefined;
+  readonly #follower: OutputFollower;
   #raining = false;
   /** Until this clock time the contact's changes wait (see CONTACT_SETTLE_MS). */
   #contactSettle: Timer | undefined;
@@ -94,7 +96,8 @@ export class FirmataLink extends TypedEmitter<LinkEvents> implements Link {
     this.home.on('status', (r) => this.emit('status', r));
     this.home.on('sensor', (r) => this.emit('sensor', r));
     this.home.on('event', (e) => this.emit('event', e));
-    this.home.on('outputs', () => this.#sync());
+    this.#follower = new OutputFollower(this.home, options.clock, options.config.appliances.window, (o) => this.#session?.write(o));
+    this.home.on('outputs', () => this.#follower.sync());
     const backoff = options.reopen ?? { initialMs: 500, maxMs: 10_000 };
     this.#reopener = new Reopener({
       clock: options.clock,
@@ -130,14 +133,13 @@ export class FirmataLink extends TypedEmitter<LinkEvents> implements Link {
     this.#setState('ready');
     this.home.start();
     this.#settleContact();
-    this.#sync();
+    this.#follower.start();
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#reopener.cancel();
-    this.#clock.clearTimer(this.#tick);
-    this.#tick = undefined;
+    this.#follower.stop();
     this.#clock.clearTimer(this.#contactSettle);
     this.#contactSettle = undefined;
     this.home.stop();
@@ -167,7 +169,7 @@ export class FirmataLink extends TypedEmitter<LinkEvents> implements Link {
       pins: this.pins,
       clock: this.#clock,
       readyTimeoutMs: this.#o.readyTimeoutMs ?? 10_000,
-      silenceMs: this.#o.silenceMs ?? 2_000,
+      silenceMs: this.#o.silenceMs ?? 3_000,
       outputs: () => this.home.outputs(),
       onInput: (input) => this.#onInput(input),
       onLost: (error, state) => this.#onLost(error, state),
@@ -187,15 +189,14 @@ export class FirmataLink extends TypedEmitter<LinkEvents> implements Link {
     this.#log.info({ firmware: session.firmware }, 'Firmata board back; pins restored to the home state');
     this.#setState('ready');
     this.#settleContact();
-    this.#sync();
+    this.#follower.start();
   }
 
   #onLost(error: BridgeError, state: 'disconnected' | 'unresponsive'): void {
     this.#count(state === 'unresponsive' ? 'silentBoard' : 'lostBoard');
     const session = this.#session;
     this.#session = undefined;
-    this.#clock.clearTimer(this.#tick);
-    this.#tick = undefined;
+    this.#follower.stop();
     this.#clock.clearTimer(this.#contactSettle);
     this.#contactSettle = undefined;
     // Nobody can hold a button on a board we cannot hear.
@@ -238,27 +239,6 @@ export class FirmataLink extends TypedEmitter<LinkEvents> implements Link {
       const open = this.#session?.inputs?.contactOpen;
       if (open !== undefined) this.home.pushWindow(open);
     });
-  }
-
-  /** Pins follow the home now, and every tick while something moves on its own. */
-  #sync(): void {
-    const session = this.#session;
-    if (!session || this.#stopped) return;
-    session.write(this.home.outputs());
-    if (this.#tick === undefined && this.#animating()) {
-      this.#tick = this.#clock.setTimer(OUTPUT_TICK_MS, () => {
-        this.#tick = undefined;
-        this.#sync();
-      });
-    }
-  }
-
-  /** The window is not yet where the status says, or a light effect runs. */
-  #animating(): boolean {
-    const s = this.home.status;
-    const w = this.#o.config.appliances.window;
-    const target = s[7] === '1' ? w.openDeg : w.closedDeg;
-    return this.home.outputs().windowAngle !== target || (s[3] === '1' && s[6] !== '0');
   }
 
   #assertReady(): void {

@@ -1,8 +1,11 @@
+import { EventEmitter } from 'node:events';
+import { BridgeError, ErrorCode } from '../../../../src/core/errors.js';
+import type { FirmataPort } from '../../../../src/links/firmata/port.js';
 import { shippedDevicesConfig } from '../../../../src/config/load.js';
 import type { DevicesConfig } from '../../../../src/config/schema.js';
 import type { LinkEvents } from '../../../../src/links/link.js';
 import type { PhysicalAccess } from '../../../../src/links/physical.js';
-import { BoardClock } from '../../../../src/links/firmata/board-clock.js';
+import { BoardClock } from '../../../../src/links/firmware/board-clock.js';
 import { BoardTransport } from '../../../../src/links/firmata/board-transport.js';
 import { CONTACT_SETTLE_MS, FirmataLink, type FirmataLinkOptions } from '../../../../src/links/firmata/firmata-link.js';
 import { resolveFirmataPins, type FirmataPinMap } from '../../../../src/links/firmata/firmata-pins.js';
@@ -11,6 +14,16 @@ import { Board } from '../../../../src/links/firmware/board.js';
 import { PwmMeter } from '../../../../src/links/firmware/parts/pwm.js';
 import { SERVO_RANGE_JOHNNY_FIVE, Servo } from '../../../../src/links/firmware/parts/servo.js';
 import { standardFirmata } from './standard-firmata.js';
+
+/** A port that is not there: opening it fails as serialport fails for a missing device. */
+function goneBoardPort(path: string): FirmataPort {
+  return {
+    path,
+    transport: new EventEmitter() as FirmataPort['transport'],
+    open: () => Promise.reject(new BridgeError(ErrorCode.PORT_UNAVAILABLE, `cannot open serial port ${path}: No such file or directory`, { path })),
+    close: () => Promise.resolve(),
+  };
+}
 
 /** Clock time at board cycle 0, so reports carry plausible dates. */
 export const RIG_ORIGIN = Date.UTC(2021, 10, 15);
@@ -49,7 +62,11 @@ export class FirmataRig {
   readonly light: { r: PwmMeter; g: PwmMeter; b: PwmMeter };
   readonly recorded: Recorded = { status: [], sensor: [], event: [], error: [], state: [] };
   transports: BoardTransport[] = [];
+  /** While true the port cannot be opened (the cable is gone for good). */
+  portGone = false;
   #lastServoDeg: number | undefined;
+  /** The room's climate the sensors show (devices.json's indoor start, like the emulated room). */
+  #climate: { celsius: number; humidity: number };
 
   static async create(options: RigOptions = {}): Promise<FirmataRig> {
     const program = options.program ?? (await standardFirmata()).program;
@@ -72,11 +89,13 @@ export class FirmataRig {
       this.#lastServoDeg = deg;
       this.board.setPin(p.contact, deg > this.config.appliances.window.closedDeg);
     });
-    this.setClimate(25, 55);
+    this.#climate = { celsius: config.environment.indoor.temperature, humidity: config.environment.indoor.humidity };
+    this.setClimate(this.#climate.celsius, this.#climate.humidity);
     this.link = new FirmataLink({
       config,
       clock: this.clock,
       openPort: () => {
+        if (this.portGone) return goneBoardPort('emulated-uno');
         const t = new BoardTransport(this.board, { path: 'emulated-uno' });
         this.transports.push(t);
         return t;
@@ -119,6 +138,7 @@ export class FirmataRig {
   }
 
   setClimate(celsius: number, humidity: number): void {
+    this.#climate = { celsius, humidity };
     this.board.setAnalog(this.pins.temperature.channel, tmp36Volts(celsius));
     this.board.setAnalog(this.pins.humidity.channel, hih4030Volts(humidity, celsius));
   }
@@ -155,13 +175,9 @@ export class FirmataRig {
    * rain pin, buttons and the window contact become pin levels, outputs are read off the pins.
    */
   physical(): PhysicalAccess {
-    let celsius = 25;
-    let humidity = 55;
     return {
       setConditions: (c) => {
-        celsius = c.indoorTemperature ?? celsius;
-        humidity = c.indoorHumidity ?? humidity;
-        this.setClimate(celsius, humidity);
+        this.setClimate(c.indoorTemperature ?? this.#climate.celsius, c.indoorHumidity ?? this.#climate.humidity);
         if (c.raining !== undefined) this.setRain(c.raining);
       },
       press: (button) => this.button(button, true),
