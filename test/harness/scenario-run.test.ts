@@ -71,9 +71,10 @@ describe('runScenario', () => {
   });
 
   it('a home that does not start is an error, not a failed step', async () => {
-    const r = await runScenario(parseScenario('name: nowhere\nsteps:\n  - wait: 1s\n', 'n.yaml'), { link: { kind: 'firmata', port: '/dev/none' } });
+    const r = await runScenario(parseScenario('name: nowhere\nsteps:\n  - wait: 1s\n', 'n.yaml'), { link: { kind: 'serial', port: '/dev/no-such-smarthome-port' } });
     expect(r.ok).toBe(false);
-    expect(r.setupError?.message).toContain('firmata');
+    expect(r.setupError?.code).toBe('PORT_UNAVAILABLE');
+    expect(r.setupError?.message).toContain('/dev/no-such-smarthome-port');
     expect(r.steps[0]!.status).toBe('skipped');
   });
 });
