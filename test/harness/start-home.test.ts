@@ -104,6 +104,17 @@ describe('startHome on the emulated link', () => {
     await home.expectMessage({ fields: { command: 'ack', request: '016155000', status: '016155000' } }, { within: 0 });
   });
 
+  it('runs in real time too, scaled by speed', async () => {
+    home = await startHome({ time: 'real', speed: 100 });
+    expect(home.clock.speed).toBe(100);
+    await home.set({ raining: true });
+    // 3 s of home time are 30 ms of wall time here; the rain sensor reports every 2 s.
+    await home.expectMessage({ fields: { command: 'sensor', sensor: 'rain', rain: 1 } }, { within: '3s' });
+    await home.advance('1s');
+    await home.send('016155010');
+    await home.expectStatus('016155010');
+  });
+
   it('close stops everything and may be called twice', async () => {
     const h = await startHome();
     await h.close();
