@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { rm } from 'node:fs/promises';
+import { lstat, rm } from 'node:fs/promises';
 import { BridgeError, ErrorCode } from '../../core/errors.js';
 import type { Board } from './board.js';
 
@@ -74,6 +74,13 @@ export async function startPtyBridge(options: PtyBridgeOptions): Promise<PtyBrid
   // After the pty line socat keeps logging; discard it.
   child.stderr.removeAllListeners('data');
   child.stderr.resume();
+  // socat reports the pty before it creates the symlink: wait for the link, so callers can open it.
+  if (link) {
+    await waitForPath(link, options.startTimeoutMs ?? 5000, () => child.exitCode !== null).catch((e: unknown) => {
+      child.kill('SIGKILL');
+      throw e;
+    });
+  }
   child.stdin.on('error', () => undefined); // EPIPE once socat is gone
   let stopped = false;
   const feed = (chunk: Uint8Array): void => {
@@ -111,4 +118,15 @@ export async function startPtyBridge(options: PtyBridgeOptions): Promise<PtyBrid
       if (link) await rm(link, { force: true });
     },
   };
+}
+
+async function waitForPath(path: string, timeoutMs: number, gone: () => boolean): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    if (await lstat(path).then(() => true, () => false)) return;
+    if (gone() || performance.now() > deadline) {
+      throw new BridgeError(ErrorCode.PORT_UNAVAILABLE, `socat did not create the link ${path} within ${timeoutMs} ms`, { link: path });
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }
