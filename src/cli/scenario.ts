@@ -21,6 +21,7 @@ interface ScenarioRunArgs extends BrokerArgs {
   report?: 'junit' | 'tap';
   'report-file'?: string;
   bail: boolean;
+  'serial-tap': boolean;
   'log-level': LevelWithSilent;
 }
 
@@ -41,6 +42,7 @@ const runSubcommand: CommandModule<object, ScenarioRunArgs> = {
       .option('password-file', { type: 'string', describe: 'File holding the MQTT password.' })
       .option('report', { choices: ['junit', 'tap'] as const, describe: 'Also write a machine-readable report (to --report-file, or stdout).' })
       .option('report-file', { type: 'string', describe: 'Where to write the report (the human summary then goes to stdout).' })
+      .option('serial-tap', { type: 'boolean', default: false, describe: 'With --link serial: put a tap (a socat pty) in front of the port, so fault steps (serial-garbage, unplug, replug, board-reset) work.' })
       .option('bail', { type: 'boolean', default: false, describe: 'Stop after the first scenario that fails.' })
       .option('log-level', { choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, default: 'silent' as const, describe: 'Bridge log level (JSON lines on stderr).' })
       .example('$0 scenario run examples/*.yaml', 'every example on the emulated home')
@@ -60,6 +62,7 @@ const runSubcommand: CommandModule<object, ScenarioRunArgs> = {
         username: a.username,
         password: readPassword(a),
         logger,
+        serialTap: a['serial-tap'],
         onStep: (o) => say(stepLine(o)),
       });
       results.push(r);

@@ -35,6 +35,8 @@ export interface RunScenarioOptions {
   username?: string | undefined;
   password?: string | undefined;
   logger?: StartHomeOptions['logger'];
+  /** Serial link: a tap in front of the port, so serial faults can be injected (needs socat). */
+  serialTap?: boolean | undefined;
   /** Called after each step (progress output). */
   onStep?: ((outcome: StepOutcome) => void) | undefined;
 }
@@ -67,6 +69,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
       speed: scenario.speed,
       initialStatus: scenario.initialStatus,
       logger: options.logger,
+      serialTap: options.serialTap,
     });
   } catch (e) {
     return result({ setupError: toBridgeError(e) });
