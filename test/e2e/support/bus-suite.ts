@@ -1,8 +1,9 @@
 /**
  * The bus-level end-to-end scenarios, written once and run against every broker (the embedded aedes,
  * mosquitto, RabbitMQ with the production MQTT configuration): commands → status reports and acks, bad
- * payloads → error reports, ignored error topics, the will on SIGKILL of the real CLI, and commands
- * working again after the broker restarts (the bridge subscribes again in its connect handler).
+ * payloads → error reports, ignored error topics, a client id shared by two bridges reported as a
+ * conflict, the will on SIGKILL of the real CLI, and commands working again after the broker restarts
+ * (the bridge subscribes again in its connect handler).
  *
  * Each run has topics of its own (`e2e/<ns>/smarthome/#` in, `e2e/<ns>/server/*` out) and its own home
  * id and client id, so it shares a broker with any other test without either seeing the other's
@@ -137,6 +138,28 @@ export function describeBusSuite(target: BusSuiteTarget): void {
       expect(answers.map((m) => m.json!['id'])).toEqual(['probe']);
       expect(runtime.link.status).toBe('016155010');
     });
+
+    it('two bridges started with one client id: both notice the takeovers and report CLIENT_ID_CONFLICT', async () => {
+      const twins = [suiteConfig(`${target.name}-twin`), suiteConfig(`${target.name}-twin`)];
+      const sharedId = `${twins[0]!.clientId}-shared`;
+      const runtimes: Runtime[] = [];
+      const watcher = await MqttRecorder.connect(target.url!, twins.map((t) => t.config.bus.routes.error.topic));
+      try {
+        for (const t of twins) runtimes.push(await startRuntime({ config: t.config, link: { kind: 'emulated' }, logger: silentLogger(), brokerUrl: target.url!, clientId: sharedId }));
+        const problems = await Promise.all(runtimes.map((r) => new Promise<Error & { code: string }>((resolve) => r.bus.once('problem', resolve))));
+        for (const p of problems) {
+          expect(p.code).toBe(ErrorCode.CLIENT_ID_CONFLICT);
+          expect(p.message).toContain(`"${sharedId}"`);
+        }
+        // Published on the error route, from whichever of the two held the connection at the time.
+        const report = await watcher.next((m) => m.json?.['code'] === ErrorCode.CLIENT_ID_CONFLICT, 0, 30_000, 'a CLIENT_ID_CONFLICT report');
+        expect(report.json).toMatchObject({ command: 'error', source: 'bridge' });
+        expect(String(report.json!['reason'])).toContain('--client-id');
+      } finally {
+        await watcher.close();
+        for (const r of runtimes) await r.stop();
+      }
+    }, 60_000);
 
     it('the real CLI killed with SIGKILL: its will announces the home offline', async () => {
       const cli = suiteConfig(`${target.name}-cli`);
