@@ -11,6 +11,7 @@ import { recordCommand } from './record.js';
 import { fleetCommand } from './fleet.js';
 import { portsCommand } from './ports.js';
 import { firmwareCommand } from './firmware.js';
+import { virtualArduinoCommand } from './virtual-arduino.js';
 
 /** Known failures print one clear line and exit 2; anything else is a bug and shows its stack. */
 function fail(e: unknown): never {
@@ -39,6 +40,7 @@ await yargs(hideBin(process.argv))
   .command(fleetCommand)
   .command(portsCommand)
   .command(firmwareCommand)
+  .command(virtualArduinoCommand)
   .strict()
   .demandCommand(0)
   .recommendCommands()

@@ -1,0 +1,59 @@
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { loadDevicesConfig } from '../config/load.js';
+import { BridgeError, ErrorCode } from '../core/errors.js';
+
+interface VirtualArduinoArgs {
+  hex?: string;
+  link?: string;
+  speed: number;
+  seed?: number;
+  devices?: string;
+}
+
+/**
+ * `smarthome-bridge virtual-arduino`: our firmware on an emulated Uno, wired to a seeded room, on a
+ * pseudo-terminal that any serial program opens like a USB Arduino. Runs until SIGINT or SIGTERM.
+ */
+export const virtualArduinoCommand: CommandModule<object, VirtualArduinoArgs> = {
+  command: 'virtual-arduino',
+  describe: 'Run the smarthome firmware on an emulated Uno and expose its serial port on a pseudo-terminal.',
+  builder: (y) =>
+    y
+      .option('hex', { type: 'string', describe: 'Firmware .hex to run (default: the committed build of firmware/smarthome).' })
+      .option('link', { type: 'string', describe: 'Also make this symlink to the pseudo-terminal (a stable path, e.g. /tmp/ttyUNO).' })
+      .option('speed', { type: 'number', default: 1, describe: 'Pacing: 1 = real time, like a real Uno.' })
+      .option('seed', { type: 'number', describe: 'Environment seed (default: devices.json environment.seed).' })
+      .option('devices', { type: 'string', describe: 'devices.json to use (default: the one shipped with the package).' })
+      .example('$0 virtual-arduino --link /tmp/ttyUNO', 'then, in another terminal: smarthome-bridge --link serial --port /tmp/ttyUNO') as unknown as Argv<VirtualArduinoArgs>,
+  handler: async (a: ArgumentsCamelCase<VirtualArduinoArgs>) => {
+    if (!(a.speed > 0) || !Number.isFinite(a.speed)) throw new BridgeError(ErrorCode.CONFIG_INVALID, '--speed must be a positive number');
+    const config = a.devices ? await loadDevicesConfig(a.devices) : await loadDevicesConfig();
+    // Signals are taken from the start, so one that arrives while the board boots still stops cleanly.
+    let stopRequested = false;
+    let onSignal: () => void = () => (stopRequested = true);
+    process.on('SIGINT', () => onSignal());
+    process.on('SIGTERM', () => onSignal());
+    const { startVirtualArduino } = await import('../links/firmware/virtual-arduino.js');
+    const uno = await startVirtualArduino({ config, hex: a.hex, link: a.link, speed: a.speed, seed: a.seed });
+    const port = uno.pty.link ?? uno.pty.path;
+    const out = (line: string): boolean => process.stdout.write(`${line}\n`);
+    out(`virtual Arduino Uno running ${uno.hex}${a.speed === 1 ? ' in real time' : ` at ${a.speed}× real time`}`);
+    out(`serial port: ${uno.pty.path}`);
+    if (uno.pty.link) out(`link: ${uno.pty.link} -> ${uno.pty.path}`);
+    out(`open it with: smarthome-bridge --link serial --port ${port}`);
+    out('Ctrl-C to stop');
+
+    let stopping = false;
+    const stop = async (code: number, why?: string): Promise<void> => {
+      if (stopping) return;
+      stopping = true;
+      if (why) process.stderr.write(`smarthome-bridge: ${why}\n`);
+      await uno.stop();
+      process.exit(code);
+    };
+    onSignal = () => void stop(0);
+    if (stopRequested) await stop(0);
+    const code = await uno.pty.exited;
+    await stop(2, `socat exited (code ${code}); the pseudo-terminal ${uno.pty.path} is gone`);
+  },
+};
