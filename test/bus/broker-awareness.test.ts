@@ -11,6 +11,7 @@ import { startEmbeddedBroker } from '../../src/bus/embedded-broker.js';
 import { BridgeError, ErrorCode, isBridgeError } from '../../src/core/errors.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { freePort, requireService } from '../support/brokers.js';
+import { bridgeProcess } from '../faults/support/processes.js';
 
 const cleanups: (() => Promise<unknown> | void)[] = [];
 afterEach(async () => {
@@ -89,6 +90,18 @@ describe.skipIf(!amqpUrl)('the AMQP port of RabbitMQ given as the MQTT broker', 
     expect(err.code).toBe(ErrorCode.BROKER_REFUSED);
     expect(err.message).toMatch(/not MQTT .*AMQP \(5672\)/);
   });
+
+  it('the CLI given that port exits 2 within seconds, saying why', async () => {
+    const port = new URL(amqpUrl!).port;
+    const p = bridgeProcess(['run', '--broker', `mqtt://127.0.0.1:${port}`, '--client-id', `amqp-port-cli-${process.pid}`, '--log-level', 'error']);
+    try {
+      const exit = await p.exited;
+      expect(exit.code).toBe(2);
+      expect(p.stderr).toMatch(/smarthome-bridge: mqtt:\/\/127\.0\.0\.1:\d+: the broker answered CONNECT with something that is not MQTT/);
+    } finally {
+      await p.kill();
+    }
+  }, 60_000);
 });
 
 describe('one client id in two running clients', () => {

@@ -13,7 +13,7 @@
  * (test/e2e/brokers.test.ts).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
@@ -24,6 +24,7 @@ import { startRuntime, type Runtime } from '../../src/runtime.js';
 import { REPO_ROOT, requireService } from '../support/brokers.js';
 import { bridgeProcess, Proc } from '../faults/support/processes.js';
 import { AmqpRecorder, type Delivery } from './support/amqp-recorder.js';
+import { suiteConfig } from './support/bus-suite.js';
 
 const mqttUrl = requireService('rabbitmq-mqtt');
 const amqpUrl = requireService('rabbitmq-amqp');
@@ -183,6 +184,39 @@ describe.skipIf(!mqttUrl || !amqpUrl)('the real components around the bridge on 
       expect(will.json).toMatchObject({ Producer: 'smarthome', link: 'emulated' });
     } finally {
       await p.kill();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
+
+  it('the CLI with --amqp-url and --rtdb-file: a broadcast closes the gas valve, and the file says so', async () => {
+    // Topics of its own, so the commands below reach this bridge only.
+    const cli = suiteConfig('compat-cli');
+    const dir = mkdtempSync(path.join(tmpdir(), 'compat-'));
+    const devices = path.join(dir, 'devices.json');
+    const rtdb = path.join(dir, 'realtimedb.json');
+    writeFileSync(devices, JSON.stringify(cli.config));
+    const reports = cli.config.bus.routes.status.topic.replace(/\//g, '.');
+    const own = await AmqpRecorder.connect(amqpUrl!, [reports]);
+    const ofCli = (command: string) => (d: Delivery) => d.json?.['home'] === cli.config.device.id && d.json['command'] === command;
+    // No user in the AMQP URL: amqplib's default (guest), which the CI broker allows on loopback.
+    const amqpNoUser = `amqp://127.0.0.1:${new URL(amqpUrl!).port}`;
+    const p = bridgeProcess(['run', '--broker', mqttUrl!, '--client-id', cli.clientId, '--devices', devices, '--amqp-url', amqpNoUser, '--rtdb-file', rtdb, '--log-level', 'info']);
+    try {
+      await p.waitFor(/listening for emergency broadcasts/, 60_000);
+      const mark = own.mark();
+      car.publish('webos.topic', cli.config.bus.commandFilter.replace('#', 'info').replace(/\//g, '.'), Buffer.from('022222221'));
+      await own.next((d) => ofCli('ack')(d) && d.json!['request'] === '022222221', mark);
+      await vi.waitFor(() => expect(JSON.parse(readFileSync(rtdb, 'utf8')).smarthome.status).toMatch(/1$/), { timeout: 10_000 });
+
+      car.publish('webos.fanout', '', Buffer.from(`cli drill ${tag}`));
+      const event = await own.next((d) => ofCli('event')(d) && d.json!['event'] === 'emergency', mark, 20_000);
+      expect(event.json).toMatchObject({ applied: '022222220', changed: true });
+      expect(String(event.json!['status'])).toMatch(/0$/);
+      await vi.waitFor(() => expect(JSON.parse(readFileSync(rtdb, 'utf8')).smarthome.status).toBe(event.json!['status']), { timeout: 10_000 });
+      expect((await p.stop()).code).toBe(0);
+    } finally {
+      await p.kill();
+      await own.close();
       rmSync(dir, { recursive: true, force: true });
     }
   }, 90_000);
