@@ -1,6 +1,7 @@
 import mqtt from 'mqtt';
 import { loadDevicesConfig } from '../src/config/load.js';
 import { silentLogger } from '../src/core/logger.js';
+import type { LinkSpec } from '../src/links/create.js';
 import { startRuntime, type Runtime } from '../src/runtime.js';
 import { startBenchMosquitto } from './support/mosquitto.js';
 import { median, percentile, round } from './support/numbers.js';
@@ -9,12 +10,15 @@ import type { Benchmark, BenchContext, BenchOutcome, BenchRow } from './support/
 /**
  * Command round trip: a client publishes a JSON command on webos/smarthome/info and waits for the
  * acknowledgement with its id on webos/server/info; one command at a time, through the broker both
- * ways. Emulated link, with the embedded broker (all in this process) and with mosquitto (another
- * process). Median over runs of each run's p50 and p99.
+ * ways. The emulated link with the embedded broker (all in this process) and with mosquitto (another
+ * process); the firmware link (our sketch in avr8js, real-time paced, 115200 baud) with the embedded
+ * broker. Median over runs of each run's p50 and p99.
  */
 const RUNS = 3;
 const WARMUP = 100;
 const TARGET_P99_MS = 5;
+
+type Variant = { broker: 'embedded' | 'mosquitto'; link: LinkSpec };
 
 interface RunResult {
   p50: number;
@@ -57,25 +61,26 @@ async function roundTrips(runtime: Runtime, ackTopic: string, count: number, tag
   return samples;
 }
 
-async function measure(ctx: BenchContext, broker: 'embedded' | 'mosquitto', commands: number): Promise<RunResult[]> {
+async function measure(ctx: BenchContext, { broker, link }: Variant, commands: number, runCount = RUNS): Promise<RunResult[]> {
   const mosquitto = broker === 'mosquitto' ? await startBenchMosquitto() : undefined;
+  const tag = `${link.kind}-${broker}`;
   const config = await loadDevicesConfig();
   const ackTopic = config.bus.routes.ack.topic;
   const runtime = await startRuntime({
     config,
-    link: { kind: 'emulated' },
+    link,
     logger: silentLogger(),
     brokerUrl: mosquitto?.url,
     embeddedBroker: { host: '127.0.0.1', port: 0 },
     clientId: `bench-bridge-${process.pid}`,
   });
   try {
-    await roundTrips(runtime, ackTopic, WARMUP, `${broker}-warmup`);
+    await roundTrips(runtime, ackTopic, WARMUP, `${tag}-warmup`);
     const runs: RunResult[] = [];
-    for (let r = 0; r < (ctx.quick ? 1 : RUNS); r++) {
-      const s = await roundTrips(runtime, ackTopic, commands, `${broker}-${r}`);
+    for (let r = 0; r < (ctx.quick ? 1 : runCount); r++) {
+      const s = await roundTrips(runtime, ackTopic, commands, `${tag}-${r}`);
       runs.push({ p50: round(percentile(s, 50), 3), p99: round(percentile(s, 99), 3), max: round(Math.max(...s), 2), commands: s.length });
-      ctx.log(`round-trip ${broker} run ${r + 1}: ${JSON.stringify(runs.at(-1))}`);
+      ctx.log(`round-trip ${tag} run ${r + 1}: ${JSON.stringify(runs.at(-1))}`);
     }
     return runs;
   } finally {
@@ -84,11 +89,12 @@ async function measure(ctx: BenchContext, broker: 'embedded' | 'mosquitto', comm
   }
 }
 
+const m = (runs: RunResult[], k: 'p50' | 'p99'): number => round(median(runs.map((r) => r[k])), 3);
+
 export async function runRoundTrip(ctx: BenchContext): Promise<BenchOutcome> {
   const commands = ctx.quick ? 200 : 1000;
-  const embedded = await measure(ctx, 'embedded', commands);
-  const mosquitto = await measure(ctx, 'mosquitto', commands);
-  const m = (runs: RunResult[], k: 'p50' | 'p99'): number => round(median(runs.map((r) => r[k])), 3);
+  const embedded = await measure(ctx, { broker: 'embedded', link: { kind: 'emulated' } }, commands);
+  const mosquitto = await measure(ctx, { broker: 'mosquitto', link: { kind: 'emulated' } }, commands);
   const rows: BenchRow[] = [
     { metric: 'emulated link, embedded broker: p50 / p99', value: `${m(embedded, 'p50')} / ${m(embedded, 'p99')} ms`, target: `p99 < ${TARGET_P99_MS} ms`, met: m(embedded, 'p99') < TARGET_P99_MS },
     { metric: 'emulated link, mosquitto: p50 / p99', value: `${m(mosquitto, 'p50')} / ${m(mosquitto, 'p99')} ms` },
@@ -99,6 +105,23 @@ export async function runRoundTrip(ctx: BenchContext): Promise<BenchOutcome> {
     data: { commandsPerRun: commands, runs: ctx.quick ? 1 : RUNS, warmup: WARMUP, embedded: { runs: embedded, p50: m(embedded, 'p50'), p99: m(embedded, 'p99') }, mosquitto: { runs: mosquitto, p50: m(mosquitto, 'p50'), p99: m(mosquitto, 'p99') } },
   };
 }
+
+export async function runFirmwareRoundTrip(ctx: BenchContext): Promise<BenchOutcome> {
+  // Each command crosses the emulated UART both ways at 115200 baud: fewer commands per run.
+  const commands = ctx.quick ? 100 : 500;
+  const runs = await measure(ctx, { broker: 'embedded', link: { kind: 'firmware' } }, commands);
+  return {
+    status: 'ok',
+    rows: [{ metric: 'firmware link (avr8js, real time), embedded broker: p50 / p99', value: `${m(runs, 'p50')} / ${m(runs, 'p99')} ms` }],
+    data: { commandsPerRun: commands, runs: ctx.quick ? 1 : RUNS, warmup: WARMUP, firmware: { runs, p50: m(runs, 'p50'), p99: m(runs, 'p99') } },
+  };
+}
+
+export const firmwareRoundTrip: Benchmark = {
+  name: 'firmware-round-trip',
+  describe: 'bus command → acknowledgement through the firmware link (our sketch in avr8js)',
+  run: runFirmwareRoundTrip,
+};
 
 export const roundTrip: Benchmark = {
   name: 'round-trip',

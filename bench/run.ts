@@ -16,9 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { boardSpeed } from './board-speed-entry.js';
 import { fleetScale } from './fleet-scale.js';
-import { firmwareRoundTrip } from './pending-links.js';
 import { pipeline } from './pipeline.js';
-import { roundTrip } from './round-trip.js';
+import { firmwareRoundTrip, roundTrip } from './round-trip.js';
 import { loadAverage } from './support/proc.js';
 import type { Benchmark, BenchOutcome, BenchRow } from './support/types.js';
 
