@@ -20,11 +20,17 @@ export interface RunOptions {
 }
 
 const PACED_BATCH_MS = 2;
+/**
+ * Paced batches end this far (wall ms) ahead of the wall clock, so the next look finds the board ahead
+ * and sleeps. Catching up only to "now" would find it behind again by the time the batch ended, and the
+ * loop would spin in tiny batches without ever sleeping.
+ */
+const PACED_LEAD_MS = 1;
 const MHZ_WINDOW_MS = 250;
 
 /**
  * Runs a board in batches off the event loop. Paced modes compare simulated time with the wall clock
- * before every batch: ahead → sleep with setTimeout, behind → run just enough cycles to catch up.
+ * before every batch: ahead → sleep with setTimeout, behind → run until a little ahead (PACED_LEAD_MS).
  * Measures simulated MHz (cycles per wall second) over 250 ms windows.
  */
 export class BoardRunner {
@@ -114,7 +120,8 @@ export class BoardRunner {
         this.#timeout = setTimeout(this.#loop, sleepMs);
         return;
       }
-      target.step(Math.min(Math.ceil(behind), Math.ceil(PACED_BATCH_MS * cyclesPerWallMs), this.#batch));
+      const lead = PACED_LEAD_MS * cyclesPerWallMs;
+      target.step(Math.min(Math.ceil(behind + lead), Math.ceil(PACED_BATCH_MS * cyclesPerWallMs), this.#batch));
     } else {
       target.step(this.#batch);
     }

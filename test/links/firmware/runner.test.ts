@@ -80,3 +80,26 @@ describe('Board runner', () => {
     expect(() => probeBoard(hex).start({ speed: 0 })).toThrow(RangeError);
   });
 });
+
+describe('BoardRunner pacing', () => {
+  it('sleeps between paced batches instead of chasing the wall clock in tiny steps', async () => {
+    const { BoardRunner } = await import('../../../src/links/firmware/runner.js');
+    // A target whose steps cost nothing: only the runner's own scheduling is measured.
+    const steps: number[] = [];
+    const target = {
+      cycles: 0,
+      step(n: number) {
+        steps.push(n);
+        this.cycles += n;
+      },
+    };
+    const runner = new BoardRunner(target, 16_000_000);
+    runner.start({ speed: 1 });
+    await sleep(300);
+    runner.stop();
+    // About one batch per millisecond (1 ms ahead, then a 1 ms sleep), not one per event-loop turn.
+    expect(steps.length).toBeLessThan(400);
+    expect(target.cycles / 16_000).toBeGreaterThan(150);
+    expect(Math.min(...steps.slice(1))).toBeGreaterThan(8_000); // at least half a millisecond each
+  });
+});
