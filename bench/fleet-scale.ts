@@ -22,6 +22,7 @@ const FD_RESERVE = 300;
 const LATE_P99_TARGET_MS = 100;
 /** No new connection for this long: the machine cannot take more homes now (or the broker refuses). */
 const STALL_MS = 20_000;
+const SETTLE_MAX_MS = 15_000;
 /** The whole benchmark stays within this (npm run bench has 10 minutes for everything). */
 const BUDGET_S = 420;
 const RSS_TARGET_BYTES = 1024 ** 3;
@@ -72,6 +73,25 @@ async function connectedOrStalled(child: JsonLinesChild, homes: number): Promise
   }
 }
 
+/** Waits (at most SETTLE_MAX_MS) for one second with the expected report rate and no report a second late. */
+async function steady(child: JsonLinesChild, homes: number): Promise<void> {
+  const expected = (2 * homes * 1000) / REPORT_PERIOD_MS;
+  const end = performance.now() + SETTLE_MAX_MS;
+  let prev = child.latest;
+  while (performance.now() < end) {
+    const next = await child.waitFor((l) => l !== prev, 3000);
+    if (!next || !prev) {
+      prev = next ?? prev;
+      continue;
+    }
+    const seconds = (Date.parse(next.time) - Date.parse(prev.time)) / 1000;
+    const rate = (next.stats.reports - prev.stats.reports) / seconds;
+    const late = Histogram.between(prev.stats.lateness, next.stats.lateness).percentile(99);
+    prev = next;
+    if (Math.abs(rate - expected) < 0.1 * expected && late < 1000) return;
+  }
+}
+
 async function measure(ctx: BenchContext, kind: Measured['kind'], homes: number, url: string, brokerPid: number, windowS: number, workers = 0): Promise<Measured> {
   const args =
     kind === 'fleet'
@@ -84,8 +104,10 @@ async function measure(ctx: BenchContext, kind: Measured['kind'], homes: number,
     const all = await connectedOrStalled(child, homes);
     if (!all) return { ...empty, connected: child.latest?.stats.connected ?? 0, error: `connecting stalled at ${child.latest?.stats.connected ?? 0} of ${homes} homes${child.stderr ? ` (stderr: ${child.stderr.slice(-300)})` : ''}` };
     const connectS = (performance.now() - t0) / 1000;
-    // One report period for the last homes to boot, then a little more for the first batch to settle.
-    await sleep(REPORT_PERIOD_MS + 2000);
+    // The last homes boot one report period after connecting; a process that fell behind while
+    // connecting catches up (the homes' schedules are drift-free) before the window opens.
+    await sleep(REPORT_PERIOD_MS);
+    await steady(child, homes);
     const first = await child.waitFor(() => true, 5000);
     const b0 = sampleProc(brokerPid);
     const samples: ProcSample[] = [sampleProc(child.pid)];
@@ -136,7 +158,7 @@ export async function runFleetScale(ctx: BenchContext): Promise<BenchOutcome> {
   const skipped: Array<{ homes: number; reason: string }> = [];
   const started = performance.now();
   // Startup, connecting, settling, the window and stopping, for the fleet and the baseline.
-  const estimateS = (homes: number): number => 2 * (10 + homes / CONNECT_RATE + 3 + windowS + 5);
+  const estimateS = (homes: number): number => 2 * (10 + homes / CONNECT_RATE + 6 + windowS + 5);
   for (const step of steps) {
     const elapsedS = (performance.now() - started) / 1000;
     const failed = results.find((r) => r.fleet.error);
