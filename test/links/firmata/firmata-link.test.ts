@@ -1,3 +1,6 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { shippedDevicesConfig } from '../../../src/config/load.js';
 import type { DevicesConfig } from '../../../src/config/schema.js';
@@ -156,5 +159,19 @@ describe('Firmata link: inputs from the pins', { timeout: 120_000 }, () => {
     r.board.releasePin(r.pins.contact);
     await r.advance(2100);
     expect(r.link.status).toBe('000000010');
+  });
+});
+
+describe('Firmata link: ends cleanly', { timeout: 120_000 }, () => {
+  it('a process that stops the link ends by itself: no firmata-io timeout, johnny-five interval or output tick left', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./fixtures/start-stop.ts', import.meta.url))], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+    const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+    clearTimeout(killer);
+    expect(out).toMatch(/^closed /m);
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
   });
 });
