@@ -79,8 +79,8 @@ export class Home extends TypedEmitter<HomeEvents> {
     if (this.#started) return;
     this.#started = true;
     const c = this.#config.sensors;
-    this.#climateTimer = this.#every(c.climate.firstReadingMs, c.climate.periodMs, () => this.#readClimate(), (t) => (this.#climateTimer = t));
-    this.#rainTimer = this.#every(c.rain.periodMs, c.rain.periodMs, () => this.#readRain(), (t) => (this.#rainTimer = t));
+    this.#climateTimer = this.#every(c.climate.firstReadingMs, c.climate.periodMs, (at) => this.#readClimate(at), (t) => (this.#climateTimer = t));
+    this.#rainTimer = this.#every(c.rain.periodMs, c.rain.periodMs, (at) => this.#readRain(at), (t) => (this.#rainTimer = t));
     this.#report('boot');
     this.#checkContact();
   }
@@ -199,25 +199,28 @@ export class Home extends TypedEmitter<HomeEvents> {
     });
   }
 
-  #readClimate(): void {
-    const now = this.#clock.now();
-    const r = this.#sensors.climate(now);
-    if (r) this.emit('sensor', { sensor: 'climate', temperature: r.temperature, humidity: r.humidity, time: now });
+  #readClimate(at: number): void {
+    const r = this.#sensors.climate(at);
+    if (r) this.emit('sensor', { sensor: 'climate', temperature: r.temperature, humidity: r.humidity, time: at });
   }
 
-  #readRain(): void {
-    const now = this.#clock.now();
-    this.emit('sensor', { sensor: 'rain', raining: this.#sensors.raining(now), time: now });
+  #readRain(at: number): void {
+    this.emit('sensor', { sensor: 'rain', raining: this.#sensors.raining(at), time: at });
   }
 
-  /** A drift-free periodic timer: first after `first` ms, then every `period` ms of clock time. */
-  #every(first: number, period: number, fn: () => void, store: (t: Timer) => void): Timer {
+  /**
+   * A drift-free periodic timer: first after `first` ms, then every `period` ms of clock time. `fn` gets
+   * the scheduled time: a reading is stamped with the time it was due, so a late timer (a busy event
+   * loop under a real clock) does not shift its timestamp, and two readings never share one.
+   */
+  #every(first: number, period: number, fn: (at: number) => void, store: (t: Timer) => void): Timer {
     let due = this.#clock.now() + first;
     const arm = (): Timer =>
       this.#clock.setTimer(due - this.#clock.now(), () => {
+        const at = due;
         due += period;
         store(arm());
-        fn();
+        fn(at);
       });
     return arm();
   }
