@@ -23,6 +23,7 @@ const LATE_P99_TARGET_MS = 100;
 /** No new connection for this long: the machine cannot take more homes now (or the broker refuses). */
 const STALL_MS = 20_000;
 const SETTLE_MAX_MS = 15_000;
+const STARTUP_MS = 60_000;
 /** The whole benchmark stays within this (npm run bench has 10 minutes for everything). */
 const BUDGET_S = 420;
 const RSS_TARGET_BYTES = 1024 ** 3;
@@ -57,8 +58,12 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 /** The same V8 flags for the fleet and the baseline: a young generation large enough for per-report garbage. */
 const NODE_FLAGS = ['--max-semi-space-size=32', '--import', 'tsx'];
 
-/** Waits until every home is connected; gives up when the count has not grown for STALL_MS. */
+/**
+ * Waits until every home is connected; gives up when the count has not grown for STALL_MS, counted
+ * from the first stats line (a process with worker threads starts them all before its first line).
+ */
 async function connectedOrStalled(child: JsonLinesChild, homes: number): Promise<boolean> {
+  if (!(await child.waitFor(() => true, STARTUP_MS))) return false;
   let best = -1;
   let since = performance.now();
   for (;;) {
