@@ -20,7 +20,7 @@ const hasRabbitmq = existsSync('/usr/lib/rabbitmq/bin/rabbitmq-server') || inCI(
 const cases: { name: string; start: () => Promise<RestartableBroker>; outageMs: number; timeout: number; skip?: boolean }[] = [
   { name: 'aedes (own process)', start: aedesProcess, outageMs: 2000, timeout: 90_000 },
   { name: 'mosquitto', start: mosquittoProcess, outageMs: 2000, timeout: 90_000 },
-  { name: 'RabbitMQ', start: rabbitmqProcess, outageMs: 500, timeout: 240_000, skip: !hasRabbitmq },
+  { name: 'RabbitMQ', start: rabbitmqProcess, outageMs: 500, timeout: 480_000, skip: !hasRabbitmq },
 ];
 
 describe('broker killed and restarted during QoS 1 reporting', () => {

@@ -15,8 +15,8 @@ const hasRabbitmq = existsSync('/usr/lib/rabbitmq/bin/rabbitmq-server') || inCI(
 let rabbit: RabbitmqInstance | undefined;
 
 beforeAll(async () => {
-  if (hasRabbitmq) rabbit = await startRabbitmq({ fresh: true, minimal: true });
-}, 120_000);
+  if (hasRabbitmq) rabbit = await startRabbitmq({ fresh: true, minimal: true, timeoutS: 150 });
+}, 200_000);
 afterAll(async () => {
   if (rabbit) await stopRabbitmq(rabbit, { kill: true, purge: true });
 }, 60_000);

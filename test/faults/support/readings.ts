@@ -42,8 +42,8 @@ export const readingTime = (m: Received): number => Date.parse(String(m.json?.['
 
 /**
  * Counts readings of one run of a home: every period from the first to the last must have exactly one.
- * The home's timers are drift-free, so reading k is taken at k periods after the first plus the timer's
- * lateness (a few ms); rounding maps it to its slot.
+ * The home stamps each reading with its scheduled time (drift-free timers), so reading k is exactly k
+ * periods after the first, whatever the event loop did; rounding only absorbs the ms of the ISO time.
  */
 export function countReadings(readings: Received[], period = PERIOD_MS): ReadingCount {
   const seen = new Set<string>();

@@ -42,7 +42,8 @@ export async function mosquittoProcess(): Promise<RestartableBroker> {
 
 /** A private RabbitMQ (scripts/rabbitmq via test/support/brokers.ts): cold start ~10 s, warm restart ~5 s. */
 export async function rabbitmqProcess(): Promise<RestartableBroker> {
-  let r: RabbitmqInstance = await startRabbitmq({ fresh: true, minimal: true });
+  // Generous readiness timeouts: a cold start takes ~10 s alone, several times that on a loaded machine.
+  let r: RabbitmqInstance = await startRabbitmq({ fresh: true, minimal: true, timeoutS: 150 });
   const dir = r.instanceDir;
   return {
     name: 'rabbitmq',
