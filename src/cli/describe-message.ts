@@ -31,8 +31,9 @@ export function describeMessage(topic: string, payload: Buffer): string {
           : `${who} ${home}rain ${m['rain'] === 1 ? 'raining' : 'dry'}`;
       case 'event':
         if (m['event'] === 'emergency') {
-          const outcome = m['error'] ? `FAILED (${String(m['error'])}), status ${String(m['status'])}` : `status ${String(m['status'])}${m['changed'] ? '' : ' (no change)'}`;
-          return `${who} ${home}EMERGENCY from ${String(m['exchange'])}: applied ${String(m['applied'])} → ${outcome}`;
+          const from = `${who} ${home}EMERGENCY from ${String(m['exchange'])}`;
+          if (m['error']) return `${from}: ${String(m['applied'])} FAILED (${String(m['error'])}), status ${String(m['status'])}`;
+          return `${from}: applied ${String(m['applied'])} → status ${String(m['status'])}${m['changed'] ? '' : ' (no change)'}`;
         }
         return m['event'] === 'button' ? `${who} ${home}button ${String(m['button'])} held` : `${who} ${home}window ${m['open'] ? 'opened' : 'closed'} by hand`;
       case 'ack':
