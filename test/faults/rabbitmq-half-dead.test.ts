@@ -9,13 +9,14 @@ import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BusClient } from '../../src/bus/client.js';
 import { silentLogger } from '../../src/core/logger.js';
-import { inCI, startRabbitmq, stopRabbitmq, type RabbitmqInstance } from '../support/brokers.js';
+import { inCI, stopRabbitmq, type RabbitmqInstance } from '../support/brokers.js';
+import { startPrivateRabbitmq } from './support/restartable-brokers.js';
 
 const hasRabbitmq = existsSync('/usr/lib/rabbitmq/bin/rabbitmq-server') || inCI();
 let rabbit: RabbitmqInstance | undefined;
 
 beforeAll(async () => {
-  if (hasRabbitmq) rabbit = await startRabbitmq({ fresh: true, minimal: true, timeoutS: 150 });
+  if (hasRabbitmq) rabbit = await startPrivateRabbitmq();
 }, 200_000);
 afterAll(async () => {
   if (rabbit) await stopRabbitmq(rabbit, { kill: true, purge: true });

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, startMosquitto, startRabbitmq, stopRabbitmq, type RabbitmqInstance } from '../../support/brokers.js';
+import { freePort, REPO_ROOT, startMosquitto, startRabbitmq, stopRabbitmq, type RabbitmqInstance } from '../../support/brokers.js';
 import { Proc } from './processes.js';
 
 /** A broker a fault test may kill (SIGKILL: a crash) and start again on the same port. */
@@ -40,10 +40,23 @@ export async function mosquittoProcess(): Promise<RestartableBroker> {
   return { name: 'mosquitto', port: m.port, url: m.url, kill: () => m.kill(), restart: () => m.restart(), stop: () => m.stop() };
 }
 
-/** A private RabbitMQ (scripts/rabbitmq via test/support/brokers.ts): cold start ~10 s, warm restart ~5 s. */
+/**
+ * A private RabbitMQ (scripts/rabbitmq via test/support/brokers.ts) in its own instance directory,
+ * removed again if the start fails. Cold start ~10 s, warm restart ~5 s; the readiness timeout is
+ * generous because a loaded machine takes several times that.
+ */
+export async function startPrivateRabbitmq(): Promise<RabbitmqInstance> {
+  const instanceDir = path.join(REPO_ROOT, '.cache', `rabbitmq-fault-${process.pid}-${await freePort()}`);
+  try {
+    return await startRabbitmq({ fresh: true, minimal: true, timeoutS: 150, instanceDir });
+  } catch (e) {
+    await stopRabbitmq({ instanceDir }, { kill: true, purge: true }).catch(() => undefined);
+    throw e;
+  }
+}
+
 export async function rabbitmqProcess(): Promise<RestartableBroker> {
-  // Generous readiness timeouts: a cold start takes ~10 s alone, several times that on a loaded machine.
-  let r: RabbitmqInstance = await startRabbitmq({ fresh: true, minimal: true, timeoutS: 150 });
+  let r = await startPrivateRabbitmq();
   const dir = r.instanceDir;
   return {
     name: 'rabbitmq',
