@@ -153,15 +153,18 @@ export class ConnectWatch {
   }
 }
 
-/** The parts of an mqtt.js client the watch follows (its current socket, and each CONNECT it sends). */
+/** The parts of an mqtt.js client the watch follows (its current socket, and each reconnect). */
 interface ClientSockets {
   readonly stream: unknown;
-  on(event: 'packetsend', listener: (packet: { cmd: string }) => void): unknown;
+  on(event: 'reconnect', listener: () => void): unknown;
 }
 
 /**
- * Tells the watch when each attempt's socket opens. mqtt.js makes a new socket for every attempt and
- * writes CONNECT to it at once (the first one from its constructor, before anyone can listen).
+ * Tells the watch when each attempt's socket opens. mqtt.js makes a new socket for every attempt: the
+ * first in its constructor, each later one synchronously right after emitting `reconnect` (so it is in
+ * place one microtask later). Not a per-packet listener: this runs once per attempt. A socket missed
+ * (mqtt.js ending a live connection before reconnecting) only makes that attempt look unreachable,
+ * which never leads to a verdict.
  */
 export function followSockets(client: ClientSockets, watch: ConnectWatch): void {
   const seen = new WeakSet<object>();
@@ -174,7 +177,5 @@ export function followSockets(client: ClientSockets, watch: ConnectWatch): void 
     s.once('secureConnect', opened);
   };
   follow(client.stream);
-  client.on('packetsend', (packet) => {
-    if (packet.cmd === 'connect') follow(client.stream);
-  });
+  client.on('reconnect', () => queueMicrotask(() => follow(client.stream)));
 }
