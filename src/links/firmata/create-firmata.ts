@@ -12,12 +12,14 @@ export interface FirmataLinkSpec {
 
 /**
  * `--link firmata`: a real board keeps real time, so the home runs on a real-time clock whatever
- * `--speed` says. An `avr:` port runs the emulated board paced to real time, like a real one.
+ * `--speed` says. An `avr:` port runs the emulated board paced to real time, like a real one; on a
+ * loaded host it may fall behind the wall clock, so it gets more time to answer and to stay quiet.
  */
 export async function createFirmataLink(spec: FirmataLinkSpec, ctx: LinkContext): Promise<FirmataLink> {
   const clock = ctx.clock.speed === 1 ? ctx.clock : new RealClock();
   let binding: BindingInterface | undefined;
-  if (spec.port.startsWith('avr:')) {
+  const emulated = spec.port.startsWith('avr:');
+  if (emulated) {
     const { createAvrBinding } = await import('../firmware/avr-binding.js');
     binding = createAvrBinding({ run: { speed: 1 } });
   }
@@ -26,5 +28,6 @@ export async function createFirmataLink(spec: FirmataLinkSpec, ctx: LinkContext)
     clock,
     logger: ctx.logger,
     openPort: () => serialFirmataPort({ path: spec.port, baudRate: spec.baudRate, binding }),
+    ...(emulated ? { readyTimeoutMs: 60_000, silenceMs: 15_000 } : {}),
   });
 }

@@ -3,25 +3,17 @@ import type { DevicesConfig } from '../../config/schema.js';
 import { BridgeError, ErrorCode, toBridgeError } from '../../core/errors.js';
 import { TypedEmitter } from '../../core/events.js';
 import { silentLogger } from '../../core/logger.js';
-import type { Clock, Timer } from '../../environment/clock.js';
+import type { Clock } from '../../environment/clock.js';
 import { Home } from '../../home/home.js';
-import { BUTTONS, type StatusString } from '../../home/types.js';
+import type { StatusString } from '../../home/types.js';
 import type { Link, LinkEvents, LinkState } from '../link.js';
 import type { PhysicalAccess } from '../physical.js';
 import { Backoff, Reopener } from '../serial/reconnect.js';
 import { resolveFirmataPins, type FirmataPinMap } from './firmata-pins.js';
-import type { FirmataInput } from './inputs.js';
+import { HomeInputs } from './home-inputs.js';
 import type { FirmataPort } from './port.js';
 import { OutputFollower } from './output-follower.js';
 import { FirmataSession } from './session.js';
-
-/**
- * After a (re)connect the window contact is trusted only this long after the servo attached: Firmata
- * attaches the servo at 1500 µs before the home's angle arrives, and that twitch (one 20 ms pulse at
- * 90°) can flick the contact. Then its reading is passed on once, so a window moved by hand while the
- * bridge was away is still noticed.
- */
-export const CONTACT_SETTLE_MS = 200;
 
 export interface FirmataLinkOptions {
   config: DevicesConfig;
@@ -71,9 +63,7 @@ export class FirmataLink extends TypedEmitter<LinkEvents> implements Link {
   #stopped = true;
   #session: FirmataSession | undefined;
   readonly #follower: OutputFollower;
-  #raining = false;
-  /** Until this clock time the contact's changes wait (see CONTACT_SETTLE_MS). */
-  #contactSettle: Timer | undefined;
+  readonly #inputs: HomeInputs;
   /** The last reopen failure reported: a board that stays away is reported once, not on every try. */
   #lastFailure: string | undefined;
 
@@ -90,7 +80,7 @@ export class FirmataLink extends TypedEmitter<LinkEvents> implements Link {
       ...(options.initialStatus ? { initialStatus: options.initialStatus } : {}),
       sensors: {
         climate: () => this.#session?.inputs?.climate(),
-        raining: () => this.#raining,
+        raining: () => this.#inputs.raining,
       },
     });
     this.home.on('status', (r) => this.emit('status', r));
@@ -98,6 +88,7 @@ export class FirmataLink extends TypedEmitter<LinkEvents> implements Link {
     this.home.on('event', (e) => this.emit('event', e));
     this.#follower = new OutputFollower(this.home, options.clock, options.config.appliances.window, (o) => this.#session?.write(o));
     this.home.on('outputs', () => this.#follower.sync());
+    this.#inputs = new HomeInputs(this.home, options.clock, () => this.#session?.inputs?.contactOpen);
     const backoff = options.reopen ?? { initialMs: 500, maxMs: 10_000 };
     this.#reopener = new Reopener({
       clock: options.clock,
@@ -122,17 +113,23 @@ export class FirmataLink extends TypedEmitter<LinkEvents> implements Link {
     if (!this.#stopped) return;
     this.#stopped = false;
     this.#setState('starting');
+    let session: FirmataSession;
     try {
-      this.#session = await this.#connect();
+      session = await this.#connect();
     } catch (e) {
       this.#stopped = true;
       this.#setState('stopped');
       throw toBridgeError(e);
     }
-    this.#log.info({ firmware: this.#session.firmware }, 'Firmata board ready');
+    if (this.#stopped) {
+      await session.close();
+      throw new BridgeError(ErrorCode.LINK_CLOSED, 'the Firmata link was stopped while it started');
+    }
+    this.#session = session;
+    this.#log.info({ firmware: session.firmware }, 'Firmata board ready');
     this.#setState('ready');
     this.home.start();
-    this.#settleContact();
+    this.#inputs.connected();
     this.#follower.start();
   }
 
@@ -140,8 +137,7 @@ export class FirmataLink extends TypedEmitter<LinkEvents> implements Link {
     this.#stopped = true;
     this.#reopener.cancel();
     this.#follower.stop();
-    this.#clock.clearTimer(this.#contactSettle);
-    this.#contactSettle = undefined;
+    this.#inputs.disconnected();
     this.home.stop();
     const session = this.#session;
     this.#session = undefined;
@@ -171,7 +167,7 @@ export class FirmataLink extends TypedEmitter<LinkEvents> implements Link {
       readyTimeoutMs: this.#o.readyTimeoutMs ?? 10_000,
       silenceMs: this.#o.silenceMs ?? 3_000,
       outputs: () => this.home.outputs(),
-      onInput: (input) => this.#onInput(input),
+      onInput: (input) => this.#inputs.handle(input),
       onLost: (error, state) => this.#onLost(error, state),
       logger: this.#log,
     });
@@ -188,7 +184,7 @@ export class FirmataLink extends TypedEmitter<LinkEvents> implements Link {
     this.#count('reconnects');
     this.#log.info({ firmware: session.firmware }, 'Firmata board back; pins restored to the home state');
     this.#setState('ready');
-    this.#settleContact();
+    this.#inputs.connected();
     this.#follower.start();
   }
 
@@ -197,10 +193,7 @@ export class FirmataLink extends TypedEmitter<LinkEvents> implements Link {
     const session = this.#session;
     this.#session = undefined;
     this.#follower.stop();
-    this.#clock.clearTimer(this.#contactSettle);
-    this.#contactSettle = undefined;
-    // Nobody can hold a button on a board we cannot hear.
-    for (const b of BUTTONS) this.home.release(b);
+    this.#inputs.disconnected();
     void session?.close();
     this.emit('error', error);
     this.#setState(state);
@@ -214,31 +207,6 @@ export class FirmataLink extends TypedEmitter<LinkEvents> implements Link {
     if (key === this.#lastFailure) return;
     this.#lastFailure = key;
     this.emit('error', error);
-  }
-
-  #onInput(input: FirmataInput): void {
-    switch (input.input) {
-      case 'button':
-        if (input.down) this.home.press(input.button);
-        else this.home.release(input.button);
-        return;
-      case 'contact':
-        // A hand moved the window (the home ignores this while the servo travels: its own doing).
-        if (!this.#contactSettle) this.home.pushWindow(input.open);
-        return;
-      case 'rain':
-        this.#raining = input.raining;
-        return;
-    }
-  }
-
-  #settleContact(): void {
-    this.#clock.clearTimer(this.#contactSettle);
-    this.#contactSettle = this.#clock.setTimer(CONTACT_SETTLE_MS, () => {
-      this.#contactSettle = undefined;
-      const open = this.#session?.inputs?.contactOpen;
-      if (open !== undefined) this.home.pushWindow(open);
-    });
   }
 
   #assertReady(): void {
