@@ -19,8 +19,11 @@ import { fleetScale } from './fleet-scale.js';
 import { pipeline } from './pipeline.js';
 import { firmwareRoundTrip, roundTrip } from './round-trip.js';
 import { firmware } from './firmware-entry.js';
+import { runInOwnSession, sessionNice } from './support/own-session.js';
 import { loadAverage } from './support/proc.js';
 import type { Benchmark, BenchOutcome, BenchRow } from './support/types.js';
+
+await runInOwnSession();
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = path.join(ROOT, 'bench/results');
@@ -57,8 +60,8 @@ try {
 } catch {
   // Not permitted: measured at normal priority.
 }
-Object.assign(machine, { nice });
-log(`${machine.cores} × ${machine.cpu}, Node ${machine.node}; nice ${nice}; load average ${loadAverage().join(' ')}`);
+Object.assign(machine, { nice, sessionNice: sessionNice() });
+log(`${machine.cores} × ${machine.cpu}, Node ${machine.node}; nice ${nice}, session nice ${sessionNice() ?? '—'}; load average ${loadAverage().join(' ')}`);
 
 mkdirSync(RESULTS, { recursive: true });
 const table: Array<{ bench: string; row: BenchRow }> = [];
