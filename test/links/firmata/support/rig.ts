@@ -26,6 +26,14 @@ function goneBoardPort(path: string): FirmataPort {
   };
 }
 
+/**
+ * The contact opens once the window is this far open. The Servo library in StandardFirmata times its
+ * pulses in an interrupt, so a pulse now and then comes out a few µs long (605 µs for 600 µs: half a
+ * degree) when another interrupt delays it; a contact that opened on that would be a window that never
+ * moved.
+ */
+const CONTACT_OPENS_AT_DEG = 2;
+
 /** Clock time at board cycle 0, so reports carry plausible dates. */
 export const RIG_ORIGIN = Date.UTC(2021, 10, 15);
 /** TMP36: 10 mV/°C with 500 mV at 0 °C. */
@@ -88,7 +96,7 @@ export class FirmataRig {
       const deg = Math.round(angle);
       if (deg === this.#lastServoDeg) return;
       this.#lastServoDeg = deg;
-      this.board.setPin(p.contact, deg > this.config.appliances.window.closedDeg);
+      this.board.setPin(p.contact, deg >= this.config.appliances.window.closedDeg + CONTACT_OPENS_AT_DEG);
     });
     this.#climate = { celsius: config.environment.indoor.temperature, humidity: config.environment.indoor.humidity };
     this.setClimate(this.#climate.celsius, this.#climate.humidity);
