@@ -45,6 +45,9 @@ export interface Measured {
   lateP99Ms: number;
   lateMaxMs: number;
   brokerCpuPct: number;
+  /** Connections lost after being established, and error reports, since the process started. */
+  disconnects: number;
+  errors: number;
   error?: string;
 }
 
@@ -103,7 +106,7 @@ async function measure(ctx: BenchContext, kind: Measured['kind'], homes: number,
       ? [...NODE_FLAGS, 'src/cli/main.ts', 'fleet', '--homes', String(homes), '--broker', url, '--report-period', `${REPORT_PERIOD_MS}ms`, '--output', 'json', '--interval', '1s', '--connect-rate', String(CONNECT_RATE), '--workers', String(workers), '--log-level', 'error']
       : [...NODE_FLAGS, 'bench/fleet/baseline.ts', '--url', url, '--homes', String(homes), '--period-ms', String(REPORT_PERIOD_MS), '--interval-ms', '1000', '--connect-rate', String(CONNECT_RATE)];
   const child = new JsonLinesChild(process.execPath, args, ctx.root);
-  const empty: Measured = { kind, workers, homes, connected: 0, connectS: NaN, windowS, cpuPct: NaN, rssMiB: NaN, rssPeakMiB: NaN, outPerS: NaN, cpuUsPerMessage: NaN, lateP50Ms: NaN, lateP99Ms: NaN, lateMaxMs: NaN, brokerCpuPct: NaN };
+  const empty: Measured = { kind, workers, homes, connected: 0, connectS: NaN, windowS, cpuPct: NaN, rssMiB: NaN, rssPeakMiB: NaN, outPerS: NaN, cpuUsPerMessage: NaN, lateP50Ms: NaN, lateP99Ms: NaN, lateMaxMs: NaN, brokerCpuPct: NaN, disconnects: NaN, errors: NaN };
   try {
     const t0 = performance.now();
     const all = await connectedOrStalled(child, homes);
@@ -152,6 +155,8 @@ function summarise(kind: Measured['kind'], homes: number, a: StatsLine, b: Stats
     lateP50Ms: round(late.percentile(50), 2),
     lateP99Ms: round(late.percentile(99), 2),
     lateMaxMs: round(late.percentile(100), 1),
+    disconnects: sb.disconnects,
+    errors: sb.errors,
   };
 }
 
@@ -213,7 +218,7 @@ export async function runFleetScale(ctx: BenchContext): Promise<BenchOutcome> {
     const b = r.baseline;
     if (f.error) return [{ metric: `${f.homes} homes`, value: `failed: ${f.error.slice(0, 80)}` }];
     return [
-      { metric: `${f.homes} homes: fleet CPU / RSS`, value: `${f.cpuPct} % / ${f.rssMiB} MiB`, ...(f.homes === 10_000 ? { target: 'RSS ≤ 1024 MiB', met: f.rssPeakMiB * 2 ** 20 <= RSS_TARGET_BYTES } : {}) },
+      { metric: `${f.homes} homes: fleet CPU / RSS (connections lost, errors)`, value: `${f.cpuPct} % / ${f.rssMiB} MiB (${f.disconnects}, ${f.errors})`, ...(f.homes === 10_000 ? { target: 'RSS ≤ 1024 MiB', met: f.rssPeakMiB * 2 ** 20 <= RSS_TARGET_BYTES } : {}) },
       { metric: `${f.homes} homes: messages out, CPU per message`, value: `${f.outPerS}/s, ${f.cpuUsPerMessage} µs (baseline ${b.error ? `failed: ${b.error.slice(0, 40)}` : `${b.cpuUsPerMessage} µs`})` },
       { metric: `${f.homes} homes: report lateness p50 / p99`, value: `${f.lateP50Ms} / ${f.lateP99Ms} ms`, target: `p99 < ${LATE_P99_TARGET_MS} ms`, met: f.lateP99Ms < LATE_P99_TARGET_MS },
       { metric: `${f.homes} homes: CPU per message fleet ÷ baseline`, value: `${r.ratio}×`, target: '≤ 2×', met: r.ratio <= 2 },
