@@ -139,8 +139,6 @@ function summarise(kind: Measured['kind'], homes: number, a: StatsLine, b: Stats
   const sb: FleetStats = b.stats;
   const out = (sb.messagesOut - sa.messagesOut) / seconds;
   const cpuPerSecond = samples.slice(1).map((s, i) => cpuShare(samples[i]!, s));
-  const cpuWindow = samples.at(-1)!.cpuS - samples[0]!.cpuS;
-  const wallWindow = (samples.at(-1)!.at - samples[0]!.at) / 1000;
   const late = Histogram.between(sa.lateness, sb.lateness);
   return {
     kind,
@@ -151,7 +149,8 @@ function summarise(kind: Measured['kind'], homes: number, a: StatsLine, b: Stats
     rssMiB: round(samples.at(-1)!.rssBytes / 2 ** 20, 0),
     rssPeakMiB: round(Math.max(...samples.map((s) => s.rssBytes)) / 2 ** 20, 0),
     outPerS: round(out, 0),
-    cpuUsPerMessage: round((cpuWindow / (out * wallWindow)) * 1e6, 1),
+    // The median second, not the window's total: one stall of the machine should not decide the figure.
+    cpuUsPerMessage: round((median(cpuPerSecond) / out) * 1e6, 1),
     lateP50Ms: round(late.percentile(50), 2),
     lateP99Ms: round(late.percentile(99), 2),
     lateMaxMs: round(late.percentile(100), 1),
