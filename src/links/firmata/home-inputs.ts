@@ -10,16 +10,24 @@ import type { FirmataInput } from './inputs.js';
  * still noticed.
  */
 export const CONTACT_SETTLE_MS = 200;
+/**
+ * A contact change counts as a hand moving the window once it has held this long. The home follows a
+ * pushed window with the servo at once (the window is where the hand left it), so a contact's bounce
+ * (a few ms) must not count: it would drive the window open. Short next to the home's 2 s debounce, so
+ * the status follows a hand as promptly as on the other links (within two of the home's 10 ms ticks).
+ */
+export const CONTACT_STABLE_MS = 15;
 
 /**
  * The board's inputs as the home hears them: a button going down or up is a press or release (the
- * home times the 1 s hold), a contact change is a window moved by hand (the home ignores it while the
- * servo travels: that is the servo's own doing), rain is kept for the home's next rain reading.
+ * home times the 1 s hold), a contact change that holds is a window moved by hand (the home ignores it
+ * while the servo travels: that is the servo's own doing), rain is kept for the home's next rain reading.
  */
 export class HomeInputs {
   /** The rain sensor's last reading (kept while the board is away). */
   raining = false;
   #settle: Timer | undefined;
+  #contactChange: Timer | undefined;
 
   constructor(
     readonly home: Home,
@@ -41,7 +49,8 @@ export class HomeInputs {
   /** The board is gone: nobody can hold a button on a board we cannot hear. */
   disconnected(): void {
     this.clock.clearTimer(this.#settle);
-    this.#settle = undefined;
+    this.clock.clearTimer(this.#contactChange);
+    this.#settle = this.#contactChange = undefined;
     for (const b of BUTTONS) this.home.release(b);
   }
 
@@ -52,7 +61,12 @@ export class HomeInputs {
         else this.home.release(input.button);
         return;
       case 'contact':
-        if (!this.#settle) this.home.pushWindow(input.open);
+        if (this.#settle) return;
+        this.clock.clearTimer(this.#contactChange);
+        this.#contactChange = this.clock.setTimer(CONTACT_STABLE_MS, () => {
+          this.#contactChange = undefined;
+          this.home.pushWindow(input.open);
+        });
         return;
       case 'rain':
         this.raining = input.raining;

@@ -148,6 +148,17 @@ describe('Firmata link: inputs from the pins', { timeout: 120_000 }, () => {
     expect(r.link.status).toBe('000000000');
   });
 
+  it('a contact bounce (10 ms) is not a hand on the window: the servo stays, the status too', async () => {
+    const r = await started();
+    r.pushWindow(true);
+    await r.advance(10);
+    r.pushWindow(false);
+    await r.advance(2500);
+    expect(r.pinOutputs().windowAngle).toBe(0);
+    expect(r.recorded.event).toEqual([]);
+    expect(r.link.status).toBe('000000000');
+  });
+
   it('keeps the contact pull-up on while the gas valve on the same port changes (StandardFirmata 2.4 port writes)', async () => {
     const r = await started();
     // D8 (gas valve), D10 (contact, reading low: window closed) and D12 (button) share port B.
