@@ -21,12 +21,14 @@ import type { Benchmark, BenchContext, BenchOutcome, BenchRow } from './support/
  * The serial pipeline: board lines in, MQTT reports out — split, checksum, parse, validate, map to a
  * sensor report, encode and publish (to a private mosquitto). A peer in this process plays the board:
  * it answers the handshake, then writes climate and rain lines, on @serialport/binding-mock and on a
- * socat pseudo-terminal (the native serialport binding, as with a real Uno). Throughput: chunks of 64
- * lines as fast as the link takes them, lines per CPU second of this process (the peer's writes
- * included). Added latency: one line at a time, from the bytes handed to the port to the report handed
+ * socat pseudo-terminal (the native serialport binding, as with a real Uno). Throughput: 20,000 lines
+ * a second offered in chunks of 64 for 3 s; lines per CPU second of this process (the peer's writes
+ * included) is what one core could carry. Added latency: one line at a time, from the bytes handed to the port to the report handed
  * to the MQTT client.
  */
 const CHUNK_LINES = 64;
+/** The target rate per core: the link is offered this many lines a second. */
+const OFFERED_LINES_PER_S = 20_000;
 const STATUS = '000000000';
 const TARGET_LINES_PER_CORE = 20_000;
 const TARGET_P99_MS = 2;
@@ -146,23 +148,25 @@ async function runVariant(ctx: BenchContext, kind: 'binding-mock' | 'pty', broke
     });
   try {
     const chunks = Array.from({ length: 16 }, (_, i) => chunkOfLines(CHUNK_LINES, i * CHUNK_LINES));
-    // Warm-up, then throughput: one chunk ahead of the link at all times.
+    // Warm-up, then OFFERED_LINES_PER_S for runMs: chunks on a schedule, at most four in flight.
+    // Offered, not as fast as possible: faster than the MQTT socket drains, mqtt.js piles up one
+    // 'drain' listener per publish and the benchmark would measure that instead.
     for (let i = 0; i < 50; i++) {
       peer.write(chunks[i % 16]!);
       await until(seen + CHUNK_LINES);
     }
     const runMs = ctx.quick ? 1000 : 3000;
+    const chunkMs = (CHUNK_LINES / OFFERED_LINES_PER_S) * 1000;
     const start = seen;
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     let sent = seen;
-    let c = 0;
-    peer.write(chunks[c++ % 16]!);
-    sent += CHUNK_LINES;
-    while (performance.now() - t0 < runMs) {
-      peer.write(chunks[c++ % 16]!);
+    for (let c = 0; performance.now() - t0 < runMs; c++) {
+      const wait = t0 + c * chunkMs - performance.now();
+      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+      if (sent - seen > 4 * CHUNK_LINES) await until(sent - 2 * CHUNK_LINES);
+      peer.write(chunks[c % 16]!);
       sent += CHUNK_LINES;
-      await until(sent - CHUNK_LINES);
     }
     await until(sent);
     const wallS = (performance.now() - t0) / 1000;
@@ -253,7 +257,7 @@ export async function runPipeline(ctx: BenchContext): Promise<BenchOutcome> {
       continue;
     }
     rows.push(
-      { metric: `${kind}: lines per CPU second (wall lines/s)`, value: `${med(kind, 'linesPerCpuS')} (${med(kind, 'linesPerS')}/s)`, target: `≥ ${TARGET_LINES_PER_CORE} per core`, met: med(kind, 'linesPerCpuS') >= TARGET_LINES_PER_CORE },
+      { metric: `${kind}: lines per CPU second (carried of ${OFFERED_LINES_PER_S}/s offered)`, value: `${med(kind, 'linesPerCpuS')} (${med(kind, 'linesPerS')}/s)`, target: `≥ ${TARGET_LINES_PER_CORE} per core`, met: med(kind, 'linesPerCpuS') >= TARGET_LINES_PER_CORE },
       { metric: `${kind}: CPU per line`, value: `${med(kind, 'cpuUsPerLine')} µs` },
       { metric: `${kind}: added latency p50 / p99`, value: `${med(kind, 'p50Ms')} / ${med(kind, 'p99Ms')} ms`, target: `p99 < ${TARGET_P99_MS} ms`, met: med(kind, 'p99Ms') < TARGET_P99_MS },
     );
@@ -262,7 +266,7 @@ export async function runPipeline(ctx: BenchContext): Promise<BenchOutcome> {
     const floor = (k: 'p50Ms' | 'p99Ms'): number => round(median(floors.map((f) => f[k])), 3);
     rows.push({ metric: 'pty floor (socat + serialport, no link): p50 / p99', value: `${floor('p50Ms')} / ${floor('p99Ms')} ms` });
   }
-  return { status: 'ok', rows, data: { chunkLines: CHUNK_LINES, runs, results, ptyFloor: floors } };
+  return { status: 'ok', rows, data: { chunkLines: CHUNK_LINES, offeredLinesPerS: OFFERED_LINES_PER_S, runs, results, ptyFloor: floors } };
 }
 
 export const pipeline: Benchmark = {
