@@ -215,13 +215,15 @@ export class Home extends TypedEmitter<HomeEvents> {
    */
   #every(first: number, period: number, fn: (at: number) => void, store: (t: Timer) => void): Timer {
     let due = this.#clock.now() + first;
-    const arm = (): Timer =>
-      this.#clock.setTimer(due - this.#clock.now(), () => {
-        const at = due;
-        due += period;
-        store(arm());
-        fn(at);
-      });
+    // One callback for every period, not a new closure each time: a fleet re-arms these tens of
+    // thousands of times a second, and each closure lived a full period (young-GC survivors).
+    const tick = (): void => {
+      const at = due;
+      due += period;
+      store(arm());
+      fn(at);
+    };
+    const arm = (): Timer => this.#clock.setTimer(due - this.#clock.now(), tick);
     return arm();
   }
 }
