@@ -160,6 +160,15 @@ export class Board {
   writeSerial(bytes: Uint8Array | string): number {
     return this.feeder.push(typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : bytes);
   }
+  /**
+   * Bytes on the TX line that the USART did not send (noise, a glitch on the wire): serial listeners
+   * get them as if transmitted, after everything the firmware sent before.
+   */
+  lineNoise(bytes: Uint8Array | string): void {
+    if (this.#tx.length > 0) this.#flushTx();
+    const data = Uint8Array.from(typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : bytes);
+    for (const fn of this.#serialListeners) fn(data);
+  }
   /** Bytes the firmware transmits, delivered in chunks at the end of each `step`. */
   onSerial(listener: SerialListener): () => void {
     this.#serialListeners.add(listener);

@@ -4,15 +4,16 @@ import { TypedEmitter } from '../../core/events.js';
 import { Environment } from '../../environment/room.js';
 import type { StatusString } from '../../home/types.js';
 import type { Link, LinkEvents, LinkState } from '../link.js';
+import type { WithFaultInjection } from '../faults.js';
 import type { PhysicalAccess, WithPhysicalAccess } from '../physical.js';
 import { SerialLink } from '../serial/serial-link.js';
 import type { SerialTiming } from '../serial/serial-timing.js';
-import { AVR_PATH_PREFIX, createAvrBinding, type AvrBinding } from './avr-binding.js';
+import { AVR_PATH_PREFIX, createAvrBinding } from './avr-binding.js';
 import { Board, type BoardOptions } from './board.js';
 import { BoardClock } from './board-clock.js';
 import { DEFAULT_FIRMWARE_HEX, loadFirmware } from './firmware-file.js';
 import type { RunOptions } from './runner.js';
-import type { BindingInterface } from './serialport-types.js';
+import { UsbCable } from './usb-cable.js';
 import { EnvironmentWiring } from './wiring.js';
 
 export interface FirmwareLinkOptions {
@@ -40,13 +41,15 @@ export interface FirmwareLinkOptions {
  * the serial link's timeouts and the environment alike — so an unpaced board gives the same answers
  * as a paced one, only sooner.
  */
-export class FirmwareLink extends TypedEmitter<LinkEvents> implements Link, WithPhysicalAccess {
+export class FirmwareLink extends TypedEmitter<LinkEvents> implements Link, WithPhysicalAccess, WithFaultInjection {
   readonly kind = 'firmware' as const;
   readonly board: Board;
   readonly clock: BoardClock;
   readonly environment: Environment;
   readonly wiring: EnvironmentWiring;
   readonly serial: SerialLink;
+  /** The USB cable: keeps the board powered while the port is closed; unplug, replug, noise, reset. */
+  readonly cable: UsbCable;
   readonly speed: number;
   readonly path: string;
   /** While true the board keeps running when the serial port closes, as a powered Uno does. */
@@ -69,10 +72,10 @@ export class FirmwareLink extends TypedEmitter<LinkEvents> implements Link, With
     this.wiring = new EnvironmentWiring({ board: this.board, config: o.config, environment: this.environment, clock: this.clock });
     this.path = `${AVR_PATH_PREFIX}${o.source ?? 'program'}`;
     const run: RunOptions = { speed: this.speed };
-    const binding = keepPowered(createAvrBinding({ boards: new Map([[this.path, this.board]]), run }), run, () => this.#powered);
+    this.cable = new UsbCable(createAvrBinding({ boards: new Map([[this.path, this.board]]), run }), run, () => this.#powered);
     this.serial = new SerialLink({
       path: this.path,
-      binding,
+      binding: this.cable.binding,
       clock: this.clock,
       logger: o.logger,
       commandTimeoutMs: o.config.bus.commandTimeoutMs,
@@ -86,6 +89,10 @@ export class FirmwareLink extends TypedEmitter<LinkEvents> implements Link, With
     this.serial.on('state', (s) => this.emit('state', s));
   }
 
+  /** Faults of the cable and the board (serial-garbage, unplug, replug, board-reset). */
+  get faults(): UsbCable {
+    return this.cable;
+  }
   /** Buttons, window and weather: the wiring around the board. */
   get physical(): PhysicalAccess {
     return this.wiring;
@@ -124,24 +131,4 @@ export class FirmwareLink extends TypedEmitter<LinkEvents> implements Link, With
   counters(): Record<string, number> {
     return this.serial.counters();
   }
-}
-
-/**
- * A binding whose boards keep running after their port closes while `powered()` holds. Closing an
- * AvrPort stops its board; a real Uno on USB power runs on, and the serial link's reopen backoff,
- * which runs on board time, needs the board's clock to go on.
- */
-function keepPowered(binding: AvrBinding, run: RunOptions, powered: () => boolean): BindingInterface {
-  return {
-    list: () => binding.list(),
-    async open(options) {
-      const port = await binding.open(options);
-      const close = port.close.bind(port);
-      port.close = async () => {
-        await close();
-        if (powered()) port.board.start(run);
-      };
-      return port;
-    },
-  };
 }

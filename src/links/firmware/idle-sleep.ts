@@ -115,10 +115,13 @@ export class IdleSleep {
   /** Fires every event due now; interrupts wait until all have seen this cycle. */
   #fireDue(): void {
     const cpu = this.#cpu;
+    const now = cpu.cycles;
     const sreg = cpu.data[SREG]!;
     cpu.data[SREG] = sreg & ~SREG_I;
     try {
-      while (cpu.nextClockEvent !== null && cpu.nextClockEvent.cycles <= cpu.cycles) cpu.tick();
+      // An event may reset the board, which ends this CPU by moving its clock to the end of time: then
+      // stop, or every later event (timers counting up to the end of time) would fire now.
+      while (cpu.nextClockEvent !== null && cpu.nextClockEvent.cycles <= now && cpu.cycles === now) cpu.tick();
     } finally {
       cpu.data[SREG] = (cpu.data[SREG]! & ~SREG_I) | (sreg & SREG_I);
     }

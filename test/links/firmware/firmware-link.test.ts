@@ -124,3 +124,46 @@ describe('firmware link', () => {
     expect(link.state).toBe('stopped');
   });
 });
+
+describe('firmware link faults (the USB cable)', () => {
+  it('noise on the line is dropped and counted, and the link keeps serving', async () => {
+    const { link } = await started();
+    const errors: string[] = [];
+    link.on('error', (e) => errors.push(e.code));
+    await link.faults.inject('serial-garbage', { bytes: 'ACK 1 0000\x01*ZZ\n' });
+    await link.board.runUntil(() => errors.length > 0, 100);
+    expect(errors).toEqual([ErrorCode.LINE_GARBLED]);
+    expect(link.counters()['garbled']).toBe(1);
+    expect(await link.apply('022222221')).toBe('000000001');
+  });
+
+  it('unplugged: the port goes away (disconnected, commands refused); replugged: it reopens and reads the status again', async () => {
+    const { link, statuses } = await started();
+    await link.apply('016155010');
+    const states: string[] = [];
+    const errors: string[] = [];
+    link.on('state', (s) => states.push(s));
+    link.on('error', (e) => errors.push(e.code));
+    await link.faults.inject('unplug');
+    await link.board.runUntil(() => link.state === 'disconnected', 1000);
+    expect(errors).toEqual([ErrorCode.PORT_UNAVAILABLE]);
+    expect(isBridgeError(await rejection(link.apply('000000000')), ErrorCode.LINK_NOT_READY)).toBe(true);
+    // The board runs on while unplugged (USB power), and so does the reopen backoff on its clock.
+    await link.board.runUntil(() => link.counters()['reopenFailures']! >= 2, 10_000);
+    await link.faults.inject('replug');
+    await link.board.runUntil(() => link.state === 'ready', 15_000);
+    // Opening the port reset the board (DTR): it is back at the boot status, reported once more.
+    expect(statuses.at(-1)).toMatchObject({ status: '000000000', cause: 'boot' });
+    expect(await link.apply('016155010')).toBe('016155010');
+  });
+
+  it('a board reset is noticed (BOOT while ready) and its boot status reported', async () => {
+    const { link, statuses } = await started();
+    await link.apply('016155010');
+    await link.faults.inject('board-reset');
+    await link.board.runUntil(() => statuses.at(-1)?.status === '000000000', 100);
+    expect(statuses.at(-1)).toMatchObject({ cause: 'boot' });
+    expect(link.counters()['boardRestarts']).toBe(1);
+    expect(link.state).toBe('ready');
+  });
+});
