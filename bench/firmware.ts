@@ -1,7 +1,7 @@
 /**
  * The firmware link's performance: our sketch (firmware/build/smarthome.hex) on the emulated Uno.
  *
- *   npx tsx bench/firmware.ts [--quick]
+ *   npx tsx bench/firmware.ts [--quick] [--only=speed,boards,trip]
  *
  * 1. Simulated speed of one board, unpaced, behind the firmware link: board MHz per wall second (a real
  *    Uno is 16 MHz), per CPU second, and the share of cycles the CPU was awake (the sketch sleeps
@@ -32,6 +32,8 @@ import type { BoardWorkerInit, BoardWorkerResult } from './firmware-worker.js';
 import { percentile, round } from './support/numbers.js';
 
 const quick = process.argv.includes('--quick');
+/** `--only speed,boards,trip` runs some parts (default all). */
+const only = (process.argv.find((a) => a.startsWith('--only='))?.slice(7) ?? 'speed,boards,trip').split(',');
 const config = parseDevicesConfig({ bus: { healthPeriodMs: 0 } });
 const BUSY = '019152210'; // air-con 9, light on (blue, guide effect), window open
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -91,7 +93,9 @@ async function realTimeBoards(): Promise<{ rows: RealTimeRow[]; maxRealTime: num
   const rows: RealTimeRow[] = [];
   let maxRealTime = 0;
   for (const n of quick ? [1, 2, 4] : [1, 2, 4, 8, 12, 16, 24, 32, 48]) {
-    const results = await Promise.all(Array.from({ length: n }, () => startBoardWorker({ warmupS: quick ? 1 : 3, seconds: quick ? 3 : 10 })));
+    // Every worker compiles the sources (tsx) and warms up its JIT at once: a warm-up that grows with N.
+    const warmupS = quick ? 1 : Math.max(3, n / 2);
+    const results = await Promise.all(Array.from({ length: n }, () => startBoardWorker({ warmupS, seconds: quick ? 3 : 10 })));
     const minRatio = Math.min(...results.map((r) => r.ratio));
     const row: RealTimeRow = {
       boards: n,
@@ -166,13 +170,16 @@ async function roundTrip(): Promise<{ commands: number; busWall: Latency; busBoa
 }
 
 say(`${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; a real Uno is ${CPU_HZ / 1e6} MHz (${CYCLES_PER_MS} cycles per ms); load ${load()}`);
-// A throwaway run first: V8 optimises the instruction decoder and the timers on the way.
-await speed('warm-up (not counted)', BUSY);
-const speeds = [
-  await speed('idle home (boot status)', undefined),
-  await speed('busy home (air-con 9, guide light effect)', BUSY),
-  await speed('busy home, sleep stepped tick by tick (no fast-forward)', BUSY, { fastForwardSleep: false }),
-];
-const boards = await realTimeBoards();
-const trip = await roundTrip();
+const speeds: SpeedRow[] = [];
+if (only.includes('speed')) {
+  // A throwaway run first: V8 optimises the instruction decoder and the timers on the way.
+  await speed('warm-up (not counted)', BUSY);
+  speeds.push(
+    await speed('idle home (boot status)', undefined),
+    await speed('busy home (air-con 9, guide light effect)', BUSY),
+    await speed('busy home, sleep stepped tick by tick (no fast-forward)', BUSY, { fastForwardSleep: false }),
+  );
+}
+const boards = only.includes('boards') ? await realTimeBoards() : undefined;
+const trip = only.includes('trip') ? await roundTrip() : undefined;
 say(`RESULT ${JSON.stringify({ quick, speeds, boards, roundTrip: trip })}`);
