@@ -38,7 +38,7 @@ export function runOptions<T>(y: Argv<T>) {
     .option('broker-host', { type: 'string', default: '127.0.0.1', describe: 'Embedded broker address (when no --broker).' })
     .option('broker-port', { type: 'number', default: 1883, describe: 'Embedded broker port (when no --broker).' })
     .option('client-id', { type: 'string', describe: 'MQTT client id (default: devices.json bus.clientId). Unique per running bridge.' })
-    .option('speed', { type: 'number', default: 1, describe: 'Clock speed: 60 runs an hour a minute (emulated link); the firmware link paces its emulated board at this speed (it manages about 20× on a quiet core).' })
+    .option('speed', { type: 'number', default: 1, describe: 'Clock speed: 60 runs an hour a minute (emulated link); the firmware link paces its emulated board at this speed (one board manages some tens of times real time).' })
     .option('seed', { type: 'number', describe: 'Environment seed (default: devices.json environment.seed).' })
     .option('log-level', { choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, default: 'info' as const, describe: 'Log level (logs are JSON lines on stderr).' })
     .option('live', { type: 'boolean', describe: 'Show the live view (default: when stdout is a terminal).' })
