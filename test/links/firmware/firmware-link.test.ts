@@ -12,6 +12,7 @@ import { createLink } from '../../../src/links/create.js';
 import { FirmwareLink } from '../../../src/links/firmware/firmware-link.js';
 import { hasPhysicalAccess } from '../../../src/links/physical.js';
 import { silentLogger } from '../../../src/core/logger.js';
+import { buildProbe } from './probe.js';
 
 let config: DevicesConfig;
 beforeAll(async () => {
@@ -101,6 +102,15 @@ describe('firmware link', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('fails to start with LINK_TIMEOUT, naming what it heard, when the .hex does not speak the protocol', async () => {
+    const link = await FirmwareLink.fromFile(await buildProbe(), { config, speed: Infinity });
+    links.push(link);
+    const err = await rejection(link.start());
+    expect(isBridgeError(err, ErrorCode.LINK_TIMEOUT)).toBe(true);
+    expect((err as Error).message).toMatch(/no BOOT line and no answer to PING; \d+ bytes were received but no protocol line/);
+    expect(link.board.running).toBe(false);
+  }, 60_000);
 
   it('is built by createLink with board time starting at the clock’s now, and offers physical access', async () => {
     const clock = new VirtualClock(1_000_000);
