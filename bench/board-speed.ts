@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSketch } from '../src/links/firmware/arduino-build.js';
-import { Board, CPU_HZ } from '../src/links/firmware/board.js';
-import { parseIntelHex } from '../src/links/firmware/intel-hex.js';
+import { Board, CPU_HZ } from '../src/board/board.js';
+import { parseIntelHex } from '../src/board/intel-hex.js';
 
 const RUNS = 5;
 const RUN_MS = 2000;

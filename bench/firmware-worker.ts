@@ -6,7 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { shippedDevicesConfig } from '../src/config/load.js';
-import { CYCLES_PER_MS } from '../src/links/firmware/board.js';
+import { CYCLES_PER_MS } from '../src/board/board.js';
 import { FirmwareLink } from '../src/links/firmware/firmware-link.js';
 
 export interface BoardWorkerInit {

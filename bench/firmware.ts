@@ -25,7 +25,7 @@ import { pathToFileURL } from 'node:url';
 import mqtt from 'mqtt';
 import { parseDevicesConfig } from '../src/config/load.js';
 import { silentLogger } from '../src/core/logger.js';
-import { CPU_HZ, CYCLES_PER_MS, type BoardOptions } from '../src/links/firmware/board.js';
+import { CPU_HZ, CYCLES_PER_MS, type BoardOptions } from '../src/board/board.js';
 import { FirmwareLink } from '../src/links/firmware/firmware-link.js';
 import { startRuntime } from '../src/runtime.js';
 import type { BoardWorkerInit, BoardWorkerResult } from './firmware-worker.js';

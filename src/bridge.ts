@@ -8,7 +8,7 @@ import type { BusClient } from './bus/client.js';
 import { controlToCommand, decodeRequest, type Request } from './bus/command-decoder.js';
 import { eventPayload, excerpt, iso, sensorPayload, statusPayload, type RouteName, type RoutePayloads } from './bus/payloads.js';
 import { RateLimiter } from './bus/rate-limiter.js';
-import { topicMatches } from './bus/topics.js';
+import { topicMatches } from './core/topics.js';
 import type { StatusString } from './home/types.js';
 
 /**

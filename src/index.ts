@@ -49,7 +49,7 @@ export type {
   AvailabilityPayload,
   HealthPayload,
 } from './bus/payloads.js';
-export { topicMatches, mqttToAmqp, amqpToMqtt } from './bus/topics.js';
+export { topicMatches, mqttToAmqp, amqpToMqtt } from './core/topics.js';
 export { startEmbeddedBroker } from './bus/embedded-broker.js';
 export type { EmbeddedBroker } from './bus/embedded-broker.js';
 

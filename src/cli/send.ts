@@ -2,7 +2,7 @@ import mqtt from 'mqtt';
 import type { Argv, CommandModule } from 'yargs';
 import { describeStatus } from '../home/status-codec.js';
 import { brokerOptions, parseDuration, readConfig, readPassword, readTls, type BrokerArgs } from './common.js';
-import { describeMessage } from './describe-message.js';
+import { describeMessage } from '../bus/describe-message.js';
 
 interface SendArgs extends BrokerArgs {
   payload: string;

@@ -1,7 +1,7 @@
 import mqtt from 'mqtt';
 import type { Argv, CommandModule } from 'yargs';
 import { brokerOptions, readPassword, readTls, type BrokerArgs } from './common.js';
-import { describeMessage } from './describe-message.js';
+import { describeMessage } from '../bus/describe-message.js';
 
 interface WatchArgs extends BrokerArgs {
   topic: string;

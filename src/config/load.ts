@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject } from 'ajv';
 import { BridgeError, ErrorCode } from '../core/errors.js';
-import { topicMatches } from '../bus/topics.js';
+import { topicMatches } from '../core/topics.js';
 import { DevicesSchema, type DevicesConfig } from './schema.js';
 import { findJsonSyntaxError, lineColumn } from './json-position.js';
 

@@ -1,4 +1,4 @@
-import { topicMatches } from '../bus/topics.js';
+import { topicMatches } from '../core/topics.js';
 import type { ObservedMessage } from './observer.js';
 
 /**

@@ -1,5 +1,5 @@
 import { BridgeError, ErrorCode } from '../core/errors.js';
-import { describeMessage } from '../cli/describe-message.js';
+import { describeMessage } from '../bus/describe-message.js';
 import { describeStatus, isValidCommand } from '../home/status-codec.js';
 import { formatMs } from './duration.js';
 import { statusOf, type MessageMatch } from './match.js';

@@ -3,7 +3,7 @@ import { BridgeError, ErrorCode } from '../core/errors.js';
 import { VirtualClock, type Clock } from '../environment/clock.js';
 import { describeStatus, isValidCommand, validateStatus } from '../home/status-codec.js';
 import type { ButtonName, Outputs } from '../home/types.js';
-import { topicMatches } from '../bus/topics.js';
+import { topicMatches } from '../core/topics.js';
 import type { Link } from '../links/link.js';
 import type { ConditionsPatch, PhysicalAccess } from '../links/physical.js';
 import type { Runtime } from '../runtime.js';

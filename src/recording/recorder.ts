@@ -1,11 +1,11 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type { BindingInterface } from '@serialport/bindings-interface' with { 'resolution-mode': 'require' };
 import { BridgeError, ErrorCode } from '../core/errors.js';
-import { bytesToData, encodeEntry, encodeHeader, type RecordingEntry, type Sender } from './format.js';
+import { bytesToData, encodeEntry, encodeHeader, type RecordingEntry, type Sender } from '../links/replay/format.js';
 import { SerialTap } from './serial-tap.js';
 
 /**
- * Records a board's serial traffic to a file (src/recording/format.ts). Bytes are joined into one entry
+ * Records a board's serial traffic to a file (src/links/replay/format.ts). Bytes are joined into one entry
  * per line; a line left unfinished is written after `partialFlushMs` or at `maxEntryBytes`, so noise
  * without newlines is recorded too, and bounded.
  */

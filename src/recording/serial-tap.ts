@@ -3,7 +3,7 @@ import { SerialPort } from 'serialport';
 import type { BindingInterface } from '@serialport/bindings-interface' with { 'resolution-mode': 'require' };
 import { BridgeError, ErrorCode } from '../core/errors.js';
 import type { FaultInjection, LinkFault, LinkFaultOptions } from '../links/faults.js';
-import type { Sender } from './format.js';
+import type { Sender } from '../links/replay/format.js';
 import { openPty, type Pty } from './pty.js';
 
 /**

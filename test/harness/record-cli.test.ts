@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { shippedDevicesConfig } from '../../src/config/load.js';
-import { parseRecording } from '../../src/recording/format.js';
+import { parseRecording } from '../../src/links/replay/format.js';
 import { REPO_ROOT } from '../support/brokers.js';
 import { FakeBoard } from '../support/fake-board.js';
 import { socatAvailable, startPtyPair, type PtyPair } from '../support/socat.js';

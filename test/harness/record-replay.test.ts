@@ -9,7 +9,7 @@ import { createLink } from '../../src/links/create.js';
 import { startHome } from '../../src/harness/start-home.js';
 import type { TestHome } from '../../src/harness/test-home.js';
 import type { ObservedMessage } from '../../src/harness/observer.js';
-import { parseRecording } from '../../src/recording/format.js';
+import { parseRecording } from '../../src/links/replay/format.js';
 import { startRecorder, type Recorder } from '../../src/recording/recorder.js';
 import { FakeBoard } from '../support/fake-board.js';
 import { socatAvailable, startPtyPair, type PtyPair } from '../support/socat.js';

@@ -3,7 +3,7 @@ import { isBridgeError } from '../../src/core/errors.js';
 import { VirtualClock } from '../../src/environment/clock.js';
 import { startHome } from '../../src/harness/start-home.js';
 import type { TestHome } from '../../src/harness/test-home.js';
-import { encodeEntry, encodeHeader, parseRecording, type RecordingEntry } from '../../src/recording/format.js';
+import { encodeEntry, encodeHeader, parseRecording, type RecordingEntry } from '../../src/links/replay/format.js';
 import { encodeBoardLine, encodeHostLine } from '../../src/links/serial/line-codec.js';
 import type { BoardLine, HostLine } from '../../src/links/serial/line-types.js';
 import { ReplayLink } from '../../src/links/replay/replay-link.js';

@@ -1,5 +1,5 @@
 import { RealClock } from '../../environment/clock.js';
-import type { BindingInterface } from '../firmware/serialport-types.js';
+import type { BindingInterface } from '../../board/serialport-types.js';
 import type { LinkContext } from '../create.js';
 import { FirmataLink } from './firmata-link.js';
 import { serialFirmataPort } from './port.js';
@@ -20,7 +20,7 @@ export async function createFirmataLink(spec: FirmataLinkSpec, ctx: LinkContext)
   let binding: BindingInterface | undefined;
   const emulated = spec.port.startsWith('avr:');
   if (emulated) {
-    const { createAvrBinding } = await import('../firmware/avr-binding.js');
+    const { createAvrBinding } = await import('../../board/avr-binding.js');
     binding = createAvrBinding({ run: { speed: 1 } });
   }
   return new FirmataLink({

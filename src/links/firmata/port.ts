@@ -2,7 +2,7 @@ import type { EventEmitter } from 'node:events';
 import { SerialPortStream } from '@serialport/stream';
 import { SerialPort } from 'serialport';
 import { BridgeError, ErrorCode } from '../../core/errors.js';
-import type { BindingInterface } from '../firmware/serialport-types.js';
+import type { BindingInterface } from '../../board/serialport-types.js';
 
 /** StandardFirmata's baud rate. */
 export const FIRMATA_BAUD_RATE = 57_600;

@@ -8,11 +8,11 @@ import type { WithFaultInjection } from '../faults.js';
 import type { PhysicalAccess, WithPhysicalAccess } from '../physical.js';
 import { SerialLink } from '../serial/serial-link.js';
 import type { SerialTiming } from '../serial/serial-timing.js';
-import { AVR_PATH_PREFIX, createAvrBinding } from './avr-binding.js';
-import { Board, type BoardOptions } from './board.js';
-import { BoardClock } from './board-clock.js';
-import { DEFAULT_FIRMWARE_HEX, loadFirmware } from './firmware-file.js';
-import type { RunOptions } from './runner.js';
+import { AVR_PATH_PREFIX, createAvrBinding } from '../../board/avr-binding.js';
+import { Board, type BoardOptions } from '../../board/board.js';
+import { BoardClock } from '../../board/board-clock.js';
+import { DEFAULT_FIRMWARE_HEX, loadFirmware } from '../../board/firmware-file.js';
+import type { RunOptions } from '../../board/runner.js';
 import { UsbCable } from './usb-cable.js';
 import { EnvironmentWiring } from './wiring.js';
 

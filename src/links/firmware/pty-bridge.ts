@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { lstat, rm } from 'node:fs/promises';
 import { BridgeError, ErrorCode } from '../../core/errors.js';
-import type { Board } from './board.js';
+import type { Board } from '../../board/board.js';
 
 /** The UART side of a board (or anything shaped like it). */
 export type UartEndpoint = Pick<Board, 'writeSerial' | 'onSerial' | 'feeder'>;

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { BridgeError, ErrorCode } from '../../core/errors.js';
 import type { FaultInjection, LinkFault, LinkFaultOptions } from '../faults.js';
-import type { AvrBinding, AvrPort } from './avr-binding.js';
-import type { RunOptions } from './runner.js';
-import type { BindingInterface, BindingPortInterface, OpenOptions, PortStatus, SetOptions, UpdateOptions } from './serialport-types.js';
+import type { AvrBinding, AvrPort } from '../../board/avr-binding.js';
+import type { RunOptions } from '../../board/runner.js';
+import type { BindingInterface, BindingPortInterface, OpenOptions, PortStatus, SetOptions, UpdateOptions } from '../../board/serialport-types.js';
 
 /**
  * The USB cable between the host and an emulated Uno: a serialport binding around the avr binding that

@@ -1,8 +1,8 @@
 import type { DevicesConfig } from '../../config/schema.js';
 import { Environment } from '../../environment/room.js';
-import { Board } from './board.js';
-import { BoardClock } from './board-clock.js';
-import { DEFAULT_FIRMWARE_HEX, loadFirmware } from './firmware-file.js';
+import { Board } from '../../board/board.js';
+import { BoardClock } from '../../board/board-clock.js';
+import { DEFAULT_FIRMWARE_HEX, loadFirmware } from '../../board/firmware-file.js';
 import { startPtyBridge, type PtyBridge } from './pty-bridge.js';
 import { EnvironmentWiring } from './wiring.js';
 

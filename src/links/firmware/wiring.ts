@@ -3,11 +3,11 @@ import type { Clock } from '../../environment/clock.js';
 import { dht11Reading, type Actuators, type Environment } from '../../environment/room.js';
 import type { ButtonName, Outputs } from '../../home/types.js';
 import type { ConditionsPatch, PhysicalAccess } from '../physical.js';
-import { CYCLES_PER_MS, type Board, type ClockEvent } from './board.js';
-import { Dht11 } from './parts/dht11.js';
-import { PwmMeter } from './parts/pwm.js';
-import { Servo } from './parts/servo.js';
-import { unoPin } from './pins.js';
+import { CYCLES_PER_MS, type Board, type ClockEvent } from '../../board/board.js';
+import { Dht11 } from '../../board/parts/dht11.js';
+import { PwmMeter } from '../../board/parts/pwm.js';
+import { Servo } from '../../board/parts/servo.js';
+import { unoPin } from '../../board/pins.js';
 import { WindowModel } from './window-model.js';
 
 export interface EnvironmentWiringOptions {

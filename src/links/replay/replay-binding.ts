@@ -1,4 +1,4 @@
-import type { BindingInterface, BindingPortInterface, OpenOptions, PortInfo, PortStatus } from '../firmware/serialport-types.js';
+import type { BindingInterface, BindingPortInterface, OpenOptions, PortInfo, PortStatus } from '../../board/serialport-types.js';
 import type { ReplayBoard } from './replay-board.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { Clock, Timer } from '../../environment/clock.js';
-import { dataToBytes, type Recording } from '../../recording/format.js';
+import { dataToBytes, type Recording } from './format.js';
 import { decodeBoardLine, decodeHostLine, encodeBoardLine } from '../serial/line-codec.js';
 import { LineSplitter } from '../serial/line-splitter.js';
 import type { BoardCounters, BoardLine } from '../serial/line-types.js';

@@ -4,7 +4,7 @@ import { BridgeError, ErrorCode } from '../../core/errors.js';
 import type { Clock } from '../../environment/clock.js';
 import { validateCommand } from '../../home/status-codec.js';
 import type { StatusString } from '../../home/types.js';
-import { parseRecording, type Recording } from '../../recording/format.js';
+import { parseRecording, type Recording } from './format.js';
 import { DelegatingLink } from '../delegating-link.js';
 import type { LinkKind } from '../link.js';
 import { SerialLink } from '../serial/serial-link.js';

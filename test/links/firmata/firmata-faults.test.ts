@@ -1,11 +1,11 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isBridgeError } from '../../../src/core/errors.js';
 import { RealClock } from '../../../src/environment/clock.js';
-import { BoardTransport } from '../../../src/links/firmata/board-transport.js';
+import { BoardTransport } from '../../support/board-transport.js';
 import { FirmataLink } from '../../../src/links/firmata/firmata-link.js';
 import { serialFirmataPort } from '../../../src/links/firmata/port.js';
-import { createAvrBinding } from '../../../src/links/firmware/avr-binding.js';
-import { loadFirmware } from '../../../src/links/firmware/firmware-file.js';
+import { createAvrBinding } from '../../../src/board/avr-binding.js';
+import { loadFirmware } from '../../../src/board/firmware-file.js';
 import { shippedDevicesConfig } from '../../../src/config/load.js';
 import { FirmataRig } from './support/rig.js';
 import { FETCH_TIMEOUT_MS, standardFirmata } from './support/standard-firmata.js';

@@ -12,7 +12,7 @@ import { createLink } from '../../../src/links/create.js';
 import { FirmwareLink } from '../../../src/links/firmware/firmware-link.js';
 import { hasPhysicalAccess } from '../../../src/links/physical.js';
 import { silentLogger } from '../../../src/core/logger.js';
-import { buildProbe } from './probe.js';
+import { buildProbe } from '../../board/probe.js';
 
 let config: DevicesConfig;
 beforeAll(async () => {

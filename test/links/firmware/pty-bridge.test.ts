@@ -6,7 +6,7 @@ import { SerialPort } from 'serialport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BridgeError, ErrorCode } from '../../../src/core/errors.js';
 import { startPtyBridge } from '../../../src/links/firmware/pty-bridge.js';
-import { buildProbe, probeBoard } from './probe.js';
+import { buildProbe, probeBoard } from '../../board/probe.js';
 
 let hex: string;
 let dir: string;

@@ -5,15 +5,15 @@ import { shippedDevicesConfig } from '../../../../src/config/load.js';
 import type { DevicesConfig } from '../../../../src/config/schema.js';
 import type { LinkEvents } from '../../../../src/links/link.js';
 import type { PhysicalAccess } from '../../../../src/links/physical.js';
-import { BoardClock } from '../../../../src/links/firmware/board-clock.js';
-import { BoardTransport } from '../../../../src/links/firmata/board-transport.js';
+import { BoardClock } from '../../../../src/board/board-clock.js';
+import { BoardTransport } from '../../../support/board-transport.js';
 import { FirmataLink, type FirmataLinkOptions } from '../../../../src/links/firmata/firmata-link.js';
 import { CONTACT_SETTLE_MS } from '../../../../src/links/firmata/home-inputs.js';
 import { resolveFirmataPins, type FirmataPinMap } from '../../../../src/links/firmata/firmata-pins.js';
 import { hih4030Volts } from '../../../../src/links/firmata/hih4030.js';
-import { Board } from '../../../../src/links/firmware/board.js';
-import { PwmMeter } from '../../../../src/links/firmware/parts/pwm.js';
-import { SERVO_RANGE_JOHNNY_FIVE, Servo } from '../../../../src/links/firmware/parts/servo.js';
+import { Board } from '../../../../src/board/board.js';
+import { PwmMeter } from '../../../../src/board/parts/pwm.js';
+import { SERVO_RANGE_JOHNNY_FIVE, Servo } from '../../../../src/board/parts/servo.js';
 import { standardFirmata } from './standard-firmata.js';
 
 /** A port that is not there: opening it fails as serialport fails for a missing device. */

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { parseIntelHex } from '../../../../src/links/firmware/intel-hex.js';
+import { parseIntelHex } from '../../../../src/board/intel-hex.js';
 import { fetchStandardFirmata } from '../../../../scripts/firmata/fetch-standardfirmata.js';
 
 /** Time a first fetch may take (npm pack of a 2.5 MB tarball on a loaded machine). */

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BridgeError, ErrorCode } from '../../../src/core/errors.js';
-import { CYCLES_PER_MS, PinState } from '../../../src/links/firmware/board.js';
+import { BridgeError, ErrorCode } from '../../src/core/errors.js';
+import { CYCLES_PER_MS, PinState } from '../../src/board/board.js';
 import { LineLog, ask, buildProbe, probeBoard } from './probe.js';
 
 let hex: string;

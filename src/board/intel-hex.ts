@@ -1,4 +1,4 @@
-import { BridgeError, ErrorCode } from '../../core/errors.js';
+import { BridgeError, ErrorCode } from '../core/errors.js';
 
 /** ATmega328P flash: 32 KB. */
 export const FLASH_BYTES = 0x8000;

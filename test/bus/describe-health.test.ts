@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeMessage } from '../../src/cli/describe-message.js';
+import { describeMessage } from '../../src/bus/describe-message.js';
 
 const health = (over: Record<string, unknown> = {}) =>
   Buffer.from(

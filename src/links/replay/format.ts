@@ -1,4 +1,4 @@
-import { BridgeError, ErrorCode } from '../core/errors.js';
+import { BridgeError, ErrorCode } from '../../core/errors.js';
 
 /**
  * A recording of serial traffic between a host and a board, as JSON lines: a header, then one entry

@@ -4,11 +4,11 @@ import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildSketch } from '../../../src/links/firmware/arduino-build.js';
-import { Board } from '../../../src/links/firmware/board.js';
-import { parseIntelHex } from '../../../src/links/firmware/intel-hex.js';
+import { buildSketch } from '../../src/links/firmware/arduino-build.js';
+import { Board } from '../../src/board/board.js';
+import { parseIntelHex } from '../../src/board/intel-hex.js';
 
-export const PROBE_SKETCH = fileURLToPath(new URL('../../fixtures/board-probe/board-probe.ino', import.meta.url));
+export const PROBE_SKETCH = fileURLToPath(new URL('../fixtures/board-probe/board-probe.ino', import.meta.url));
 
 /**
  * Builds the board-probe sketch with arduino-builder into a temp dir named after the source's hash, so

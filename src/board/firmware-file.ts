@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BridgeError, ErrorCode, isBridgeError } from '../../core/errors.js';
+import { BridgeError, ErrorCode, isBridgeError } from '../core/errors.js';
 import { parseIntelHex } from './intel-hex.js';
 
 /** The committed build of our sketch (firmware/build/smarthome.hex in a checkout or the package). */
-export const DEFAULT_FIRMWARE_HEX = fileURLToPath(new URL('../../../firmware/build/smarthome.hex', import.meta.url));
+export const DEFAULT_FIRMWARE_HEX = fileURLToPath(new URL('../../firmware/build/smarthome.hex', import.meta.url));
 
 /** Reads and parses an Intel HEX file; a missing or corrupt file is one BridgeError naming it. */
 export async function loadFirmware(path: string = DEFAULT_FIRMWARE_HEX): Promise<Uint16Array> {

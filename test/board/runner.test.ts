@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Board } from '../../../src/links/firmware/board.js';
+import type { Board } from '../../src/board/board.js';
 import { LineLog, buildProbe, probeBoard } from './probe.js';
 
 let hex: string;
@@ -82,7 +82,7 @@ describe('Board runner', () => {
 
 describe('BoardRunner pacing', () => {
   it('sleeps between paced batches instead of chasing the wall clock in tiny steps', async () => {
-    const { BoardRunner } = await import('../../../src/links/firmware/runner.js');
+    const { BoardRunner } = await import('../../src/board/runner.js');
     // A target whose steps cost nothing: only the runner's own scheduling is measured.
     const steps: number[] = [];
     const target = {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import type { BindingInterface, OpenOptions, PortInfo } from './serialport-types.js';
-import { BridgeError, ErrorCode } from '../../core/errors.js';
+import { BridgeError, ErrorCode } from '../core/errors.js';
 import { AvrPort } from './avr-port.js';
 import { Board } from './board.js';
 import { parseIntelHex } from './intel-hex.js';

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Board, CYCLES_PER_MS } from '../../../src/links/firmware/board.js';
-import { ticksToNextPoint } from '../../../src/links/firmware/idle-sleep.js';
+import { Board, CYCLES_PER_MS } from '../../src/board/board.js';
+import { ticksToNextPoint } from '../../src/board/idle-sleep.js';
 import { LineLog, ask, buildProbe, probeBoard } from './probe.js';
 
 let hex: string;

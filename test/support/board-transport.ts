@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
-import { BridgeError, ErrorCode } from '../../core/errors.js';
-import type { Board } from '../firmware/board.js';
-import type { RunOptions } from '../firmware/runner.js';
-import type { FirmataPort } from './port.js';
+import { BridgeError, ErrorCode } from '../../src/core/errors.js';
+import type { Board } from '../../src/board/board.js';
+import type { RunOptions } from '../../src/board/runner.js';
+import type { FirmataPort } from '../../src/links/firmata/port.js';
 
 export interface BoardTransportOptions {
   /** How to run the board if it is not running yet (default unpaced). */

@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BridgeError, ErrorCode } from '../../../src/core/errors.js';
-import { FLASH_BYTES, parseIntelHex } from '../../../src/links/firmware/intel-hex.js';
+import { BridgeError, ErrorCode } from '../../src/core/errors.js';
+import { FLASH_BYTES, parseIntelHex } from '../../src/board/intel-hex.js';
 
 /** One record with a correct checksum. */
 function record(type: number, address: number, data: number[]): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeMessage } from '../../src/cli/describe-message.js';
+import { describeMessage } from '../../src/bus/describe-message.js';
 
 const event = (fields: Record<string, unknown>) =>
   Buffer.from(JSON.stringify({ Producer: 'smarthome', command: 'event', home: 'h1', time: '2026-01-01T00:00:00.000Z', event: 'emergency', exchange: 'webos.fanout', routingKey: '', message: 'fire', messages: 1, applied: '022222220', ...fields }));

@@ -1,5 +1,5 @@
 import { describeCommand, describeStatus, isValidCommand } from '../home/status-codec.js';
-import { excerpt } from '../bus/payloads.js';
+import { excerpt } from './payloads.js';
 import { describeHealth } from './describe-health.js';
 
 /** One bus message spelled out for people: who sent what, status strings decoded. */

@@ -1,10 +1,10 @@
 import { ReadlineParser } from '@serialport/parser-readline';
 import { SerialPortStream } from '@serialport/stream';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BridgeError, ErrorCode } from '../../../src/core/errors.js';
-import { createAvrBinding, type AvrBinding } from '../../../src/links/firmware/avr-binding.js';
-import { receiveAtBaud } from '../../../src/links/firmware/baud-mismatch.js';
-import type { Board } from '../../../src/links/firmware/board.js';
+import { BridgeError, ErrorCode } from '../../src/core/errors.js';
+import { createAvrBinding, type AvrBinding } from '../../src/board/avr-binding.js';
+import { receiveAtBaud } from '../../src/board/baud-mismatch.js';
+import type { Board } from '../../src/board/board.js';
 import { buildProbe, probeBoard } from './probe.js';
 
 let hex: string;

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Dht11, dht11Frame } from '../../../src/links/firmware/parts/dht11.js';
-import { PwmMeter } from '../../../src/links/firmware/parts/pwm.js';
-import { SERVO_RANGE_JOHNNY_FIVE, Servo, servoAngle } from '../../../src/links/firmware/parts/servo.js';
+import { Dht11, dht11Frame } from '../../src/board/parts/dht11.js';
+import { PwmMeter } from '../../src/board/parts/pwm.js';
+import { SERVO_RANGE_JOHNNY_FIVE, Servo, servoAngle } from '../../src/board/parts/servo.js';
 import { LineLog, ask, buildProbe, probeBoard } from './probe.js';
 
 let hex: string;

@@ -17,7 +17,7 @@ import {
   timer2Config,
   usart0Config,
 } from 'avr8js';
-import { BridgeError, ErrorCode } from '../../core/errors.js';
+import { BridgeError, ErrorCode } from '../core/errors.js';
 import { IdleSleep, SLEEP_OPCODE } from './idle-sleep.js';
 import { PinBank, type PinChangeListener } from './pin-bank.js';
 import { BoardRunner, type RunOptions } from './runner.js';

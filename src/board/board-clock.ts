@@ -1,4 +1,4 @@
-import type { Clock, Timer } from '../../environment/clock.js';
+import type { Clock, Timer } from '../environment/clock.js';
 import { CYCLES_PER_MS, type Board, type ClockEvent } from './board.js';
 
 interface BoardTimer extends Timer {
