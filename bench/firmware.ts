@@ -129,7 +129,7 @@ async function roundTrip(): Promise<{ commands: number; busWall: Latency; busBoa
     const m = JSON.parse(payload.toString()) as { command?: string; request?: string };
     if (m.command === 'ack' && m.request) waiting?.(m.request);
   });
-  await client.subscribeAsync('webos/server/info');
+  await client.subscribeAsync('webos/report/smarthome/info');
   // The board's side of each exchange, cycle-exact: the command line handed to the USART (the host's
   // write) to the last byte of the board's answer (the ACK's newline) leaving it.
   const board = link.board;

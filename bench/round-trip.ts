@@ -9,7 +9,7 @@ import type { Benchmark, BenchContext, BenchOutcome, BenchRow } from './support/
 
 /**
  * Command round trip: a client publishes a JSON command on webos/smarthome/info and waits for the
- * acknowledgement with its id on webos/server/info; one command at a time, through the broker both
+ * acknowledgement with its id on webos/report/smarthome/info; one command at a time, through the broker both
  * ways. The emulated link with the embedded broker (all in this process) and with mosquitto (another
  * process); the firmware link (our sketch in avr8js, real-time paced, 115200 baud) with the embedded
  * broker. Median over runs of each run's p50 and p99.

@@ -7,7 +7,7 @@ test('the Android aircon toggle switches the aircon on', async () => {
   const home = await startHome(); // the emulated home, an embedded broker, the bridge; virtual time
   try {
     await home.send('012255022', { topic: 'webos/smarthome' });
-    await home.expectMessage({ topic: 'webos/server/info', fields: { command: 'ack', status: '012000000' } });
+    await home.expectMessage({ topic: 'webos/report/smarthome/info', fields: { command: 'ack', status: '012000000' } });
     await home.press('aircon'); // held for the configured second: toggles the aircon off again
     await home.expectStatus('002000000', { within: '2s' });
   } finally {

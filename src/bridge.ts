@@ -8,8 +8,9 @@ import type { BusClient } from './bus/client.js';
 import { controlToCommand, decodeRequest, type Request } from './bus/command-decoder.js';
 import { eventPayload, excerpt, iso, sensorPayload, statusPayload, type RouteName, type RoutePayloads } from './bus/payloads.js';
 import { RateLimiter } from './bus/rate-limiter.js';
+import { SensorReportPolicy } from './bus/sensor-reports.js';
 import { topicMatches } from './core/topics.js';
-import type { StatusString } from './home/types.js';
+import type { StatusReport, StatusString } from './home/types.js';
 
 /**
  * Joins one link to the bus: commands in (decoded, validated, applied one at a time), acknowledgements,
@@ -34,6 +35,10 @@ export interface BridgeOptions {
 export interface BridgeObserver {
   ack?(latencyMs: number): void;
   error?(code: string): void;
+  /** A sensor reading was handed to the bus (not called for readings held back as unchanged). */
+  sensor?(): void;
+  /** A status report of the link was handed to the bus (not called while reports are held). */
+  status?(report: StatusReport): void;
 }
 
 /** At most this many commands wait for the device; more are refused with QUEUE_OVERFLOW. */
@@ -49,11 +54,14 @@ export class Bridge {
   /** Error reports from the device, capped apart: garbage on a serial line cannot crowd out the answer to a command. */
   readonly #deviceErrorLimiter: RateLimiter;
   readonly #latency = new LatencyWindow();
+  readonly #sensorReports: SensorReportPolicy;
   readonly #errors = new Map<string, number>();
   readonly #startedAt: number;
   #pending = 0;
   #chain: Promise<void> = Promise.resolve();
   #healthTimer: Timer | undefined;
+  /** Status reports held while the device is brought back to its stored status (holdStatus). */
+  #heldStatus: StatusReport[] | undefined;
   #stopped = false;
   #everConnected = false;
 
@@ -65,6 +73,7 @@ export class Bridge {
     this.#errorLimiter = new RateLimiter(options.config.bus.maxErrorReportsPerSecond, () => performance.now());
     this.#deviceErrorLimiter = new RateLimiter(options.config.bus.maxErrorReportsPerSecond, () => performance.now());
     this.#startedAt = performance.now();
+    this.#sensorReports = new SensorReportPolicy(options.config.bus.sensorReports);
   }
 
   /** The subscription the bus client must hold. */
@@ -75,8 +84,15 @@ export class Bridge {
   /** Wires the link and bus events. Call before starting the bus client and the link. */
   attach(): void {
     const { link, bus } = this.#o;
-    link.on('status', (r) => this.publish('status', statusPayload(this.#home, r)));
-    link.on('sensor', (r) => this.publish('sensor', sensorPayload(this.#home, r)));
+    link.on('status', (r) => {
+      if (this.#heldStatus) this.#heldStatus.push(r);
+      else this.#publishStatus(r);
+    });
+    link.on('sensor', (r) => {
+      if (!this.#sensorReports.shouldReport(r, this.#o.clock.now())) return;
+      this.publish('sensor', sensorPayload(this.#home, r));
+      this.#o.observer?.sensor?.();
+    });
     link.on('event', (e) => this.publish('event', eventPayload(this.#home, e)));
     link.on('error', (e) => this.#reportError(e, 'device'));
     link.on('state', (s) => this.#log.info({ state: s }, `link ${link.kind} ${s}`));
@@ -111,6 +127,26 @@ export class Bridge {
     this.#o.bus.publish({ route, topic: r.topic, payload: JSON.stringify(payload), qos: r.qos, retain: r.retain });
   }
 
+  /**
+   * Holds the link's status reports back from now on: a device that boots as `000000000` before the
+   * bridge restores its stored status must not announce that (nor have it written over the stored one).
+   */
+  holdStatus(): void {
+    this.#heldStatus ??= [];
+  }
+
+  /** Ends holdStatus: publishes `instead` (the one report of a restore), or else what was held. */
+  releaseStatus(instead?: StatusReport): void {
+    const held = this.#heldStatus ?? [];
+    this.#heldStatus = undefined;
+    for (const r of instead ? [instead] : held) this.#publishStatus(r);
+  }
+
+  #publishStatus(r: StatusReport): void {
+    this.publish('status', statusPayload(this.#home, r));
+    this.#o.observer?.status?.(r);
+  }
+
   /** Announces offline and stops timers (the bus and link are stopped by their owner). */
   async stop(): Promise<void> {
     if (this.#stopped) return;
@@ -133,6 +169,7 @@ export class Bridge {
       inflight: bus.outbox.inflight,
       pubackTimeouts: bus.puback.timeouts,
       errorReportsSuppressed: this.#errorLimiter.suppressed + this.#deviceErrorLimiter.suppressed,
+      sensorReadingsUnchanged: this.#sensorReports.suppressed,
       ...(bus.queueFile
         ? { 'queueFile.pending': bus.queueFile.pending, 'queueFile.restored': bus.queueFile.stats.restored, 'queueFile.corrupt': bus.queueFile.stats.corrupt }
         : {}),

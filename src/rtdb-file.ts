@@ -2,6 +2,8 @@ import { open, readFile, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { BridgeError, ErrorCode } from './core/errors.js';
+import { withFileLock } from './file-lock.js';
+import { validateStatus } from './home/status-codec.js';
 import type { SensorReading, StatusString } from './home/types.js';
 
 /**
@@ -18,7 +20,10 @@ import type { SensorReading, StatusString } from './home/types.js';
  *   any try block: a missing key kills it. Until a real value exists, harmless placeholders stand in
  *   (rain "0"; clear sky, air level 1: no weather-driven notification).
  * - Keys written by others (openweather from a weather shim, the backend's notification) are kept: the
- *   file is read again before every write and only the home's own keys are replaced.
+ *   file is read again before every write, under an advisory lock (`<file>.lock`, src/file-lock.ts),
+ *   and only the home's own keys are replaced; when they already hold our values nothing is written.
+ * - At boot, `/smarthome/status` is the first place the home's last status is restored from, as the
+ *   ESP32 read it back from Firebase (`storedStatus`).
  * - Every write is atomic (temporary file, fsync, rename): a reader never sees half a file. Written on
  *   every change of status or sensor value, one write at a time (changes meanwhile are folded into the
  *   next one). ASCII only (\u escapes), so it reads the same as UTF-8 and as the CP949 the backend's
@@ -67,6 +72,18 @@ export class RtdbFile {
     return f;
   }
 
+  /** `/smarthome/status` as the file holds it now, when it is a valid status. */
+  async storedStatus(): Promise<StatusString | undefined> {
+    const tree = await this.#read().catch(() => undefined);
+    if (tree === undefined || tree === 'invalid') return undefined;
+    const smarthome = tree['smarthome'];
+    try {
+      return validateStatus(isObject(smarthome) ? smarthome['status'] : undefined);
+    } catch {
+      return undefined;
+    }
+  }
+
   status(status: StatusString): void {
     this.#set({ status });
   }
@@ -96,8 +113,14 @@ export class RtdbFile {
     do {
       this.#again = false;
       try {
-        const existing = await this.#read();
-        await this.#write(existing === 'invalid' || existing === undefined ? {} : existing);
+        await withFileLock(this.path, async () => {
+          const existing = await this.#read();
+          const base = existing === 'invalid' || existing === undefined ? {} : existing;
+          const root = this.#merge(base);
+          // Our part already there (a restart with the same status, a reading equal to the stored one).
+          if (existing !== undefined && existing !== 'invalid' && JSON.stringify(root) === JSON.stringify(existing)) return;
+          await this.#write(root);
+        });
       } catch (e) {
         this.counters.failures++;
         this.#log.error({ file: this.path, err: (e as Error).message }, 'cannot write --rtdb-file; the next change tries again');
@@ -122,8 +145,7 @@ export class RtdbFile {
     }
   }
 
-  async #write(existing: Json): Promise<void> {
-    const root = this.#merge(existing);
+  async #write(root: Json): Promise<void> {
     const text = asciiJson(root);
     const tmp = this.#tempPath();
     const fh = await open(tmp, 'w', 0o644);

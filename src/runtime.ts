@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { BridgeError, ErrorCode } from './core/errors.js';
+import { BridgeError, ErrorCode, toBridgeError } from './core/errors.js';
 import { VERSION } from './core/version.js';
 import type { DevicesConfig } from './config/schema.js';
 import { RealClock, type Clock } from './environment/clock.js';
@@ -11,6 +11,9 @@ import { Bridge } from './bridge.js';
 import { AmqpEmergencyListener, amqpUrlWithCredentials } from './bus/amqp-emergency.js';
 import { EmergencyReaction } from './emergency-reaction.js';
 import { RtdbFile } from './rtdb-file.js';
+import { chooseBootStatus, restoreCommands, type BootStatus } from './restore.js';
+import { StateFile } from './state-file.js';
+import type { StatusString } from './home/types.js';
 
 /**
  * The composition root: builds broker, link, bus client and bridge, starts them one by one, and stops
@@ -42,6 +45,10 @@ export interface RuntimeOptions {
   amqpUrl?: string | undefined;
   /** Keep the home's state in this file, in the shape of the original backend's realtimedb.json (--rtdb-file). */
   rtdbFile?: string | undefined;
+  /** Keep the home's last status in this file, to restore it after a restart (--state-file). */
+  stateFile?: string | undefined;
+  /** The status to boot with when neither file holds one (--initial-status; default 000000000). */
+  initialStatus?: string | undefined;
 }
 
 export interface Runtime {
@@ -57,6 +64,10 @@ export interface Runtime {
   readonly emergency: { listener: AmqpEmergencyListener; reaction: EmergencyReaction } | undefined;
   /** The realtimedb.json view of the home, with --rtdb-file. */
   readonly rtdb: RtdbFile | undefined;
+  /** The bridge's own record of the last status, with --state-file. */
+  readonly stateFile: StateFile | undefined;
+  /** The status the home was brought back to at start, and where it came from (src/restore.ts). */
+  readonly restored: BootStatus;
   stop(): Promise<void>;
 }
 
@@ -77,7 +88,23 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       log.info({ url: broker.url }, 'embedded MQTT broker listening');
     }
 
-    const link = isLink(o.link) ? o.link : await createLink(o.link, { config: o.config, clock, logger: log.child({ part: 'link' }) });
+    // Where the home's last status is (before the link exists: the emulated home boots straight into it).
+    const rtdb = o.rtdbFile ? await RtdbFile.open(o.rtdbFile, log.child({ part: 'rtdb' })) : undefined;
+    const boot = await chooseBootStatus({ rtdb, stateFile: o.stateFile, initialStatus: o.initialStatus }, log);
+    if (boot.from !== 'default') log.info({ status: boot.status, from: boot.from }, `restoring status ${boot.status} from ${boot.from}`);
+    const stateFile = o.stateFile ? new StateFile(o.stateFile, { logger: log.child({ part: 'state' }), stored: boot.stateFileStatus, now: () => clock.now() }) : undefined;
+    if (stateFile) cleanups.push(() => stateFile.flush());
+    if (rtdb) cleanups.push(() => rtdb.flush());
+    // Status reports reach the files only once the stored status is back on the device.
+    let persist = false;
+    const persistStatus = (status: StatusString): void => {
+      if (!persist) return;
+      rtdb?.status(status);
+      stateFile?.save(status);
+    };
+
+    const spec = isLink(o.link) || o.link.kind !== 'emulated' ? o.link : { ...o.link, initialStatus: o.link.initialStatus ?? boot.status };
+    const link = isLink(spec) ? spec : await createLink(spec, { config: o.config, clock, logger: log.child({ part: 'link' }) });
     const bus: BusClient = new BusClient({
       url: brokerUrl,
       clientId: o.clientId ?? o.config.bus.clientId,
@@ -92,7 +119,15 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       tls: o.tls,
       logger: log.child({ part: 'bus' }),
     });
-    const bridge = new Bridge({ config: o.config, link, bus, clock, logger: log.child({ part: 'bridge' }), version: VERSION });
+    const bridge = new Bridge({
+      config: o.config,
+      link,
+      bus,
+      clock,
+      logger: log.child({ part: 'bridge' }),
+      version: VERSION,
+      observer: { status: (r) => persistStatus(r.status) },
+    });
     const willRoute = o.config.bus.routes.availability;
     bridge.attach();
     const fatal = new Promise<BridgeError>((resolve) => bus.on('fatal', resolve));
@@ -111,17 +146,15 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     }
 
     // From the link, not the bus: the file shows the device's state even while the broker is away.
-    const rtdb = o.rtdbFile ? await RtdbFile.open(o.rtdbFile, log.child({ part: 'rtdb' })) : undefined;
-    if (rtdb) {
-      link.on('status', (r) => rtdb.status(r.status));
-      link.on('sensor', (r) => rtdb.sensor(r));
-      cleanups.push(() => rtdb.flush());
-    }
+    if (rtdb) link.on('sensor', (r) => rtdb.sensor(r));
 
+    bridge.holdStatus();
     await link.start();
     cleanups.push(() => link.stop());
-    if (rtdb && link.status !== undefined) rtdb.status(link.status);
     cleanups.push(() => bridge.stop());
+    const back = await bringBack(link, bridge, boot, clock, log);
+    persist = true;
+    if (back && link.status !== undefined) persistStatus(link.status);
 
     let emergency: Runtime['emergency'];
     if (o.amqpUrl) {
@@ -150,11 +183,43 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       fatal,
       emergency,
       rtdb,
+      stateFile,
+      restored: boot,
       stop: cleanup,
     };
   } catch (e) {
     await cleanup();
     throw e instanceof BridgeError ? e : new BridgeError(ErrorCode.INTERNAL, (e as Error).message);
+  }
+}
+
+/**
+ * After the handshake: a board boots off, so the host brings it back to the stored status (one or two
+ * commands, src/restore.ts), through the bridge's one-command-at-a-time path. The reports the device made
+ * meanwhile are replaced by one status report with cause `restore`. If the device does not take it,
+ * the failure is reported and what the device really holds is published, but not written to the files
+ * (they keep the stored status until the next real change).
+ */
+async function bringBack(link: Link, bridge: Bridge, boot: BootStatus, clock: Clock, log: Logger): Promise<boolean> {
+  const steps = link.status === undefined ? [] : restoreCommands(link.status, boot.status);
+  if (steps.length === 0) {
+    bridge.releaseStatus();
+    return true;
+  }
+  try {
+    const status = await bridge.serialized(async (apply) => {
+      let s = link.status!;
+      for (const command of steps) s = await apply(command);
+      return s;
+    });
+    bridge.releaseStatus({ status, cause: 'restore', time: clock.now() });
+    log.info({ status, from: boot.from, commands: steps }, `device brought back to ${status}`);
+    return true;
+  } catch (e) {
+    const err = toBridgeError(e);
+    bridge.releaseStatus();
+    bridge.reportProblem(new BridgeError(err.code, `could not bring the device back to ${boot.status} (from ${boot.from}): ${err.message}`), 'restore');
+    return false;
   }
 }
 

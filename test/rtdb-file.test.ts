@@ -127,7 +127,7 @@ describe('--rtdb-file in the runtime', () => {
     await runtime.rtdb!.flush();
     expect(read(file)['smarthome']['status']).toBe(runtime.link.status);
 
-    const bus = await MqttRecorder.connect(runtime.brokerUrl, ['webos/server/#']);
+    const bus = await MqttRecorder.connect(runtime.brokerUrl, ['webos/report/smarthome/#']);
     try {
       const mark = bus.mark();
       await bus.publish('webos/smarthome/info', '016155011');

@@ -45,8 +45,8 @@ function publishReadings(i: number, dueMs: number): void {
   const now = performance.now();
   const time = new Date(origin + now).toISOString();
   const home = `${a.prefix}-${i}`;
-  c.publish('webos/server/info', `{"Producer":"smarthome","command":"sensor","home":"${home}","time":"${time}","sensor":"climate","temp":27.3,"humi":55}`, { qos: 0, retain: false });
-  c.publish('webos/server/info', `{"Producer":"smarthome","command":"sensor","home":"${home}","time":"${time}","sensor":"rain","rain":0}`, { qos: 0, retain: false });
+  c.publish('webos/report/smarthome/info', `{"Producer":"smarthome","command":"sensor","home":"${home}","time":"${time}","sensor":"climate","temp":27.3,"humi":55}`, { qos: 0, retain: false });
+  c.publish('webos/report/smarthome/info', `{"Producer":"smarthome","command":"sensor","home":"${home}","time":"${time}","sensor":"rain","rain":0}`, { qos: 0, retain: false });
   published += 2;
   const late = performance.now() - dueMs;
   lateness.record(late);
@@ -71,7 +71,7 @@ function connect(i: number): void {
     reconnectPeriod: 1000,
     connectTimeout: 10_000,
     queueQoSZero: false,
-    will: { topic: 'webos/server/info', payload: Buffer.from(`{"Producer":"smarthome","command":"availability","home":"${home}","time":"${new Date().toISOString()}","state":"offline","link":"emulated","version":"0.1.0"}`), qos: 0, retain: false },
+    will: { topic: 'webos/report/smarthome/info', payload: Buffer.from(`{"Producer":"smarthome","command":"availability","home":"${home}","time":"${new Date().toISOString()}","state":"offline","link":"emulated","version":"0.1.0"}`), qos: 0, retain: false },
   });
   clients[i] = c;
   let first = true;

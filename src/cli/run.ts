@@ -7,6 +7,10 @@ import { startRuntime } from '../runtime.js';
 import { brokerOptions, parseDuration, PASSWORD_ENV, readConfig, readPassword, readTls, type BrokerArgs } from './common.js';
 import { LiveView } from './live-view.js';
 import { redactUrl } from '../bus/client.js';
+import { withReportPeriod } from '../bus/sensor-reports.js';
+import { validateStatus } from '../home/status-codec.js';
+import { BridgeError, ErrorCode } from '../core/errors.js';
+import { whereReportsGo } from './reports-line.js';
 
 interface RunArgs extends BrokerArgs {
   link: 'emulated' | 'serial' | 'firmware' | 'firmata' | 'replay';
@@ -26,6 +30,9 @@ interface RunArgs extends BrokerArgs {
   'health-period'?: string;
   'amqp-url'?: string;
   'rtdb-file'?: string;
+  'state-file'?: string;
+  'initial-status'?: string;
+  'report-period'?: string;
 }
 
 export function runOptions<T>(y: Argv<T>) {
@@ -51,8 +58,13 @@ export function runOptions<T>(y: Argv<T>) {
     })
     .option('rtdb-file', {
       type: 'string',
-      describe: "Keep the home's status and sensor readings in this JSON file, shaped like the original backend's realtimedb.json (Firebase RTDB tree), rewritten atomically on every change; other keys in it are kept.",
-    });
+      describe: "Keep the home's status and sensor readings in this JSON file, shaped like the original backend's realtimedb.json (Firebase RTDB tree), rewritten atomically on every change; other keys in it are kept. At start its /smarthome/status is restored first.",
+    })
+    .option('state-file', { type: 'string', describe: "Keep the home's last status in this file (atomic writes) and restore it at start when --rtdb-file has none." })
+    .option('initial-status', { type: 'string', describe: 'Status to start with when neither --rtdb-file nor --state-file holds one, e.g. 016155010 (default 000000000).' })
+    .option('report-period', { type: 'string', describe: 'Publish every sensor reading on this period, e.g. 2s (climate and rain; default: on change beyond the dead band plus a heartbeat, devices.json bus.sensorReports).' })
+    .example('$0 run --rtdb-file ./realtimedb.json --state-file ./state.json', 'the same home after a restart')
+    .example('$0 run --report-period 2s', 'a sensor report every 2 s, changed or not');
 }
 
 function linkSpec(a: RunArgs): LinkSpec {
@@ -77,7 +89,7 @@ function linkSpec(a: RunArgs): LinkSpec {
 
 export async function runHandler(a: ArgumentsCamelCase<RunArgs>): Promise<void> {
   const logger = createLogger(a['log-level']);
-  const config = await readConfig(a);
+  let config = await readConfig(a);
   if (a.insecure) logger.warn('--insecure: the broker certificate is NOT verified; anyone on the path can read and forge messages');
   if (!(a.speed > 0)) throw new Error('--speed must be a positive number');
   if (a['queue-size'] !== undefined) {
@@ -85,6 +97,14 @@ export async function runHandler(a: ArgumentsCamelCase<RunArgs>): Promise<void> 
     config.bus.queue.capacity = a['queue-size'];
   }
   if (a['health-period'] !== undefined) config.bus.healthPeriodMs = parseDuration(a['health-period']);
+  if (a['report-period'] !== undefined) config = withReportPeriod(config, parseDuration(a['report-period']));
+  if (a['initial-status'] !== undefined) {
+    try {
+      validateStatus(a['initial-status']);
+    } catch (e) {
+      throw new BridgeError(ErrorCode.CONFIG_INVALID, `--initial-status ${JSON.stringify(a['initial-status'])}: ${(e as Error).message}`);
+    }
+  }
   if (a.broker && hasUrlPassword(a.broker)) {
     logger.warn(`the --broker URL carries a password, which other users can read in the process list; use $${PASSWORD_ENV} or --password-file`);
   }
@@ -116,10 +136,14 @@ export async function runHandler(a: ArgumentsCamelCase<RunArgs>): Promise<void> 
     queueFile: a['queue-file'],
     amqpUrl: a['amqp-url'],
     rtdbFile: a['rtdb-file'],
+    stateFile: a['state-file'],
+    initialStatus: a['initial-status'],
   });
   const live = (a.live ?? process.stdout.isTTY) ? new LiveView(runtime.link, clock, `smarthome-bridge — ${config.device.name} on ${redactUrl(runtime.brokerUrl)} (Ctrl-C to stop)`) : undefined;
-  live?.start();
   if (!live) process.stdout.write(`smarthome-bridge serving ${config.device.id} (link ${runtime.link.kind}) on ${redactUrl(runtime.brokerUrl)}\n`);
+  // Above the live view, which redraws only its own lines.
+  process.stdout.write(`${whereReportsGo(config, runtime.restored)}\n`);
+  live?.start();
 
   let stopping = false;
   const stop = async (code: number): Promise<void> => {

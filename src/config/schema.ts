@@ -43,6 +43,10 @@ const RouteName = Type.Union(
   ],
   { description: 'A report route (a key of bus.routes).' },
 );
+/** Default report topics: AMQP keys webos.report.smarthome.info|error, bound by no original component's request queue (docs/bus.md). */
+export const REPORT_INFO = 'webos/report/smarthome/info';
+export const REPORT_ERROR = 'webos/report/smarthome/error';
+
 const route = (topic: string, qos: 0 | 1, description: string, retain = false) =>
   Type.Object(
     {
@@ -218,17 +222,36 @@ export const DevicesSchema = Type.Object(
         commandTimeoutMs: Ms(3_000, 'How long a command may take on the device before it is reported as timed out.', 100),
         routes: Obj(
           {
-            status: route('webos/server/info', 0, 'Status reports (on every change). Retained, so a new subscriber of the topic learns the current status (or, from the retained will, that the home is offline).', true),
-            sensor: route('webos/server/info', 0, 'Sensor readings (on their periods).'),
-            event: route('webos/server/info', 0, 'Button and window-contact events.'),
-            ack: route('webos/server/info', 0, 'Acknowledgements of commands.'),
-            error: route('webos/server/error', 0, 'Errors with reasons.'),
-            availability: route('webos/server/info', 0, 'Online at connect; offline as the will message and at a clean stop. Retained, like status, on the same topic.', true),
-            health: route('webos/server/info', 0, 'Periodic health counters.'),
+            status: route(REPORT_INFO, 0, 'Status reports (on every change). Retained, so a new subscriber of the topic learns the current status (or, from the retained will, that the home is offline).', true),
+            sensor: route(REPORT_INFO, 0, 'Sensor readings (on change beyond the dead band, plus a heartbeat; bus.sensorReports).'),
+            event: route(REPORT_INFO, 0, 'Button and window-contact events.'),
+            ack: route(REPORT_INFO, 0, 'Acknowledgements of commands.'),
+            error: route(REPORT_ERROR, 0, 'Errors with reasons.'),
+            availability: route(REPORT_INFO, 0, 'Online at connect; offline as the will message and at a clean stop. Retained, like status, on the same topic.', true),
+            health: route(REPORT_INFO, 0, 'Periodic health counters.'),
           },
-          'Where each kind of report goes. Never under the command filter: it would loop back as a command.',
+          'Where each kind of report goes. Never under the command filter: it would loop back as a command. The defaults are consumed by no original Car2Home component (webos/server/… would reach the backend as requests it cannot handle: docs/bus.md).',
         ),
-        healthPeriodMs: Ms(60_000, 'Health report period (0 = off).', 0),
+        sensorReports: Obj(
+          {
+            mode: Type.Unsafe<'change' | 'period'>({
+              type: 'string',
+              enum: ['change', 'period'],
+              default: 'change',
+              description: 'change: a reading is published when it moved beyond the dead band since the last published one, or when heartbeatMs passed (a home at rest is quiet); period: every reading, on the sensor periods (load tests; set by an explicit --report-period).',
+            }),
+            heartbeatMs: Ms(900_000, 'In change mode: a sensor unchanged for this long is published anyway, so a reader knows it is alive.', 1000),
+            deadBand: Obj(
+              {
+                temperature: Type.Number({ minimum: 0, maximum: 50, default: 0.5, description: 'Temperature change (°C) that is reported at once.' }),
+                humidity: Type.Number({ minimum: 0, maximum: 100, default: 3, description: 'Humidity change (% RH) that is reported at once.' }),
+              },
+              'Changes smaller than these wait for the heartbeat. Rain is reported on every change.',
+            ),
+          },
+          'How sensor readings reach the bus. The link still reads on sensors.*.periodMs, and --rtdb-file follows every change.',
+        ),
+        healthPeriodMs: Ms(900_000, 'Health report period (0 = off).', 0),
         pubackTimeoutMs: Ms(
           10_000,
           'A QoS 1 publish the broker has not acknowledged within this time forces a reconnect (a RabbitMQ connection can go silently dead after a channel error); the message is sent again. 0 = off.',

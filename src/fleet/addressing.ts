@@ -1,5 +1,6 @@
 import { BridgeError, ErrorCode } from '../core/errors.js';
 import type { DevicesConfig } from '../config/schema.js';
+import { withReportPeriod } from '../bus/sensor-reports.js';
 
 /**
  * Who each home of a fleet is, and which of them this process runs. Home `i` is `<prefix>-<i>`: that
@@ -70,28 +71,17 @@ export interface FleetConfigOptions {
  * The devices.json every home of the fleet runs, derived once and shared: the same house, with
  * - status and availability not retained: thousands of homes share one report topic, and a retained
  *   message there would only say which home happened to publish last;
- * - optionally one report period for both sensors (the first climate reading no later than that).
+ * - optionally one report period for both sensors (the first climate reading no later than that),
+ *   every reading published (`withReportPeriod`): a load test gets the rate it asked for.
  * Per-home identity (id, client id, command filter, environment seed) is passed beside it.
  */
 export function fleetConfig(base: DevicesConfig, options: FleetConfigOptions = {}): DevicesConfig {
-  const routes = base.bus.routes;
-  const p = options.reportPeriodMs;
-  if (p !== undefined && !(Number.isInteger(p) && p >= 100 && p <= 86_400_000)) {
-    throw new BridgeError(ErrorCode.CONFIG_INVALID, `--report-period must be between 100 ms and 24 h, got ${p} ms`);
-  }
-  const sensors = base.sensors;
+  const c = options.reportPeriodMs === undefined ? base : withReportPeriod(base, options.reportPeriodMs);
+  const routes = c.bus.routes;
   return {
-    ...base,
-    sensors:
-      p === undefined
-        ? sensors
-        : {
-            ...sensors,
-            climate: { ...sensors.climate, periodMs: p, firstReadingMs: Math.min(sensors.climate.firstReadingMs, p) },
-            rain: { ...sensors.rain, periodMs: p },
-          },
+    ...c,
     bus: {
-      ...base.bus,
+      ...c.bus,
       routes: {
         ...routes,
         status: { ...routes.status, retain: false },

@@ -24,7 +24,7 @@ export interface FleetHomeOptions {
   queueSize: number;
   logger: Logger;
   observer: BridgeObserver;
-  /** Called for every sensor reading just after it was handed to the bus. */
+  /** Called for every sensor reading just after it was handed to the bus (readings held back as unchanged are not). */
   onReport?: (() => void) | undefined;
 }
 
@@ -68,11 +68,9 @@ export class FleetHome {
       homeId: id,
       commandFilter: o.address.commandFilter,
       version: VERSION,
-      observer: o.observer,
+      observer: o.onReport ? { ...o.observer, sensor: o.onReport } : o.observer,
     });
     this.bridge.attach();
-    // After the bridge's own listener: the reading has been published when this runs.
-    if (o.onReport) this.link.on('sensor', o.onReport);
   }
 
   get connected(): boolean {

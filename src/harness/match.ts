@@ -3,7 +3,7 @@ import type { ObservedMessage } from './observer.js';
 
 /**
  * What an expectation looks for in a bus message. Every named part must match:
- * - `topic`: an MQTT topic or filter (`webos/server/info`, `webos/+/info`, `webos/#`);
+ * - `topic`: an MQTT topic or filter (`webos/report/smarthome/info`, `webos/+/info`, `webos/#`);
  * - `payload`: the exact payload text (for the 9-digit strings the apps send);
  * - `fields`: a partial JSON payload. Keys may be paths (`"aircon.on": true`); nested objects match
  *   partially; numbers, strings and booleans also match their text (`id: 42` matches `"id": "42"`);
@@ -81,7 +81,7 @@ function valueMatches(want: unknown, got: unknown): boolean {
   return scalar(want) && scalar(got) && String(want) === String(got);
 }
 
-/** "a message on webos/server/info with {"command":"ack","id":"42"}" */
+/** "a message on webos/report/smarthome/info with {"command":"ack","id":"42"}" */
 export function describeMatch(match: MessageMatch): string {
   const parts: string[] = [];
   parts.push(match.topic !== undefined ? `a message on ${match.topic}` : 'a message on any topic');

@@ -3,7 +3,8 @@
 /** A validated 9-digit Car2Home status string (also the legacy command format). */
 export type StatusString = string;
 
-export type StatusCause = 'boot' | 'command' | 'button' | 'window' | 'request' | 'resync';
+/** `restore`: the bridge brought the device back to the status stored before a restart (src/restore.ts). */
+export type StatusCause = 'boot' | 'command' | 'button' | 'window' | 'request' | 'resync' | 'restore';
 
 export interface StatusReport {
   status: StatusString;

@@ -6,12 +6,12 @@ const event = (fields: Record<string, unknown>) =>
 
 describe('describeMessage: emergency events', () => {
   it('says what was applied and the status after it', () => {
-    expect(describeMessage('webos/server/info', event({ status: '016155010', changed: true }))).toBe('smarthome [h1] EMERGENCY from webos.fanout: applied 022222220 → status 016155010');
-    expect(describeMessage('webos/server/info', event({ status: '016155010', changed: false }))).toBe('smarthome [h1] EMERGENCY from webos.fanout: applied 022222220 → status 016155010 (no change)');
+    expect(describeMessage('webos/report/smarthome/info', event({ status: '016155010', changed: true }))).toBe('smarthome [h1] EMERGENCY from webos.fanout: applied 022222220 → status 016155010');
+    expect(describeMessage('webos/report/smarthome/info', event({ status: '016155010', changed: false }))).toBe('smarthome [h1] EMERGENCY from webos.fanout: applied 022222220 → status 016155010 (no change)');
   });
 
   it('says when the device did not take it', () => {
-    expect(describeMessage('webos/server/info', event({ status: '016155011', changed: false, error: 'LINK_TIMEOUT' }))).toBe(
+    expect(describeMessage('webos/report/smarthome/info', event({ status: '016155011', changed: false, error: 'LINK_TIMEOUT' }))).toBe(
       'smarthome [h1] EMERGENCY from webos.fanout: 022222220 FAILED (LINK_TIMEOUT), status 016155011',
     );
   });

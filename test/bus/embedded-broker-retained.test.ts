@@ -18,14 +18,14 @@ it('delivers a retained report followed at once by a non-retained message to liv
   const got: string[] = [];
   sub.on('message', (_t, p) => got.push(p.toString()));
   // Overlapping filters: dedupe must still give each message once.
-  await sub.subscribeAsync(['webos/#', 'webos/server/info']);
+  await sub.subscribeAsync(['webos/#', 'webos/report/smarthome/info']);
   const pub = await mqtt.connectAsync(broker.url, { protocolVersion: 4 });
   clients.push(pub);
   await Promise.all([
-    pub.publishAsync('webos/server/info', 'status-1', { retain: true }),
-    pub.publishAsync('webos/server/info', 'ack-1'),
-    pub.publishAsync('webos/server/info', 'status-2', { retain: true }),
-    pub.publishAsync('webos/server/info', 'sensor-1'),
+    pub.publishAsync('webos/report/smarthome/info', 'status-1', { retain: true }),
+    pub.publishAsync('webos/report/smarthome/info', 'ack-1'),
+    pub.publishAsync('webos/report/smarthome/info', 'status-2', { retain: true }),
+    pub.publishAsync('webos/report/smarthome/info', 'sensor-1'),
   ]);
   await expect.poll(() => got.length).toBe(4);
   expect([...got].sort()).toEqual(['ack-1', 'sensor-1', 'status-1', 'status-2']);
@@ -33,6 +33,6 @@ it('delivers a retained report followed at once by a non-retained message to liv
   const late = await mqtt.connectAsync(broker.url, { protocolVersion: 4 });
   clients.push(late);
   const retained = new Promise<string>((resolve) => late.on('message', (_t, p) => resolve(p.toString())));
-  await late.subscribeAsync('webos/server/info');
+  await late.subscribeAsync('webos/report/smarthome/info');
   expect(await retained).toBe('status-2');
 });

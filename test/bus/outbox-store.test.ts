@@ -16,7 +16,7 @@ const journal = (): string => {
   dirs.push(d);
   return path.join(d, 'queue.jsonl');
 };
-const msg = (seq: number, payload = `{"n":${seq}}`): OutgoingMessage => ({ route: 'sensor', topic: 'webos/server/info', payload, qos: 1, retain: false, seq });
+const msg = (seq: number, payload = `{"n":${seq}}`): OutgoingMessage => ({ route: 'sensor', topic: 'webos/report/smarthome/info', payload, qos: 1, retain: false, seq });
 // fsync batching is irrelevant here (and an fsync per line is slow): flush at close.
 const open = (f: string): OutboxStore => OutboxStore.open(f, { fsyncIntervalMs: 60_000 });
 
@@ -35,7 +35,7 @@ describe('OutboxStore journal', () => {
       [2, tricky],
       [3, '{"n":3}'],
     ]);
-    expect(t.restored[0]).toMatchObject({ route: 'sensor', topic: 'webos/server/info', qos: 1, retain: false });
+    expect(t.restored[0]).toMatchObject({ route: 'sensor', topic: 'webos/report/smarthome/info', qos: 1, retain: false });
     expect(t.nextSeq).toBe(4);
     expect(t.stats).toMatchObject({ restored: 2, corrupt: 0 });
     t.close();

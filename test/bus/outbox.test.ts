@@ -7,7 +7,7 @@ import { Outbox, type OutgoingMessage } from '../../src/bus/outbox.js';
 import { OutboxStore } from '../../src/bus/outbox-store.js';
 import type { RouteName } from '../../src/bus/payloads.js';
 
-const msg = (route: RouteName, payload: string, topic = 'webos/server/info'): OutgoingMessage => ({ route, topic, payload, qos: 1, retain: false });
+const msg = (route: RouteName, payload: string, topic = 'webos/report/smarthome/info'): OutgoingMessage => ({ route, topic, payload, qos: 1, retain: false });
 const payloads = (ms: OutgoingMessage[]): string[] => ms.map((m) => m.payload);
 
 describe('Outbox queue policy', () => {
@@ -117,7 +117,7 @@ describe('Outbox bounds and priorities', () => {
   it('counts drops per route and never holds more than its capacity, for any sequence of reports', () => {
     const routes: RouteName[] = ['status', 'sensor', 'event', 'ack', 'error', 'availability', 'health'];
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 8 }), fc.array(fc.tuple(fc.constantFrom(...routes), fc.constantFrom('webos/server/info', 'webos/server/error')), { maxLength: 60 }), (capacity, pushes) => {
+      fc.property(fc.integer({ min: 1, max: 8 }), fc.array(fc.tuple(fc.constantFrom(...routes), fc.constantFrom('webos/report/smarthome/info', 'webos/report/smarthome/error')), { maxLength: 60 }), (capacity, pushes) => {
         const o = new Outbox(capacity);
         const superseded = new Map<string, number>();
         pushes.forEach(([route, topic], i) => {

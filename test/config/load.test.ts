@@ -78,8 +78,8 @@ describe('defaults', () => {
     expect(c).toEqual(defaultDevicesConfig());
     expect(c.device.id).toBe('smarthome');
     expect(c.appliances.light).toMatchObject({ dutyPerBrightnessStep: 25, sleepStepMs: 150, guideStepMs: 1450, treeStepMs: 500 });
-    expect(c.bus.routes.status).toEqual({ topic: 'webos/server/info', qos: 0, retain: true });
-    expect(c.bus.routes.error.topic).toBe('webos/server/error');
+    expect(c.bus.routes.status).toEqual({ topic: 'webos/report/smarthome/info', qos: 0, retain: true });
+    expect(c.bus.routes.error.topic).toBe('webos/report/smarthome/error');
     expect(c.bus.ignoredTopics).toEqual(['webos/smarthome/error', 'webos/smarthome/warning']);
     expect(c.modes).toEqual(['individual', 'indoor', 'outing', 'sleep', 'eco']);
   });
@@ -87,7 +87,7 @@ describe('defaults', () => {
   it('fill around the fields a file gives', () => {
     const c = parseDevicesConfig({ appliances: { window: { openDeg: 90 } }, bus: { routes: { ack: { qos: 1 } } } });
     expect(c.appliances.window).toMatchObject({ openDeg: 90, closedDeg: 0, msPerDegree: 10 });
-    expect(c.bus.routes.ack).toEqual({ topic: 'webos/server/info', qos: 1, retain: false });
+    expect(c.bus.routes.ack).toEqual({ topic: 'webos/report/smarthome/info', qos: 1, retain: false });
   });
 
   it('do not change the value passed in', () => {

@@ -2,8 +2,9 @@
  * The bridge among the real Car2Home components, on RabbitMQ with the production MQTT configuration
  * (the CI instance): AMQP publishers acting as CarDashboard (amqplib, key webos.smarthome.info), the
  * Android app (key webos.smarthome) and the backend (Python pika, as Backend-Server does it) send the
- * real apps' command strings to webos.topic; AMQP consumers bound to webos.server.# (amqplib, and pika as
- * the backend's reader) read the bridge's reports with their routing keys and JSON. Plus: the backend's
+ * real apps' command strings to webos.topic; AMQP consumers bound to webos.report.smarthome.# (amqplib, and pika
+ * reading as the backend reads) get the bridge's reports with their routing keys and JSON. Nothing of it
+ * reaches the backend's request queue webos.server (test/e2e/good-citizen.test.ts counts that). Plus: the backend's
  * plain-text errors on webos.smarthome.error are ignored, the will reaches AMQP when the CLI is killed,
  * and an emergency broadcast on webos.fanout closes the gas valve and is reported.
  *
@@ -64,7 +65,7 @@ describe.skipIf(!mqttUrl || !amqpUrl)('the real components around the bridge on 
   }
 
   beforeAll(async () => {
-    server = await AmqpRecorder.connect(amqpUrl!, ['webos.server.#']);
+    server = await AmqpRecorder.connect(amqpUrl!, ['webos.report.smarthome.#']);
     conn = await amqp.connect(amqpUrl!);
     car = await conn.createChannel();
     runtime = await startRuntime({ config, link: { kind: 'emulated' }, logger: silentLogger(), brokerUrl: mqttUrl!, clientId: `compat-${tag}`, amqpUrl: amqpUrl! });
@@ -76,7 +77,7 @@ describe.skipIf(!mqttUrl || !amqpUrl)('the real components around the bridge on 
     await server?.close();
   });
 
-  it('amqplib as CarDashboard on webos.smarthome.info: tiles applied; status and ack on webos.server.info as JSON', async () => {
+  it('amqplib as CarDashboard on webos.smarthome.info: tiles applied; status and ack on webos.report.smarthome.info as JSON', async () => {
     for (const [command, expected] of [
       ['016222222', '016000000'],
       ['022152022', '016152000'],
@@ -88,7 +89,7 @@ describe.skipIf(!mqttUrl || !amqpUrl)('the real components around the bridge on 
       const status = await server.next((d) => mine('status')(d) && d.json!['status'] === expected, mark);
       for (const d of [ack, status]) {
         expect(d.exchange).toBe('webos.topic');
-        expect(d.routingKey).toBe('webos.server.info');
+        expect(d.routingKey).toBe('webos.report.smarthome.info');
       }
       expect(ack.json).toMatchObject({ status: expected, changed: true });
       expect(status.json).toMatchObject({ cause: 'command', status: expected });
@@ -107,10 +108,10 @@ describe.skipIf(!mqttUrl || !amqpUrl)('the real components around the bridge on 
     expect(runtime.link.status).toBe('006052000');
   });
 
-  it('a bad command: an error report on webos.server.error, JSON with code and reason', async () => {
+  it('a bad command: an error report on webos.report.smarthome.error, JSON with code and reason', async () => {
     const mark = carPublish('webos.smarthome.info', '01615501');
     const err = await server.next((d) => mine('error')(d) && d.json!['code'] === 'STATUS_LENGTH', mark);
-    expect(err.routingKey).toBe('webos.server.error');
+    expect(err.routingKey).toBe('webos.report.smarthome.error');
     expect(err.json).toMatchObject({ source: 'webos/smarthome/info', excerpt: '01615501' });
     expect(String(err.json!['reason'])).toMatch(/8/);
   });
@@ -127,9 +128,9 @@ describe.skipIf(!mqttUrl || !amqpUrl)('the real components around the bridge on 
     expect(runtime.link.status).toBe('016155010');
   });
 
-  it('pika as the backend’s webos.server reader gets the reports with routing key and JSON', async () => {
+  it('pika, consuming as the backend does, gets the reports with routing key and JSON', async () => {
     await settleAt('016155010');
-    const reader = new Proc(PYTHON, [path.join(PIKA, 'consume.py'), amqpUrl!, 'webos.topic', 'webos.server.#']);
+    const reader = new Proc(PYTHON, [path.join(PIKA, 'consume.py'), amqpUrl!, 'webos.topic', 'webos.report.smarthome.#']);
     try {
       await reader.waitFor(/^ready$/m, 30_000);
       carPublish('webos.smarthome.info', '022222221');
@@ -142,7 +143,7 @@ describe.skipIf(!mqttUrl || !amqpUrl)('the real components around the bridge on 
           .find((l) => l.json['home'] === home && l.json['command'] === 'ack');
       const ack = await vi.waitFor(() => readAck() ?? Promise.reject(new Error(`no ack from ${home} yet:\n${reader.output}`)), { timeout: 20_000, interval: 100 });
       expect(ack).toBeDefined();
-      expect(ack!.routingKey).toBe('webos.server.info');
+      expect(ack!.routingKey).toBe('webos.report.smarthome.info');
       expect(ack!.json).toMatchObject({ Producer: 'smarthome', request: '022222221', status: '016155011' });
       // What the MQTT plugin adds for AMQP consumers; pika reads it without trouble.
       expect(Object.keys(ack!.headers)).toContain('x-mqtt-publish-qos');
@@ -157,7 +158,7 @@ describe.skipIf(!mqttUrl || !amqpUrl)('the real components around the bridge on 
     const text = `{"emergency":"fire","drill":"${tag}"}`;
     car.publish('webos.fanout', '', Buffer.from(text));
     const event = await server.next((d) => mine('event')(d) && d.json!['event'] === 'emergency', mark, 20_000);
-    expect(event.routingKey).toBe('webos.server.info');
+    expect(event.routingKey).toBe('webos.report.smarthome.info');
     expect(event.json).toMatchObject({ exchange: 'webos.fanout', applied: '022222220', status: '016155010', changed: true });
     expect(String(event.json!['message'])).toContain(tag);
     const status = await server.next((d) => mine('status')(d) && d.json!['status'] === '016155010', mark);
@@ -166,7 +167,7 @@ describe.skipIf(!mqttUrl || !amqpUrl)('the real components around the bridge on 
     expect(runtime.link.status).toBe('016155010');
   });
 
-  it('the CLI killed with SIGKILL: its will (offline) reaches AMQP on webos.server.info', async () => {
+  it('the CLI killed with SIGKILL: its will (offline) reaches AMQP on webos.report.smarthome.info', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'compat-'));
     const cliHome = `compat-cli-${tag}`;
     const devices = path.join(dir, 'devices.json');
@@ -180,7 +181,7 @@ describe.skipIf(!mqttUrl || !amqpUrl)('the real components around the bridge on 
       p.signal('SIGKILL');
       expect((await p.exited).signal).toBe('SIGKILL');
       const will = await server.next(state('offline'), before, 20_000, 'the will on AMQP');
-      expect(will.routingKey).toBe('webos.server.info');
+      expect(will.routingKey).toBe('webos.report.smarthome.info');
       expect(will.json).toMatchObject({ Producer: 'smarthome', link: 'emulated' });
     } finally {
       await p.kill();

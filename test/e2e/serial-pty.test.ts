@@ -58,7 +58,7 @@ async function startBridge(): Promise<Runtime> {
   runtime = await startRuntime({ config, link: { kind: 'serial', port: pair.a }, logger: silentLogger(), embeddedBroker: { host: '127.0.0.1', port: 0 } });
   client = await mqtt.connectAsync(runtime.brokerUrl, { protocolVersion: 4 });
   client.on('message', (topic, payload) => reports.push({ topic, body: JSON.parse(payload.toString()) as Record<string, unknown> }));
-  await client.subscribeAsync('webos/server/#');
+  await client.subscribeAsync('webos/report/smarthome/#');
   return runtime;
 }
 
@@ -79,13 +79,13 @@ describe.runIf(haveSocat)('serial link on a pseudo-terminal pair', () => {
 
     await client!.publishAsync('webos/smarthome/info', '016155010');
     const ack = await waitFor('ack', { request: '016155010' });
-    expect(ack.topic).toBe('webos/server/info');
+    expect(ack.topic).toBe('webos/report/smarthome/info');
     expect(ack.body).toMatchObject({ Producer: 'smarthome', status: '016155010', changed: true });
     const set = board.received.at(-1)!;
     expect(set).toMatchObject({ type: 'set', command: '016155010' });
     expect(set.id).toBeGreaterThan(0);
     const status = find('status', { cause: 'command' })!;
-    expect(status.topic).toBe('webos/server/info');
+    expect(status.topic).toBe('webos/report/smarthome/info');
     expect(status.body).toMatchObject({ status: '016155010', windowOpen: true });
 
     // JSON control with an id: re-encoded as a 9-digit SET against the current status.
@@ -126,7 +126,7 @@ describe.runIf(haveSocat)('serial link on a pseudo-terminal pair', () => {
     await board.close();
     await pair.kill();
     const lost = await waitFor('error', { code: 'PORT_UNAVAILABLE' });
-    expect(lost.topic).toBe('webos/server/error');
+    expect(lost.topic).toBe('webos/report/smarthome/error');
     expect(lost.body).toMatchObject({ source: 'device' });
     expect(rt.link.state).toBe('disconnected');
     // While away, the board changes (its buttons still work); the report is lost with the cable.

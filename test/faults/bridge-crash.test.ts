@@ -26,7 +26,7 @@ describe('bridge killed during an outage', () => {
     cleanups.push(devices.remove);
     const broker = await aedesProcess();
     cleanups.push(() => broker.stop());
-    const recorder = await Recorder.connect(broker.url, 'webos/server/#');
+    const recorder = await Recorder.connect(broker.url, 'webos/report/smarthome/#');
     cleanups.push(() => recorder.close());
     const gate = new Gate(broker.port);
     await gate.open();

@@ -32,7 +32,7 @@ describe('error flood', () => {
     cleanups.push(() => bridge.kill());
     await bridgeServing(bridge);
     const url = `mqtt://127.0.0.1:${port}`;
-    const recorder = await Recorder.connect(url, 'webos/server/#');
+    const recorder = await Recorder.connect(url, 'webos/report/smarthome/#');
     cleanups.push(() => recorder.close());
     const sender = await mqtt.connectAsync(url, { protocolVersion: 4, clientId: `flood-${process.pid}`, reconnectPeriod: 0 });
     cleanups.push(() => sender.endAsync(true));

@@ -39,7 +39,7 @@ describe.runIf(hasRabbitmq)('RabbitMQ half-dead QoS 1 connection', () => {
       const ch = await conn.createChannel();
       await ch.deleteExchange('webos.topic');
       await bus.start();
-      bus.publish({ route: 'sensor', topic: 'webos/server/info', payload: '{"n":1}', qos: 1, retain: false });
+      bus.publish({ route: 'sensor', topic: 'webos/report/smarthome/info', payload: '{"n":1}', qos: 1, retain: false });
       const until = async (what: string, cond: () => boolean, ms = 30_000): Promise<void> => {
         const end = Date.now() + ms;
         while (!cond()) {
@@ -53,7 +53,7 @@ describe.runIf(hasRabbitmq)('RabbitMQ half-dead QoS 1 connection', () => {
       // The exchange comes back (as the definitions declare it) with a queue listening on it.
       await ch.assertExchange('webos.topic', 'topic', { durable: false });
       const q = await ch.assertQueue('', { exclusive: true });
-      await ch.bindQueue(q.queue, 'webos.topic', 'webos.server.#');
+      await ch.bindQueue(q.queue, 'webos.topic', 'webos.report.smarthome.#');
       const got: string[] = [];
       await ch.consume(q.queue, (m) => m && got.push(m.content.toString()), { noAck: true });
       await until('the report to arrive', () => got.length >= 1);

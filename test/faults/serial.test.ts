@@ -38,7 +38,7 @@ beforeEach(async () => {
   board = new FakeBoard({ path: pair.b, config, initialStatus: '000000000' });
   await board.open();
   runtime = await startRuntime({ config, link: { kind: 'serial', port: pair.a }, logger: silentLogger(), embeddedBroker: { host: '127.0.0.1', port: 0 } });
-  recorder = await Recorder.connect(runtime.brokerUrl, 'webos/server/#');
+  recorder = await Recorder.connect(runtime.brokerUrl, 'webos/report/smarthome/#');
 });
 
 afterEach(async () => {

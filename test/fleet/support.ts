@@ -36,7 +36,7 @@ export interface Observer {
 }
 
 /** A plain subscriber of every report topic. */
-export async function observe(url: string, filter = 'webos/server/#'): Promise<Observer> {
+export async function observe(url: string, filter = 'webos/report/smarthome/#'): Promise<Observer> {
   const client = await mqtt.connectAsync(url, { clientId: `observer-${process.pid}-${Math.random().toString(16).slice(2, 8)}`, protocolVersion: 4, reconnectPeriod: 0 });
   const messages: Observer['messages'] = [];
   client.on('message', (topic, payload) => {

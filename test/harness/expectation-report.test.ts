@@ -42,9 +42,9 @@ describe('a failing expectation explains itself', () => {
   it('expectMessage names the topic and fields it wanted', async () => {
     home = await startHome();
     await home.send({ command: 'control', id: 'a1', light: true });
-    const e = await failure(home.expectMessage({ topic: 'webos/server/info', fields: { command: 'ack', id: '42' } }, { within: '500ms' }));
+    const e = await failure(home.expectMessage({ topic: 'webos/report/smarthome/info', fields: { command: 'ack', id: '42' } }, { within: '500ms' }));
     expect(e.message).toMatch(/^expectMessage failed after waiting 500ms of home time/);
-    expect(e.message).toContain('expected: a message on webos/server/info with fields {"command":"ack","id":"42"}');
+    expect(e.message).toContain('expected: a message on webos/report/smarthome/info with fields {"command":"ack","id":"42"}');
     expect(e.message).toMatch(/ack id a1: 0221\d{5} → 0021\d{5}|ack id a1/);
     expect((e as { context?: Record<string, unknown> }).context?.['waitedMs']).toBe(500);
   });

@@ -73,7 +73,7 @@ describe('the replay link', () => {
     await home.expectMessage({ fields: { command: 'sensor', sensor: 'rain', rain: 1 } }, { within: 0 });
     await home.expectMessage({ fields: { command: 'sensor', sensor: 'climate', temp: 23.4, humi: 45 } }, { within: 0 });
     await home.advance('100ms');
-    await home.expectMessage({ topic: 'webos/server/error', fields: { command: 'error', code: 'LINE_CHECKSUM', source: 'device' } }, { within: 0 });
+    await home.expectMessage({ topic: 'webos/report/smarthome/error', fields: { command: 'error', code: 'LINE_CHECKSUM', source: 'device' } }, { within: 0 });
     await home.expectMessage({ fields: { command: 'event', event: 'button', button: 'light' } }, { within: 0 });
     await home.expectStatus('012155010', { within: 0 });
   });
@@ -81,7 +81,7 @@ describe('the replay link', () => {
   it('refuses a command the recording holds no answer for, naming what it holds', async () => {
     home = await replayHome();
     await home.send('022222221', { topic: 'webos/smarthome' });
-    const err = await home.expectMessage({ topic: 'webos/server/error', fields: { code: 'REPLAY_MISMATCH' } }, { within: 0 });
+    const err = await home.expectMessage({ topic: 'webos/report/smarthome/error', fields: { code: 'REPLAY_MISMATCH' } }, { within: 0 });
     expect((err.json as { reason: string }).reason).toBe(
       'the recording session.jsonl holds no answer to command 022222221 (unplayed commands: 016155010, 016155011)',
     );

@@ -27,7 +27,7 @@ describe('scenario files', () => {
         '    topic: webos/smarthome',
         '  - send: { command: control, id: 7, light: true }',
         '  - wait: 1m30s',
-        '  - expect: { topic: webos/server/info, fields: { command: ack, id: "7" }, within: 2s }',
+        '  - expect: { topic: webos/report/smarthome/info, fields: { command: ack, id: "7" }, within: 2s }',
         '  - fault: broker-outage',
         '    for: 5s',
         '    name: the broker goes away for five seconds',

@@ -24,7 +24,7 @@ steps:
   - expect: { fields: { command: event, event: button, button: gas }, within: 0 }
   - expect: { status: "000000001" }
   - pushWindow: open
-  - expect: { topic: webos/server/info, fields: { event: window, open: true }, within: 3s }
+  - expect: { topic: webos/report/smarthome/info, fields: { event: window, open: true }, within: 3s }
   - send: { Producer: car, command: control, id: w1, window: close }
   - expect: { fields: { command: ack, id: w1 }, status: "0xxxxxx0x" }
   - fault: broker-outage
@@ -40,7 +40,7 @@ steps:
   - send: "022222212"
   - expect: { status: "0xxxxxx1x" }
   - expect:
-      topic: webos/server/info
+      topic: webos/report/smarthome/info
       fields: { command: ack, request: "016155010" }
       within: 1s
   - wait: 1s
@@ -61,7 +61,7 @@ describe('runScenario', () => {
     const text = r.failure!.message;
     expect(text).toMatch(/^step 3 \(failing\.yaml:5:5\) expect a message on webos\/server\/info with fields \{"command":"ack","request":"016155010"\} within 1s:\n/);
     expect(text).toContain('expectMessage failed after waiting 1s of home time');
-    expect(text).toContain('expected: a message on webos/server/info with fields {"command":"ack","request":"016155010"}');
+    expect(text).toContain('expected: a message on webos/report/smarthome/info with fields {"command":"ack","request":"016155010"}');
     expect(text).toContain('022222212 → 000000010');
   });
 
@@ -100,13 +100,13 @@ describe('reports', () => {
     expect(cases.map((c) => c.attributes['name'])).toEqual([
       'step 1: send 022222212 on webos/smarthome/info',
       'step 2: expect status 0xxxxxx1x',
-      'step 3: expect a message on webos/server/info with fields {"command":"ack","request":"016155010"} within 1s',
+      'step 3: expect a message on webos/report/smarthome/info with fields {"command":"ack","request":"016155010"} within 1s',
       'step 4: wait 1s',
     ]);
     const [failure] = findAll(cases[2]!, 'failure');
     expect(failure!.attributes['type']).toBe('EXPECTATION_FAILED');
     expect(failure!.attributes['message']).toMatch(/^failing\.yaml:5:5: expectMessage failed after waiting 1s/);
-    expect(failure!.text).toContain('expected: a message on webos/server/info');
+    expect(failure!.text).toContain('expected: a message on webos/report/smarthome/info');
     expect(failure!.text).toContain('observed messages');
     expect(findAll(cases[3]!, 'skipped')).toHaveLength(1);
   });

@@ -63,8 +63,8 @@ describe.skipIf(!socatAvailable())('faults on the serial link, through a serial 
   it('serial-garbage is reported as dropped lines and the link keeps serving', async () => {
     home = await serialHome();
     await home.fault('serial-garbage');
-    await home.expectMessage({ topic: 'webos/server/error', fields: { command: 'error', source: 'device', code: 'LINE_GARBLED' } });
-    await home.expectMessage({ topic: 'webos/server/error', fields: { code: 'LINE_CHECKSUM' } });
+    await home.expectMessage({ topic: 'webos/report/smarthome/error', fields: { command: 'error', source: 'device', code: 'LINE_GARBLED' } });
+    await home.expectMessage({ topic: 'webos/report/smarthome/error', fields: { code: 'LINE_CHECKSUM' } });
     await home.send('016155010');
     await home.expectMessage({ fields: { command: 'ack', status: '016155010' } });
     expect(home.link.counters()['garbled']).toBeGreaterThan(0);
@@ -74,10 +74,10 @@ describe.skipIf(!socatAvailable())('faults on the serial link, through a serial 
     home = await serialHome();
     await home.send('016155010');
     await home.fault('unplug');
-    await home.expectMessage({ topic: 'webos/server/error', fields: { code: 'PORT_UNAVAILABLE' } });
+    await home.expectMessage({ topic: 'webos/report/smarthome/error', fields: { code: 'PORT_UNAVAILABLE' } });
     expect(home.link.state).toBe('disconnected');
     await home.send('022222221');
-    await home.expectMessage({ topic: 'webos/server/error', fields: { code: 'LINK_NOT_READY' } });
+    await home.expectMessage({ topic: 'webos/report/smarthome/error', fields: { code: 'LINK_NOT_READY' } });
     await home.fault('replug');
     // The fake board cannot be reset through a pty: the link finds it again by PING (after its boot
     // wait) and reads its status.
@@ -106,6 +106,6 @@ describe.skipIf(!socatAvailable())('faults on the serial link, through a serial 
     home = await startHome({ link: { kind: 'serial', port: pair.a }, serialTap: true });
     expect(home.link.kind).toBe('serial');
     await home.fault('serial-garbage', { bytes: 'NOISE*00\n' });
-    await home.expectMessage({ topic: 'webos/server/error', fields: { code: 'LINE_CHECKSUM' } });
+    await home.expectMessage({ topic: 'webos/report/smarthome/error', fields: { code: 'LINE_CHECKSUM' } });
   }, 20_000);
 });

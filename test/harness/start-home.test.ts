@@ -16,7 +16,7 @@ describe('startHome on the emulated link', () => {
     home = await startHome();
     expect(home.link.kind).toBe('emulated');
     await home.expectStatus('000000000');
-    await home.expectMessage({ topic: 'webos/server/info', fields: { command: 'availability', state: 'online', link: 'emulated' } });
+    await home.expectMessage({ topic: 'webos/report/smarthome/info', fields: { command: 'availability', state: 'online', link: 'emulated' } });
     await home.expectMessage({ fields: { command: 'status', cause: 'boot' } });
   });
 
@@ -25,7 +25,7 @@ describe('startHome on the emulated link', () => {
     await home.send('016155010');
     // send waits for the bridge: the acknowledgement is already there.
     expect(json(home).some((m) => m?.['command'] === 'ack' && m['status'] === '016155010')).toBe(true);
-    await home.expectMessage({ topic: 'webos/server/info', fields: { command: 'ack', request: '016155010', changed: true } });
+    await home.expectMessage({ topic: 'webos/report/smarthome/info', fields: { command: 'ack', request: '016155010', changed: true } });
     await home.expectStatus('016155010', { within: 0 });
     expect(home.status).toBe('016155010');
   });

@@ -25,7 +25,7 @@ export async function runOutage(broker: RestartableBroker, opts: { outageMs: num
   const { cleanups } = opts;
   const devices = writeFaultDevices();
   cleanups.push(devices.remove);
-  const recorder = await Recorder.connect(broker.url, 'webos/server/#');
+  const recorder = await Recorder.connect(broker.url, 'webos/report/smarthome/#');
   cleanups.push(() => recorder.close());
   const gate = new Gate(broker.port);
   await gate.open();

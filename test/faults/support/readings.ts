@@ -8,13 +8,14 @@ import type { Received } from './recorder.js';
 export const PERIOD_MS = 100;
 
 /**
- * A devices.json for fault tests: rain read every 100 ms, climate rarely, every report at QoS 1, health
- * as asked. Returns the file and a cleanup.
+ * A devices.json for fault tests: rain read and reported every 100 ms (sensorReports mode `period`:
+ * the tests count readings), climate rarely, every report at QoS 1, health as asked. Returns the file and a cleanup.
  */
 export function writeFaultDevices(options: { healthPeriodMs?: number; qos?: 0 | 1 } = {}): { file: string; remove: () => void } {
   const c = defaultDevicesConfig();
   c.sensors.rain.periodMs = PERIOD_MS;
   c.sensors.climate.periodMs = 3_600_000;
+  c.bus.sensorReports.mode = 'period';
   for (const r of Object.values(c.bus.routes)) r.qos = options.qos ?? 1;
   c.bus.healthPeriodMs = options.healthPeriodMs ?? 0;
   const dir = mkdtempSync(path.join(tmpdir(), 'fault-devices-'));

@@ -30,7 +30,7 @@ describe('Firmata link on the bus', { timeout: 120_000 }, () => {
     expect(home.link.kind).toBe('firmata');
     await home.expectMessage({ fields: { command: 'availability', state: 'online', link: 'firmata' } });
     await home.send('016155010');
-    await home.expectMessage({ topic: 'webos/server/info', fields: { command: 'ack', request: '016155010', status: '016155010', changed: true } });
+    await home.expectMessage({ topic: 'webos/report/smarthome/info', fields: { command: 'ack', request: '016155010', status: '016155010', changed: true } });
     await home.expectStatus('016155010', { within: 0 });
     await home.advance('1.2s');
     const pins = home.outputs();

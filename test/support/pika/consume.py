@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Consumes like the original backend's webos.server reader (basic_consume, auto_ack), from an
+"""Consumes as the original backend reads its queues (basic_consume, auto_ack), from an
 exclusive server-named queue bound to EXCHANGE with BINDING_KEY, so it takes nothing from anyone.
 Prints "ready" once bound, then one JSON line per message: routing key, body (text), headers.
 Ends after COUNT messages (0: until killed).
