@@ -34,7 +34,7 @@ describe('a failing expectation explains itself', () => {
     expect(text).toContain('link status now: 012000000');
     expect(text).toMatch(/observed messages \(last \d+ of \d+, last first\):/);
     expect(text).toContain('webos/smarthome command 012255022: mode individual, aircon on (power 2), light kept');
-    expect(text).toMatch(/\+2\.000s webos\/server\/info smarthome \[smarthome\] rain dry/);
+    expect(text).toMatch(/\+2\.000s webos\/report\/smarthome\/info smarthome \[smarthome\] rain dry/);
     // The last status comes before older ones.
     expect(text.indexOf('012000000 (')).toBeLessThan(text.indexOf('000000000 (boot)'));
   });

@@ -59,7 +59,7 @@ describe('runScenario', () => {
     expect(r.ok).toBe(false);
     expect(r.steps.map((s) => s.status)).toEqual(['passed', 'passed', 'failed', 'skipped']);
     const text = r.failure!.message;
-    expect(text).toMatch(/^step 3 \(failing\.yaml:5:5\) expect a message on webos\/server\/info with fields \{"command":"ack","request":"016155010"\} within 1s:\n/);
+    expect(text).toMatch(/^step 3 \(failing\.yaml:5:5\) expect a message on webos\/report\/smarthome\/info with fields \{"command":"ack","request":"016155010"\} within 1s:\n/);
     expect(text).toContain('expectMessage failed after waiting 1s of home time');
     expect(text).toContain('expected: a message on webos/report/smarthome/info with fields {"command":"ack","request":"016155010"}');
     expect(text).toContain('022222212 → 000000010');

@@ -2,6 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { isBridgeError } from '../../src/core/errors.js';
 import { startHome } from '../../src/harness/start-home.js';
 import type { TestHome } from '../../src/harness/test-home.js';
+import { parseDevicesConfig } from '../../src/config/load.js';
+
+/** Every sensor reading published (the default publishes changes and a heartbeat; docs/bus.md). */
+const periodic = parseDevicesConfig({ bus: { sensorReports: { mode: 'period' } } });
 
 let home: TestHome | undefined;
 afterEach(async () => {
@@ -38,8 +42,8 @@ describe('startHome on the emulated link', () => {
     await home.expectMessage({ fields: { command: 'status', cause: 'command', 'aircon.on': true, 'aircon.power': 6 } });
   });
 
-  it('advance: sensor readings arrive on their periods in virtual time', async () => {
-    home = await startHome({ seed: 7 });
+  it('advance: sensor readings arrive on their periods in virtual time (mode period)', async () => {
+    home = await startHome({ seed: 7, devices: periodic });
     await home.set({ raining: true, indoorTemperature: 21.44, indoorHumidity: 40 });
     await home.advance('2s');
     await home.expectMessage({ fields: { command: 'sensor', sensor: 'rain', rain: 1 } }, { within: 0 });
@@ -125,7 +129,7 @@ describe('startHome on the emulated link', () => {
 
 describe('faults on the emulated link', () => {
   it('broker-outage queues reports while the bridge is cut off and delivers them after the restore', async () => {
-    home = await startHome();
+    home = await startHome({ devices: periodic });
     await home.set({ raining: true });
     await home.fault('broker-outage');
     // The broker sends the bridge's will.
