@@ -49,6 +49,9 @@ export interface StartHomeOptions {
    * real board too. Needs socat.
    */
   serialTap?: boolean | undefined;
+  /** --rtdb-file and --state-file of the runtime: the home restores its status from them at start. */
+  rtdbFile?: string | undefined;
+  stateFile?: string | undefined;
   logger?: Logger | undefined;
 }
 
@@ -114,6 +117,8 @@ export async function startHome(options: StartHomeOptions = {}): Promise<TestHom
       brokerUrl: proxy?.url ?? brokerUrl,
       clientId: id,
       ...credentials,
+      rtdbFile: options.rtdbFile,
+      stateFile: options.stateFile,
     });
     // The bridge announces itself after subscribing, on the same connection: once the observer hears
     // it, commands sent from here reach the bridge.
