@@ -3,10 +3,11 @@
  * types as the backend reads them (status string, rain "0"/"1", openweather placeholders), other keys
  * kept, atomic rewrites, and a Python reader doing exactly what backend_process.py does with it.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseDevicesConfig } from '../src/config/load.js';
 import { ErrorCode, isBridgeError } from '../src/core/errors.js';
@@ -16,6 +17,7 @@ import { RtdbFile } from '../src/rtdb-file.js';
 import { startRuntime, type Runtime } from '../src/runtime.js';
 import { MqttRecorder } from './support/mqtt-recorder.js';
 
+const __dirname = path.dirname(fileURLToPath(import.meta.url));
 let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'rtdb-'));
@@ -160,5 +162,49 @@ describe('--rtdb-file in the runtime', () => {
     );
     expect(py.stderr).toBe('');
     expect(py.stdout.trim()).toMatch(/^016155011 1 [01] 01 1 none$/);
+  });
+});
+
+describe('--rtdb-file shared with a second writer', () => {
+  it('another process rewriting its own keys under the advisory lock meanwhile: neither loses the other’s keys', async () => {
+    const file = path.join(dir, 'concurrent.json');
+    writeFileSync(file, JSON.stringify({ smarthome: { status: '000000000' }, extra: { kept: true } }, null, 4));
+    const f = await RtdbFile.open(file, silentLogger());
+    const writer = spawn('/usr/bin/python3', [path.join(__dirname, 'support/rtdb-writer.py'), file, '300', 'backend'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    writer.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    writer.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    const exited = new Promise<number | null>((r) => writer.on('exit', (code) => r(code)));
+    // Ours: 300 status changes and readings, written while the writer writes.
+    const statuses = Array.from({ length: 300 }, (_, i) => `0${i % 2}${i % 10}000000`);
+    for (const [i, s] of statuses.entries()) {
+      f.status(s);
+      f.sensor({ sensor: 'climate', temperature: 20 + i / 10, humidity: 50, time: i });
+      await new Promise((r) => setImmediate(r));
+      if (i % 10 === 0) await f.flush();
+    }
+    await f.flush();
+    expect(await exited).toBe(0);
+    expect(out.trim()).toBe('done 300 lost 0');
+    const tree = read(file);
+    expect(tree['smarthome']['status']).toBe(statuses.at(-1));
+    expect(tree['sensor']['hometemp']['temp']).toBe(49.9);
+    expect(tree['sensor']['openweather']['update']).toBe('backend-299');
+    expect(tree['server']['notification']).toBe('backend-299');
+    expect(tree['extra']).toEqual({ kept: true });
+    expect(f.counters.failures).toBe(0);
+    expect(existsSync(`${file}.lock`)).toBe(false);
+  }, 60_000);
+
+  it('writes nothing when its keys already hold its values (a restart with the same status)', async () => {
+    const file = path.join(dir, 'unchanged.json');
+    const f1 = await RtdbFile.open(file, silentLogger());
+    f1.status('016155010');
+    await f1.flush();
+    const f2 = await RtdbFile.open(file, silentLogger());
+    f2.status('016155010');
+    await f2.flush();
+    expect(f1.counters.writes).toBe(1);
+    expect(f2.counters.writes).toBe(0);
   });
 });
