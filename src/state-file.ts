@@ -16,7 +16,7 @@ import type { StatusString } from './home/types.js';
  * the status differs from what the file holds, one write at a time (changes meanwhile fold into the next).
  * Reading never throws: a missing file is "nothing stored", a corrupt one is a problem the caller logs.
  */
-export type StoredStatus = { status: StatusString } | { status?: undefined; problem?: string };
+export type StoredStatus = { status: StatusString; problem?: undefined } | { status?: undefined; problem?: string };
 
 /** Reads a state file: the status, nothing (absent), or a problem (unreadable, not our JSON, not a valid status). */
 export async function readStateFile(file: string): Promise<StoredStatus> {

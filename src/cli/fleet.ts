@@ -6,6 +6,7 @@ import { BridgeError, ErrorCode } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
 import { checkPrefix, fleetConfig, parseShard } from '../fleet/addressing.js';
 import { Fleet } from '../fleet/fleet.js';
+import { prepareStateDir } from '../fleet/home-state.js';
 import { brokerOptions, parseDuration, readConfig, readPassword, readTls, type BrokerArgs } from './common.js';
 import { FleetView, type FleetOutput } from './fleet-view.js';
 
@@ -23,6 +24,7 @@ interface FleetArgs extends BrokerArgs {
   output?: FleetOutput;
   interval?: string;
   'log-level': LevelWithSilent;
+  'state-dir'?: string;
 }
 
 export function fleetOptions<T>(y: Argv<T>) {
@@ -40,8 +42,10 @@ export function fleetOptions<T>(y: Argv<T>) {
     .option('output', { choices: ['tty', 'text', 'json'] as const, describe: 'tty: progress bar and a live line; text: a summary line per interval; json: one JSON object per interval (default: tty on a terminal, else text).' })
     .option('interval', { type: 'string', describe: 'Summary interval (default 1s on a terminal, else 10s).' })
     .option('log-level', { choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, default: 'warn' as const, describe: 'Log level (JSON lines on stderr; info logs every connection).' })
+    .option('state-dir', { type: 'string', describe: "Keep each home's status in DIR/<home id>.json and start each home from it: the same fleet after a restart." })
     .example('$0 fleet --homes 1000 --embedded --report-period 1s', 'a thousand homes on an embedded broker')
-    .example('$0 fleet --homes 20000 --shard 0/2 --broker mqtt://rabbit:1883', 'half of a 20,000-home fleet (run 1/2 elsewhere)');
+    .example('$0 fleet --homes 20000 --shard 0/2 --broker mqtt://rabbit:1883', 'half of a 20,000-home fleet (run 1/2 elsewhere)')
+    .example('$0 fleet --homes 1000 --embedded --state-dir ./fleet-state', 'every home keeps its status across restarts');
 }
 
 export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<void> {
@@ -70,6 +74,7 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
     keepaliveS: a.keepalive,
     queueSize: a['queue-size'],
     connectRate: a['connect-rate'],
+    stateDir: a['state-dir'] !== undefined ? prepareStateDir(a['state-dir']) : undefined,
     logger,
     logLevel: a['log-level'],
   });

@@ -6,6 +6,8 @@ import { VERSION } from '../core/version.js';
 import type { Clock } from '../environment/clock.js';
 import { EmulatedLink } from '../links/emulated.js';
 import type { HomeAddress } from './addressing.js';
+import { homeStatePath } from './home-state.js';
+import { readStateFileSync, StateFile } from '../state-file.js';
 
 /**
  * One virtual home of a fleet: the same emulated link, bridge and bus client as `run`, with its own
@@ -26,6 +28,8 @@ export interface FleetHomeOptions {
   observer: BridgeObserver;
   /** Called for every sensor reading just after it was handed to the bus (readings held back as unchanged are not). */
   onReport?: (() => void) | undefined;
+  /** Keep the home's status in `<stateDir>/<id>.json` and boot from it (--state-dir). */
+  stateDir?: string | undefined;
 }
 
 export class FleetHome {
@@ -33,6 +37,7 @@ export class FleetHome {
   readonly link: EmulatedLink;
   readonly bus: BusClient;
   readonly bridge: Bridge;
+  readonly stateFile: StateFile | undefined;
   readonly #config: DevicesConfig;
   #booted = false;
 
@@ -42,7 +47,19 @@ export class FleetHome {
     const { id, index } = o.address;
     // One child per home (a few hundred bytes): every log line names its home.
     const logger = o.logger.child({ home: id });
-    this.link = new EmulatedLink({ config: o.config, clock: o.clock, seed: (o.config.environment.seed + index) >>> 0 });
+    // The home boots straight into its stored status (read synchronously: the slice paces connections,
+    // and one small read is a few microseconds; bench/fleet-state.ts).
+    let stored: string | undefined;
+    if (o.stateDir !== undefined) {
+      const file = homeStatePath(o.stateDir, id);
+      const read = readStateFileSync(file);
+      if (read.problem !== undefined) logger.warn({ file, problem: read.problem }, 'the state file cannot be used; booting without it');
+      stored = read.status;
+      // No fsync per write: thousands of homes; the rename keeps every file whole across a crash of the
+      // process, and a power cut loses at most the last changes.
+      this.stateFile = new StateFile(file, { logger, fsync: false, stored, now: () => o.clock.now() });
+    }
+    this.link = new EmulatedLink({ config: o.config, clock: o.clock, seed: (o.config.environment.seed + index) >>> 0, ...(stored ? { initialStatus: stored } : {}) });
     this.bus = new BusClient({
       url: o.url,
       clientId: o.address.clientId,
@@ -68,7 +85,11 @@ export class FleetHome {
       homeId: id,
       commandFilter: o.address.commandFilter,
       version: VERSION,
-      observer: o.onReport ? { ...o.observer, sensor: o.onReport } : o.observer,
+      observer: {
+        ...o.observer,
+        ...(o.onReport ? { sensor: o.onReport } : {}),
+        ...(this.stateFile ? { status: (r: { status: string }) => this.stateFile!.save(r.status) } : {}),
+      },
     });
     this.bridge.attach();
   }
@@ -95,5 +116,6 @@ export class FleetHome {
     await this.link.stop();
     await this.bridge.stop();
     await this.bus.stop();
+    await this.stateFile?.flush();
   }
 }

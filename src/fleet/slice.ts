@@ -25,6 +25,8 @@ export interface SliceOptions {
   queueSize: number;
   /** Connections opened per second (this slice's share). */
   connectRate: number;
+  /** Keep every home's status in a file of its own here (--state-dir). */
+  stateDir?: string | undefined;
   logger: Logger;
 }
 
@@ -136,6 +138,7 @@ export class FleetSlice extends TypedEmitter<SliceEvents> {
       tls: o.tls,
       keepaliveS: o.keepaliveS,
       queueSize: o.queueSize,
+      stateDir: o.stateDir,
       logger: o.logger,
       observer: {
         ack: (ms) => this.#ack.record(ms),
