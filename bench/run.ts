@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { boardSpeed } from './board-speed-entry.js';
 import { fleetScale } from './fleet-scale.js';
+import { fleetState } from './fleet-state.js';
 import { pipeline } from './pipeline.js';
 import { firmwareRoundTrip, roundTrip } from './round-trip.js';
 import { firmware } from './firmware-entry.js';
@@ -27,7 +28,7 @@ await runInOwnSession();
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = path.join(ROOT, 'bench/results');
-const BENCHMARKS: Benchmark[] = [roundTrip, fleetScale, pipeline, firmwareRoundTrip, boardSpeed, firmware];
+const BENCHMARKS: Benchmark[] = [roundTrip, fleetScale, fleetState, pipeline, firmwareRoundTrip, boardSpeed, firmware];
 
 const { values } = parseArgs({ options: { only: { type: 'string', multiple: true }, quick: { type: 'boolean', default: false }, list: { type: 'boolean', default: false } } });
 if (values.list) {
