@@ -5,7 +5,8 @@ import { startRuntime, type Runtime } from '../../src/runtime.js';
 import { MqttRecorder, type Seen } from '../support/mqtt-recorder.js';
 import type { Rig, RigFactory } from './rig.js';
 
-const config = parseDevicesConfig({ bus: { healthPeriodMs: 0 } });
+// Every reading published (mode period): the test follows the room minute by minute.
+const config = parseDevicesConfig({ bus: { healthPeriodMs: 0, sensorReports: { mode: 'period' } } });
 const fromBridge = (command: string) => (m: Seen) => m.json?.['Producer'] === 'smarthome' && m.json['command'] === command;
 
 /**
