@@ -102,6 +102,9 @@ export class RtdbFile {
     const next = { ...this.#home, ...change };
     if ((Object.keys(change) as (keyof HomeKeys)[]).every((k) => this.#home[k] === next[k])) return;
     this.#home = next;
+    // Nothing is written before the home's status is known (restored at start): a file without
+    // smarthome.status stops the backend, and readings alone must not race the restore.
+    if (this.#home.status === undefined) return;
     if (this.#writing) {
       this.#again = true;
       return;
