@@ -10,7 +10,8 @@ import { readStateFile } from './state-file.js';
  *   1. `--rtdb-file`: its `/smarthome/status`,
  *   2. `--state-file`: the last status the bridge itself saved,
  *   3. `--initial-status`,
- * and boots from defaults (`000000000`) when none of them holds a valid status. A source that is
+ * and boots from defaults (`000000000`) when none of them holds a valid status (`from: 'default'`: the
+ * runtime then leaves a device with what it holds). A source that is
  * missing is skipped quietly; one that is unreadable or corrupt is a logged warning, never a crash.
  */
 export type RestoreSource = 'rtdb-file' | 'state-file' | 'initial-status' | 'default';

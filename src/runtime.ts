@@ -201,7 +201,8 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
  * (they keep the stored status until the next real change).
  */
 async function bringBack(link: Link, bridge: Bridge, boot: BootStatus, clock: Clock, log: Logger): Promise<boolean> {
-  const steps = link.status === undefined ? [] : restoreCommands(link.status, boot.status);
+  // Nothing stored: the device keeps what it holds (a board that was not reset, a home built by its owner).
+  const steps = link.status === undefined || boot.from === 'default' ? [] : restoreCommands(link.status, boot.status);
   if (steps.length === 0) {
     bridge.releaseStatus();
     return true;
