@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { shippedDevicesConfig } from '../../src/config/load.js';
+import { parseDevicesConfig, shippedDevicesConfig } from '../../src/config/load.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { RealClock } from '../../src/environment/clock.js';
 import { createLink } from '../../src/links/create.js';
@@ -57,6 +57,9 @@ function busOutput(messages: readonly ObservedMessage[]) {
   return out;
 }
 
+/** Every sensor reading published (not only changes): the comparison counts them. */
+const periodic = parseDevicesConfig({ bus: { sensorReports: { mode: 'period' } } });
+
 async function drive(h: TestHome): Promise<void> {
   await h.send('016155010');
   await h.send({ command: 'status', id: 's1' }, { topic: 'webos/smarthome' });
@@ -77,7 +80,7 @@ describe.skipIf(!socatAvailable())('record and replay', () => {
     // A Uno resets when the host opens its port; the fake board is switched on then instead (its port
     // was closed until now, so nothing came before its BOOT).
     link.once('state', () => setTimeout(() => void board!.open().then(() => board!.boot()), 100));
-    home = await startHome({ link });
+    home = await startHome({ link, devices: periodic });
     await drive(home);
     await home.advance('1.5s');
     const live = busOutput(home.messages);
@@ -92,7 +95,7 @@ describe.skipIf(!socatAvailable())('record and replay', () => {
     expect(fromHost.some((d) => /^SET [0-9A-F]+ 016155010\*[0-9A-F]{2}\n$/.test(d))).toBe(true);
     expect(recording.entries.some((e) => e.from === 'board' && /^BOOT 1\.0\.0 1 fake-uno\*[0-9A-F]{2}\n$/.test(e.data))).toBe(true);
 
-    home = await startHome({ link: { kind: 'replay', file } });
+    home = await startHome({ link: { kind: 'replay', file }, devices: periodic });
     expect(home.link.kind).toBe('replay');
     await drive(home);
     // Past the end of the recording the replayed board falls silent, and the serial link would report
