@@ -19,7 +19,8 @@ import { socatAvailable } from '../support/socat.js';
 const haveSocat = socatAvailable();
 if (!haveSocat && inCI()) throw new Error('socat is required in CI for the pseudo-terminal tests (apt-get install socat)');
 
-const config = parseDevicesConfig({ bus: { healthPeriodMs: 0 } });
+// Every reading published (mode period): the test waits for the board's next rain reading.
+const config = parseDevicesConfig({ bus: { healthPeriodMs: 0, sensorReports: { mode: 'period' } } });
 const fromBridge = (command: string) => (m: Seen) => m.json?.['Producer'] === 'smarthome' && m.json['command'] === command;
 
 let dir: string | undefined;
