@@ -73,7 +73,8 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
     logger,
     logLevel: a['log-level'],
   });
-  const view = new FleetView(output);
+  // Rates are averaged over the shortest report period: every home reports once in it.
+  const view = new FleetView(output, process.stdout, { averageMs: Math.min(config.sensors.rain.periodMs, config.sensors.climate.periodMs) });
   if (output !== 'json') {
     const first = fleet.indices[0];
     const range = fleet.indices.length === a.homes ? `${a.homes} homes` : `${fleet.indices.length} of ${a.homes} homes (shard ${a.shard})`;

@@ -28,6 +28,17 @@ export interface FleetHomeOptions {
   onReport?: (() => void) | undefined;
 }
 
+/**
+ * Home i's place in the report period: the fractional part of i·φ (golden ratio), which spreads any
+ * number of consecutive homes evenly over the period without knowing how many there are (shards and
+ * workers run arbitrary subsets). Homes connect within moments of each other; without this they
+ * would all report in the same instant, once a period.
+ */
+export function sensorPhase(index: number): number {
+  const x = index * 0.6180339887498949;
+  return x - Math.floor(x);
+}
+
 export class FleetHome {
   readonly address: HomeAddress;
   readonly link: EmulatedLink;
@@ -42,7 +53,7 @@ export class FleetHome {
     const { id, index } = o.address;
     // One child per home (a few hundred bytes): every log line names its home.
     const logger = o.logger.child({ home: id });
-    this.link = new EmulatedLink({ config: o.config, clock: o.clock, seed: (o.config.environment.seed + index) >>> 0 });
+    this.link = new EmulatedLink({ config: o.config, clock: o.clock, seed: (o.config.environment.seed + index) >>> 0, sensorPhase: sensorPhase(index) });
     this.bus = new BusClient({
       url: o.url,
       clientId: o.address.clientId,
