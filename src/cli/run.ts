@@ -5,7 +5,7 @@ import { RealClock } from '../environment/clock.js';
 import type { LinkSpec } from '../links/create.js';
 import { startRuntime } from '../runtime.js';
 import { brokerOptions, parseDuration, PASSWORD_ENV, readConfig, readPassword, readTls, type BrokerArgs } from './common.js';
-import { LiveView } from './live-view.js';
+import { LiveView, LogDestination } from './live-view.js';
 import { redactUrl } from '../bus/client.js';
 
 interface RunArgs extends BrokerArgs {
@@ -76,7 +76,8 @@ function linkSpec(a: RunArgs): LinkSpec {
 }
 
 export async function runHandler(a: ArgumentsCamelCase<RunArgs>): Promise<void> {
-  const logger = createLogger(a['log-level']);
+  const logs = new LogDestination();
+  const logger = createLogger(a['log-level'], undefined, logs);
   const config = await readConfig(a);
   if (a.insecure) logger.warn('--insecure: the broker certificate is NOT verified; anyone on the path can read and forge messages');
   if (!(a.speed > 0)) throw new Error('--speed must be a positive number');
@@ -119,6 +120,8 @@ export async function runHandler(a: ArgumentsCamelCase<RunArgs>): Promise<void> 
   });
   const live = (a.live ?? process.stdout.isTTY) ? new LiveView(runtime.link, clock, `smarthome-bridge — ${config.device.name} on ${redactUrl(runtime.brokerUrl)} (Ctrl-C to stop)`) : undefined;
   live?.start();
+  // Logs on the live view's terminal go above its region; logs redirected elsewhere stay on stderr.
+  if (live && process.stdout.isTTY && process.stderr.isTTY) logs.redirect((text) => live.writeAbove(text));
   if (!live) process.stdout.write(`smarthome-bridge serving ${config.device.id} (link ${runtime.link.kind}) on ${redactUrl(runtime.brokerUrl)}\n`);
 
   let stopping = false;
