@@ -7,11 +7,14 @@
  * - Otherwise, with RabbitMQ and mosquitto installed: starts them through `.ci/run.d/brokers.sh` (in
  *   `.cache/test-brokers/`, on its usual ports when those are free, else on free ones), exports their
  *   SMARTHOME_TEST_* variables to the test workers, and stops them at the end.
+ * - Not when none of the test files of this run needs a service (`npx vitest run test/home/`): the
+ *   start costs about a minute.
  * - Without them, or with SMARTHOME_TEST_START_BROKERS=0 (a quick run without the ~1 min broker
  *   start): the suites that need a broker are skipped (requireService records which), and the run ends
  *   with one line naming them and the command that installs what they need.
  */
 import { execFile, execFileSync } from 'node:child_process';
+import type { TestProject } from 'vitest/node';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -99,12 +102,21 @@ function reportSkipped(why: string): void {
   console.warn(`\nskipped ${suites.size} suites that need brokers (${why}): ${list.join(', ')}; install what they need with: ${INSTALL_COMMAND}`);
 }
 
-export default async function setup(): Promise<() => Promise<void>> {
+/** Whether a test file of this run asks for a service broker (only test files call requireService). */
+async function runNeedsBrokers(project: TestProject): Promise<boolean> {
+  // The file filters of the command line (`vitest run test/e2e/`); vitest keeps them on its instance.
+  const filters = (project.vitest as unknown as { filenamePattern?: string[] }).filenamePattern;
+  const { testFiles } = await project.globTestFiles(filters);
+  return testFiles.some((f) => readFileSync(f, 'utf8').includes('requireService('));
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   rmSync(SKIPPED_SERVICES_DIR, { recursive: true, force: true });
   mkdirSync(SKIPPED_SERVICES_DIR, { recursive: true });
   const missing = Object.values(SERVICES).filter((s) => !process.env[s.env]);
   if (missing.length === 0 || inCI()) return async () => reportSkipped('not started in CI');
   if (process.env['SMARTHOME_TEST_START_BROKERS'] === '0') return async () => reportSkipped('SMARTHOME_TEST_START_BROKERS=0');
+  if (!(await runNeedsBrokers(project))) return async () => reportSkipped('not needed');
   if (!brokersInstalled()) return async () => reportSkipped(`${PACKAGES.join(', ')} not all installed`);
 
   const env = { ...process.env, BROKERS_DIR: path.join(REPO_ROOT, '.cache', 'test-brokers'), ...(await choosePorts()) };
