@@ -119,7 +119,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (!(await runNeedsBrokers(project))) return async () => reportSkipped('not needed');
   if (!brokersInstalled()) return async () => reportSkipped(`${PACKAGES.join(', ')} not all installed`);
 
-  const env = { ...process.env, BROKERS_DIR: path.join(REPO_ROOT, '.cache', 'test-brokers'), ...(await choosePorts()) };
+  const brokersDir = path.join(REPO_ROOT, '.cache', 'test-brokers');
+  const env = { ...process.env, BROKERS_DIR: brokersDir, ...(await choosePorts()) };
   const t0 = Date.now();
   let stdout: string;
   try {
@@ -141,6 +142,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await execFileAsync('bash', ['-c', `BROKERS_NO_START=1 source ${BROKERS_SH} && brokers_stop`], { cwd: REPO_ROOT, env, timeout: 120_000 }).catch((e: Error) =>
       console.warn(`test brokers: stopping them failed: ${e.message}`),
     );
+    // Every start is --fresh: nothing in the instance directories is worth keeping.
+    rmSync(brokersDir, { recursive: true, force: true });
     reportSkipped('they did not start');
   };
 }
