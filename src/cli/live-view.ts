@@ -31,6 +31,8 @@ export class LiveView {
   #events: string[] = [];
   #timer: NodeJS.Timeout | undefined;
   #lines = 0;
+  /** Lines of the frame #frame() built last. */
+  #frameLines = 0;
 
   constructor(
     private readonly link: Link,
@@ -74,8 +76,6 @@ export class LiveView {
     this.#events.unshift(`${new Date(this.clock.now()).toISOString().slice(11, 19)} ${text}`);
     this.#events.length = Math.min(this.#events.length, 4);
   }
-
-  #frameLines = 0;
 
   render(): void {
     const clear = this.#lines > 0 ? `\x1b[${this.#lines}A` : '';
