@@ -64,7 +64,7 @@ describe('firmware flash', () => {
     it("runs avrdude with the Uno's options, then confirms our sketch answers: one line, exit 0", async () => {
       uno = await startVirtualArduino({ config: defaultDevicesConfig() });
       const PATH = await standIn(0);
-      const r = await runCli(['firmware', 'flash', '--port', uno.pty.path], 60_000, { PATH });
+      const r = await runCli(['firmware', 'flash', '--port', uno.pty.path], 150_000, { PATH });
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       expect(r.stdout.trim().split('\n')).toEqual([`flashed the smarthome sketch to ${uno.pty.path}; the smarthome sketch answers on ${uno.pty.path} (status 000000000)`]);
@@ -72,27 +72,27 @@ describe('firmware flash', () => {
       expect(args).toEqual(['-p', 'atmega328p', '-c', 'arduino', '-b', '115200', '-D', '-P', uno.pty.path, '-U', `flash:w:${FIRMWARE_HEX}:i`]);
       await uno.stop();
       uno = undefined;
-    }, 90_000);
+    }, 180_000);
 
     it('--firmata flashes the fetched StandardFirmata and confirms its version report', async () => {
       const firmata = await standardFirmata();
       uno = await startVirtualArduino({ config: defaultDevicesConfig(), hex: firmata.path });
       const PATH = await standIn(0);
-      const r = await runCli(['firmware', 'flash', '--firmata', '--port', uno.pty.path], 60_000, { PATH });
+      const r = await runCli(['firmware', 'flash', '--firmata', '--port', uno.pty.path], 150_000, { PATH });
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       expect(r.stdout.trim().split('\n')).toEqual([`flashed StandardFirmata to ${uno.pty.path}; StandardFirmata answers on ${uno.pty.path} (Firmata protocol 2.4)`]);
       const args = (await readFile(argsFile, 'utf8')).trim().split('\n');
       expect(args.slice(-2)).toEqual(['-U', `flash:w:${firmata.path}:i`]);
-    }, FETCH_TIMEOUT_MS);
+    }, FETCH_TIMEOUT_MS + 150_000);
 
     it('a port where nothing answers: flashed, but exit 1 saying the board does not answer', async () => {
       // Our sketch's handshake against StandardFirmata: the wrong firmware for what was flashed.
       const PATH = await standIn(0);
-      const r = await runCli(['firmware', 'flash', '--port', uno!.pty.path], 90_000, { PATH });
+      const r = await runCli(['firmware', 'flash', '--port', uno!.pty.path], 150_000, { PATH });
       expect(r.code).toBe(1);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(/^flashed the smarthome sketch to .*, but the board does not answer: /);
-    }, 120_000);
+    }, 180_000);
   });
 });
