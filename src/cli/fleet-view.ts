@@ -34,6 +34,8 @@ export class FleetView {
   readonly #averageMs: number;
   /** Acknowledgements since start: commands are rare, a per-interval window would mostly be empty. */
   #first: FleetStats | undefined;
+  /** The in-place line shown last (tty output), redrawn under log lines. */
+  #shown = '';
 
   constructor(
     private readonly output: FleetOutput,
@@ -61,8 +63,18 @@ export class FleetView {
       this.out.write(`${summaryLine(shown)}\n`);
     } else {
       const line = stats.connected < stats.homes && stats.started < stats.homes ? progressLine(stats) : summaryLine(shown);
+      this.#shown = line;
       this.out.write(`\r\x1b[2K${line}`);
     }
+  }
+
+  /**
+   * Writes log text (whole lines) without breaking the in-place line: on a terminal the line is
+   * erased, the text written, and the line drawn again below it, in one write.
+   */
+  writeAbove(text: string): void {
+    const lines = text.endsWith('\n') ? text : `${text}\n`;
+    this.out.write(this.output === 'tty' ? `\r\x1b[2K${lines}${this.#shown}` : lines);
   }
 
   /** Ends the in-place line and prints the final counters. */

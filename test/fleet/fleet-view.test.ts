@@ -39,3 +39,24 @@ describe('FleetView rates', () => {
     expect(new Set(outRates(lines))).toEqual(new Set(['800', '0']));
   });
 });
+
+describe('FleetView on a terminal with logs', () => {
+  it('writes a log line above the live line and draws the line again below it', async () => {
+    const { TerminalScreen } = await import('../support/terminal.js');
+    const screen = new TerminalScreen();
+    const stream = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        screen.write(chunk.toString('utf8'));
+        done();
+      },
+    });
+    const view = new FleetView('tty', stream, { averageMs: 1000 });
+    for (let t = 0; t <= 2000; t += 250) {
+      view.update(lockstep(t), t);
+      if (t % 500 === 0) view.writeAbove(`{"msg":"reconnect ${t}"}\n`);
+    }
+    const lines = screen.text();
+    expect(lines.slice(0, -1)).toEqual([0, 500, 1000, 1500, 2000].map((t) => `{"msg":"reconnect ${t}"}`));
+    expect(lines.at(-1)).toMatch(/^connected 200\/200 · in 0\/s · out 200\/s/);
+  });
+});
