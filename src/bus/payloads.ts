@@ -120,9 +120,12 @@ export function eventPayload(home: string, e: HomeEvent): EventPayload {
   return e.event === 'button' ? { ...base, event: 'button', button: e.button } : { ...base, event: 'window', open: e.open };
 }
 
-/** A safe, short excerpt of an untrusted payload for error reports and logs. */
+/**
+ * A short excerpt of an untrusted payload for error reports and logs: the text itself, cut. It is not
+ * escaped here: every consumer (a JSON report, a pino log line) escapes it once, and escaping it twice
+ * made `{"bad":` arrive as `{\\"bad\\":`.
+ */
 export function excerpt(payload: Buffer | string, max = 64): string {
   const text = typeof payload === 'string' ? payload : payload.subarray(0, max * 4).toString('utf8');
-  const cut = text.length > max ? `${text.slice(0, max)}…` : text;
-  return JSON.stringify(cut).slice(1, -1);
+  return text.length > max ? `${text.slice(0, max)}…` : text;
 }

@@ -43,21 +43,36 @@ export async function buildFirmware(check: boolean): Promise<number> {
 }
 
 interface FirmwareArgs {
-  action: 'path' | 'build';
+  action: 'path' | 'build' | 'flash';
   check: boolean;
+  port?: string;
+  firmata: boolean;
+  hex?: string;
 }
 
 export const firmwareCommand: CommandModule<object, FirmwareArgs> = {
   command: 'firmware <action>',
-  describe: 'The bundled Uno firmware: `path` prints the committed .hex, `build` rebuilds it from firmware/smarthome.',
+  describe: 'The bundled Uno firmware: `path` prints the committed .hex, `build` rebuilds it from firmware/smarthome, `flash` writes it (or StandardFirmata) to an Uno.',
   builder: (y) =>
     y
-      .positional('action', { choices: ['path', 'build'] as const, demandOption: true, describe: 'path: print the .hex path; build: run the firmware build' })
+      .positional('action', { choices: ['path', 'build', 'flash'] as const, demandOption: true, describe: 'path: print the .hex path; build: run the firmware build; flash: write it to an Uno with avrdude' })
       .option('check', { type: 'boolean', default: false, describe: 'With build: only check that the committed .hex matches a fresh build.' })
-      .example('avrdude -p atmega328p -c arduino -P /dev/ttyACM0 -b 115200 -U flash:w:$($0 firmware path):i', 'flash a real Uno') as unknown as Argv<FirmwareArgs>,
+      .option('port', { type: 'string', describe: "With flash: the Uno's serial port, e.g. /dev/ttyACM0 (see `ports`)." })
+      .option('firmata', { type: 'boolean', default: false, describe: 'With flash: write StandardFirmata (fetched once into .cache/firmata/) instead of our sketch.' })
+      .option('hex', { type: 'string', describe: 'With flash: write this .hex instead of the committed build of our sketch.' })
+      .example('$0 firmware flash --port /dev/ttyACM0', 'flash our sketch to a USB Uno and check that it answers')
+      .example('$0 firmware flash --port /dev/ttyACM0 --firmata', 'flash StandardFirmata (for --link firmata)') as unknown as Argv<FirmwareArgs>,
   handler: async (a) => {
     if (a.action === 'path') {
       process.stdout.write(`${firmwarePath()}\n`);
+      return;
+    }
+    if (a.action === 'flash') {
+      if (!a.port) throw new BridgeError(ErrorCode.CONFIG_INVALID, 'firmware flash needs --port, e.g. --port /dev/ttyACM0 (`smarthome-bridge ports` lists them)');
+      const { flash } = await import('./flash.js');
+      const result = await flash({ port: a.port, firmata: a.firmata, hex: a.hex ?? firmwarePath() });
+      (result.code === 0 ? process.stdout : process.stderr).write(`${result.line}\n`);
+      process.exitCode = result.code;
       return;
     }
     process.exitCode = await buildFirmware(a.check);

@@ -20,25 +20,41 @@ export function progressLine(s: FleetStats, width = 30): string {
   return `connecting [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${s.connected}/${s.homes} connected, ${s.started - s.connected} waiting for the broker`;
 }
 
+export interface FleetViewOptions {
+  /**
+   * Rates are averaged over at least this long (the homes' report period): a window shorter than
+   * the period sees a period's reports in some windows and none in others.
+   */
+  averageMs?: number;
+}
+
 export class FleetView {
-  #previous: FleetStats | undefined;
-  #previousAt = 0;
+  /** Snapshots of the last averaging window, oldest first (the oldest one at or before its start). */
+  readonly #samples: Array<{ at: number; stats: FleetStats }> = [];
+  readonly #averageMs: number;
   /** Acknowledgements since start: commands are rare, a per-interval window would mostly be empty. */
   #first: FleetStats | undefined;
+  /** The in-place line shown last (tty output), redrawn under log lines. */
+  #shown = '';
 
   constructor(
     private readonly output: FleetOutput,
     private readonly out: NodeJS.WritableStream = process.stdout,
-  ) {}
+    options: FleetViewOptions = {},
+  ) {
+    this.#averageMs = options.averageMs ?? 0;
+  }
 
   /** Prints one update for a fresh snapshot. */
   update(stats: FleetStats, now = performance.now()): void {
-    const prev = this.#previous;
+    const samples = this.#samples;
     this.#first ??= stats;
-    const r = prev ? rates(prev, stats, (now - this.#previousAt) / 1000) : undefined;
-    this.#previous = stats;
-    this.#previousAt = now;
-    if (!r) return;
+    samples.push({ at: now, stats });
+    // Keep one snapshot at or before the window's start, so the window is always covered in full.
+    while (samples.length > 2 && samples[1]!.at <= now - this.#averageMs) samples.shift();
+    if (samples.length < 2) return;
+    const from = samples[0]!;
+    const r = rates(from.stats, stats, (now - from.at) / 1000);
     const since = rates({ ...this.#first, ackLatency: [] }, stats, 1);
     const shown = { ...r, ackP50: since.ackP50, ackP99: since.ackP99, acks: since.acks };
     if (this.output === 'json') {
@@ -47,8 +63,18 @@ export class FleetView {
       this.out.write(`${summaryLine(shown)}\n`);
     } else {
       const line = stats.connected < stats.homes && stats.started < stats.homes ? progressLine(stats) : summaryLine(shown);
+      this.#shown = line;
       this.out.write(`\r\x1b[2K${line}`);
     }
+  }
+
+  /**
+   * Writes log text (whole lines) without breaking the in-place line: on a terminal the line is
+   * erased, the text written, and the line drawn again below it, in one write.
+   */
+  writeAbove(text: string): void {
+    const lines = text.endsWith('\n') ? text : `${text}\n`;
+    this.out.write(this.output === 'tty' ? `\r\x1b[2K${lines}${this.#shown}` : lines);
   }
 
   /** Ends the in-place line and prints the final counters. */

@@ -9,6 +9,7 @@ import { Fleet } from '../fleet/fleet.js';
 import { prepareStateDir } from '../fleet/home-state.js';
 import { brokerOptions, parseDuration, readConfig, readPassword, readTls, type BrokerArgs } from './common.js';
 import { FleetView, type FleetOutput } from './fleet-view.js';
+import { LogDestination } from './live-view.js';
 
 interface FleetArgs extends BrokerArgs {
   homes: number;
@@ -49,7 +50,8 @@ export function fleetOptions<T>(y: Argv<T>) {
 }
 
 export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<void> {
-  const logger = createLogger(a['log-level']);
+  const logs = new LogDestination();
+  const logger = createLogger(a['log-level'], undefined, logs);
   if (!a.broker && !a.embedded) throw new BridgeError(ErrorCode.CONFIG_INVALID, 'fleet needs --broker URL, or --embedded for an in-process broker');
   if (a.broker && a.embedded) throw new BridgeError(ErrorCode.CONFIG_INVALID, 'give either --broker or --embedded, not both');
   const reportPeriodMs = a['report-period'] !== undefined ? parseDuration(a['report-period']) : undefined;
@@ -78,7 +80,11 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
     logger,
     logLevel: a['log-level'],
   });
-  const view = new FleetView(output);
+  // Rates are averaged over the shortest report period: every home reports once in it.
+  const view = new FleetView(output, process.stdout, { averageMs: Math.min(config.sensors.rain.periodMs, config.sensors.climate.periodMs) });
+  // The live line and the main thread's logs on one terminal: logs go above the line (worker threads
+  // log on stderr directly).
+  if (output === 'tty' && process.stdout.isTTY && process.stderr.isTTY) logs.redirect((text) => view.writeAbove(text));
   if (output !== 'json') {
     const first = fleet.indices[0];
     const range = fleet.indices.length === a.homes ? `${a.homes} homes` : `${fleet.indices.length} of ${a.homes} homes (shard ${a.shard})`;

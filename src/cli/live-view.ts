@@ -4,8 +4,26 @@ import { COLOUR_NAMES, EFFECT_NAMES, decodeStatus } from '../home/status-codec.j
 import type { Clock } from '../environment/clock.js';
 
 /**
+ * Where log lines go: stderr, until a live view on the same terminal takes them (`LiveView.writeAbove`),
+ * so a log line never lands inside the region the view redraws.
+ */
+export class LogDestination {
+  #target: (text: string) => void = (text) => void process.stderr.write(text);
+
+  write(text: string): void {
+    this.#target(text);
+  }
+
+  /** Sends every line from now on to `target`. */
+  redirect(target: (text: string) => void): void {
+    this.#target = target;
+  }
+}
+
+/**
  * A compact live view of one home for a terminal: appliances, sensors, last events. Redraws in place a
- * few times a second; only used when stdout is a TTY.
+ * few times a second; only used when stdout is a TTY. Log lines on that terminal go through
+ * `writeAbove`, which scrolls them above the region.
  */
 export class LiveView {
   #climate: string = '—';
@@ -13,6 +31,8 @@ export class LiveView {
   #events: string[] = [];
   #timer: NodeJS.Timeout | undefined;
   #lines = 0;
+  /** Lines of the frame #frame() built last. */
+  #frameLines = 0;
 
   constructor(
     private readonly link: Link,
@@ -34,6 +54,22 @@ export class LiveView {
 
   stop(): void {
     clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /**
+   * Writes text (whole lines) above the live region in one write: the region is erased, the text
+   * takes its place and the region is drawn again below it. Once stopped, text is simply appended.
+   */
+  writeAbove(text: string): void {
+    const line = text.endsWith('\n') ? text : `${text}\n`;
+    if (!this.#timer) {
+      this.out.write(line);
+      return;
+    }
+    const erase = this.#lines > 0 ? `\x1b[${this.#lines}A\r\x1b[J` : '';
+    this.out.write(`${erase}${line}${this.#frame()}`);
+    this.#lines = this.#frameLines;
   }
 
   #push(text: string): void {
@@ -42,6 +78,13 @@ export class LiveView {
   }
 
   render(): void {
+    const clear = this.#lines > 0 ? `\x1b[${this.#lines}A` : '';
+    this.out.write(`${clear}${this.#frame()}`);
+    this.#lines = this.#frameLines;
+  }
+
+  /** The region's text, every line erased before it is written; sets #frameLines. */
+  #frame(): string {
     const status = this.link.status;
     const lines = [this.header];
     if (status) {
@@ -55,8 +98,7 @@ export class LiveView {
       );
     } else lines.push(`link ${this.link.kind}: ${this.link.state}`);
     lines.push(...this.#events.map((e) => `  ${e}`));
-    const clear = this.#lines > 0 ? `\x1b[${this.#lines}A` : '';
-    this.out.write(`${clear}${lines.map((l) => `\x1b[2K${l}`).join('\n')}\n`);
-    this.#lines = lines.length;
+    this.#frameLines = lines.length;
+    return `${lines.map((l) => `\x1b[2K${l}`).join('\n')}\n`;
   }
 }

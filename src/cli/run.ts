@@ -5,7 +5,7 @@ import { RealClock } from '../environment/clock.js';
 import type { LinkSpec } from '../links/create.js';
 import { startRuntime } from '../runtime.js';
 import { brokerOptions, parseDuration, PASSWORD_ENV, readConfig, readPassword, readTls, type BrokerArgs } from './common.js';
-import { LiveView } from './live-view.js';
+import { LiveView, LogDestination } from './live-view.js';
 import { redactUrl } from '../bus/client.js';
 import { withReportPeriod } from '../bus/sensor-reports.js';
 import { validateStatus } from '../home/status-codec.js';
@@ -88,7 +88,8 @@ function linkSpec(a: RunArgs): LinkSpec {
 }
 
 export async function runHandler(a: ArgumentsCamelCase<RunArgs>): Promise<void> {
-  const logger = createLogger(a['log-level']);
+  const logs = new LogDestination();
+  const logger = createLogger(a['log-level'], undefined, logs);
   let config = await readConfig(a);
   if (a.insecure) logger.warn('--insecure: the broker certificate is NOT verified; anyone on the path can read and forge messages');
   if (!(a.speed > 0)) throw new Error('--speed must be a positive number');
@@ -144,6 +145,8 @@ export async function runHandler(a: ArgumentsCamelCase<RunArgs>): Promise<void> 
   // Above the live view, which redraws only its own lines.
   process.stdout.write(`${whereReportsGo(config, runtime.restored)}\n`);
   live?.start();
+  // Logs on the live view's terminal go above its region; logs redirected elsewhere stay on stderr.
+  if (live && process.stdout.isTTY && process.stderr.isTTY) logs.redirect((text) => live.writeAbove(text));
 
   let stopping = false;
   const stop = async (code: number): Promise<void> => {

@@ -30,8 +30,10 @@ export const watchCommand: CommandModule<object, WatchArgs> = {
     });
     let seen = 0;
     client.on('connect', () => {
-      client.subscribe(a.topic, { qos: 0 });
-      process.stderr.write(`watching ${a.topic} on ${url}\n`);
+      // Said once the broker granted the subscription: from then on nothing sent is missed.
+      client.subscribe(a.topic, { qos: 0 }, (e) => {
+        if (!e) process.stderr.write(`watching ${a.topic} on ${url}\n`);
+      });
     });
     client.on('error', (e: Error & { code?: unknown }) => {
       process.stderr.write(`watch: ${e.message}\n`);

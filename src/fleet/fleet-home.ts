@@ -33,6 +33,17 @@ export interface FleetHomeOptions {
   stateDir?: string | undefined;
 }
 
+/**
+ * Home i's place in the report period: the fractional part of i·φ (golden ratio), which spreads any
+ * number of consecutive homes evenly over the period without knowing how many there are (shards and
+ * workers run arbitrary subsets). Homes connect within moments of each other; without this they
+ * would all report in the same instant, once a period.
+ */
+export function sensorPhase(index: number): number {
+  const x = index * 0.6180339887498949;
+  return x - Math.floor(x);
+}
+
 export class FleetHome {
   readonly address: HomeAddress;
   readonly link: EmulatedLink;
@@ -63,7 +74,13 @@ export class FleetHome {
       const holds = read.status ?? (read.problem === undefined ? BOOT_STATUS : undefined);
       this.stateFile = new StateFile(file, { logger, fsync: false, stored: holds, now: () => o.clock.now() });
     }
-    this.link = new EmulatedLink({ config: o.config, clock: o.clock, seed: (o.config.environment.seed + index) >>> 0, ...(stored ? { initialStatus: stored } : {}) });
+    this.link = new EmulatedLink({
+      config: o.config,
+      clock: o.clock,
+      seed: (o.config.environment.seed + index) >>> 0,
+      sensorPhase: sensorPhase(index),
+      ...(stored ? { initialStatus: stored } : {}),
+    });
     this.bus = new BusClient({
       url: o.url,
       clientId: o.address.clientId,

@@ -31,6 +31,12 @@ export interface HomeOptions {
   clock: Clock;
   sensors: SensorSource;
   initialStatus?: StatusString;
+  /**
+   * Where in its period each sensor's schedule starts, as a fraction of the period (0–1): the first
+   * reading comes that much later. A fleet gives every home its own, so thousands of homes do not all
+   * report in the same instant.
+   */
+  sensorPhase?: number;
 }
 
 export interface ApplyResult {
@@ -44,6 +50,7 @@ export class Home extends TypedEmitter<HomeEvents> {
   readonly #config: DevicesConfig;
   readonly #clock: Clock;
   readonly #sensors: SensorSource;
+  readonly #sensorPhase: number;
   readonly #window: WindowServo;
   #status: StatusString;
   #lightChangedAt: number;
@@ -59,6 +66,7 @@ export class Home extends TypedEmitter<HomeEvents> {
     this.#config = options.config;
     this.#clock = options.clock;
     this.#sensors = options.sensors;
+    this.#sensorPhase = options.sensorPhase ?? 0;
     this.#status = validateStatus(options.initialStatus ?? BOOT_STATUS);
     this.#lightChangedAt = this.#clock.now();
     const w = this.#config.appliances.window;
@@ -79,8 +87,9 @@ export class Home extends TypedEmitter<HomeEvents> {
     if (this.#started) return;
     this.#started = true;
     const c = this.#config.sensors;
-    this.#climateTimer = this.#every(c.climate.firstReadingMs, c.climate.periodMs, (at) => this.#readClimate(at), (t) => (this.#climateTimer = t));
-    this.#rainTimer = this.#every(c.rain.periodMs, c.rain.periodMs, (at) => this.#readRain(at), (t) => (this.#rainTimer = t));
+    const phase = (periodMs: number): number => Math.round(this.#sensorPhase * periodMs);
+    this.#climateTimer = this.#every(c.climate.firstReadingMs + phase(c.climate.periodMs), c.climate.periodMs, (at) => this.#readClimate(at), (t) => (this.#climateTimer = t));
+    this.#rainTimer = this.#every(c.rain.periodMs + phase(c.rain.periodMs), c.rain.periodMs, (at) => this.#readRain(at), (t) => (this.#rainTimer = t));
     this.#report('boot');
     this.#checkContact();
   }

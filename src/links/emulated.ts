@@ -18,6 +18,8 @@ export interface EmulatedLinkOptions {
   initialStatus?: StatusString;
   /** Overrides devices.json's environment seed. */
   seed?: number;
+  /** Where the sensors' schedules start in their period (0–1; see HomeOptions.sensorPhase). */
+  sensorPhase?: number;
 }
 
 export class EmulatedLink extends TypedEmitter<LinkEvents> implements Link {
@@ -38,6 +40,7 @@ export class EmulatedLink extends TypedEmitter<LinkEvents> implements Link {
       config,
       clock,
       ...(options.initialStatus ? { initialStatus: options.initialStatus } : {}),
+      ...(options.sensorPhase !== undefined ? { sensorPhase: options.sensorPhase } : {}),
       sensors: {
         climate: (t) => {
           const c = env.sample(t);

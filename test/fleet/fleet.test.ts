@@ -65,6 +65,17 @@ describe.each([0, 2])('a fleet of %i… homes (workers: %i)'.replace('%i…', St
     await late.client.endAsync();
   });
 
+  it("spreads the homes' first sensor readings over the report period (they all connect within 0.1 s)", async () => {
+    const sensor = (): Observer['messages'] => observer.messages.filter((m) => m.payload['command'] === 'sensor');
+    await until(() => new Set(sensor().map((m) => m.payload['home'])).size === HOMES, 'a sensor reading from every home');
+    const first = new Map<unknown, number>();
+    for (const m of sensor()) if (!first.has(m.payload['home'])) first.set(m.payload['home'], Date.parse(String(m.payload['time'])));
+    const times = [...first.values()];
+    // Lockstep homes would all report within the 0.1 s it took them to connect; spread, they cover
+    // most of the 1 s period (home i at the fractional part of i·0.618 of it).
+    expect(Math.max(...times) - Math.min(...times)).toBeGreaterThan(600);
+  });
+
   it('applies a command to webos/smarthome/<home>/info in that home only, acknowledged with its id', async () => {
     const from = observer.messages.length;
     await observer.client.publishAsync('webos/smarthome/t-3/info', JSON.stringify({ Producer: 'car', command: 'control', aircon: { enabled: true, power: 5 }, id: `w${workers}` }));

@@ -335,6 +335,20 @@ describe('sensors', () => {
     home.stop();
   });
 
+  it('starts each sensor schedule at its phase of the period (a fleet spreads its homes with it)', () => {
+    const config = defaultDevicesConfig();
+    const clock = new VirtualClock(0);
+    const home = new Home({ config, clock, sensorPhase: 0.25, sensors: { climate: () => ({ temperature: 20, humidity: 50 }), raining: () => false } });
+    const times: Record<string, number[]> = { climate: [], rain: [] };
+    home.on('sensor', (s) => times[s.sensor]!.push(s.time));
+    home.start();
+    clock.advance(80_000);
+    const { climate, rain } = config.sensors;
+    expect(times['climate']!.slice(0, 2)).toEqual([climate.firstReadingMs + climate.periodMs / 4, climate.firstReadingMs + climate.periodMs * 1.25]);
+    expect(times['rain']!.slice(0, 2)).toEqual([rain.periodMs * 1.25, rain.periodMs * 2.25]);
+    home.stop();
+  });
+
   it('stops every timer on stop', () => {
     const { home, clock, sensorReadings } = makeHome();
     home.start();

@@ -9,6 +9,7 @@
  *   the broker: `startRabbitmq()` / `stopRabbitmq()` (allow 60-90 s in the hook for a cold start).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { mkdtemp, open, readFile, rm, writeFile, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import net from 'node:net';
@@ -25,7 +26,17 @@ const RABBITMQ_SCRIPTS = path.join(REPO_ROOT, 'scripts/rabbitmq');
 // Service brokers announced by .ci/run
 // ---------------------------------------------------------------------------------------------
 
-const START_ALL = 'source .ci/run.d/brokers.sh (starts every CI broker and exports the SMARTHOME_TEST_* variables; brokers_stop stops them)';
+const START_ALL =
+  'npm test starts them itself when RabbitMQ and mosquitto are installed (npm run setup:system installs them); or source .ci/run.d/brokers.sh (starts every CI broker and exports the SMARTHOME_TEST_* variables; brokers_stop stops them)';
+
+/** Where requireService notes the suites it skips, for the one line at the end of the run (global-brokers.ts). */
+export const SKIPPED_SERVICES_DIR = path.join(REPO_ROOT, '.cache', 'test-results', 'skipped-services');
+
+/** The test file that asked for a service: the first *.test.ts frame of the call stack. */
+function callingTestFile(): string {
+  const m = /(\/[^\s():]+\.test\.ts)/.exec(new Error().stack ?? '');
+  return m ? path.relative(REPO_ROOT, m[1]!) : '(unknown test file)';
+}
 
 export const SERVICES = {
   /** RabbitMQ, production config (anonymous allowed): mqtt://127.0.0.1:PORT */
@@ -72,6 +83,12 @@ export function requireService(name: ServiceName): string | undefined {
   if (!warned.has(name)) {
     warned.add(name);
     console.warn(`skipping tests that need ${name}: ${message}`);
+  }
+  try {
+    mkdirSync(SKIPPED_SERVICES_DIR, { recursive: true });
+    appendFileSync(path.join(SKIPPED_SERVICES_DIR, String(process.pid)), `${callingTestFile()}\t${name}\n`);
+  } catch {
+    // Only the summary line at the end would miss this suite.
   }
   return undefined;
 }

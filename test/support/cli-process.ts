@@ -38,8 +38,8 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): CliRun {
 }
 
 /** Runs the CLI to its end and gives its exit code and output. */
-export async function runCli(args: string[], timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const run = startCli(args);
+export async function runCli(args: string[], timeoutMs = 60_000, env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const run = startCli(args, env);
   const timer = setTimeout(() => run.kill(), timeoutMs);
   const { code } = await run.exited;
   clearTimeout(timer);
