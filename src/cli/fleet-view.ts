@@ -1,3 +1,4 @@
+import { boardLine, boardRates } from '../fleet/board-stats.js';
 import { rates, type FleetRates, type FleetStats } from '../fleet/stats.js';
 
 /**
@@ -41,12 +42,15 @@ export class FleetView {
     if (!r) return;
     const since = rates({ ...this.#first, ackLatency: [] }, stats, 1);
     const shown = { ...r, ackP50: since.ackP50, ackP99: since.ackP99, acks: since.acks };
+    // Firmware homes: board lag over the interval, MHz, serial lines, checksum errors, resets.
+    const boards = stats.boards ? boardRates(prev?.boards, stats.boards) : undefined;
+    const boardsText = boards ? ` · ${boardLine(boards)}` : '';
     if (this.output === 'json') {
-      this.out.write(`${JSON.stringify({ time: new Date().toISOString(), ...shown, stats })}\n`);
+      this.out.write(`${JSON.stringify({ time: new Date().toISOString(), ...shown, ...(boards ? { boards } : {}), stats })}\n`);
     } else if (this.output === 'text') {
-      this.out.write(`${summaryLine(shown)}\n`);
+      this.out.write(`${summaryLine(shown)}${boardsText}\n`);
     } else {
-      const line = stats.connected < stats.homes && stats.started < stats.homes ? progressLine(stats) : summaryLine(shown);
+      const line = stats.connected < stats.homes && stats.started < stats.homes ? progressLine(stats) : summaryLine(shown) + boardsText;
       this.out.write(`\r\x1b[2K${line}`);
     }
   }

@@ -5,6 +5,7 @@ import type { DevicesConfig } from '../config/schema.js';
 import { VERSION } from '../core/version.js';
 import type { Clock } from '../environment/clock.js';
 import { EmulatedLink } from '../links/emulated.js';
+import type { Link } from '../links/link.js';
 import type { HomeAddress } from './addressing.js';
 
 /**
@@ -24,13 +25,15 @@ export interface FleetHomeOptions {
   queueSize: number;
   logger: Logger;
   observer: BridgeObserver;
+  /** The device, when not the emulated home (a firmware home's FirmwareLink); the bridge is the same. */
+  link?: Link | undefined;
   /** Called for every sensor reading just after it was handed to the bus. */
   onReport?: (() => void) | undefined;
 }
 
 export class FleetHome {
   readonly address: HomeAddress;
-  readonly link: EmulatedLink;
+  readonly link: Link;
   readonly bus: BusClient;
   readonly bridge: Bridge;
   readonly #config: DevicesConfig;
@@ -42,7 +45,7 @@ export class FleetHome {
     const { id, index } = o.address;
     // One child per home (a few hundred bytes): every log line names its home.
     const logger = o.logger.child({ home: id });
-    this.link = new EmulatedLink({ config: o.config, clock: o.clock, seed: (o.config.environment.seed + index) >>> 0 });
+    this.link = o.link ?? new EmulatedLink({ config: o.config, clock: o.clock, seed: (o.config.environment.seed + index) >>> 0 });
     this.bus = new BusClient({
       url: o.url,
       clientId: o.address.clientId,
