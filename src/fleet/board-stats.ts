@@ -18,7 +18,7 @@ export interface BoardFigures {
   lines: number;
   /** Lines from the board the host dropped for a bad checksum. */
   checksumErrors: number;
-  /** Board resets since the link first became ready (a board-reset fault, a reopen after an unplug). */
+  /** Board resets after the link's first port open (a board-reset fault, the reopen after an unplug). */
   resets: number;
   /** Board start → the home's boot status report, ms (undefined until then). */
   bootMs?: number | undefined;

@@ -36,6 +36,7 @@ export function createFirmwareHomeLink(o: FirmwareHomeLinkOptions): FirmwareLink
 }
 
 const NEWLINE = 10;
+const round2 = (v: number): number => Math.round(v * 100) / 100;
 
 /** One board's figures: lag samples, lines sent, boot time. */
 export class BoardProbe {
@@ -44,8 +45,8 @@ export class BoardProbe {
   lines = 0;
   bootMs: number | undefined;
   #startedAt: number | undefined;
-  /** Boots when the link first became ready: the power-up and the port open's reset are not faults. */
-  #bootsAtReady: number | undefined;
+  /** Boots when the link started; that start's port open resets the board once more (DTR), not a fault. */
+  #bootsAtStart: number | undefined;
 
   constructor(
     readonly home: string,
@@ -56,8 +57,9 @@ export class BoardProbe {
     });
     // The serial link's start opens the port, which powers and boots the board.
     link.on('state', (state) => {
-      if (state === 'starting') this.#startedAt ??= performance.now();
-      if (state === 'ready') this.#bootsAtReady ??= link.board.boots;
+      if (state !== 'starting' || this.#startedAt !== undefined) return;
+      this.#startedAt = performance.now();
+      this.#bootsAtStart = link.board.boots + 1;
     });
     link.on('status', (r) => {
       if (r.cause === 'boot' && this.bootMs === undefined && this.#startedAt !== undefined) this.bootMs = performance.now() - this.#startedAt;
@@ -77,14 +79,14 @@ export class BoardProbe {
     const c = this.link.counters();
     return {
       home: this.home,
-      lagP50: this.lag.percentile(50),
-      lagP99: this.lag.percentile(99),
-      lagMax: this.lagMax,
-      mhz: this.link.board.mhz ?? 0,
+      lagP50: round2(this.lag.percentile(50)),
+      lagP99: round2(this.lag.percentile(99)),
+      lagMax: round2(this.lagMax),
+      mhz: round2(this.link.board.mhz ?? 0),
       lines: this.lines,
       checksumErrors: c['checksum'] ?? 0,
-      resets: this.#bootsAtReady === undefined ? 0 : this.link.board.boots - this.#bootsAtReady,
-      bootMs: this.bootMs,
+      resets: this.#bootsAtStart === undefined ? 0 : Math.max(0, this.link.board.boots - this.#bootsAtStart),
+      bootMs: this.bootMs === undefined ? undefined : round2(this.bootMs),
       unplugged: this.link.cable.unplugged,
     };
   }
