@@ -9,6 +9,7 @@ import { Fleet } from '../fleet/fleet.js';
 import { RealClock } from '../environment/clock.js';
 import { readFaultSchedule, runFaultSchedule } from '../fleet/faults-schedule.js';
 import { resolveMix, type HomeKind } from '../fleet/mix.js';
+import { loadFirmware } from '../board/firmware-file.js';
 import { brokerOptions, parseDuration, readConfig, readPassword, readTls, type BrokerArgs } from './common.js';
 import { FleetView, type FleetOutput } from './fleet-view.js';
 
@@ -69,6 +70,8 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
   if (mix.firmware === 0 && (a.hex !== undefined || a.faults !== undefined)) {
     throw new BridgeError(ErrorCode.CONFIG_INVALID, `--${a.hex !== undefined ? 'hex' : 'faults'} needs firmware homes (--link firmware or --mix firmware:N,…)`);
   }
+  // A bad .hex is one line before anything starts, not a fatal error from every worker thread.
+  if (a.hex !== undefined) await loadFirmware(a.hex);
   const reportPeriodMs = a['report-period'] !== undefined ? parseDuration(a['report-period']) : undefined;
   const config = fleetConfig(await readConfig(a), { reportPeriodMs });
   const output: FleetOutput = a.output ?? (process.stdout.isTTY ? 'tty' : 'text');

@@ -51,12 +51,14 @@ describe('smarthome-bridge fleet --link firmware (the CLI)', () => {
     expect(code).toBe(0);
   }, 150_000);
 
-  it('refuses a bad schedule and --report-period with firmware homes, in one line, exit 2', async () => {
+  it('refuses a bad schedule, --report-period with firmware homes, a missing .hex and a --homes that contradicts --mix, in one line, exit 2', async () => {
     const bad = path.join(dir, 'bad.yaml');
     writeFileSync(bad, '- at: 1s\n  home: fc-1\n  fault: explode\n');
     for (const [args, why] of [
       [['--link', 'firmware', '--homes', '2', '--embedded', '--prefix', 'fc', '--faults', bad], /--faults .*bad\.yaml: entry 1: fault must be one of/],
       [['--mix', 'firmware:1,emulated:1', '--embedded', '--report-period', '1s'], /--report-period cannot apply to firmware homes/],
+      [['--link', 'firmware', '--homes', '2', '--embedded', '--hex', path.join(dir, 'missing.hex')], /cannot read firmware .*missing\.hex/],
+      [['--mix', 'firmware:1,emulated:1', '--homes', '3', '--embedded'], /--homes 3 does not match --mix \(2 homes\)/],
     ] as const) {
       const child = cli([...args]);
       let stderr = '';
