@@ -88,21 +88,23 @@ export interface BoardRates {
   bootMax: number;
 }
 
+const round2 = (v: number): number => Math.round(v * 100) / 100;
+
 export function boardRates(earlier: BoardStats | undefined, later: BoardStats): BoardRates {
   const lag = Histogram.between(earlier?.lag ?? [], later.lag);
   const boot = new Histogram(later.boot);
   return {
     boards: later.boards,
-    lagP50: lag.percentile(50),
-    lagP99: lag.percentile(99),
-    lagMax: lag.percentile(100),
-    mhzMean: later.boards > 0 ? later.mhz / later.boards : 0,
-    mhzMin: later.mhzMin,
+    lagP50: round2(lag.percentile(50)),
+    lagP99: round2(lag.percentile(99)),
+    lagMax: round2(lag.percentile(100)),
+    mhzMean: round2(later.boards > 0 ? later.mhz / later.boards : 0),
+    mhzMin: round2(later.mhzMin),
     lines: later.lines,
     checksumErrors: later.checksumErrors,
     resets: later.resets,
-    bootP50: boot.percentile(50),
-    bootMax: boot.percentile(100),
+    bootP50: round2(boot.percentile(50)),
+    bootMax: round2(boot.percentile(100)),
   };
 }
 
