@@ -10,8 +10,8 @@ import type { HomeAddress } from './addressing.js';
 
 /**
  * One virtual home of a fleet: the same emulated link (or a given one: a firmware home's FirmwareLink),
- * bridge and bus client as `run`, with its own
- * MQTT connection, client id, command address and environment seed, on the fleet's shared clock.
+ * bridge and bus client as `run`, with its own MQTT connection, client id, command address and
+ * environment seed, on the fleet's shared clock.
  */
 export interface FleetHomeOptions {
   address: HomeAddress;
