@@ -64,6 +64,16 @@ export class BoardRunner {
   get mhz(): number | undefined {
     return this.#mhz;
   }
+  /**
+   * How far (wall ms) board time is behind the wall clock against the pacing origin (0 when ahead,
+   * unpaced or stopped). The origin moves only when a lag beyond `maxLagMs` is forgiven, or on start().
+   */
+  get lagMs(): number {
+    if (!this.#running || !Number.isFinite(this.#speed)) return 0;
+    const cyclesPerWallMs = (this.hz * this.#speed) / 1000;
+    const behind = this.#originCycles + (performance.now() - this.#originWall) * cyclesPerWallMs - this.target.cycles;
+    return Math.max(0, behind / cyclesPerWallMs);
+  }
   /** Simulated MHz since start(). */
   get averageMhz(): number | undefined {
     const wall = performance.now() - this.#startWall;

@@ -1,3 +1,4 @@
+import { boardLine, boardRates } from '../fleet/board-stats.js';
 import { rates, type FleetRates, type FleetStats } from '../fleet/stats.js';
 
 /**
@@ -49,6 +50,7 @@ export class FleetView {
   update(stats: FleetStats, now = performance.now()): void {
     const samples = this.#samples;
     this.#first ??= stats;
+    const prev = samples.at(-1)?.stats;
     samples.push({ at: now, stats });
     // Keep one snapshot at or before the window's start, so the window is always covered in full.
     while (samples.length > 2 && samples[1]!.at <= now - this.#averageMs) samples.shift();
@@ -57,12 +59,15 @@ export class FleetView {
     const r = rates(from.stats, stats, (now - from.at) / 1000);
     const since = rates({ ...this.#first, ackLatency: [] }, stats, 1);
     const shown = { ...r, ackP50: since.ackP50, ackP99: since.ackP99, acks: since.acks };
+    // Firmware homes: board lag over the interval, MHz, serial lines, checksum errors, resets.
+    const boards = stats.boards ? boardRates(prev?.boards, stats.boards) : undefined;
+    const boardsText = boards ? ` · ${boardLine(boards)}` : '';
     if (this.output === 'json') {
-      this.out.write(`${JSON.stringify({ time: new Date().toISOString(), ...shown, stats })}\n`);
+      this.out.write(`${JSON.stringify({ time: new Date().toISOString(), ...shown, ...(boards ? { boards } : {}), stats })}\n`);
     } else if (this.output === 'text') {
-      this.out.write(`${summaryLine(shown)}\n`);
+      this.out.write(`${summaryLine(shown)}${boardsText}\n`);
     } else {
-      const line = stats.connected < stats.homes && stats.started < stats.homes ? progressLine(stats) : summaryLine(shown);
+      const line = stats.connected < stats.homes && stats.started < stats.homes ? progressLine(stats) : summaryLine(shown) + boardsText;
       this.#shown = line;
       this.out.write(`\r\x1b[2K${line}`);
     }

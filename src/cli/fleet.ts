@@ -7,12 +7,20 @@ import { createLogger } from '../core/logger.js';
 import { checkPrefix, fleetConfig, parseShard } from '../fleet/addressing.js';
 import { Fleet } from '../fleet/fleet.js';
 import { prepareStateDir } from '../fleet/home-state.js';
+import { RealClock } from '../environment/clock.js';
+import { readFaultSchedule, runFaultSchedule } from '../fleet/faults-schedule.js';
+import { resolveMix, type HomeKind } from '../fleet/mix.js';
+import { loadFirmware } from '../board/firmware-file.js';
 import { brokerOptions, parseDuration, readConfig, readPassword, readTls, type BrokerArgs } from './common.js';
 import { FleetView, type FleetOutput } from './fleet-view.js';
 import { LogDestination } from './live-view.js';
 
 interface FleetArgs extends BrokerArgs {
-  homes: number;
+  homes?: number;
+  link: HomeKind;
+  mix?: string;
+  hex?: string;
+  faults?: string;
   embedded: boolean;
   'broker-port': number;
   prefix: string;
@@ -30,7 +38,11 @@ interface FleetArgs extends BrokerArgs {
 
 export function fleetOptions<T>(y: Argv<T>) {
   return brokerOptions(y)
-    .option('homes', { type: 'number', demandOption: true, describe: 'Homes in the whole fleet (all shards together).' })
+    .option('homes', { type: 'number', describe: 'Homes in the whole fleet (all shards together; with --mix, its sum).' })
+    .option('link', { choices: ['emulated', 'firmware'] as const, default: 'emulated' as const, describe: 'What every home runs: the TypeScript home, or our sketch on an emulated Uno behind the serial link (paced to real time).' })
+    .option('mix', { type: 'string', describe: 'Some homes of each kind, e.g. firmware:20,emulated:980 (the firmware homes spread evenly over the fleet).' })
+    .option('hex', { type: 'string', describe: 'Firmware .hex of the firmware homes (default: the committed build).' })
+    .option('faults', { type: 'string', describe: 'A fault schedule (YAML or JSON): unplug, replug, board-reset, serial-garbage on chosen firmware homes at given times (docs/fleet.md).' })
     .option('embedded', { type: 'boolean', default: false, describe: 'Start an embedded broker instead of using --broker.' })
     .option('broker-port', { type: 'number', default: 1883, describe: 'Port of the embedded broker (127.0.0.1; 0 = any free port).' })
     .option('prefix', { type: 'string', default: 'home', describe: 'Home i is <prefix>-<i>: its client id, the home in its reports, and its address webos/smarthome/<prefix>-<i>/#.' })
@@ -45,6 +57,8 @@ export function fleetOptions<T>(y: Argv<T>) {
     .option('log-level', { choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, default: 'warn' as const, describe: 'Log level (JSON lines on stderr; info logs every connection).' })
     .option('state-dir', { type: 'string', describe: "Keep each home's status in DIR/<home id>.json and start each home from it: the same fleet after a restart." })
     .example('$0 fleet --homes 1000 --embedded --report-period 1s', 'a thousand homes on an embedded broker')
+    .example('$0 fleet --link firmware --homes 100 --workers 2 --embedded', 'a hundred emulated Unos running our sketch, each a home')
+    .example('$0 fleet --mix firmware:20,emulated:980 --embedded --faults faults.yaml', 'a mixed fleet, with boards unplugged and reset on schedule')
     .example('$0 fleet --homes 20000 --shard 0/2 --broker mqtt://rabbit:1883', 'half of a 20,000-home fleet (run 1/2 elsewhere)')
     .example('$0 fleet --homes 1000 --embedded --state-dir ./fleet-state', 'every home keeps its status across restarts');
 }
@@ -54,20 +68,34 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
   const logger = createLogger(a['log-level'], undefined, logs);
   if (!a.broker && !a.embedded) throw new BridgeError(ErrorCode.CONFIG_INVALID, 'fleet needs --broker URL, or --embedded for an in-process broker');
   if (a.broker && a.embedded) throw new BridgeError(ErrorCode.CONFIG_INVALID, 'give either --broker or --embedded, not both');
+  const mix = resolveMix(a.link, a.homes, a.mix);
+  const homes = mix.firmware + mix.emulated;
+  if (mix.firmware > 0 && a['report-period'] !== undefined) {
+    throw new BridgeError(ErrorCode.CONFIG_INVALID, '--report-period cannot apply to firmware homes: their periods are compiled into the sketch (devices.json: climate 60 s, rain 2 s); leave it out with --link firmware or --mix');
+  }
+  if (mix.firmware === 0 && (a.hex !== undefined || a.faults !== undefined)) {
+    throw new BridgeError(ErrorCode.CONFIG_INVALID, `--${a.hex !== undefined ? 'hex' : 'faults'} needs firmware homes (--link firmware or --mix firmware:N,…)`);
+  }
+  // A bad .hex is one line before anything starts, not a fatal error from every worker thread.
+  if (a.hex !== undefined) await loadFirmware(a.hex);
   const reportPeriodMs = a['report-period'] !== undefined ? parseDuration(a['report-period']) : undefined;
   const config = fleetConfig(await readConfig(a), { reportPeriodMs });
   const output: FleetOutput = a.output ?? (process.stdout.isTTY ? 'tty' : 'text');
   const intervalMs = parseDuration(a.interval ?? (output === 'tty' ? '1s' : '10s'));
   if (!(intervalMs >= 100)) throw new BridgeError(ErrorCode.CONFIG_INVALID, `--interval must be at least 100 ms`);
+  const prefix = checkPrefix(a.prefix);
+  const schedule = a.faults !== undefined ? await readFaultSchedule(a.faults, { prefix, homes, mix }) : undefined;
 
   let broker: EmbeddedBroker | undefined;
   if (a.embedded) broker = await startEmbeddedBroker({ host: '127.0.0.1', port: a['broker-port'] });
   const url = broker?.url ?? a.broker!;
   const fleet = new Fleet({
-    homes: a.homes,
+    homes,
+    mix,
+    hex: a.hex,
     shard: a.shard !== undefined ? parseShard(a.shard) : undefined,
     workers: a.workers,
-    prefix: checkPrefix(a.prefix),
+    prefix,
     config,
     url,
     username: a.username,
@@ -87,16 +115,19 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
   if (output === 'tty' && process.stdout.isTTY && process.stderr.isTTY) logs.redirect((text) => view.writeAbove(text));
   if (output !== 'json') {
     const first = fleet.indices[0];
-    const range = fleet.indices.length === a.homes ? `${a.homes} homes` : `${fleet.indices.length} of ${a.homes} homes (shard ${a.shard})`;
+    const range = fleet.indices.length === homes ? `${homes} homes` : `${fleet.indices.length} of ${homes} homes (shard ${a.shard})`;
+    if (mix.firmware > 0) process.stdout.write(`fleet: ${mix.firmware} firmware homes (emulated Unos, paced to real time), ${mix.emulated} emulated homes\n`);
     process.stdout.write(`fleet: ${range} on ${redactUrl(url)}, ${a['connect-rate']}/s, ${a.workers} workers, first ${a.prefix}-${first ?? '—'}\n`);
   }
 
   let stopping = false;
   let ticker: NodeJS.Timeout | undefined;
+  let stopFaults: (() => void) | undefined;
   const stop = async (code: number, why?: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
     clearInterval(ticker);
+    stopFaults?.();
     if (why) process.stderr.write(`smarthome-bridge: ${why}\n`);
     const final = await fleet.stop();
     view.finish(final);
@@ -108,6 +139,16 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
   fleet.on('fatal', (e) => void stop(2, e.message));
 
   await fleet.start();
+  if (schedule) {
+    // Faults outside this shard are another process's to inject.
+    const mine = new Set(fleet.indices);
+    const local = schedule.map((f) => ({ ...f, homes: f.homes.filter((h) => mine.has(h)) })).filter((f) => f.homes.length > 0);
+    stopFaults = runFaultSchedule(local, fleet, new RealClock(), (f) => {
+      const home = `${prefix}-${f.home}`;
+      if (output === 'json') process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), fault: f.fault, home, atMs: Math.round(f.atMs), ...(f.error ? { error: f.error } : {}) })}\n`);
+      else process.stdout.write(`${output === 'tty' ? '\r\x1b[2K' : ''}fault ${f.fault} on ${home} at ${(f.atMs / 1000).toFixed(1)} s${f.error ? ` failed: ${f.error}` : ''}\n`);
+    });
+  }
   view.update(await fleet.stats());
   ticker = setInterval(() => {
     void fleet.stats().then((s) => {

@@ -5,14 +5,16 @@ import type { DevicesConfig } from '../config/schema.js';
 import { VERSION } from '../core/version.js';
 import type { Clock } from '../environment/clock.js';
 import { EmulatedLink } from '../links/emulated.js';
+import type { Link } from '../links/link.js';
 import type { HomeAddress } from './addressing.js';
 import { homeStatePath } from './home-state.js';
 import { readStateFileSync, StateFile } from '../state-file.js';
 import { BOOT_STATUS } from '../home/status-codec.js';
 
 /**
- * One virtual home of a fleet: the same emulated link, bridge and bus client as `run`, with its own
- * MQTT connection, client id, command address and environment seed, on the fleet's shared clock.
+ * One virtual home of a fleet: the same emulated link (or a given one: a firmware home's FirmwareLink),
+ * bridge and bus client as `run`, with its own MQTT connection, client id, command address and
+ * environment seed, on the fleet's shared clock.
  */
 export interface FleetHomeOptions {
   address: HomeAddress;
@@ -27,6 +29,8 @@ export interface FleetHomeOptions {
   queueSize: number;
   logger: Logger;
   observer: BridgeObserver;
+  /** The device, when not the emulated home (a firmware home's FirmwareLink); the bridge is the same. */
+  link?: Link | undefined;
   /** Called for every sensor reading just after it was handed to the bus (readings held back as unchanged are not). */
   onReport?: (() => void) | undefined;
   /** Keep the home's status in `<stateDir>/<id>.json` and boot from it (--state-dir). */
@@ -46,7 +50,7 @@ export function sensorPhase(index: number): number {
 
 export class FleetHome {
   readonly address: HomeAddress;
-  readonly link: EmulatedLink;
+  readonly link: Link;
   readonly bus: BusClient;
   readonly bridge: Bridge;
   readonly stateFile: StateFile | undefined;
@@ -74,7 +78,7 @@ export class FleetHome {
       const holds = read.status ?? (read.problem === undefined ? BOOT_STATUS : undefined);
       this.stateFile = new StateFile(file, { logger, fsync: false, stored: holds, now: () => o.clock.now() });
     }
-    this.link = new EmulatedLink({
+    this.link = o.link ?? new EmulatedLink({
       config: o.config,
       clock: o.clock,
       seed: (o.config.environment.seed + index) >>> 0,

@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import type { LevelWithSilent, Logger } from 'pino';
 import { BridgeError, ErrorCode } from '../core/errors.js';
 import { TypedEmitter } from '../core/events.js';
+import type { LinkFault, LinkFaultOptions } from '../links/faults.js';
 import { shardIndices, splitEvenly, type Shard } from './addressing.js';
 import { FleetSlice, type SliceOptions } from './slice.js';
 import { emptyStats, sumStats, type FleetStats } from './stats.js';
@@ -36,6 +37,8 @@ interface WorkerHandle {
   last: FleetStats;
   exited: Promise<void>;
   pending: Map<number, (s: FleetStats) => void>;
+  indices: ReadonlySet<number>;
+  faults: Map<number, (error: BridgeError | undefined) => void>;
 }
 
 export class Fleet extends TypedEmitter<FleetEvents> {
@@ -80,6 +83,8 @@ export class Fleet extends TypedEmitter<FleetEvents> {
               last: { ...emptyStats(), homes: indices.length },
               exited: new Promise((r) => w.once('exit', () => r())),
               pending: new Map(),
+              indices: new Set(indices),
+              faults: new Map(),
             };
             this.#workers.push(handle);
             w.on('message', (m: WorkerMessage) => {
@@ -90,6 +95,9 @@ export class Fleet extends TypedEmitter<FleetEvents> {
                   handle.pending.get(m.seq)?.(m.stats);
                   handle.pending.delete(m.seq);
                 }
+              } else if (m.type === 'fault') {
+                handle.faults.get(m.seq)?.(m.error ? new BridgeError(m.error.code, m.error.message) : undefined);
+                handle.faults.delete(m.seq);
               } else if (m.type === 'fatal') this.#onFatal(new BridgeError(m.code, m.message));
             });
             w.once('error', (e) => {
@@ -100,6 +108,8 @@ export class Fleet extends TypedEmitter<FleetEvents> {
             w.once('exit', () => {
               for (const r of handle.pending.values()) r(handle.last);
               handle.pending.clear();
+              for (const r of handle.faults.values()) r(new BridgeError(ErrorCode.LINK_CLOSED, `fleet worker ${worker} has stopped`));
+              handle.faults.clear();
             });
           }),
       ),
@@ -122,6 +132,25 @@ export class Fleet extends TypedEmitter<FleetEvents> {
       ),
     );
     return sumStats(parts);
+  }
+
+  /**
+   * Injects a link fault into home `index` (of the whole fleet), wherever it runs: unplug, replug,
+   * board-reset and serial-garbage reach a firmware home's board; the emulated home has none
+   * (FAULT_UNSUPPORTED). `bytes` is serial-garbage's noise (latin1).
+   */
+  async inject(index: number, fault: LinkFault, options: LinkFaultOptions = {}): Promise<void> {
+    if (this.#slice) return this.#slice.inject(index, fault, options);
+    const h = this.#workers.find((w) => w.indices.has(index));
+    if (!h) throw new BridgeError(ErrorCode.CONFIG_INVALID, `cannot inject ${fault} into ${this.#o.prefix}-${index}: not a home of this ${this.#o.shard ? 'shard' : 'fleet'}`);
+    if (h.worker.threadId < 0) throw new BridgeError(ErrorCode.LINK_CLOSED, `cannot inject ${fault} into ${this.#o.prefix}-${index}: its worker has stopped`);
+    const seq = ++this.#seq;
+    const bytes = options.bytes === undefined ? undefined : typeof options.bytes === 'string' ? options.bytes : Buffer.from(options.bytes).toString('latin1');
+    const error = await new Promise<BridgeError | undefined>((resolve) => {
+      h.faults.set(seq, resolve);
+      h.worker.postMessage({ type: 'fault', seq, index, fault, bytes } satisfies WorkerCommand);
+    });
+    if (error) throw error;
   }
 
   /** Every home announces offline and disconnects; resolves with the final counters. */

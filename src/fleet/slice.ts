@@ -4,9 +4,13 @@ import { TypedEmitter } from '../core/events.js';
 import type { DevicesConfig } from '../config/schema.js';
 import { homeAddress } from './addressing.js';
 import { FleetClock } from './fleet-clock.js';
-import { FleetHome } from './fleet-home.js';
+import { FleetHome, type FleetHomeOptions } from './fleet-home.js';
 import { Histogram } from './histogram.js';
 import type { FleetStats } from './stats.js';
+import { loadFirmware, DEFAULT_FIRMWARE_HEX } from '../board/firmware-file.js';
+import { hasFaultInjection, type LinkFault, type LinkFaultOptions } from '../links/faults.js';
+import { BoardMonitor, BoardProbe, createFirmwareHomeLink } from './firmware-home.js';
+import { homeKind, type FleetMix } from './mix.js';
 
 /**
  * The homes one thread runs. Connections are opened at `connectRate` per second, and at most one
@@ -27,6 +31,10 @@ export interface SliceOptions {
   connectRate: number;
   /** Keep every home's status in a file of its own here (--state-dir). */
   stateDir?: string | undefined;
+  /** Which homes run the firmware (default: none); indices are of the whole fleet. */
+  mix?: FleetMix | undefined;
+  /** Firmware .hex of the firmware homes (default: the committed build). */
+  hex?: string | undefined;
   logger: Logger;
 }
 
@@ -53,6 +61,9 @@ export class FleetSlice extends TypedEmitter<SliceEvents> {
   #pacer: NodeJS.Timeout | undefined;
   #fatal: BridgeError | undefined;
   #stopped = false;
+  readonly #byIndex = new Map<number, FleetHome>();
+  #boards: BoardMonitor | undefined;
+  #program: Uint16Array | undefined;
 
   constructor(options: SliceOptions) {
     super();
@@ -67,6 +78,19 @@ export class FleetSlice extends TypedEmitter<SliceEvents> {
   /** Starts opening connections (returns at once; watch `stats()`). */
   start(): void {
     if (this.#pacer || this.#stopped) return;
+    const mix = this.#o.mix;
+    if (mix && this.#program === undefined && this.#o.indices.some((i) => homeKind(i, mix) === 'firmware')) {
+      // The .hex is read once per thread; every board of the thread runs the same parsed image.
+      this.#boards = new BoardMonitor();
+      loadFirmware(this.#o.hex ?? DEFAULT_FIRMWARE_HEX).then(
+        (program) => {
+          this.#program = program;
+          this.start();
+        },
+        (e: unknown) => this.#fail(toBridgeError(e)),
+      );
+      return;
+    }
     let last = performance.now();
     this.#pace(PACE_MS);
     this.#pacer = setInterval(() => {
@@ -96,6 +120,7 @@ export class FleetSlice extends TypedEmitter<SliceEvents> {
       disconnects: this.#disconnects,
       lateness: this.#lateness.snapshot(),
       ackLatency: this.#ack.snapshot(),
+      ...(this.#boards ? { boards: this.#boards.stats() } : {}),
       ...(this.#fatal ? { fatal: this.#fatal.message } : {}),
     };
   }
@@ -105,8 +130,31 @@ export class FleetSlice extends TypedEmitter<SliceEvents> {
     if (this.#stopped) return;
     this.#stopped = true;
     clearInterval(this.#pacer);
+    this.#boards?.stop();
     await Promise.all(this.#homes.map((h) => h.stop().catch(() => undefined)));
     this.clock.dispose();
+  }
+
+  /**
+   * Injects a link fault (unplug, replug, board-reset, serial-garbage) into one home of this slice;
+   * rejects FAULT_UNSUPPORTED for a home whose link has no such fault (the emulated home), and
+   * CONFIG_INVALID for a home this slice does not run or has not started yet.
+   */
+  async inject(index: number, fault: LinkFault, options: LinkFaultOptions = {}): Promise<void> {
+    const home = this.#byIndex.get(index);
+    const id = homeAddress(this.#o.prefix, index).id;
+    if (!home) throw new BridgeError(ErrorCode.CONFIG_INVALID, `cannot inject ${fault} into ${id}: it is not running here (not in this shard, or not started yet)`);
+    const link = home.link;
+    if (!hasFaultInjection(link) || !link.faults.supported.includes(fault)) {
+      throw new BridgeError(ErrorCode.FAULT_UNSUPPORTED, `cannot inject ${fault} into ${id}: its ${link.kind} link offers ${hasFaultInjection(link) ? link.faults.supported.join(', ') || 'no faults' : 'no fault injection'}`, { home: id, fault });
+    }
+    await link.faults.inject(fault, options);
+  }
+
+  #fail(e: BridgeError): void {
+    if (this.#fatal || this.#stopped) return;
+    this.#fatal = e;
+    this.emit('fatal', e);
   }
 
   #pace(elapsedMs: number): void {
@@ -128,8 +176,16 @@ export class FleetSlice extends TypedEmitter<SliceEvents> {
   #launch(index: number): void {
     const o = this.#o;
     const clock = this.clock;
+    const address = homeAddress(o.prefix, index);
+    let link: FleetHomeOptions['link'];
+    if (o.mix && this.#program && this.#boards && homeKind(index, o.mix) === 'firmware') {
+      const firmware = createFirmwareHomeLink({ config: o.config, program: this.#program, source: o.hex ?? DEFAULT_FIRMWARE_HEX, index, origin: clock.now(), logger: o.logger.child({ home: address.id }) });
+      this.#boards.add(new BoardProbe(address.id, firmware));
+      link = firmware;
+    }
     const home = new FleetHome({
-      address: homeAddress(o.prefix, index),
+      link,
+      address,
       config: o.config,
       clock,
       url: o.url,
@@ -154,6 +210,7 @@ export class FleetSlice extends TypedEmitter<SliceEvents> {
       if (!this.#stopped) this.#disconnects++;
     });
     this.#homes.push(home);
+    this.#byIndex.set(index, home);
     this.#connecting++;
     home.start().then(
       () => this.#connecting--,

@@ -1,3 +1,4 @@
+import { sumBoardStats, type BoardStats } from './board-stats.js';
 import { Histogram } from './histogram.js';
 
 /**
@@ -23,6 +24,8 @@ export interface FleetStats {
   lateness: number[];
   /** Command receipt → acknowledgement, ms. */
   ackLatency: number[];
+  /** The emulated boards of the firmware homes (absent when there are none). */
+  boards?: BoardStats | undefined;
   /** Set when the broker refused the fleet for good. */
   fatal?: string | undefined;
 }
@@ -51,6 +54,8 @@ export function sumStats(parts: readonly FleetStats[]): FleetStats {
   }
   out.lateness = lateness.snapshot();
   out.ackLatency = ack.snapshot();
+  const boards = sumBoardStats(parts.map((p) => p.boards));
+  if (boards) out.boards = boards;
   return out;
 }
 

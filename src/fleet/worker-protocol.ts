@@ -1,5 +1,6 @@
 import type { LevelWithSilent } from 'pino';
 import type { ErrorCode } from '../core/errors.js';
+import type { LinkFault } from '../links/faults.js';
 import type { SliceOptions } from './slice.js';
 import type { FleetStats } from './stats.js';
 
@@ -10,10 +11,14 @@ export interface WorkerInit {
   slice: Omit<SliceOptions, 'logger'>;
 }
 
-export type WorkerCommand = { type: 'stats'; seq: number } | { type: 'stop' };
+export type WorkerCommand =
+  | { type: 'stats'; seq: number }
+  | { type: 'stop' }
+  | { type: 'fault'; seq: number; index: number; fault: LinkFault; bytes?: string | undefined };
 
 export type WorkerMessage =
   | { type: 'started' }
   | { type: 'stats'; seq: number; stats: FleetStats }
   | { type: 'fatal'; message: string; code: ErrorCode }
-  | { type: 'stopped'; stats: FleetStats };
+  | { type: 'stopped'; stats: FleetStats }
+  | { type: 'fault'; seq: number; error?: { message: string; code: ErrorCode } | undefined };

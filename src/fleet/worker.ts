@@ -1,4 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { toBridgeError } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
 import { FleetSlice } from './slice.js';
 import type { WorkerCommand, WorkerInit, WorkerMessage } from './worker-protocol.js';
@@ -23,6 +24,15 @@ const slice = new FleetSlice({
 slice.on('fatal', (e) => post({ type: 'fatal', message: e.message, code: e.code }));
 port.on('message', (m: WorkerCommand) => {
   if (m.type === 'stats') post({ type: 'stats', seq: m.seq, stats: slice.stats() });
+  else if (m.type === 'fault') {
+    slice.inject(m.index, m.fault, { bytes: m.bytes }).then(
+      () => post({ type: 'fault', seq: m.seq }),
+      (e: unknown) => {
+        const err = toBridgeError(e);
+        post({ type: 'fault', seq: m.seq, error: { message: err.message, code: err.code } });
+      },
+    );
+  }
   else if (m.type === 'stop') {
     void slice.stop().then(() => {
       post({ type: 'stopped', stats: slice.stats() });

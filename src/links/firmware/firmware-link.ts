@@ -32,6 +32,11 @@ export interface FirmwareLinkOptions {
   /** Serial link timing overrides (on board time). */
   timing?: Partial<SerialTiming> | undefined;
   board?: BoardOptions | undefined;
+  /**
+   * Paced boards: how far (wall ms) the board may fall behind before the lag is forgiven rather than
+   * caught up (the runner's default 250 ms; Infinity = always catch up, as a fleet that measures lag).
+   */
+  maxLagMs?: number | undefined;
 }
 
 /**
@@ -71,7 +76,7 @@ export class FirmwareLink extends TypedEmitter<LinkEvents> implements Link, With
     this.environment = new Environment(envConfig, this.clock.now());
     this.wiring = new EnvironmentWiring({ board: this.board, config: o.config, environment: this.environment, clock: this.clock });
     this.path = `${AVR_PATH_PREFIX}${o.source ?? 'program'}`;
-    const run: RunOptions = { speed: this.speed };
+    const run: RunOptions = { speed: this.speed, ...(o.maxLagMs !== undefined ? { maxLagMs: o.maxLagMs } : {}) };
     this.cable = new UsbCable(createAvrBinding({ boards: new Map([[this.path, this.board]]), run }), run, () => this.#powered);
     this.serial = new SerialLink({
       path: this.path,
