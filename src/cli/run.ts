@@ -6,9 +6,13 @@ import type { LinkSpec } from '../links/create.js';
 import { startRuntime } from '../runtime.js';
 import { brokerOptions, parseDuration, PASSWORD_ENV, readConfig, readPassword, readTls, type BrokerArgs } from './common.js';
 import { LiveView } from './live-view.js';
+import { startHomePanel, type Panel } from '../http/home-panel.js';
+import { ErrorCode, isBridgeError } from '../core/errors.js';
 import { redactUrl } from '../bus/client.js';
+import { DEFAULT_HTTP } from '../http/address.js';
+import { httpExplicit, httpOptions, readHttpBind, type HttpArgs } from './http-options.js';
 
-interface RunArgs extends BrokerArgs {
+interface RunArgs extends BrokerArgs, HttpArgs {
   link: 'emulated' | 'serial' | 'firmware' | 'firmata' | 'replay';
   port?: string;
   baud?: number;
@@ -29,7 +33,7 @@ interface RunArgs extends BrokerArgs {
 }
 
 export function runOptions<T>(y: Argv<T>) {
-  return brokerOptions(y)
+  return httpOptions(brokerOptions(y), DEFAULT_HTTP)
     .option('link', { choices: ['emulated', 'serial', 'firmware', 'firmata', 'replay'] as const, default: 'emulated' as const, describe: 'Which device to bridge.' })
     .option('port', { type: 'string', describe: 'Serial port of the Uno (serial and firmata links), e.g. /dev/ttyACM0.' })
     .option('baud', { type: 'number', describe: 'Serial baud rate (default 115200; firmata 57600).' })
@@ -91,6 +95,7 @@ export async function runHandler(a: ArgumentsCamelCase<RunArgs>): Promise<void> 
   if (a['amqp-url'] && hasUrlPassword(a['amqp-url'])) {
     logger.warn(`the --amqp-url carries a password, which other users can read in the process list; leave the user out of it to log in with --username and $${PASSWORD_ENV} or --password-file`);
   }
+  const httpBind = readHttpBind(a);
   const clock = new RealClock(a.speed);
   // Signals are taken from the start: one that arrives while the runtime starts (after it already said
   // online) is honoured as soon as the runtime is up, with a clean stop, instead of killing the process.
@@ -117,15 +122,31 @@ export async function runHandler(a: ArgumentsCamelCase<RunArgs>): Promise<void> 
     amqpUrl: a['amqp-url'],
     rtdbFile: a['rtdb-file'],
   });
-  const live = (a.live ?? process.stdout.isTTY) ? new LiveView(runtime.link, clock, `smarthome-bridge — ${config.device.name} on ${redactUrl(runtime.brokerUrl)} (Ctrl-C to stop)`) : undefined;
+  let panel: Panel | undefined;
+  if (httpBind) {
+    try {
+      panel = await startHomePanel({ runtime, config, bind: httpBind, username: a.username, password: readPassword(a), tls: readTls(a) });
+    } catch (e) {
+      // The default port taken (another bridge on this machine) costs the panel, not the bridge; a port
+      // the user asked for is theirs to fix.
+      if (!(isBridgeError(e, ErrorCode.HTTP_PORT_BUSY) && !httpExplicit())) {
+        await runtime.stop();
+        throw e;
+      }
+      logger.warn(`${(e as Error).message}; serving without the panel`);
+    }
+  }
+  const panelNote = panel ? `; panel ${panel.url}` : '';
+  const live = (a.live ?? process.stdout.isTTY) ? new LiveView(runtime.link, clock, `smarthome-bridge — ${config.device.name} on ${redactUrl(runtime.brokerUrl)}${panelNote} (Ctrl-C to stop)`) : undefined;
   live?.start();
-  if (!live) process.stdout.write(`smarthome-bridge serving ${config.device.id} (link ${runtime.link.kind}) on ${redactUrl(runtime.brokerUrl)}\n`);
+  if (!live) process.stdout.write(`smarthome-bridge serving ${config.device.id} (link ${runtime.link.kind}) on ${redactUrl(runtime.brokerUrl)}${panelNote}\n`);
 
   let stopping = false;
   const stop = async (code: number): Promise<void> => {
     if (stopping) return;
     stopping = true;
     live?.stop();
+    await panel?.stop();
     await runtime.stop();
     process.exit(code);
   };
