@@ -63,6 +63,9 @@ export class HomeModel {
       this.counts.commands++;
       return;
     }
+    // Status and availability may share one retained topic, so a late subscriber sees only the status:
+    // a home that reports is online until it says otherwise.
+    if (m['command'] !== 'availability' && this.availability === undefined) this.availability = 'online';
     switch (m['command']) {
       case 'status':
         if (typeof m['status'] === 'string' && /^\d{9}$/.test(m['status'])) {

@@ -36,7 +36,7 @@ class Computed {
 
 /** Node's process metrics, less the three gauges prom-client names `_total` (promtool flags them). */
 function processMetrics(registry: client.Registry): void {
-  processMetrics(registry);
+  client.collectDefaultMetrics({ register: registry, prefix: 'smarthome_process_' });
   for (const name of ['active_handles_total', 'active_requests_total', 'active_resources_total']) registry.removeSingleMetric(`smarthome_process_nodejs_${name}`);
 }
 
