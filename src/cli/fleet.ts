@@ -8,8 +8,11 @@ import { checkPrefix, fleetConfig, parseShard } from '../fleet/addressing.js';
 import { Fleet } from '../fleet/fleet.js';
 import { brokerOptions, parseDuration, readConfig, readPassword, readTls, type BrokerArgs } from './common.js';
 import { FleetView, type FleetOutput } from './fleet-view.js';
+import { httpOptions, readHttpBind, type HttpArgs } from './http-options.js';
+import { startFleetPanel } from '../http/fleet-panel.js';
+import type { Panel } from '../http/home-panel.js';
 
-interface FleetArgs extends BrokerArgs {
+interface FleetArgs extends BrokerArgs, HttpArgs {
   homes: number;
   embedded: boolean;
   'broker-port': number;
@@ -26,7 +29,7 @@ interface FleetArgs extends BrokerArgs {
 }
 
 export function fleetOptions<T>(y: Argv<T>) {
-  return brokerOptions(y)
+  return httpOptions(brokerOptions(y), undefined)
     .option('homes', { type: 'number', demandOption: true, describe: 'Homes in the whole fleet (all shards together).' })
     .option('embedded', { type: 'boolean', default: false, describe: 'Start an embedded broker instead of using --broker.' })
     .option('broker-port', { type: 'number', default: 1883, describe: 'Port of the embedded broker (127.0.0.1; 0 = any free port).' })
@@ -41,6 +44,7 @@ export function fleetOptions<T>(y: Argv<T>) {
     .option('interval', { type: 'string', describe: 'Summary interval (default 1s on a terminal, else 10s).' })
     .option('log-level', { choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, default: 'warn' as const, describe: 'Log level (JSON lines on stderr; info logs every connection).' })
     .example('$0 fleet --homes 1000 --embedded --report-period 1s', 'a thousand homes on an embedded broker')
+    .example('$0 fleet --homes 10000 --embedded --http 127.0.0.1:8081', 'the panel at http://127.0.0.1:8081/fleet: a grid of every home')
     .example('$0 fleet --homes 20000 --shard 0/2 --broker mqtt://rabbit:1883', 'half of a 20,000-home fleet (run 1/2 elsewhere)');
 }
 
@@ -54,6 +58,7 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
   const intervalMs = parseDuration(a.interval ?? (output === 'tty' ? '1s' : '10s'));
   if (!(intervalMs >= 100)) throw new BridgeError(ErrorCode.CONFIG_INVALID, `--interval must be at least 100 ms`);
 
+  const httpBind = readHttpBind(a);
   let broker: EmbeddedBroker | undefined;
   if (a.embedded) broker = await startEmbeddedBroker({ host: '127.0.0.1', port: a['broker-port'] });
   const url = broker?.url ?? a.broker!;
@@ -73,11 +78,20 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
     logger,
     logLevel: a['log-level'],
   });
+  let panel: Panel | undefined;
+  if (httpBind) {
+    try {
+      panel = await startFleetPanel({ fleet, config, prefix: a.prefix, homes: a.homes, url, bind: httpBind, username: a.username, password: readPassword(a), tls: readTls(a) });
+    } catch (e) {
+      await broker?.close();
+      throw e;
+    }
+  }
   const view = new FleetView(output);
   if (output !== 'json') {
     const first = fleet.indices[0];
     const range = fleet.indices.length === a.homes ? `${a.homes} homes` : `${fleet.indices.length} of ${a.homes} homes (shard ${a.shard})`;
-    process.stdout.write(`fleet: ${range} on ${redactUrl(url)}, ${a['connect-rate']}/s, ${a.workers} workers, first ${a.prefix}-${first ?? '—'}\n`);
+    process.stdout.write(`fleet: ${range} on ${redactUrl(url)}, ${a['connect-rate']}/s, ${a.workers} workers, first ${a.prefix}-${first ?? '—'}${panel ? `; panel ${panel.url}` : ''}\n`);
   }
 
   let stopping = false;
@@ -87,6 +101,7 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
     stopping = true;
     clearInterval(ticker);
     if (why) process.stderr.write(`smarthome-bridge: ${why}\n`);
+    await panel?.stop();
     const final = await fleet.stop();
     view.finish(final);
     await broker?.close();

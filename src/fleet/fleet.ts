@@ -6,7 +6,7 @@ import type { LevelWithSilent, Logger } from 'pino';
 import { BridgeError, ErrorCode } from '../core/errors.js';
 import { TypedEmitter } from '../core/events.js';
 import { shardIndices, splitEvenly, type Shard } from './addressing.js';
-import { FleetSlice, type SliceOptions } from './slice.js';
+import { FleetSlice, type FleetCells, type SliceOptions } from './slice.js';
 import { emptyStats, sumStats, type FleetStats } from './stats.js';
 import type { WorkerCommand, WorkerInit, WorkerMessage } from './worker-protocol.js';
 
@@ -36,6 +36,10 @@ interface WorkerHandle {
   last: FleetStats;
   exited: Promise<void>;
   pending: Map<number, (s: FleetStats) => void>;
+  cells: Map<number, (c: FleetCells | undefined) => void>;
+  /** Positions of this worker's homes in `indices`. */
+  offset: number;
+  count: number;
 }
 
 export class Fleet extends TypedEmitter<FleetEvents> {
@@ -69,6 +73,7 @@ export class Fleet extends TypedEmitter<FleetEvents> {
       return;
     }
     const parts = splitEvenly(this.indices, workers);
+    let offset = 0;
     await Promise.all(
       parts.map(
         (indices, worker) =>
@@ -80,7 +85,11 @@ export class Fleet extends TypedEmitter<FleetEvents> {
               last: { ...emptyStats(), homes: indices.length },
               exited: new Promise((r) => w.once('exit', () => r())),
               pending: new Map(),
+              cells: new Map(),
+              offset,
+              count: indices.length,
             };
+            offset += indices.length;
             this.#workers.push(handle);
             w.on('message', (m: WorkerMessage) => {
               if (m.type === 'started') resolve();
@@ -90,6 +99,9 @@ export class Fleet extends TypedEmitter<FleetEvents> {
                   handle.pending.get(m.seq)?.(m.stats);
                   handle.pending.delete(m.seq);
                 }
+              } else if (m.type === 'cells') {
+                handle.cells.get(m.seq)?.(m.cells);
+                handle.cells.delete(m.seq);
               } else if (m.type === 'fatal') this.#onFatal(new BridgeError(m.code, m.message));
             });
             w.once('error', (e) => {
@@ -100,6 +112,8 @@ export class Fleet extends TypedEmitter<FleetEvents> {
             w.once('exit', () => {
               for (const r of handle.pending.values()) r(handle.last);
               handle.pending.clear();
+              for (const r of handle.cells.values()) r(undefined);
+              handle.cells.clear();
             });
           }),
       ),
@@ -122,6 +136,30 @@ export class Fleet extends TypedEmitter<FleetEvents> {
       ),
     );
     return sumStats(parts);
+  }
+
+  /** Every home's cell (state and last lateness), in the order of `indices`: the panel's grid. */
+  async cells(): Promise<FleetCells> {
+    if (this.#slice) return this.#slice.cells();
+    const out: FleetCells = { state: new Uint8Array(this.indices.length), lateMs: new Uint16Array(this.indices.length) };
+    const seq = ++this.#seq;
+    await Promise.all(
+      this.#workers.map(
+        (h) =>
+          new Promise<void>((resolve) => {
+            if (h.worker.threadId < 0) return resolve();
+            h.cells.set(seq, (c) => {
+              if (c) {
+                out.state.set(c.state.subarray(0, h.count), h.offset);
+                out.lateMs.set(c.lateMs.subarray(0, h.count), h.offset);
+              }
+              resolve();
+            });
+            h.worker.postMessage({ type: 'cells', seq } satisfies WorkerCommand);
+          }),
+      ),
+    );
+    return out;
   }
 
   /** Every home announces offline and disconnects; resolves with the final counters. */

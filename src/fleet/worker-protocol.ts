@@ -1,6 +1,6 @@
 import type { LevelWithSilent } from 'pino';
 import type { ErrorCode } from '../core/errors.js';
-import type { SliceOptions } from './slice.js';
+import type { FleetCells, SliceOptions } from './slice.js';
 import type { FleetStats } from './stats.js';
 
 /** Messages between the fleet's main thread and its worker threads (structured-clone safe). */
@@ -10,10 +10,11 @@ export interface WorkerInit {
   slice: Omit<SliceOptions, 'logger'>;
 }
 
-export type WorkerCommand = { type: 'stats'; seq: number } | { type: 'stop' };
+export type WorkerCommand = { type: 'stats'; seq: number } | { type: 'cells'; seq: number } | { type: 'stop' };
 
 export type WorkerMessage =
   | { type: 'started' }
   | { type: 'stats'; seq: number; stats: FleetStats }
+  | { type: 'cells'; seq: number; cells: FleetCells }
   | { type: 'fatal'; message: string; code: ErrorCode }
   | { type: 'stopped'; stats: FleetStats };

@@ -23,6 +23,7 @@ const slice = new FleetSlice({
 slice.on('fatal', (e) => post({ type: 'fatal', message: e.message, code: e.code }));
 port.on('message', (m: WorkerCommand) => {
   if (m.type === 'stats') post({ type: 'stats', seq: m.seq, stats: slice.stats() });
+  else if (m.type === 'cells') post({ type: 'cells', seq: m.seq, cells: slice.cells() });
   else if (m.type === 'stop') {
     void slice.stop().then(() => {
       post({ type: 'stopped', stats: slice.stats() });

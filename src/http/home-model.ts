@@ -103,6 +103,14 @@ export class HomeModel {
     }
   }
 
+  /** The status an ack carried (fleet homes do not retain their status report). */
+  noteStatus(status: string, cause: string): void {
+    if (!/^\d{9}$/.test(status)) return;
+    this.status = status;
+    this.decoded = decodeStatus(status);
+    this.cause = cause;
+  }
+
   /** The round trip the panel measured for an ack it waited for. */
   noteRoundTrip(id: unknown, request: string, roundTripMs: number): void {
     const a = this.acks.find((x) => (id !== undefined ? x.id === id : x.request === request));

@@ -128,7 +128,7 @@ function drawHealth(s) {
     ['state', link.state],
     ...(link.port ? [['port', link.port], ['baud', link.baudRate]] : []),
     ...(link.lines ? [['serial lines', `${link.lines.in} in · ${link.lines.out} out`]] : []),
-    ['handshake', link.kind === 'emulated' ? 'in-process' : link.linkStatus ? `done (status ${link.linkStatus})` : 'pending'],
+    ['handshake', link.kind?.startsWith('emulated') ? 'in-process' : link.linkStatus ? `done (status ${link.linkStatus})` : 'pending'],
     ['bus', `${s.bus?.url ?? '—'} ${s.bus?.connected ? '✓' : '✗'}`],
     ['commands on', s.bus?.commandTopic],
   ];
