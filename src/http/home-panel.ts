@@ -3,11 +3,11 @@ import { BridgeError, ErrorCode } from '../core/errors.js';
 import type { DevicesConfig } from '../config/schema.js';
 import type { Runtime } from '../runtime.js';
 import { physicalAccessOf } from '../links/physical-access.js';
-import { BUTTONS, type ButtonName } from '../home/types.js';
 import { FirmwareLink } from '../links/firmware/firmware-link.js';
 import { SerialLink } from '../links/serial/serial-link.js';
 import { panelUrl, type HttpBind } from './address.js';
 import { boardSnapshot } from './board-view.js';
+import { pressButton } from './board-panel.js';
 import { BusTap } from './bus-tap.js';
 import { HomeModel } from './home-model.js';
 import { homeMetrics } from './metrics.js';
@@ -142,22 +142,6 @@ export async function startHomePanel(o: HomePanelOptions): Promise<Panel & { ser
     sendJson(res, 200, { sent: payload, topic: commandTopic(config.bus.commandFilter), ...answer });
   };
 
-  const postPress = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const body = (await readJson(req)) as { button?: unknown; action?: unknown };
-    if (!physical) throw new BridgeError(ErrorCode.PHYSICAL_UNSUPPORTED, `a ${link.kind} link has no buttons the panel can press`);
-    const button = body.button as ButtonName;
-    if (!BUTTONS.includes(button)) throw new BridgeError(ErrorCode.PAYLOAD_INVALID, `button must be one of ${BUTTONS.join(', ')}`);
-    const action = body.action ?? 'click';
-    if (action === 'press') physical.press(button);
-    else if (action === 'release') physical.release(button);
-    else if (action === 'click') {
-      // Held a little longer than the home needs (on the link's clock), then let go.
-      physical.press(button);
-      setTimeout(() => physical.release(button), (config.sensors.buttons.holdMs + 250) / clock.speed);
-    } else throw new BridgeError(ErrorCode.PAYLOAD_INVALID, 'action must be press, release or click');
-    sendJson(res, 200, { button, action });
-  };
-
   const server = new PanelServer(o.bind, {
     get: {
       '/api/state': (_q, res) => sendJson(res, 200, { ...live(), history: model.history }),
@@ -165,7 +149,7 @@ export async function startHomePanel(o: HomePanelOptions): Promise<Panel & { ser
       '/events': (q, res) => hub!.handler(q, res),
       '/metrics': async (_q, res) => send(res, 200, metrics.registry.contentType, await metrics.registry.metrics()),
     },
-    post: { '/api/command': postCommand, '/api/press': postPress },
+    post: { '/api/command': postCommand, '/api/press': (q, res) => pressButton(q, res, physical, config.sensors.buttons.holdMs, clock.speed) },
   });
   tap.start();
   try {

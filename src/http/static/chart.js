@@ -57,4 +57,10 @@ export function drawChart(canvas, points, { key, colour, unit, min, max, step = 
   });
   if (step) g.lineTo(w - 8, y(data[data.length - 1][key]));
   g.stroke();
+  // The latest reading as a dot (the only mark while there is one reading).
+  const lastPoint = data[data.length - 1];
+  g.fillStyle = colour;
+  g.beginPath();
+  g.arc(x(lastPoint.t), y(lastPoint[key]), 3.5, 0, 2 * Math.PI);
+  g.fill();
 }
