@@ -7,6 +7,9 @@ import { startRuntime } from '../runtime.js';
 import { brokerOptions, parseDuration, PASSWORD_ENV, readConfig, readPassword, readTls, type BrokerArgs } from './common.js';
 import { LiveView } from './live-view.js';
 import { startHomePanel, type Panel } from '../http/home-panel.js';
+import { PanelServer } from '../http/server.js';
+import type { HttpBind } from '../http/address.js';
+import type { Logger } from 'pino';
 import { ErrorCode, isBridgeError } from '../core/errors.js';
 import { redactUrl } from '../bus/client.js';
 import { DEFAULT_HTTP } from '../http/address.js';
@@ -96,6 +99,8 @@ export async function runHandler(a: ArgumentsCamelCase<RunArgs>): Promise<void> 
     logger.warn(`the --amqp-url carries a password, which other users can read in the process list; leave the user out of it to log in with --username and $${PASSWORD_ENV} or --password-file`);
   }
   const httpBind = readHttpBind(a);
+  // The panel's port is taken first: a busy one fails before the bridge says online.
+  const httpServer = httpBind ? await listenPanel(httpBind, httpExplicit(), logger) : undefined;
   const clock = new RealClock(a.speed);
   // Signals are taken from the start: one that arrives while the runtime starts (after it already said
   // online) is honoured as soon as the runtime is up, with a clean stop, instead of killing the process.
@@ -122,20 +127,8 @@ export async function runHandler(a: ArgumentsCamelCase<RunArgs>): Promise<void> 
     amqpUrl: a['amqp-url'],
     rtdbFile: a['rtdb-file'],
   });
-  let panel: Panel | undefined;
-  if (httpBind) {
-    try {
-      panel = await startHomePanel({ runtime, config, bind: httpBind, username: a.username, password: readPassword(a), tls: readTls(a) });
-    } catch (e) {
-      // The default port taken (another bridge on this machine) costs the panel, not the bridge; a port
-      // the user asked for is theirs to fix.
-      if (!(isBridgeError(e, ErrorCode.HTTP_PORT_BUSY) && !httpExplicit())) {
-        await runtime.stop();
-        throw e;
-      }
-      logger.warn(`${(e as Error).message}; serving without the panel`);
-    }
-  }
+  const panel: Panel | undefined =
+    httpBind && httpServer ? await startHomePanel({ runtime, config, bind: httpBind, server: httpServer, username: a.username, password: readPassword(a), tls: readTls(a) }) : undefined;
   const panelNote = panel ? `; panel ${panel.url}` : '';
   const live = (a.live ?? process.stdout.isTTY) ? new LiveView(runtime.link, clock, `smarthome-bridge — ${config.device.name} on ${redactUrl(runtime.brokerUrl)}${panelNote} (Ctrl-C to stop)`) : undefined;
   live?.start();
@@ -155,6 +148,22 @@ export async function runHandler(a: ArgumentsCamelCase<RunArgs>): Promise<void> 
   const fatal = await runtime.fatal;
   process.stderr.write(`smarthome-bridge: ${fatal.message}\n`);
   await stop(2);
+}
+
+/**
+ * Listens for the panel. The default port taken (another bridge on this machine) costs the panel, not
+ * the bridge; a port the user asked for is theirs to fix (one line, exit 2).
+ */
+async function listenPanel(bind: HttpBind, explicit: boolean, logger: Logger): Promise<PanelServer | undefined> {
+  const server = new PanelServer(bind);
+  try {
+    await server.start();
+    return server;
+  } catch (e) {
+    if (explicit || !isBridgeError(e, ErrorCode.HTTP_PORT_BUSY)) throw e;
+    logger.warn(`${(e as Error).message}; serving without the panel`);
+    return undefined;
+  }
 }
 
 export const runCommand: CommandModule<object, RunArgs> = {

@@ -22,6 +22,8 @@ export interface HomePanelOptions {
   runtime: Runtime;
   config: DevicesConfig;
   bind: HttpBind;
+  /** A server already listening on `bind` (taken before the bridge started); else one is started here. */
+  server?: PanelServer | undefined;
   username?: string | undefined;
   password?: string | undefined;
   tls?: { ca?: Buffer[] | undefined; cert?: Buffer | undefined; key?: Buffer | undefined; rejectUnauthorized: boolean } | undefined;
@@ -142,7 +144,8 @@ export async function startHomePanel(o: HomePanelOptions): Promise<Panel & { ser
     sendJson(res, 200, { sent: payload, topic: commandTopic(config.bus.commandFilter), ...answer });
   };
 
-  const server = new PanelServer(o.bind, {
+  const server = o.server ?? new PanelServer(o.bind);
+  server.serve({
     get: {
       '/api/state': (_q, res) => sendJson(res, 200, { ...live(), history: model.history }),
       '/api/board': (_q, res) => (link instanceof FirmwareLink ? sendJson(res, 200, boardSnapshot(link.board, link.wiring, config)) : sendJson(res, 404, { error: 'no emulated board' })),
@@ -153,7 +156,7 @@ export async function startHomePanel(o: HomePanelOptions): Promise<Panel & { ser
   });
   tap.start();
   try {
-    await server.start();
+    if (!o.server) await server.start();
   } catch (e) {
     clearInterval(animate);
     hub.close();

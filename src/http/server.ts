@@ -24,14 +24,19 @@ const MAX_BODY_BYTES = 16 * 1024;
 export class PanelServer {
   readonly #server: Server;
   readonly #bind: HttpBind;
-  readonly #routes: Routes;
+  #routes: Routes | undefined;
   #port = 0;
 
-  constructor(bind: HttpBind, routes: Routes) {
+  /** Without routes the server answers 503 until `serve()`: the port is taken before the bridge starts. */
+  constructor(bind: HttpBind, routes?: Routes) {
     this.#bind = bind;
     this.#routes = routes;
     this.#server = createServer((req, res) => void this.#handle(req, res));
     this.#server.keepAliveTimeout = 5000;
+  }
+
+  serve(routes: Routes): void {
+    this.#routes = routes;
   }
 
   get port(): number {
@@ -67,15 +72,17 @@ export class PanelServer {
       res.setHeader('Referrer-Policy', 'no-referrer');
       if (url.pathname === '/healthz' && req.method === 'GET') return void send(res, 200, 'text/plain', 'ok\n');
       if (!this.#authorised(req, url)) return void send(res, 401, 'application/json', JSON.stringify({ error: 'token required' }));
+      const routes = this.#routes;
+      if (!routes) return void send(res, 503, 'text/plain', 'starting\n');
       if (req.method === 'POST') {
         if (crossSite(req)) return void send(res, 403, 'application/json', JSON.stringify({ error: 'cross-site request refused' }));
         if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) return void send(res, 415, 'application/json', JSON.stringify({ error: 'send JSON' }));
-        const h = this.#routes.post[url.pathname];
+        const h = routes.post[url.pathname];
         if (!h) return void send(res, 404, 'application/json', JSON.stringify({ error: 'no such endpoint' }));
         return void (await h(req, res, url));
       }
       if (req.method !== 'GET' && req.method !== 'HEAD') return void send(res, 405, 'text/plain', 'method not allowed\n');
-      const h = this.#routes.get[url.pathname];
+      const h = routes.get[url.pathname];
       if (h) return void (await h(req, res, url));
       if (await serveStatic(url.pathname, req, res)) return;
       send(res, 404, 'text/plain', 'not found\n');
