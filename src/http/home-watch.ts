@@ -29,11 +29,13 @@ export class HomeWatch {
   readonly #o: HomeWatchOptions;
   lastUsed = performance.now();
   #seq = 0;
+  #ask: NodeJS.Timeout | undefined;
 
   constructor(o: HomeWatchOptions) {
     this.#o = o;
     this.model = new HomeModel(o.home);
     this.hub = new SseHub(() => this.#live());
+    const homeField = Buffer.from(`"home":${JSON.stringify(o.home)}`);
     const reportTopics = new Set(Object.values(o.config.bus.routes).map((r) => r.topic));
     this.#tap = new BusTap({
       url: o.url,
@@ -43,6 +45,8 @@ export class HomeWatch {
       password: o.password,
       tls: o.tls,
       onMessage: (topic, payload) => {
+        // Every home's reports arrive here: those not naming this home are skipped before parsing.
+        if (topic !== o.commandTopic && !payload.includes(homeField)) return;
         this.model.ingest(topic, payload, o.now());
         this.hub.mark();
       },
@@ -51,19 +55,25 @@ export class HomeWatch {
 
   start(): void {
     this.#tap.start();
-    // Fleet status reports are not retained: ask the home once, its ack carries the status.
-    const ask = setInterval(() => {
-      if (!this.#tap.connected) return;
-      clearInterval(ask);
-      void this.#tap.send(this.#o.commandTopic, JSON.stringify({ Producer: 'panel', command: 'status', id: `panel-status-${++this.#seq}` }), this.#o.home, `panel-status-${this.#seq}`, undefined).then(
-        (a) => {
-          if (typeof a.reply['status'] === 'string') this.model.noteStatus(a.reply['status'], 'request');
-          this.hub.mark();
-        },
-        () => undefined,
-      );
-    }, 100);
-    ask.unref();
+    // Fleet status reports are not retained: ask the home (its ack carries the status) until it answers.
+    let asking = false;
+    this.#ask = setInterval(() => {
+      if (this.model.status !== undefined) return clearInterval(this.#ask);
+      if (asking || !this.#tap.connected) return;
+      asking = true;
+      const id = `panel-status-${++this.#seq}`;
+      void this.#tap
+        .send(this.#o.commandTopic, JSON.stringify({ Producer: 'panel', command: 'status', id }), this.#o.home, id, undefined)
+        .then(
+          (a) => {
+            if (typeof a.reply['status'] === 'string' && this.model.status === undefined) this.model.noteStatus(a.reply['status'], 'request');
+            this.hub.mark();
+          },
+          () => undefined,
+        )
+        .finally(() => (asking = false));
+    }, 250);
+    this.#ask.unref();
   }
 
   state(): Record<string, unknown> {
@@ -93,6 +103,7 @@ export class HomeWatch {
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.#ask);
     this.hub.close();
     await this.#tap.stop();
   }

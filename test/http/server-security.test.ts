@@ -74,7 +74,8 @@ describe('panel server: token, cross-site guard', () => {
   });
 });
 
-describe('panel options on the command line', () => {
+// Each starts the CLI under tsx, which takes seconds on a loaded machine.
+describe('panel options on the command line', { timeout: 90_000 }, () => {
   it('a bind beyond loopback without --http-token-file is one line and exit 2', async () => {
     const r = await runCli(['run', '--broker-port', '0', '--http', '0.0.0.0:0']);
     expect(r.code).toBe(2);
@@ -111,7 +112,7 @@ describe('panel options on the command line', () => {
     const { startCli } = await import('../support/cli-process.js');
     const cli = startCli(['run', '--broker-port', '0', '--http', '0.0.0.0:0', '--http-token-file', path.join(dir, 'token'), '--log-level', 'warn']);
     try {
-      await expect.poll(() => cli.stdout(), { timeout: 15_000 }).toMatch(/panel http:\/\/127\.0\.0\.1:\d+\//);
+      await expect.poll(() => cli.stdout(), { timeout: 60_000 }).toMatch(/panel http:\/\/127\.0\.0\.1:\d+\//);
       const url = /panel (http:\/\/\S+)/.exec(cli.stdout())![1]!;
       expect((await fetch(`${url}api/state`)).status).toBe(401);
       expect((await fetch(`${url}api/state`, { headers: { 'x-panel-token': TOKEN } })).status).toBe(200);
