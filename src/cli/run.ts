@@ -169,7 +169,10 @@ async function listenPanel(bind: HttpBind, explicit: boolean, logger: Logger): P
 export const runCommand: CommandModule<object, RunArgs> = {
   command: ['run', '$0'],
   describe: 'Serve a smarthome on the bus (default: a virtual one, with an embedded broker).',
-  builder: (y) => runOptions(y) as unknown as Argv<RunArgs>,
+  builder: (y) =>
+    runOptions(y)
+      .example('$0 run --http 127.0.0.1:9090', 'the panel (home page, API, /metrics) on port 9090 instead of 8080')
+      .example('$0 run --http 0.0.0.0:8080 --http-token-file ~/.panel-token', 'the panel for the whole network: page and API need the token') as unknown as Argv<RunArgs>,
   handler: runHandler,
 };
 

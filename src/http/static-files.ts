@@ -1,5 +1,5 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,16 +41,35 @@ export async function serveStatic(pathname: string, req: IncomingMessage, res: S
     file = path.join(STATIC_DIR, rel);
   }
   if (!file) return false;
-  const info = await stat(file).catch(() => undefined);
-  if (!info?.isFile()) return false;
+  const body = await load(file);
+  if (!body) return false;
+  const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+  const sent = gzip ? body.gzip : body.raw;
   res.writeHead(200, {
     'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream',
-    'Content-Length': info.size,
+    'Content-Length': sent.length,
+    ...(gzip ? { 'Content-Encoding': 'gzip' } : {}),
+    Vary: 'Accept-Encoding',
     'Cache-Control': 'no-cache',
     // Everything the page needs comes from here: no inline script, no other origin.
     'Content-Security-Policy': "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'",
   });
-  if (req.method === 'HEAD') return void res.end(), true;
-  createReadStream(file).pipe(res);
+  res.end(req.method === 'HEAD' ? undefined : sent);
   return true;
+}
+
+/**
+ * Files are read and gzipped once (a few hundred KB in all, the Uno drawing most of it: 469 KB raw,
+ * 105 KB gzipped) and kept while the file is unchanged.
+ */
+const cache = new Map<string, { mtimeMs: number; raw: Buffer; gzip: Buffer }>();
+async function load(file: string): Promise<{ raw: Buffer; gzip: Buffer } | undefined> {
+  const info = await stat(file).catch(() => undefined);
+  if (!info?.isFile()) return undefined;
+  const hit = cache.get(file);
+  if (hit && hit.mtimeMs === info.mtimeMs) return hit;
+  const raw = await readFile(file);
+  const entry = { mtimeMs: info.mtimeMs, raw, gzip: gzipSync(raw) };
+  cache.set(file, entry);
+  return entry;
 }
