@@ -94,6 +94,12 @@ function drawStatus(s) {
       ]
     : [];
   $('status-facts').innerHTML = facts.map(([k, v]) => `<li><b>${k}</b>${v}</li>`).join('');
+  // The selectors follow the home (unless being changed): they show what a send would keep.
+  if (d) {
+    const follow = (id, value) => document.activeElement !== $(id) && ($(id).value = String(value));
+    if (d.aircon.on) (follow('ctl-power', d.aircon.power), ($('ctl-power-out').value = $('ctl-power').value));
+    if (d.light.on) (follow('ctl-colour', d.light.colour), follow('ctl-effect', d.light.effect), follow('ctl-bright', d.light.brightness));
+  }
   setToggle('ctl-aircon', d?.aircon.on, 'turn off', 'turn on');
   setToggle('ctl-light', d?.light.on, 'turn off', 'turn on');
   setToggle('ctl-window', d?.windowOpen, 'close', 'open');
