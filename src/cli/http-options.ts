@@ -17,13 +17,9 @@ export function httpOptions<T>(y: Argv<T>, byDefault: string | undefined) {
     .option('http-token-file', { type: 'string', describe: 'File whose first line is the panel token (≥ 16 characters): page, API and /metrics then need it.' });
 }
 
-/** The bind to serve, or undefined for off; `explicit` tells a port the user chose from the default. */
+/** The bind to serve, or undefined for off. */
 export function readHttpBind(a: HttpArgs): HttpBind | undefined {
   // A repeated option (npm start -- --http …) arrives as an array: the last one wins.
   const value = Array.isArray(a.http) ? (a.http as string[]).at(-1) : a.http;
   return parseHttpBind(value ?? 'off', a['http-token-file']);
-}
-
-export function httpExplicit(argv: readonly string[] = process.argv): boolean {
-  return argv.some((x) => x === '--http' || x.startsWith('--http='));
 }

@@ -8,12 +8,8 @@ import { brokerOptions, parseDuration, PASSWORD_ENV, readConfig, readPassword, r
 import { LiveView } from './live-view.js';
 import { startHomePanel, type Panel } from '../http/home-panel.js';
 import { PanelServer } from '../http/server.js';
-import type { HttpBind } from '../http/address.js';
-import type { Logger } from 'pino';
-import { ErrorCode, isBridgeError } from '../core/errors.js';
 import { redactUrl } from '../bus/client.js';
-import { DEFAULT_HTTP } from '../http/address.js';
-import { httpExplicit, httpOptions, readHttpBind, type HttpArgs } from './http-options.js';
+import { httpOptions, readHttpBind, type HttpArgs } from './http-options.js';
 
 interface RunArgs extends BrokerArgs, HttpArgs {
   link: 'emulated' | 'serial' | 'firmware' | 'firmata' | 'replay';
@@ -36,7 +32,7 @@ interface RunArgs extends BrokerArgs, HttpArgs {
 }
 
 export function runOptions<T>(y: Argv<T>) {
-  return httpOptions(brokerOptions(y), DEFAULT_HTTP)
+  return httpOptions(brokerOptions(y), undefined)
     .option('link', { choices: ['emulated', 'serial', 'firmware', 'firmata', 'replay'] as const, default: 'emulated' as const, describe: 'Which device to bridge.' })
     .option('port', { type: 'string', describe: 'Serial port of the Uno (serial and firmata links), e.g. /dev/ttyACM0.' })
     .option('baud', { type: 'number', describe: 'Serial baud rate (default 115200; firmata 57600).' })
@@ -99,8 +95,9 @@ export async function runHandler(a: ArgumentsCamelCase<RunArgs>): Promise<void> 
     logger.warn(`the --amqp-url carries a password, which other users can read in the process list; leave the user out of it to log in with --username and $${PASSWORD_ENV} or --password-file`);
   }
   const httpBind = readHttpBind(a);
-  // The panel's port is taken first: a busy one fails before the bridge says online.
-  const httpServer = httpBind ? await listenPanel(httpBind, httpExplicit(), logger) : undefined;
+  // The panel's port is taken first: a busy one is one line and exit 2 before the bridge says online.
+  const httpServer = httpBind ? new PanelServer(httpBind) : undefined;
+  await httpServer?.start();
   const clock = new RealClock(a.speed);
   // Signals are taken from the start: one that arrives while the runtime starts (after it already said
   // online) is honoured as soon as the runtime is up, with a clean stop, instead of killing the process.
@@ -150,28 +147,12 @@ export async function runHandler(a: ArgumentsCamelCase<RunArgs>): Promise<void> 
   await stop(2);
 }
 
-/**
- * Listens for the panel. The default port taken (another bridge on this machine) costs the panel, not
- * the bridge; a port the user asked for is theirs to fix (one line, exit 2).
- */
-async function listenPanel(bind: HttpBind, explicit: boolean, logger: Logger): Promise<PanelServer | undefined> {
-  const server = new PanelServer(bind);
-  try {
-    await server.start();
-    return server;
-  } catch (e) {
-    if (explicit || !isBridgeError(e, ErrorCode.HTTP_PORT_BUSY)) throw e;
-    logger.warn(`${(e as Error).message}; serving without the panel`);
-    return undefined;
-  }
-}
-
 export const runCommand: CommandModule<object, RunArgs> = {
   command: ['run', '$0'],
   describe: 'Serve a smarthome on the bus (default: a virtual one, with an embedded broker).',
   builder: (y) =>
     runOptions(y)
-      .example('$0 run --http 127.0.0.1:9090', 'the panel (home page, API, /metrics) on port 9090 instead of 8080')
+      .example('$0 run --http 127.0.0.1:9090', 'the panel (home page, API, /metrics) at http://127.0.0.1:9090/ (npm start serves it on 8080)')
       .example('$0 run --http 0.0.0.0:8080 --http-token-file ~/.panel-token', 'the panel for the whole network: page and API need the token') as unknown as Argv<RunArgs>,
   handler: runHandler,
 };

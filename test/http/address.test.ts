@@ -44,3 +44,13 @@ describe('--http [host:]port', () => {
     expect(isLoopback('192.168.1.2')).toBe(false);
   });
 });
+
+describe('--http on the command line', () => {
+  it('is off unless given, and the last one wins (npm start -- --http off)', async () => {
+    const { readHttpBind } = await import('../../src/cli/http-options.js');
+    expect(readHttpBind({})).toBeUndefined();
+    expect(readHttpBind({ http: '127.0.0.1:8080' })).toMatchObject({ host: '127.0.0.1', port: 8080 });
+    expect(readHttpBind({ http: ['127.0.0.1:8080', 'off'] as unknown as string })).toBeUndefined();
+    expect(readHttpBind({ http: ['127.0.0.1:8080', '9000'] as unknown as string })).toMatchObject({ port: 9000 });
+  });
+});
