@@ -154,19 +154,37 @@ describe('fleet page', () => {
   it('draws 2,000 homes and opens one', async () => {
     await page.goto(panel.url);
     await expect.poll(() => page.textContent('#cell-count'), { timeout: 20_000 }).toBe('2,000 cells');
-    // Connections go on at their pace (all 2,000 take a while on a loaded machine); home-0 is first.
-    await expect.poll(async () => Number((await page.textContent('#n-connected'))?.replace(/,/g, '')), { timeout: 30_000 }).toBeGreaterThan(0);
-    // The grid's pixels: home-0's cell (top left) turns green once it is online.
-    type Canvas = { getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
-    const pixel = (): Promise<number[]> => page.$eval('#cells', (c) => Array.from((c as unknown as Canvas).getContext('2d').getImageData(2, 2, 1, 1).data.slice(0, 3)));
-    await expect.poll(pixel, { timeout: 30_000 }).toEqual([62, 207, 142]);
-    await page.waitForTimeout(3000);
-    await shot(page, 'fleet');
-    // The first cell is home-0.
+    // Connections go on at their pace (all 2,000 take a while on a loaded machine): take the first
+    // home online, find its cell on the canvas (row-major, `data-cols` per row), check it is painted
+    // green, and click it.
+    let online = -1;
+    await expect
+      .poll(
+        async () => {
+          const cells = new Uint8Array(await (await fetch(`${panel.url.replace(/fleet$/, '')}api/cells`)).arrayBuffer());
+          online = cells.subarray(0, 2000).indexOf(2);
+          return online;
+        },
+        { timeout: 60_000 },
+      )
+      .toBeGreaterThanOrEqual(0);
     const box = (await page.locator('#cells').boundingBox())!;
-    await page.mouse.click(box.x + 3, box.y + 3);
-    await page.waitForURL(/\/home\?home=home-0$/);
-    await expect.poll(() => page.textContent('#home-name')).toBe('home-0');
+    const cols = Number(await page.getAttribute('#cells', 'data-cols'));
+    const size = Number(await page.getAttribute('#cells', 'data-cell'));
+    const x = (online % cols) * size + size / 2;
+    const y = Math.floor(online / cols) * size + size / 2;
+    type Canvas = { width: number; clientWidth: number; getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
+    const pixel = (): Promise<number[]> =>
+      page.$eval('#cells', (c, [px, py]) => {
+        const canvas = c as unknown as Canvas;
+        const dpr = canvas.width / canvas.clientWidth;
+        return Array.from(canvas.getContext('2d').getImageData(Math.floor(px! * dpr), Math.floor(py! * dpr), 1, 1).data.slice(0, 3));
+      }, [x, y]);
+    await expect.poll(pixel, { timeout: 10_000 }).toEqual([62, 207, 142]);
+    await shot(page, 'fleet');
+    await page.mouse.click(box.x + x, box.y + y);
+    await page.waitForURL(new RegExp(`/home\\?home=home-${online}$`));
+    await expect.poll(() => page.textContent('#home-name')).toBe(`home-${online}`);
     await expect.poll(() => page.textContent('#status-digits'), { timeout: 20_000 }).toBe('000000000');
   }, 150_000);
 });

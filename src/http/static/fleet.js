@@ -43,6 +43,8 @@ function paint() {
   }
   const rows = Math.ceil(n / cols);
   layout = { cols, rows, size: cell / dpr };
+  canvas.dataset.cols = String(cols);
+  canvas.dataset.cell = String(cell / dpr);
   const img = new ImageData(cols, Math.max(rows, 1));
   const byLate = $('mode').value === 'late';
   for (let p = 0; p < n; p++) {
