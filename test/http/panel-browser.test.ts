@@ -125,6 +125,8 @@ describe('board view (firmware link)', () => {
     await expect.poll(() => page.textContent('#servo-text'), { timeout: 15_000 }).toMatch(new RegExp(`^${config.appliances.window.openDeg}° · \\d+ µs · window ${config.appliances.window.openDeg}°`));
     expect(Number(await page.$eval('#servo', (el) => (el as unknown as { angle: number }).angle))).toBe(config.appliances.window.openDeg);
     await expect.poll(() => home.textContent('#window-label')).toMatch(/^window open · \d+°/);
+    // The link panel counts the protocol lines both ways.
+    await expect.poll(() => home.textContent('#link-info')).toMatch(/serial lines[1-9]\d* in · [1-9]\d* out/);
     await shot(page, 'board');
     await shot(home, 'home-firmware');
     await home.close();

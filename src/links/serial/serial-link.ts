@@ -83,7 +83,11 @@ export class SerialLink extends TypedEmitter<LinkEvents> implements Link {
       clock: this.#clock,
       ackTimeoutMs: this.timing.ackTimeoutMs,
       retries: this.timing.retries,
-      write: (bytes) => (this.#linesOut++, this.#conn?.write(bytes)) ?? Promise.reject(new BridgeError(ErrorCode.LINK_NOT_READY, 'port closed')),
+      write: (bytes) => {
+        if (!this.#conn) return Promise.reject(new BridgeError(ErrorCode.LINK_NOT_READY, 'port closed'));
+        this.#linesOut++;
+        return this.#conn.write(bytes);
+      },
     });
     this.#reopener = new Reopener({
       clock: this.#clock,
