@@ -5,6 +5,7 @@
  *   npm run bench -- --only fleet-scale    one of them (repeatable, or comma-separated)
  *   npm run bench -- --quick               a smoke run: small N, short windows
  *   npm run bench -- --list
+ *   npm run bench -- --only panel          the panel's CPU cost and page weight
  *
  * Every result records the machine (cores, CPU, Node) and the load average before and after: on a
  * shared machine the figures mean little without it.
@@ -22,6 +23,7 @@ import { firmwareRoundTrip, roundTrip } from './round-trip.js';
 import { firmware } from './firmware-entry.js';
 import { startTime } from './start-time.js';
 import { firmwareFleet } from './firmware-fleet.js';
+import { panel } from './panel.js';
 import { runInOwnSession, sessionNice } from './support/own-session.js';
 import { loadAverage } from './support/proc.js';
 import type { Benchmark, BenchOutcome, BenchRow } from './support/types.js';
@@ -30,7 +32,7 @@ await runInOwnSession();
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = path.join(ROOT, 'bench/results');
-const BENCHMARKS: Benchmark[] = [roundTrip, fleetScale, fleetState, pipeline, firmwareRoundTrip, boardSpeed, firmware, startTime, firmwareFleet];
+const BENCHMARKS: Benchmark[] = [roundTrip, fleetScale, fleetState, pipeline, firmwareRoundTrip, boardSpeed, firmware, startTime, firmwareFleet, panel];
 
 const { values } = parseArgs({ options: { only: { type: 'string', multiple: true }, quick: { type: 'boolean', default: false }, list: { type: 'boolean', default: false } } });
 if (values.list) {

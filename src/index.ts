@@ -83,3 +83,13 @@ export type { MessageMatch } from './harness/match.js';
 export type { ObservedMessage } from './harness/observer.js';
 export { toMs } from './harness/duration.js';
 export type { Duration } from './harness/duration.js';
+
+// The panel (docs/panel.md)
+export { startHomePanel } from './http/home-panel.js';
+export type { HomePanelOptions, Panel } from './http/home-panel.js';
+export { startFleetPanel } from './http/fleet-panel.js';
+export type { FleetPanelOptions } from './http/fleet-panel.js';
+export { startBoardPanel } from './http/board-panel.js';
+export type { BoardPanelOptions } from './http/board-panel.js';
+export { parseHttpBind } from './http/address.js';
+export type { HttpBind } from './http/address.js';

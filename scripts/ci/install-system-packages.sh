@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Debian packages the tests need: socat (pseudo-terminals), the AVR toolchain (firmware build),
 # RabbitMQ, mosquitto and its clients, python3-pika (the original backend's AMQP library), openssl (TLS
-# test certificates). Idempotent: installs only what is missing.
+# test certificates), chromium (the panel's page tests) and prometheus (promtool checks /metrics).
+# Idempotent: installs only what is missing.
 set -euo pipefail
-want=(socat gcc-avr avr-libc arduino-core-avr arduino-builder rabbitmq-server mosquitto mosquitto-clients python3-pika openssl)
+want=(socat gcc-avr avr-libc arduino-core-avr arduino-builder rabbitmq-server mosquitto mosquitto-clients python3-pika openssl chromium prometheus)
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

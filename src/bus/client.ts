@@ -77,6 +77,8 @@ export class BusClient extends TypedEmitter<BusClientEvents> {
   #connected = false;
   #closing = false;
   readonly counters = { messagesIn: 0, messagesOut: 0, reconnects: 0, connects: 0 };
+  /** Messages published, per route (the panel's /metrics). */
+  readonly sentByRoute: Partial<Record<OutgoingMessage['route'], number>> = {};
 
   constructor(options: BusClientOptions) {
     super();
@@ -252,6 +254,7 @@ export class BusClient extends TypedEmitter<BusClientEvents> {
 
   #send(m: OutgoingMessage): void {
     this.counters.messagesOut++;
+    this.sentByRoute[m.route] = (this.sentByRoute[m.route] ?? 0) + 1;
     this.outbox.track(m);
     if (m.qos === 1) this.puback.sent(m.seq!);
     this.#client!.publish(m.topic, m.payload, { qos: m.qos, retain: m.retain }, (err) => {

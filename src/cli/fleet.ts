@@ -14,8 +14,11 @@ import { loadFirmware } from '../board/firmware-file.js';
 import { brokerOptions, parseDuration, readConfig, readPassword, readTls, type BrokerArgs } from './common.js';
 import { FleetView, type FleetOutput } from './fleet-view.js';
 import { LogDestination } from './live-view.js';
+import { httpOptions, readHttpBind, type HttpArgs } from './http-options.js';
+import { startFleetPanel } from '../http/fleet-panel.js';
+import type { Panel } from '../http/home-panel.js';
 
-interface FleetArgs extends BrokerArgs {
+interface FleetArgs extends BrokerArgs, HttpArgs {
   homes?: number;
   link: HomeKind;
   mix?: string;
@@ -37,7 +40,7 @@ interface FleetArgs extends BrokerArgs {
 }
 
 export function fleetOptions<T>(y: Argv<T>) {
-  return brokerOptions(y)
+  return httpOptions(brokerOptions(y), undefined)
     .option('homes', { type: 'number', describe: 'Homes in the whole fleet (all shards together; with --mix, its sum).' })
     .option('link', { choices: ['emulated', 'firmware'] as const, default: 'emulated' as const, describe: 'What every home runs: the TypeScript home, or our sketch on an emulated Uno behind the serial link (paced to real time).' })
     .option('mix', { type: 'string', describe: 'Some homes of each kind, e.g. firmware:20,emulated:980 (the firmware homes spread evenly over the fleet).' })
@@ -59,6 +62,7 @@ export function fleetOptions<T>(y: Argv<T>) {
     .example('$0 fleet --homes 1000 --embedded --report-period 1s', 'a thousand homes on an embedded broker')
     .example('$0 fleet --link firmware --homes 100 --workers 2 --embedded', 'a hundred emulated Unos running our sketch, each a home')
     .example('$0 fleet --mix firmware:20,emulated:980 --embedded --faults faults.yaml', 'a mixed fleet, with boards unplugged and reset on schedule')
+    .example('$0 fleet --homes 10000 --embedded --http 127.0.0.1:8081', 'the panel at http://127.0.0.1:8081/fleet: a grid of every home')
     .example('$0 fleet --homes 20000 --shard 0/2 --broker mqtt://rabbit:1883', 'half of a 20,000-home fleet (run 1/2 elsewhere)')
     .example('$0 fleet --homes 1000 --embedded --state-dir ./fleet-state', 'every home keeps its status across restarts');
 }
@@ -86,6 +90,7 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
   const prefix = checkPrefix(a.prefix);
   const schedule = a.faults !== undefined ? await readFaultSchedule(a.faults, { prefix, homes, mix }) : undefined;
 
+  const httpBind = readHttpBind(a);
   let broker: EmbeddedBroker | undefined;
   if (a.embedded) broker = await startEmbeddedBroker({ host: '127.0.0.1', port: a['broker-port'] });
   const url = broker?.url ?? a.broker!;
@@ -108,6 +113,15 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
     logger,
     logLevel: a['log-level'],
   });
+  let panel: Panel | undefined;
+  if (httpBind) {
+    try {
+      panel = await startFleetPanel({ fleet, config, prefix: a.prefix, homes, url, bind: httpBind, username: a.username, password: readPassword(a), tls: readTls(a) });
+    } catch (e) {
+      await broker?.close();
+      throw e;
+    }
+  }
   // Rates are averaged over the shortest report period: every home reports once in it.
   const view = new FleetView(output, process.stdout, { averageMs: Math.min(config.sensors.rain.periodMs, config.sensors.climate.periodMs) });
   // The live line and the main thread's logs on one terminal: logs go above the line (worker threads
@@ -117,7 +131,7 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
     const first = fleet.indices[0];
     const range = fleet.indices.length === homes ? `${homes} homes` : `${fleet.indices.length} of ${homes} homes (shard ${a.shard})`;
     if (mix.firmware > 0) process.stdout.write(`fleet: ${mix.firmware} firmware homes (emulated Unos, paced to real time), ${mix.emulated} emulated homes\n`);
-    process.stdout.write(`fleet: ${range} on ${redactUrl(url)}, ${a['connect-rate']}/s, ${a.workers} workers, first ${a.prefix}-${first ?? '—'}\n`);
+    process.stdout.write(`fleet: ${range} on ${redactUrl(url)}, ${a['connect-rate']}/s, ${a.workers} workers, first ${a.prefix}-${first ?? '—'}${panel ? `; panel ${panel.url}` : ''}\n`);
   }
 
   let stopping = false;
@@ -129,6 +143,7 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
     clearInterval(ticker);
     stopFaults?.();
     if (why) process.stderr.write(`smarthome-bridge: ${why}\n`);
+    await panel?.stop();
     const final = await fleet.stop();
     view.finish(final);
     await broker?.close();

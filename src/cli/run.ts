@@ -6,13 +6,16 @@ import type { LinkSpec } from '../links/create.js';
 import { startRuntime } from '../runtime.js';
 import { brokerOptions, parseDuration, PASSWORD_ENV, readConfig, readPassword, readTls, type BrokerArgs } from './common.js';
 import { LiveView, LogDestination } from './live-view.js';
+import { startHomePanel, type Panel } from '../http/home-panel.js';
+import { PanelServer } from '../http/server.js';
 import { redactUrl } from '../bus/client.js';
+import { httpOptions, readHttpBind, type HttpArgs } from './http-options.js';
 import { withReportPeriod } from '../bus/sensor-reports.js';
 import { validateStatus } from '../home/status-codec.js';
 import { BridgeError, ErrorCode } from '../core/errors.js';
 import { whereReportsGo } from './reports-line.js';
 
-interface RunArgs extends BrokerArgs {
+interface RunArgs extends BrokerArgs, HttpArgs {
   link: 'emulated' | 'serial' | 'firmware' | 'firmata' | 'replay';
   port?: string;
   baud?: number;
@@ -36,7 +39,7 @@ interface RunArgs extends BrokerArgs {
 }
 
 export function runOptions<T>(y: Argv<T>) {
-  return brokerOptions(y)
+  return httpOptions(brokerOptions(y), undefined)
     .option('link', { choices: ['emulated', 'serial', 'firmware', 'firmata', 'replay'] as const, default: 'emulated' as const, describe: 'Which device to bridge.' })
     .option('port', { type: 'string', describe: 'Serial port of the Uno (serial and firmata links), e.g. /dev/ttyACM0.' })
     .option('baud', { type: 'number', describe: 'Serial baud rate (default 115200; firmata 57600).' })
@@ -112,6 +115,10 @@ export async function runHandler(a: ArgumentsCamelCase<RunArgs>): Promise<void> 
   if (a['amqp-url'] && hasUrlPassword(a['amqp-url'])) {
     logger.warn(`the --amqp-url carries a password, which other users can read in the process list; leave the user out of it to log in with --username and $${PASSWORD_ENV} or --password-file`);
   }
+  const httpBind = readHttpBind(a);
+  // The panel's port is taken first: a busy one is one line and exit 2 before the bridge says online.
+  const httpServer = httpBind ? new PanelServer(httpBind) : undefined;
+  await httpServer?.start();
   const clock = new RealClock(a.speed);
   // Signals are taken from the start: one that arrives while the runtime starts (after it already said
   // online) is honoured as soon as the runtime is up, with a clean stop, instead of killing the process.
@@ -140,8 +147,11 @@ export async function runHandler(a: ArgumentsCamelCase<RunArgs>): Promise<void> 
     stateFile: a['state-file'],
     initialStatus: a['initial-status'],
   });
-  const live = (a.live ?? process.stdout.isTTY) ? new LiveView(runtime.link, clock, `smarthome-bridge — ${config.device.name} on ${redactUrl(runtime.brokerUrl)} (Ctrl-C to stop)`) : undefined;
-  if (!live) process.stdout.write(`smarthome-bridge serving ${config.device.id} (link ${runtime.link.kind}) on ${redactUrl(runtime.brokerUrl)}\n`);
+  const panel: Panel | undefined =
+    httpBind && httpServer ? await startHomePanel({ runtime, config, bind: httpBind, server: httpServer, username: a.username, password: readPassword(a), tls: readTls(a) }) : undefined;
+  const panelNote = panel ? `; panel ${panel.url}` : '';
+  const live = (a.live ?? process.stdout.isTTY) ? new LiveView(runtime.link, clock, `smarthome-bridge — ${config.device.name} on ${redactUrl(runtime.brokerUrl)}${panelNote} (Ctrl-C to stop)`) : undefined;
+  if (!live) process.stdout.write(`smarthome-bridge serving ${config.device.id} (link ${runtime.link.kind}) on ${redactUrl(runtime.brokerUrl)}${panelNote}\n`);
   // Above the live view, which redraws only its own lines.
   process.stdout.write(`${whereReportsGo(config, runtime.restored)}\n`);
   live?.start();
@@ -153,6 +163,7 @@ export async function runHandler(a: ArgumentsCamelCase<RunArgs>): Promise<void> 
     if (stopping) return;
     stopping = true;
     live?.stop();
+    await panel?.stop();
     await runtime.stop();
     process.exit(code);
   };
@@ -166,7 +177,10 @@ export async function runHandler(a: ArgumentsCamelCase<RunArgs>): Promise<void> 
 export const runCommand: CommandModule<object, RunArgs> = {
   command: ['run', '$0'],
   describe: 'Serve a smarthome on the bus (default: a virtual one, with an embedded broker).',
-  builder: (y) => runOptions(y) as unknown as Argv<RunArgs>,
+  builder: (y) =>
+    runOptions(y)
+      .example('$0 run --http 127.0.0.1:9090', 'the panel (home page, API, /metrics) at http://127.0.0.1:9090/ (npm start serves it on 8080)')
+      .example('$0 run --http 0.0.0.0:8080 --http-token-file ~/.panel-token', 'the panel for the whole network: page and API need the token') as unknown as Argv<RunArgs>,
   handler: runHandler,
 };
 

@@ -1,8 +1,10 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { loadDevicesConfig } from '../config/load.js';
+import type { Panel } from '../http/home-panel.js';
 import { BridgeError, ErrorCode } from '../core/errors.js';
+import { httpOptions, readHttpBind, type HttpArgs } from './http-options.js';
 
-interface VirtualArduinoArgs {
+interface VirtualArduinoArgs extends HttpArgs {
   hex?: string;
   link?: string;
   speed: number;
@@ -18,15 +20,17 @@ export const virtualArduinoCommand: CommandModule<object, VirtualArduinoArgs> = 
   command: 'virtual-arduino',
   describe: 'Run the smarthome firmware on an emulated Uno and expose its serial port on a pseudo-terminal.',
   builder: (y) =>
-    y
+    httpOptions(y, undefined)
       .option('hex', { type: 'string', describe: 'Firmware .hex to run (default: the committed build of firmware/smarthome).' })
       .option('link', { type: 'string', describe: 'Also make this symlink to the pseudo-terminal (a stable path, e.g. /tmp/ttyUNO).' })
       .option('speed', { type: 'number', default: 1, describe: 'Pacing: 1 = real time, like a real Uno.' })
       .option('seed', { type: 'number', describe: 'Environment seed (default: devices.json environment.seed).' })
       .option('devices', { type: 'string', describe: 'devices.json to use (default: the one shipped with the package).' })
-      .example('$0 virtual-arduino --link /tmp/ttyUNO', 'then, in another terminal: smarthome-bridge --link serial --port /tmp/ttyUNO') as unknown as Argv<VirtualArduinoArgs>,
+      .example('$0 virtual-arduino --link /tmp/ttyUNO', 'then, in another terminal: smarthome-bridge --link serial --port /tmp/ttyUNO')
+      .example('$0 virtual-arduino --http 127.0.0.1:8082', 'with the board view (live pins, servo, LEDs, buttons) at http://127.0.0.1:8082/board') as unknown as Argv<VirtualArduinoArgs>,
   handler: async (a: ArgumentsCamelCase<VirtualArduinoArgs>) => {
     if (!(a.speed > 0) || !Number.isFinite(a.speed)) throw new BridgeError(ErrorCode.CONFIG_INVALID, '--speed must be a positive number');
+    const httpBind = readHttpBind(a);
     const config = a.devices ? await loadDevicesConfig(a.devices) : await loadDevicesConfig();
     // Signals are taken from the start, so one that arrives while the board boots still stops cleanly.
     let stopRequested = false;
@@ -35,11 +39,22 @@ export const virtualArduinoCommand: CommandModule<object, VirtualArduinoArgs> = 
     process.on('SIGTERM', () => onSignal());
     const { startVirtualArduino } = await import('../links/firmware/virtual-arduino.js');
     const uno = await startVirtualArduino({ config, hex: a.hex, link: a.link, speed: a.speed, seed: a.seed });
+    let panel: Panel | undefined;
+    if (httpBind) {
+      const { startBoardPanel } = await import('../http/board-panel.js');
+      try {
+        panel = await startBoardPanel({ board: uno.board, wiring: uno.wiring, config, bind: httpBind, speed: a.speed });
+      } catch (e) {
+        await uno.stop();
+        throw e;
+      }
+    }
     const port = uno.pty.link ?? uno.pty.path;
     const out = (line: string): boolean => process.stdout.write(`${line}\n`);
     out(`virtual Arduino Uno running ${uno.hex}${a.speed === 1 ? ' in real time' : ` at ${a.speed}× real time`}`);
     out(`serial port: ${uno.pty.path}`);
     if (uno.pty.link) out(`link: ${uno.pty.link} -> ${uno.pty.path}`);
+    if (panel) out(`board view: ${panel.url}`);
     out(`open it with: smarthome-bridge --link serial --port ${port}`);
     out('Ctrl-C to stop');
 
@@ -48,6 +63,7 @@ export const virtualArduinoCommand: CommandModule<object, VirtualArduinoArgs> = 
       if (stopping) return;
       stopping = true;
       if (why) process.stderr.write(`smarthome-bridge: ${why}\n`);
+      await panel?.stop();
       await uno.stop();
       process.exit(code);
     };

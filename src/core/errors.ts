@@ -55,6 +55,8 @@ export const ErrorCode = {
   EMERGENCY_UNAVAILABLE: 'EMERGENCY_UNAVAILABLE',
   // --rtdb-file (the original backend's realtimedb.json): not a JSON object, or not writable
   RTDB_FILE: 'RTDB_FILE',
+  // the panel (--http): its port is taken by another program
+  HTTP_PORT_BUSY: 'HTTP_PORT_BUSY',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -7,7 +7,7 @@ import { BridgeError, ErrorCode } from '../core/errors.js';
 import { TypedEmitter } from '../core/events.js';
 import type { LinkFault, LinkFaultOptions } from '../links/faults.js';
 import { shardIndices, splitEvenly, type Shard } from './addressing.js';
-import { FleetSlice, type SliceOptions } from './slice.js';
+import { FleetSlice, type FleetCells, type SliceOptions } from './slice.js';
 import { emptyStats, sumStats, type FleetStats } from './stats.js';
 import type { WorkerCommand, WorkerInit, WorkerMessage } from './worker-protocol.js';
 
@@ -39,6 +39,10 @@ interface WorkerHandle {
   pending: Map<number, (s: FleetStats) => void>;
   indices: ReadonlySet<number>;
   faults: Map<number, (error: BridgeError | undefined) => void>;
+  cells: Map<number, (c: FleetCells | undefined) => void>;
+  /** Positions of this worker's homes in `indices`. */
+  offset: number;
+  count: number;
 }
 
 export class Fleet extends TypedEmitter<FleetEvents> {
@@ -72,6 +76,7 @@ export class Fleet extends TypedEmitter<FleetEvents> {
       return;
     }
     const parts = splitEvenly(this.indices, workers);
+    let offset = 0;
     await Promise.all(
       parts.map(
         (indices, worker) =>
@@ -85,7 +90,11 @@ export class Fleet extends TypedEmitter<FleetEvents> {
               pending: new Map(),
               indices: new Set(indices),
               faults: new Map(),
+              cells: new Map(),
+              offset,
+              count: indices.length,
             };
+            offset += indices.length;
             this.#workers.push(handle);
             w.on('message', (m: WorkerMessage) => {
               if (m.type === 'started') resolve();
@@ -98,6 +107,9 @@ export class Fleet extends TypedEmitter<FleetEvents> {
               } else if (m.type === 'fault') {
                 handle.faults.get(m.seq)?.(m.error ? new BridgeError(m.error.code, m.error.message) : undefined);
                 handle.faults.delete(m.seq);
+              } else if (m.type === 'cells') {
+                handle.cells.get(m.seq)?.(m.cells);
+                handle.cells.delete(m.seq);
               } else if (m.type === 'fatal') this.#onFatal(new BridgeError(m.code, m.message));
             });
             w.once('error', (e) => {
@@ -110,6 +122,8 @@ export class Fleet extends TypedEmitter<FleetEvents> {
               handle.pending.clear();
               for (const r of handle.faults.values()) r(new BridgeError(ErrorCode.LINK_CLOSED, `fleet worker ${worker} has stopped`));
               handle.faults.clear();
+              for (const r of handle.cells.values()) r(undefined);
+              handle.cells.clear();
             });
           }),
       ),
@@ -151,6 +165,30 @@ export class Fleet extends TypedEmitter<FleetEvents> {
       h.worker.postMessage({ type: 'fault', seq, index, fault, bytes } satisfies WorkerCommand);
     });
     if (error) throw error;
+  }
+
+  /** Every home's cell (state and last lateness), in the order of `indices`: the panel's grid. */
+  async cells(): Promise<FleetCells> {
+    if (this.#slice) return this.#slice.cells();
+    const out: FleetCells = { state: new Uint8Array(this.indices.length), lateMs: new Uint16Array(this.indices.length) };
+    const seq = ++this.#seq;
+    await Promise.all(
+      this.#workers.map(
+        (h) =>
+          new Promise<void>((resolve) => {
+            if (h.worker.threadId < 0) return resolve();
+            h.cells.set(seq, (c) => {
+              if (c) {
+                out.state.set(c.state.subarray(0, h.count), h.offset);
+                out.lateMs.set(c.lateMs.subarray(0, h.count), h.offset);
+              }
+              resolve();
+            });
+            h.worker.postMessage({ type: 'cells', seq } satisfies WorkerCommand);
+          }),
+      ),
+    );
+    return out;
   }
 
   /** Every home announces offline and disconnects; resolves with the final counters. */

@@ -33,6 +33,7 @@ port.on('message', (m: WorkerCommand) => {
       },
     );
   }
+  else if (m.type === 'cells') post({ type: 'cells', seq: m.seq, cells: slice.cells() });
   else if (m.type === 'stop') {
     void slice.stop().then(() => {
       post({ type: 'stopped', stats: slice.stats() });

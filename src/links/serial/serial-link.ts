@@ -66,6 +66,8 @@ export class SerialLink extends TypedEmitter<LinkEvents> implements Link {
   #bytesSinceOpen = 0;
   /** The last outage error reported: a port that stays away is reported once, not on every try. */
   #lastOutageCode: ErrorCode | undefined;
+  #linesIn = 0;
+  #linesOut = 0;
 
   constructor(options: SerialLinkOptions) {
     super();
@@ -81,7 +83,11 @@ export class SerialLink extends TypedEmitter<LinkEvents> implements Link {
       clock: this.#clock,
       ackTimeoutMs: this.timing.ackTimeoutMs,
       retries: this.timing.retries,
-      write: (bytes) => this.#conn?.write(bytes) ?? Promise.reject(new BridgeError(ErrorCode.LINK_NOT_READY, 'port closed')),
+      write: (bytes) => {
+        if (!this.#conn) return Promise.reject(new BridgeError(ErrorCode.LINK_NOT_READY, 'port closed'));
+        this.#linesOut++;
+        return this.#conn.write(bytes);
+      },
     });
     this.#reopener = new Reopener({
       clock: this.#clock,
@@ -108,6 +114,10 @@ export class SerialLink extends TypedEmitter<LinkEvents> implements Link {
   }
   get status(): StatusString | undefined {
     return this.#stopped ? undefined : this.#status;
+  }
+  /** Complete lines read from the board and requests written to it (the panel shows them). */
+  get lines(): { in: number; out: number } {
+    return { in: this.#linesIn, out: this.#linesOut };
   }
   /** The board's own drop counters from its last heartbeat. */
   get boardCounters(): BoardCounters | undefined {
@@ -227,6 +237,7 @@ export class SerialLink extends TypedEmitter<LinkEvents> implements Link {
     for (const item of this.#splitter.feed(chunk)) {
       if (generation !== this.#generation) return; // a line closed the port (e.g. protocol mismatch)
       if (item.ok) {
+        this.#linesIn++;
         if (this.#router.route(item.line, this.#phase === 'handshake')) this.#watchdog.heard();
       } else this.#router.drop(item.code, item.reason, this.#phase === 'handshake');
     }
