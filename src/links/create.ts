@@ -46,6 +46,7 @@ export async function createLink(spec: LinkSpec, ctx: LinkContext): Promise<Link
         clock: ctx.clock.speed === 1 ? ctx.clock : new RealClock(),
         logger: ctx.logger,
         commandTimeoutMs: ctx.config.bus.commandTimeoutMs,
+        build: ctx.config,
       });
     }
     case 'replay': {

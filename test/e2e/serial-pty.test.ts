@@ -74,8 +74,9 @@ describe.runIf(haveSocat)('serial link on a pseudo-terminal pair', () => {
   it('bus command → serial line with an id → acknowledgement → bus reports', async () => {
     const rt = await startBridge();
     expect(rt.link.state).toBe('ready');
-    // The board was already running (no reset on a pty), so the link probed it and read its status.
-    expect(board.received.map((l) => l.type)).toEqual(['ping', 'get']);
+    // The board was already running (no reset on a pty), so the link probed it, checked its build
+    // against devices.json (CFG) and read its status.
+    expect(board.received.map((l) => l.type)).toEqual(['ping', 'build', 'get']);
 
     await client!.publishAsync('webos/smarthome/info', '016155010');
     const ack = await waitFor('ack', { request: '016155010' });

@@ -1,4 +1,5 @@
 import { SerialPort } from 'serialport';
+import { expectedBuild } from '../../src/config/board-build.js';
 import type { DevicesConfig } from '../../src/config/schema.js';
 import { isBridgeError } from '../../src/core/errors.js';
 import { RealClock, type Clock, type Timer } from '../../src/environment/clock.js';
@@ -140,6 +141,10 @@ export class FakeBoard {
         break;
       case 'counters':
         this.send({ type: 'counters', id: line.id, counters: this.counters });
+        break;
+      case 'build':
+        // Built from the devices.json it plays.
+        for (const [group, values] of expectedBuild(this.#o.config)) this.send({ type: 'build', id: line.id, group, values });
         break;
       case 'ping':
         break;

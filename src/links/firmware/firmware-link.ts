@@ -81,6 +81,7 @@ export class FirmwareLink extends TypedEmitter<LinkEvents> implements Link, With
       commandTimeoutMs: o.config.bus.commandTimeoutMs,
       timing: o.timing,
       kind: 'firmware',
+      build: o.config,
     });
     this.serial.on('status', (r) => this.emit('status', r));
     this.serial.on('sensor', (r) => this.emit('sensor', r));

@@ -20,6 +20,8 @@ export interface BoardLineRouterOptions {
   onBoot: (line: BootLine) => void;
   /** Returns false when the reply answers nothing in flight. */
   onReply: (line: BoardReply) => boolean;
+  /** A CFG line: part of the board's answer to CFG. */
+  onBuild: (line: Extract<BoardLine, { type: 'build' }>) => void;
   onStatus: (status: StatusString, cause: StatusCause) => void;
   /** The heartbeat's uptime went back: the board restarted and its BOOT line was lost. */
   onBoardRestart: () => void;
@@ -111,6 +113,8 @@ export class BoardLineRouter {
       }
       case 'counters':
         return; // answers CNT, which this host does not send; heartbeats carry the same counters
+      case 'build':
+        return this.#o.onBuild(line);
       case 'log':
         this.#o.count('boardLogs');
         this.#o.log[line.level]({ code: line.code, text: line.text }, `board: ${line.code}${line.text ? ` ${line.text}` : ''}`);

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { DevicesConfig } from '../../config/schema.js';
 import { BridgeError, ErrorCode, toBridgeError } from '../../core/errors.js';
 import { TypedEmitter } from '../../core/events.js';
 import { silentLogger } from '../../core/logger.js';
@@ -7,7 +8,7 @@ import { validateCommand } from '../../home/status-codec.js';
 import type { StatusCause, StatusString } from '../../home/types.js';
 import type { Link, LinkEvents, LinkState } from '../link.js';
 import { BoardLineRouter } from './board-line-router.js';
-import { BootWait, greet, noAnswerError, type BootLine } from './handshake.js';
+import { BootWait, checkBuild, greet, noAnswerError, type BootLine } from './handshake.js';
 import { assertProtocolVersion } from './line-codec.js';
 import { LineSplitter } from './line-splitter.js';
 import { HEARTBEAT_PERIOD_MS, SERIAL_BAUD_RATE, type BoardCounters } from './line-types.js';
@@ -37,6 +38,11 @@ export interface SerialLinkOptions {
   timing?: Partial<SerialTiming> | undefined;
   /** The kind to report (the firmware link runs this same code path over the avr binding). */
   kind?: 'serial' | 'firmware' | undefined;
+  /**
+   * The devices.json the board's firmware must be built from: the handshake then asks for the board's
+   * pins and timings (CFG) and refuses a build that differs (BOARD_BUILD_MISMATCH). Unset: no check.
+   */
+  build?: DevicesConfig | undefined;
 }
 
 type Phase = 'closed' | 'handshake' | 'ready';
@@ -64,6 +70,8 @@ export class SerialLink extends TypedEmitter<LinkEvents> implements Link {
   #bootWait: BootWait | undefined;
   #status: StatusString | undefined;
   #bytesSinceOpen = 0;
+  /** The CFG lines of the board's answer while the handshake asks for them, by group. */
+  #buildReport: Map<string, string[]> | undefined;
   /** The last outage error reported: a port that stays away is reported once, not on every try. */
   #lastOutageCode: ErrorCode | undefined;
 
@@ -95,6 +103,7 @@ export class SerialLink extends TypedEmitter<LinkEvents> implements Link {
       emit: (event, payload) => this.emit(event, ...([payload] as LinkEvents[typeof event])),
       onBoot: (line) => this.#onBoot(line),
       onReply: (line) => this.#tracker.settle(line),
+      onBuild: (line) => this.#buildReport?.set(line.group, line.values),
       onStatus: (status, cause) => this.#changeStatus(status, cause),
       onBoardRestart: () => this.#onSilentRestart(),
       count: (key) => this.#count(key),
@@ -191,7 +200,12 @@ export class SerialLink extends TypedEmitter<LinkEvents> implements Link {
       this.#setState('starting');
       const ping = (): Promise<unknown> => this.#tracker.request({ type: 'ping' });
       const flush = (): void => void conn.write('\n').catch(() => undefined);
-      await greet({ bootWait, flush, ping, log: this.#log, path: this.path, noAnswer: () => this.#noAnswer() });
+      const boot = await greet({ bootWait, flush, ping, log: this.#log, path: this.path, noAnswer: () => this.#noAnswer() });
+      if (this.#o.build) {
+        const report = (this.#buildReport = new Map());
+        const ask = (): Promise<unknown> => this.#tracker.request({ type: 'build' });
+        await checkBuild({ config: this.#o.build, ask, report, boot, path: this.path }).finally(() => (this.#buildReport = undefined));
+      }
       this.#synced(await this.#tracker.request({ type: 'get' }));
     } catch (e) {
       if (mine()) await this.#closeConnection();
