@@ -2,6 +2,7 @@ import { closeSync, fdatasyncSync, fsyncSync, openSync, readFileSync, renameSync
 import { dirname } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { BridgeError, ErrorCode } from '../core/errors.js';
+import { ROUTE_NAMES } from '../core/routes.js';
 import type { OutgoingMessage } from './outbox.js';
 import type { RouteName } from './payloads.js';
 
@@ -162,7 +163,7 @@ export class OutboxStore {
   }
 }
 
-const ROUTES: ReadonlySet<string> = new Set<RouteName>(['status', 'sensor', 'event', 'ack', 'error', 'availability', 'health']);
+const ROUTES: ReadonlySet<string> = new Set<RouteName>(ROUTE_NAMES);
 
 function readJournal(path: string): { messages: OutgoingMessage[]; corrupt: number; maxSeq: number } {
   let text: string;

@@ -1,3 +1,4 @@
+import { QUEUE_DEFAULTS } from '../core/routes.js';
 import type { RouteName } from './payloads.js';
 import type { OutboxStore } from './outbox-store.js';
 
@@ -26,8 +27,8 @@ export interface OutboxPolicy {
   dropOrder?: readonly RouteName[] | undefined;
 }
 
-export const DEFAULT_LATEST_WINS: readonly RouteName[] = ['status', 'health', 'availability'];
-export const DEFAULT_DROP_ORDER: readonly RouteName[] = ['health', 'error', 'sensor', 'event', 'status', 'ack'];
+export const DEFAULT_LATEST_WINS: readonly RouteName[] = QUEUE_DEFAULTS.latestWins;
+export const DEFAULT_DROP_ORDER: readonly RouteName[] = QUEUE_DEFAULTS.dropOrder;
 /** Routes that describe the running process only: a restarted bridge says them afresh, so they are not journalled. */
 const EPHEMERAL: ReadonlySet<RouteName> = new Set(['availability', 'health']);
 

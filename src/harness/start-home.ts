@@ -16,6 +16,7 @@ import { canRelay, startOutageProxy, type OutageProxy } from './outage-proxy.js'
 import { Signal } from './signal.js';
 import { TestHome } from './test-home.js';
 import { TrackedLink } from './tracked-link.js';
+import { SERIAL_BAUD_RATE } from '../links/serial/line-types.js';
 
 export interface StartHomeOptions {
   /** Which device: a link kind that needs no arguments, a LinkSpec, or a Link you built (default emulated). */
@@ -71,7 +72,7 @@ export async function startHome(options: StartHomeOptions = {}): Promise<TestHom
     let tapFaults: FaultInjection | undefined;
     if (options.serialTap && !isLink(spec) && spec.kind === 'serial') {
       const { SerialTap } = await import('../recording/serial-tap.js');
-      const tap = await SerialTap.open({ port: spec.port, baudRate: spec.baudRate ?? 115_200, pty: {} });
+      const tap = await SerialTap.open({ port: spec.port, baudRate: spec.baudRate ?? SERIAL_BAUD_RATE, pty: {} });
       cleanups.push(() => tap.stop());
       linkSpec = { ...spec, port: tap.hostPath! };
       tapFaults = tap;
