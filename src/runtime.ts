@@ -4,7 +4,7 @@ import { VERSION } from './core/version.js';
 import type { DevicesConfig } from './config/schema.js';
 import { RealClock, type Clock } from './environment/clock.js';
 import { createLink, type LinkSpec } from './links/create.js';
-import type { Link } from './links/link.js';
+import { isLink, type Link } from './links/link.js';
 import { BusClient, redactUrl } from './bus/client.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './bus/embedded-broker.js';
 import { Bridge } from './bridge.js';
@@ -156,8 +156,4 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     await cleanup();
     throw e instanceof BridgeError ? e : new BridgeError(ErrorCode.INTERNAL, (e as Error).message);
   }
-}
-
-function isLink(v: LinkSpec | Link): v is Link {
-  return typeof (v as Link).apply === 'function';
 }

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { BridgeError, ErrorCode } from '../core/errors.js';
 import { ROUTE_NAMES } from '../core/routes.js';
-import type { OutgoingMessage } from './outbox.js';
+import type { OutboxJournal, OutgoingMessage } from './outbox.js';
 import type { RouteName } from './payloads.js';
 
 /**
@@ -30,7 +30,7 @@ export interface OutboxStoreStats {
 
 const COMPACT_SLACK_BYTES = 64 * 1024;
 
-export class OutboxStore {
+export class OutboxStore implements OutboxJournal {
   readonly path: string;
   readonly #fsyncIntervalMs: number;
   readonly #live = new Map<number, string>();

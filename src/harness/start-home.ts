@@ -7,7 +7,7 @@ import { RealClock, VirtualClock, type Clock } from '../environment/clock.js';
 import { startEmbeddedBroker } from '../bus/embedded-broker.js';
 import { createLink, type LinkSpec } from '../links/create.js';
 import { hasFaultInjection, type FaultInjection } from '../links/faults.js';
-import type { Link, LinkKind } from '../links/link.js';
+import { isLink, type Link, type LinkKind } from '../links/link.js';
 import { physicalAccessOf } from '../links/physical-access.js';
 import { startRuntime, type Runtime } from '../runtime.js';
 import { HarnessFaults } from './faults.js';
@@ -160,8 +160,4 @@ function linkSpecOf(o: StartHomeOptions): LinkSpec | Link {
 function ownClockOf(link: Link): Clock | undefined {
   const c = (link as { clock?: Partial<Clock> }).clock;
   return c && typeof c.now === 'function' && typeof c.setTimer === 'function' && typeof c.clearTimer === 'function' ? (c as Clock) : undefined;
-}
-
-function isLink(v: LinkSpec | Link): v is Link {
-  return typeof (v as Link).apply === 'function';
 }
