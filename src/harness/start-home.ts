@@ -8,7 +8,7 @@ import { startEmbeddedBroker } from '../bus/embedded-broker.js';
 import { createLink, type LinkSpec } from '../links/create.js';
 import { hasFaultInjection, type FaultInjection } from '../links/faults.js';
 import { isLink, type Link, type LinkKind } from '../links/link.js';
-import { physicalAccessOf } from '../links/physical-access.js';
+import { physicalAccessOf } from '../links/physical.js';
 import { startRuntime, type Runtime } from '../runtime.js';
 import { HarnessFaults } from './faults.js';
 import { BusObserver } from './observer.js';
@@ -128,7 +128,7 @@ export async function startHome(options: StartHomeOptions = {}): Promise<TestHom
       linkKind: inner.kind,
       linkFaults: options.linkFaults ?? tapFaults ?? (hasFaultInjection(inner) ? inner.faults : undefined),
     });
-    const home = new TestHome({ config, clock, runtime, tracked, observer, physical: physicalAccessOf(inner, clock), faults, cleanups });
+    const home = new TestHome({ config, clock, runtime, tracked, observer, physical: physicalAccessOf(inner), faults, cleanups });
     await home.settle();
     return home;
   } catch (e) {
