@@ -136,7 +136,10 @@ async function roundTrip(): Promise<{ commands: number; busWall: Latency; busBoa
   let wroteAt: number | undefined;
   let ackedAt: number | undefined;
   const writeSerial = board.writeSerial.bind(board);
-  board.writeSerial = (bytes) => ((wroteAt ??= board.cycles), writeSerial(bytes));
+  board.writeSerial = (bytes) => {
+    wroteAt ??= board.cycles;
+    return writeSerial(bytes);
+  };
   const transmit = board.usart.onByteTransmit;
   let line = '';
   board.usart.onByteTransmit = (byte) => {

@@ -36,7 +36,9 @@ export function configHeader(config: DevicesConfig): string {
     lines.push('', `// ${group}`);
     for (const field of BOARD_BUILD[group]) {
       const value = configValue(config, field.path);
-      lines.push(`const ${C_TYPES[field.kind]} ${field.constant} = ${cValue(field, value)};  // ${field.path}: ${JSON.stringify(value)}`);
+      lines.push(
+        `const ${C_TYPES[field.kind]} ${field.constant} = ${cValue(field, value)};  // ${field.path}: ${JSON.stringify(value)}`,
+      );
     }
   }
   lines.push('', '#endif', '');
@@ -45,11 +47,11 @@ export function configHeader(config: DevicesConfig): string {
 
 /** The first field whose line in `committed` differs from `header`'s, as `path is X there, Y in <source>`. */
 function staleField(committed: string, header: string, source: string): string | undefined {
-  const valueOf = (text: string, constant: string): string | undefined =>
+  const valueIn = (text: string, constant: string): string | undefined =>
     new RegExp(`^const \\w+ ${constant} = [^;]*;  // [\\w.]+: (.*)$`, 'm').exec(text)?.[1];
   for (const field of BUILD_GROUPS.flatMap((g) => BOARD_BUILD[g] as readonly BuildField[])) {
-    const was = valueOf(committed, field.constant);
-    const now = valueOf(header, field.constant);
+    const was = valueIn(committed, field.constant);
+    const now = valueIn(header, field.constant);
     if (was !== now) return `${field.path} is ${was ?? 'missing'} there, ${now} in ${source}`;
   }
   return undefined;

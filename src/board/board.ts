@@ -236,7 +236,10 @@ export class Board {
       }
       if (this.runner.running) {
         await new Promise<void>((resolve) => {
-          const off = this.runner.onBatch(() => (off(), resolve()));
+          const off = this.runner.onBatch(() => {
+            off();
+            resolve();
+          });
         });
       } else {
         this.step(CYCLES_PER_MS);
@@ -279,7 +282,7 @@ export class Board {
     this.#usart = new AVRUSART(cpu, usart0Config, CPU_HZ);
     this.#usart.onByteTransmit = (b) => this.#tx.push(b);
     this.#adc = new AVRADC(cpu, adcConfig);
-    this.#analog.forEach((v, ch) => (this.#adc.channelValues[ch] = v));
+    for (const [ch, v] of this.#analog.entries()) this.#adc.channelValues[ch] = v;
     this.#cpu = cpu;
     this.#boots++;
     this.#pins.attach({

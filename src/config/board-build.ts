@@ -36,7 +36,10 @@ export const BOARD_BUILD = {
     pin('sensors.buttons.pins.gas', 'PIN_BUTTON_GAS'),
     ms('sensors.buttons.holdMs', 'BUTTON_HOLD_MS'),
   ],
-  aircon: [pin('appliances.aircon.pins.fan', 'PIN_FAN'), uint8('appliances.aircon.dutyPerPowerStep', 'DUTY_PER_POWER_STEP')],
+  aircon: [
+    pin('appliances.aircon.pins.fan', 'PIN_FAN'),
+    uint8('appliances.aircon.dutyPerPowerStep', 'DUTY_PER_POWER_STEP'),
+  ],
   light: [
     pin('appliances.light.pins.red', 'PIN_LIGHT_RED'),
     pin('appliances.light.pins.green', 'PIN_LIGHT_GREEN'),
@@ -85,7 +88,10 @@ export interface BuildMismatch {
 }
 
 /** The first field where the board's report differs from `config`, in table order. */
-export function findBuildMismatch(config: DevicesConfig, reported: ReadonlyMap<string, readonly string[]>): BuildMismatch | undefined {
+export function findBuildMismatch(
+  config: DevicesConfig,
+  reported: ReadonlyMap<string, readonly string[]>,
+): BuildMismatch | undefined {
   for (const [group, values] of expectedBuild(config)) {
     const got = reported.get(group);
     for (const [i, expected] of values.entries()) {

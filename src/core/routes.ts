@@ -11,4 +11,9 @@ export const QUEUE_DEFAULTS = {
   latestWins: ['status', 'health', 'availability'],
   dropOrder: ['health', 'error', 'sensor', 'event', 'status', 'ack'],
   fsyncIntervalMs: 1_000,
-} as const satisfies { capacity: number; latestWins: readonly RouteName[]; dropOrder: readonly RouteName[]; fsyncIntervalMs: number };
+} as const satisfies {
+  capacity: number;
+  latestWins: readonly RouteName[];
+  dropOrder: readonly RouteName[];
+  fsyncIntervalMs: number;
+};

@@ -1,4 +1,4 @@
-import { RealClock, type Clock } from '../environment/clock.js';
+import { RealClock } from '../environment/clock.js';
 import { EmulatedLink } from './emulated.js';
 import type { Link, LinkContext, LinkSpec } from './link.js';
 

@@ -9,7 +9,10 @@ import { REPO_ROOT } from '../support/brokers.js';
 
 /** scripts/firmware/write-config.ts, as `npm run firmware:check` runs it first. */
 function writeConfig(args: string[]): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/firmware/write-config.ts', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/firmware/write-config.ts', ...args], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, stderr })));
@@ -19,7 +22,9 @@ let dir: string;
 let movedDevices: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'board-build-'));
-  const json = JSON.parse(await readFile(DEFAULT_DEVICES_PATH, 'utf8')) as { sensors: { climate: { serial: { pin: string } } } };
+  const json = JSON.parse(await readFile(DEFAULT_DEVICES_PATH, 'utf8')) as {
+    sensors: { climate: { serial: { pin: string } } };
+  };
   json.sensors.climate.serial.pin = 'D13';
   movedDevices = join(dir, 'devices.json');
   await writeFile(movedDevices, JSON.stringify(json));
@@ -36,10 +41,18 @@ describe('the board build table', () => {
     expect(report.get('climate')).toEqual(['D2', '2000', '60000']);
     expect(report.get('rain')).toEqual(['A1', '2000', '1']);
     const moved = new Map(report).set('window', ['D9', 'D10', '0', '120', '10', '2000']);
-    expect(findBuildMismatch(config, moved)).toEqual({ path: 'appliances.window.openDeg', board: '120', expected: '110' });
+    expect(findBuildMismatch(config, moved)).toEqual({
+      path: 'appliances.window.openDeg',
+      board: '120',
+      expected: '110',
+    });
     const partial = new Map(report);
     partial.delete('gas');
-    expect(findBuildMismatch(config, partial)).toEqual({ path: 'appliances.gasValve.pins.output', board: undefined, expected: 'D8' });
+    expect(findBuildMismatch(config, partial)).toEqual({
+      path: 'appliances.gasValve.pins.output',
+      board: undefined,
+      expected: 'D8',
+    });
   });
 });
 
@@ -52,7 +65,9 @@ describe('firmware:check and config.h', () => {
     const r = await writeConfig(['--check', '--devices', movedDevices]);
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/config\.h is not generated from .*devices\.json \(sensors\.climate\.serial\.pin is "D2" there, "D13" in .*\); run npm run firmware:build/);
+    expect(r.stderr).toMatch(
+      /config\.h is not generated from .*devices\.json \(sensors\.climate\.serial\.pin is "D2" there, "D13" in .*\); run npm run firmware:build/,
+    );
   }, 60_000);
 
   it('fails when config.h was edited by hand (stale)', async () => {

@@ -165,7 +165,7 @@ describe('validation (deliberately stricter than the original)', () => {
 
   it('a status never holds 2 (keep) at a state position', () => {
     for (const pos of [1, 3, 7, 8]) {
-      const text = '000000000'.slice(0, pos) + '2' + '000000000'.slice(pos + 1);
+      const text = `${'000000000'.slice(0, pos)}2${'000000000'.slice(pos + 1)}`;
       const e = rejection(() => validateStatus(text));
       expect(e.code).toBe(ErrorCode.STATUS_RANGE);
       expect(e.context['position']).toBe(pos);

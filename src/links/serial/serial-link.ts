@@ -182,7 +182,8 @@ export class SerialLink extends TypedEmitter<LinkEvents> implements Link {
     this.#splitter.reset();
     this.#router.resetSession();
     this.#bytesSinceOpen = 0;
-    const bootWait = (this.#bootWait = new BootWait(this.#clock, this.timing.bootWaitMs));
+    const bootWait = new BootWait(this.#clock, this.timing.bootWaitMs);
+    this.#bootWait = bootWait;
     bootWait.result.catch(() => undefined);
     try {
       const conn = await openSerialConnection({
@@ -202,9 +203,12 @@ export class SerialLink extends TypedEmitter<LinkEvents> implements Link {
       const flush = (): void => void conn.write('\n').catch(() => undefined);
       const boot = await greet({ bootWait, flush, ping, log: this.#log, path: this.path, noAnswer: () => this.#noAnswer() });
       if (this.#o.build) {
-        const report = (this.#buildReport = new Map());
+        const report = new Map<string, string[]>();
+        this.#buildReport = report;
         const ask = (): Promise<unknown> => this.#tracker.request({ type: 'build' });
-        await checkBuild({ config: this.#o.build, ask, report, boot, path: this.path }).finally(() => (this.#buildReport = undefined));
+        await checkBuild({ config: this.#o.build, ask, report, boot, path: this.path }).finally(() => {
+          this.#buildReport = undefined;
+        });
       }
       this.#synced(await this.#tracker.request({ type: 'get' }));
     } catch (e) {
