@@ -25,13 +25,3 @@ export function mqttToAmqp(topic: string): string {
 export function amqpToMqtt(key: string): string {
   return key.replace(/\./g, '/').replace(/\*/g, '+');
 }
-
-/** The Car2Home message type of a topic (`webos/<destination>/<type>`), or undefined for bare topics. */
-export function messageType(topic: string): string | undefined {
-  return topic.split('/')[2];
-}
-
-/** A publishable MQTT topic name: non-empty, no wildcards, no NUL. */
-export function isValidTopicName(topic: string): boolean {
-  return topic.length > 0 && !/[#+\u0000]/.test(topic) && Buffer.byteLength(topic) <= 65535;
-}
