@@ -144,7 +144,7 @@ describe('--rtdb-file in the runtime', () => {
     expect(typeof tree['sensor']['hometemp']['humi']).toBe('number');
     expect(['0', '1']).toContain(tree['sensor']['hometemp']['rain']);
 
-    // What backend_process.py does with the file every second (notes/car2home-bus.md §5.2).
+    // What backend_process.py does with the file every second (docs/car2home-bus.md §2).
     const py = spawnSync(
       '/usr/bin/python3',
       [

@@ -2,7 +2,7 @@ import { BridgeError, ErrorCode } from '../core/errors.js';
 
 /**
  * Reads the story of a bridge's connection attempts and sessions, and says when it means something the
- * broker will never say outright (notes/rabbitmq-mqtt.md §5):
+ * broker will never say outright (docs/rabbitmq.md §3):
  *
  * - **Refused without CONNACK.** RabbitMQ answers an MQTT 5 (or otherwise unparseable) CONNECT by
  *   closing the socket; a port that speaks another protocol (AMQP on 5672) answers with bytes that are

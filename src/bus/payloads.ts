@@ -5,7 +5,7 @@ import type { ROUTE_NAMES } from '../core/routes.js';
 /**
  * Every message the bridge publishes, typed per route: a payload change is a compile error wherever it
  * is built or read. All carry `"Producer":"smarthome"` and a `command`, the bus's convention
- * (notes/car2home-bus.md §7), plus the home id.
+ * (docs/car2home-bus.md §3), plus the home id.
  */
 interface Base {
   Producer: 'smarthome';

@@ -1,6 +1,6 @@
 /**
  * MQTT topic helpers and RabbitMQ's topic ↔ routing-key mapping (its MQTT plugin swaps `/`↔`.` and
- * `+`↔`*`, nothing else; notes/rabbitmq-mqtt.md §4).
+ * `+`↔`*`, nothing else; docs/rabbitmq.md §2).
  */
 
 /** Does an MQTT topic match a subscription filter (`+` one level, `#` the rest, including none)? */

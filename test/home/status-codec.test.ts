@@ -25,7 +25,7 @@ function rejection(fn: () => unknown): BridgeError {
 }
 
 /**
- * Every string a real sender puts on the bus (notes/car2home-bus.md §4.2), from a stated prior status,
+ * Every string a real sender puts on the bus (docs/car2home-bus.md §1), from a stated prior status,
  * to the status the original firmware would store and report (its merge is the same for these strings).
  */
 const VECTORS: { sender: string; command: string; prior: string; expected: string; meaning: string }[] = [
