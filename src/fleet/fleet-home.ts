@@ -7,10 +7,6 @@ import type { Clock } from '../environment/clock.js';
 import { EmulatedLink } from '../links/emulated.js';
 import type { HomeAddress } from './addressing.js';
 
-/**
- * One virtual home of a fleet: the same emulated link, bridge and bus client as `run`, with its own
- * MQTT connection, client id, command address and environment seed, on the fleet's shared clock.
- */
 export interface FleetHomeOptions {
   address: HomeAddress;
   /** The fleet's derived devices.json (shared by every home). */
@@ -28,6 +24,10 @@ export interface FleetHomeOptions {
   onReport?: (() => void) | undefined;
 }
 
+/**
+ * One virtual home of a fleet: the same emulated link, bridge and bus client as `run`, with its own
+ * MQTT connection, client id, command address and environment seed, on the fleet's shared clock.
+ */
 export class FleetHome {
   readonly address: HomeAddress;
   readonly link: EmulatedLink;

@@ -17,12 +17,6 @@ import {
   type WireStatusCause,
 } from '../../src/links/serial/line-types.js';
 
-/**
- * A peer that plays our Uno sketch on the other end of a serial line (a socat pty): it speaks the line
- * protocol through the codec and answers with the TypeScript Home, so it behaves like the firmware
- * without being it. The Home keeps running while the port is closed — like a board whose USB cable was
- * pulled — and lines it produces meanwhile are lost, as they would be.
- */
 export interface FakeBoardOptions {
   path: string;
   config: DevicesConfig;
@@ -32,6 +26,12 @@ export interface FakeBoardOptions {
   protocol?: number;
 }
 
+/**
+ * A peer that plays our Uno sketch on the other end of a serial line (a socat pty): it speaks the line
+ * protocol through the codec and answers with the TypeScript Home, so it behaves like the firmware
+ * without being it. The Home keeps running while the port is closed — like a board whose USB cable was
+ * pulled — and lines it produces meanwhile are lost, as they would be.
+ */
 export class FakeBoard {
   home: Home;
   /** Every host line received, decoded; rejected lines are only counted. */

@@ -8,11 +8,6 @@ import { decodeBoardLine } from './line-codec.js';
 import type { BoardCounters, BoardLine, LineErrorCode } from './line-types.js';
 import type { BoardReply } from './request-tracker.js';
 
-/**
- * Turns the board's lines into link events and counters. Lines that are not exactly protocol lines are
- * dropped, counted by cause and reported as `error` — except while the handshake runs, when they are
- * boot noise (a real Uno resets on open and its bootloader may print junk) and only counted.
- */
 export interface BoardLineRouterOptions {
   clock: Clock;
   log: Logger;
@@ -35,6 +30,11 @@ const DROP_KEYS: Record<LineErrorCode, string> = {
   [ErrorCode.LINE_UNKNOWN]: 'unknown',
 };
 
+/**
+ * Turns the board's lines into link events and counters. Lines that are not exactly protocol lines are
+ * dropped, counted by cause and reported as `error` — except while the handshake runs, when they are
+ * boot noise (a real Uno resets on open and its bootloader may print junk) and only counted.
+ */
 export class BoardLineRouter {
   readonly #o: BoardLineRouterOptions;
   #boardCounters: BoardCounters | undefined;

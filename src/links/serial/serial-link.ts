@@ -18,13 +18,6 @@ import { openSerialConnection, type BindingInterface, type SerialConnection } fr
 import { DEFAULT_SERIAL_TIMING, timingWithin, type SerialTiming } from './serial-timing.js';
 import { SilenceWatchdog } from './silence-watchdog.js';
 
-/**
- * The link to our sketch on an Uno over the serial line protocol (docs/serial-protocol.md, "Host
- * behaviour"). On every open: wait for BOOT (or probe a board that did not reset with PING), check the
- * protocol version, read the status with GET; then forward the board's lines as link events, send each
- * command with an id and wait for its ACK. A silent board (no line for about three heartbeats) or a
- * vanished port is reported and the port reopened with backoff; the status is read again on return.
- */
 export interface SerialLinkOptions {
   /** Port path: /dev/ttyACM0, a pty, or whatever the binding understands (the avr binding: avr:<hex>). */
   path: string;
@@ -47,6 +40,13 @@ export interface SerialLinkOptions {
 
 type Phase = 'closed' | 'handshake' | 'ready';
 
+/**
+ * The link to our sketch on an Uno over the serial line protocol (docs/serial-protocol.md, "Host
+ * behaviour"). On every open: wait for BOOT (or probe a board that did not reset with PING), check the
+ * protocol version, read the status with GET; then forward the board's lines as link events, send each
+ * command with an id and wait for its ACK. A silent board (no line for about three heartbeats) or a
+ * vanished port is reported and the port reopened with backoff; the status is read again on return.
+ */
 export class SerialLink extends TypedEmitter<LinkEvents> implements Link {
   readonly kind: 'serial' | 'firmware';
   readonly path: string;
