@@ -5,7 +5,7 @@ import type { BindingInterface } from '@serialport/bindings-interface' with { 'r
 import { BridgeError, ErrorCode } from '../core/errors.js';
 import type { FaultInjection, LinkFault, LinkFaultOptions } from '../links/faults.js';
 import type { Sender } from '../links/replay/format.js';
-import { openPty, type Pty } from './pty.js';
+import { openPty, type Pty } from '../links/pty.js';
 
 export interface SerialTapOptions {
   port: string;
