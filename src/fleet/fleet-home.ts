@@ -1,11 +1,13 @@
 import type { Logger } from 'pino';
 import { Bridge, type BridgeObserver } from '../bridge.js';
+import { busClientOptions } from '../bus/bus-options.js';
 import { BusClient } from '../bus/client.js';
 import type { DevicesConfig } from '../config/schema.js';
 import { VERSION } from '../core/version.js';
 import type { Clock } from '../environment/clock.js';
 import { EmulatedLink } from '../links/emulated.js';
 import type { HomeAddress } from './addressing.js';
+import type { TlsOptions } from '../bus/tls-options.js';
 
 export interface FleetHomeOptions {
   address: HomeAddress;
@@ -15,7 +17,7 @@ export interface FleetHomeOptions {
   url: string;
   username?: string | undefined;
   password?: string | undefined;
-  tls?: { ca?: Buffer[] | undefined; cert?: Buffer | undefined; key?: Buffer | undefined; rejectUnauthorized: boolean } | undefined;
+  tls?: TlsOptions | undefined;
   keepaliveS: number;
   queueSize: number;
   logger: Logger;
@@ -33,32 +35,31 @@ export class FleetHome {
   readonly link: EmulatedLink;
   readonly bus: BusClient;
   readonly bridge: Bridge;
-  readonly #config: DevicesConfig;
   #booted = false;
 
   constructor(o: FleetHomeOptions) {
     this.address = o.address;
-    this.#config = o.config;
     const { id, index } = o.address;
     // One child per home (a few hundred bytes): every log line names its home.
     const logger = o.logger.child({ home: id });
     this.link = new EmulatedLink({ config: o.config, clock: o.clock, seed: (o.config.environment.seed + index) >>> 0 });
-    this.bus = new BusClient({
-      url: o.url,
-      clientId: o.address.clientId,
-      username: o.username,
-      password: o.password,
-      keepaliveS: o.keepaliveS,
-      subscriptions: [{ filter: o.address.commandFilter, qos: 0 }],
-      outboxCapacity: o.queueSize,
-      outboxPolicy: { latestWins: o.config.bus.queue.latestWins, dropOrder: o.config.bus.queue.dropOrder },
-      // The PUBACK watchdog is one interval timer per connection; it only matters when a route uses QoS 1.
-      pubackTimeoutMs: Object.values(o.config.bus.routes).some((r) => r.qos === 1) ? o.config.bus.pubackTimeoutMs : 0,
-      // Spread over 1–3 s, so a broker restart is not answered by every home in the same millisecond.
-      reconnectPeriodMs: 1000 + ((index * 997) % 2000),
-      tls: o.tls,
-      logger,
-    });
+    this.bus = new BusClient(
+      busClientOptions(o.config, {
+        url: o.url,
+        clientId: o.address.clientId,
+        username: o.username,
+        password: o.password,
+        keepaliveS: o.keepaliveS,
+        commandFilter: o.address.commandFilter,
+        outboxCapacity: o.queueSize,
+        // The PUBACK watchdog is one interval timer per connection; it only matters when a route uses QoS 1.
+        pubackTimeoutMs: Object.values(o.config.bus.routes).some((r) => r.qos === 1) ? o.config.bus.pubackTimeoutMs : 0,
+        // Spread over 1–3 s, so a broker restart is not answered by every home in the same millisecond.
+        reconnectPeriodMs: 1000 + ((index * 997) % 2000),
+        tls: o.tls,
+        logger,
+      }),
+    );
     this.bridge = new Bridge({
       config: o.config,
       link: this.link,
@@ -84,9 +85,7 @@ export class FleetHome {
    * broker refuses for good.
    */
   async start(): Promise<void> {
-    const route = this.#config.bus.routes.availability;
-    const will = JSON.stringify(this.bridge.availability('offline'));
-    await this.bus.start({ topic: route.topic, payload: will, qos: route.qos, retain: route.retain });
+    await this.bus.start(this.bridge.offlineWill());
     if (!this.#booted) {
       this.#booted = true;
       await this.link.start();

@@ -7,6 +7,7 @@ import { FleetClock } from './fleet-clock.js';
 import { FleetHome } from './fleet-home.js';
 import { Histogram } from './histogram.js';
 import type { FleetStats } from './stats.js';
+import type { TlsOptions } from '../bus/tls-options.js';
 
 /**
  * The homes one thread runs. Connections are opened at `connectRate` per second, and at most one
@@ -20,7 +21,7 @@ export interface SliceOptions {
   url: string;
   username?: string | undefined;
   password?: string | undefined;
-  tls?: { ca?: Buffer[] | undefined; cert?: Buffer | undefined; key?: Buffer | undefined; rejectUnauthorized: boolean } | undefined;
+  tls?: TlsOptions | undefined;
   keepaliveS: number;
   queueSize: number;
   /** Connections opened per second (this slice's share). */
