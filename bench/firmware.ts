@@ -18,13 +18,10 @@
  * it. The last line is `RESULT <json>` for bench/run.ts.
  */
 import os from 'node:os';
-import { Worker } from 'node:worker_threads';
-import path from 'node:path';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import mqtt from 'mqtt';
 import { parseDevicesConfig } from '../src/config/load.js';
 import { silentLogger } from '../src/core/logger.js';
+import { startModuleWorker } from '../src/core/module-worker.js';
 import { CPU_HZ, CYCLES_PER_MS, type BoardOptions } from '../src/board/board.js';
 import { FirmwareLink } from '../src/links/firmware/firmware-link.js';
 import { startRuntime } from '../src/runtime.js';
@@ -67,12 +64,7 @@ async function speed(workload: string, command: string | undefined, board: Board
 }
 
 function startBoardWorker(init: BoardWorkerInit): Promise<BoardWorkerResult> {
-  // Node 20 applies no --import loader to a worker's entry module: register tsx inside it first.
-  const tsx = path.dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
-  const api = pathToFileURL(path.join(tsx, 'dist/esm/api/index.mjs')).href;
-  const entry = new URL('./firmware-worker.ts', import.meta.url).href;
-  const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-  const worker = new Worker(code, { eval: true, workerData: init });
+  const worker = startModuleWorker(new URL('./firmware-worker.ts', import.meta.url), { workerData: init });
   return new Promise((resolve, reject) => {
     worker.once('message', (r: BoardWorkerResult) => resolve(r));
     worker.once('error', reject);
@@ -136,7 +128,10 @@ async function roundTrip(): Promise<{ commands: number; busWall: Latency; busBoa
   let wroteAt: number | undefined;
   let ackedAt: number | undefined;
   const writeSerial = board.writeSerial.bind(board);
-  board.writeSerial = (bytes) => ((wroteAt ??= board.cycles), writeSerial(bytes));
+  board.writeSerial = (bytes) => {
+    wroteAt ??= board.cycles;
+    return writeSerial(bytes);
+  };
   const transmit = board.usart.onByteTransmit;
   let line = '';
   board.usart.onByteTransmit = (byte) => {

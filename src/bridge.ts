@@ -70,8 +70,8 @@ export class Bridge {
     this.#log = options.logger;
     this.#home = options.homeId ?? options.config.device.id;
     this.#filter = options.commandFilter ?? options.config.bus.commandFilter;
-    this.#errorLimiter = new RateLimiter(options.config.bus.maxErrorReportsPerSecond, () => performance.now());
-    this.#deviceErrorLimiter = new RateLimiter(options.config.bus.maxErrorReportsPerSecond, () => performance.now());
+    this.#errorLimiter = new RateLimiter(options.config.bus.maxErrorReportsPerSecond, () => options.clock.now());
+    this.#deviceErrorLimiter = new RateLimiter(options.config.bus.maxErrorReportsPerSecond, () => options.clock.now());
     this.#startedAt = performance.now();
     this.#sensorReports = new SensorReportPolicy(options.config.bus.sensorReports);
   }
@@ -122,6 +122,12 @@ export class Bridge {
     };
   }
 
+  /** The will to connect with: the offline availability report on its route, sent by the broker if we vanish. */
+  offlineWill(): { topic: string; payload: string; qos: 0 | 1; retain: boolean } {
+    const { topic, qos, retain } = this.#o.config.bus.routes.availability;
+    return { topic, payload: JSON.stringify(this.availability('offline')), qos, retain };
+  }
+
   publish<K extends RouteName>(route: K, payload: RoutePayloads[K]): void {
     const r = this.#o.config.bus.routes[route];
     this.#o.bus.publish({ route, topic: r.topic, payload: JSON.stringify(payload), qos: r.qos, retain: r.retain });
@@ -160,21 +166,14 @@ export class Bridge {
   }
 
   health(): RoutePayloads['health'] {
-    const bus = this.#o.bus;
-    const drops = bus.outbox.drops();
+    const bus = this.#o.bus.stats();
     const counters: Record<string, number> = {
-      messagesIn: bus.counters.messagesIn,
-      messagesOut: bus.counters.messagesOut,
-      reconnects: bus.counters.reconnects,
-      inflight: bus.outbox.inflight,
-      pubackTimeouts: bus.puback.timeouts,
+      ...bus.counters,
       errorReportsSuppressed: this.#errorLimiter.suppressed + this.#deviceErrorLimiter.suppressed,
       sensorReadingsUnchanged: this.#sensorReports.suppressed,
-      ...(bus.queueFile
-        ? { 'queueFile.pending': bus.queueFile.pending, 'queueFile.restored': bus.queueFile.stats.restored, 'queueFile.corrupt': bus.queueFile.stats.corrupt }
-        : {}),
+      ...bus.queueFile,
       ...Object.fromEntries([...this.#errors].map(([k, v]) => [`error.${k}`, v])),
-      ...Object.fromEntries(Object.entries(drops).map(([k, v]) => [`dropped.${k}`, v])),
+      ...Object.fromEntries(Object.entries(bus.drops).map(([k, v]) => [`dropped.${k}`, v])),
       ...Object.fromEntries(Object.entries(this.#o.link.counters()).map(([k, v]) => [`link.${k}`, v])),
     };
     return {
@@ -184,9 +183,9 @@ export class Bridge {
       time: iso(this.#o.clock.now()),
       uptimeS: Math.round((performance.now() - this.#startedAt) / 1000),
       counters,
-      queueDepth: bus.outbox.size,
+      queueDepth: bus.queueDepth,
       ackLatencyMs: { p50: round(this.#latency.percentile(50)), p99: round(this.#latency.percentile(99)), count: this.#latency.count },
-      pubackLatencyMs: { p50: round(bus.puback.latency.percentile(50)), p99: round(bus.puback.latency.percentile(99)), count: bus.puback.latency.count },
+      pubackLatencyMs: { p50: round(bus.pubackLatencyMs.p50), p99: round(bus.pubackLatencyMs.p99), count: bus.pubackLatencyMs.count },
     };
   }
 
@@ -292,11 +291,11 @@ export class Bridge {
 
   #withTimeout<T>(p: Promise<T>): Promise<T> {
     const ms = this.#o.config.bus.commandTimeoutMs;
-    let timer: NodeJS.Timeout | undefined;
+    let timer: Timer | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new BridgeError(ErrorCode.LINK_TIMEOUT, `the device did not answer within ${ms} ms`)), ms);
+      timer = this.#o.clock.setTimer(ms, () => reject(new BridgeError(ErrorCode.LINK_TIMEOUT, `the device did not answer within ${ms} ms`)));
     });
-    return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+    return Promise.race([p, timeout]).finally(() => this.#o.clock.clearTimer(timer));
   }
 
   #count(key: string): void {

@@ -7,15 +7,6 @@ import type { Clock } from './environment/clock.js';
 import type { Link } from './links/link.js';
 import type { StatusString } from './home/types.js';
 
-/**
- * How the home answers an emergency broadcast: it applies devices.json `emergency.command` (default
- * `022222220`, gas valve closed, everything else kept) on the bridge's command path, in turn with other
- * commands, then says what it did: the status report (from the link, when the status changed) and an
- * `event` report `{event:"emergency", applied, status, …}`. A failure is an error report as well.
- *
- * Broadcasts that arrive while a reaction still waits for its turn join it (`messages` counts them), so
- * a burst of alarms is one command to the device, not hundreds queued behind each other.
- */
 export interface EmergencyReactionOptions {
   bridge: Bridge;
   link: Link;
@@ -30,6 +21,15 @@ interface Waiting {
   messages: number;
 }
 
+/**
+ * How the home answers an emergency broadcast: it applies devices.json `emergency.command` (default
+ * `022222220`, gas valve closed, everything else kept) on the bridge's command path, in turn with other
+ * commands, then says what it did: the status report (from the link, when the status changed) and an
+ * `event` report `{event:"emergency", applied, status, …}`. A failure is an error report as well.
+ *
+ * Broadcasts that arrive while a reaction still waits for its turn join it (`messages` counts them), so
+ * a burst of alarms is one command to the device, not hundreds queued behind each other.
+ */
 export class EmergencyReaction {
   readonly #o: EmergencyReactionOptions;
   #waiting: Waiting | undefined;

@@ -67,7 +67,7 @@ export { EmulatedLink } from './links/emulated.js';
 export type { EmulatedLinkOptions } from './links/emulated.js';
 export { hasPhysicalAccess } from './links/physical.js';
 export type { PhysicalAccess, ConditionsPatch, WithPhysicalAccess } from './links/physical.js';
-export { physicalAccessOf } from './links/physical-access.js';
+export { physicalAccessOf } from './links/physical.js';
 export { LINK_FAULTS, hasFaultInjection } from './links/faults.js';
 export type { LinkFault, LinkFaultOptions, FaultInjection, WithFaultInjection } from './links/faults.js';
 

@@ -8,7 +8,7 @@ import type { SensorReading, StatusString } from './home/types.js';
 
 /**
  * `--rtdb-file PATH`: the home as the original backend sees it. The ESP32 wrote its state to Firebase
- * RTDB; the backend reads a dump of that tree, `realtimedb.json` (notes/car2home-bus.md §5.2). This file
+ * RTDB; the backend reads a dump of that tree, `realtimedb.json` (docs/car2home-bus.md §2). This file
  * has the same shape, so the backend can run against a virtual home without Firebase:
  *
  *   {"smarthome": {"status": "016155010"},

@@ -4,7 +4,8 @@ import { VERSION } from './core/version.js';
 import type { DevicesConfig } from './config/schema.js';
 import { RealClock, type Clock } from './environment/clock.js';
 import { createLink, type LinkSpec } from './links/create.js';
-import type { Link } from './links/link.js';
+import { isLink, type Link } from './links/link.js';
+import { busClientOptions } from './bus/bus-options.js';
 import { BusClient, redactUrl } from './bus/client.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './bus/embedded-broker.js';
 import { Bridge } from './bridge.js';
@@ -14,6 +15,7 @@ import { RtdbFile } from './rtdb-file.js';
 import { chooseBootStatus, restoreCommands, type BootStatus } from './restore.js';
 import { StateFile } from './state-file.js';
 import type { StatusString } from './home/types.js';
+import type { TlsOptions } from './bus/tls-options.js';
 
 /**
  * The composition root: builds broker, link, bus client and bridge, starts them one by one, and stops
@@ -30,7 +32,7 @@ export interface RuntimeOptions {
   username?: string | undefined;
   password?: string | undefined;
   clientId?: string | undefined;
-  tls?: { ca?: Buffer[] | undefined; cert?: Buffer | undefined; key?: Buffer | undefined; rejectUnauthorized: boolean } | undefined;
+  tls?: TlsOptions | undefined;
   /** Overrides devices.json bus.queue.capacity. */
   outboxCapacity?: number | undefined;
   /** Journal of unconfirmed reports: they survive a crash or restart of the bridge (--queue-file). */
@@ -105,20 +107,18 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
 
     const spec = isLink(o.link) || o.link.kind !== 'emulated' ? o.link : { ...o.link, initialStatus: o.link.initialStatus ?? boot.status };
     const link = isLink(spec) ? spec : await createLink(spec, { config: o.config, clock, logger: log.child({ part: 'link' }) });
-    const bus: BusClient = new BusClient({
-      url: brokerUrl,
-      clientId: o.clientId ?? o.config.bus.clientId,
-      username: o.username,
-      password: o.password,
-      keepaliveS: o.config.bus.keepaliveS,
-      subscriptions: [{ filter: o.config.bus.commandFilter, qos: 0 }],
-      outboxCapacity: o.outboxCapacity ?? o.config.bus.queue.capacity,
-      outboxPolicy: { latestWins: o.config.bus.queue.latestWins, dropOrder: o.config.bus.queue.dropOrder },
-      queueFile: o.queueFile ? { path: o.queueFile, fsyncIntervalMs: o.config.bus.queue.fsyncIntervalMs } : undefined,
-      pubackTimeoutMs: o.config.bus.pubackTimeoutMs,
-      tls: o.tls,
-      logger: log.child({ part: 'bus' }),
-    });
+    const bus: BusClient = new BusClient(
+      busClientOptions(o.config, {
+        url: brokerUrl,
+        clientId: o.clientId ?? o.config.bus.clientId,
+        username: o.username,
+        password: o.password,
+        outboxCapacity: o.outboxCapacity,
+        queueFile: o.queueFile ? { path: o.queueFile, fsyncIntervalMs: o.config.bus.queue.fsyncIntervalMs } : undefined,
+        tls: o.tls,
+        logger: log.child({ part: 'bus' }),
+      }),
+    );
     const bridge = new Bridge({
       config: o.config,
       link,
@@ -128,12 +128,11 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       version: VERSION,
       observer: { status: (r) => persistStatus(r.status) },
     });
-    const willRoute = o.config.bus.routes.availability;
     bridge.attach();
     const fatal = new Promise<BridgeError>((resolve) => bus.on('fatal', resolve));
 
     // The will is set before connecting: the broker announces us offline if we vanish.
-    const connected = bus.start({ topic: willRoute.topic, payload: JSON.stringify(bridge.availability('offline')), qos: willRoute.qos, retain: willRoute.retain });
+    const connected = bus.start(bridge.offlineWill());
     cleanups.push(() => bus.stop());
     const waitMs = o.connectWaitMs ?? 5000;
     const first = await Promise.race([
@@ -224,6 +223,3 @@ async function bringBack(link: Link, bridge: Bridge, boot: BootStatus, clock: Cl
   }
 }
 
-function isLink(v: LinkSpec | Link): v is Link {
-  return typeof (v as Link).apply === 'function';
-}

@@ -24,6 +24,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+// biome-ignore lint/suspicious/noExplicitAny: the tests read deep into the JSON the bridge wrote
 const read = (file: string): Record<string, any> => JSON.parse(readFileSync(file, 'utf8')) as Record<string, any>;
 
 describe('RtdbFile', () => {
@@ -150,7 +151,7 @@ describe('--rtdb-file in the runtime', () => {
     expect(typeof tree['sensor']['hometemp']['humi']).toBe('number');
     expect(['0', '1']).toContain(tree['sensor']['hometemp']['rain']);
 
-    // What backend_process.py does with the file every second (notes/car2home-bus.md §5.2).
+    // What backend_process.py does with the file every second (docs/car2home-bus.md §2).
     const py = spawnSync(
       '/usr/bin/python3',
       [

@@ -1,10 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { FleetStats } from '../../src/fleet/stats.js';
 
-/**
- * A child process that prints one JSON object per line (`fleet --output json`, the baseline): the
- * latest line is kept, and a benchmark can wait for a condition on it.
- */
 export interface StatsLine {
   time: string;
   connected?: number;
@@ -12,6 +8,10 @@ export interface StatsLine {
   stats: FleetStats;
 }
 
+/**
+ * A child process that prints one JSON object per line (`fleet --output json`, the baseline): the
+ * latest line is kept, and a benchmark can wait for a condition on it.
+ */
 export class JsonLinesChild {
   readonly child: ChildProcess;
   latest: StatsLine | undefined;

@@ -1,60 +1,49 @@
-// Compile-time configuration of the smarthome sketch. Every value matches the defaults of
-// devices.json and docs/home-behaviour.md (pins: §4; periods and timings: §2, §3).
+// Generated from devices.json by scripts/firmware/write-config.ts (npm run firmware:build): do not edit.
+// npm run firmware:check fails when this file is not what devices.json gives. The sketch reports these
+// values back in its CFG lines (docs/serial-protocol.md §5.1); the host refuses a board built otherwise.
 #ifndef SMARTHOME_CONFIG_H
 #define SMARTHOME_CONFIG_H
 
 #include <Arduino.h>
 
-#define FIRMWARE_VERSION "1.0.0"
-#define PROTOCOL_VERSION "1"
-#define BOARD_NAME "smarthome-uno"
+// climate
+const uint8_t PIN_DHT = 2;  // sensors.climate.serial.pin: "D2"
+const uint32_t CLIMATE_FIRST_MS = 2000UL;  // sensors.climate.firstReadingMs: 2000
+const uint32_t CLIMATE_PERIOD_MS = 60000UL;  // sensors.climate.periodMs: 60000
 
-// Pins (docs/home-behaviour.md §4).
-const uint8_t PIN_DHT = 2;            // DHT11 data
-const uint8_t PIN_FAN = 3;            // air-con fan PWM (Timer2, OC2B)
-const uint8_t PIN_BUTTON_AIRCON = 4;  // to GND, pull-up
-const uint8_t PIN_LIGHT_RED = 5;      // PWM (Timer0, OC0B)
-const uint8_t PIN_LIGHT_GREEN = 6;    // PWM (Timer0, OC0A)
-const uint8_t PIN_BUTTON_LIGHT = 7;   // to GND, pull-up
-const uint8_t PIN_GAS_VALVE = 8;      // high = open
-const uint8_t PIN_SERVO = 9;          // Timer1 OC1A, 50 Hz
-const uint8_t PIN_CONTACT = 10;       // window contact to GND, pull-up: high = open
-const uint8_t PIN_LIGHT_BLUE = 11;    // PWM (Timer2, OC2A)
-const uint8_t PIN_BUTTON_GAS = 12;    // to GND, pull-up
-const uint8_t PIN_RAIN = A1;          // rain sensor digital output, low = rain
+// rain
+const uint8_t PIN_RAIN = A1;  // sensors.rain.pin: "A1"
+const uint32_t RAIN_PERIOD_MS = 2000UL;  // sensors.rain.periodMs: 2000
+const bool RAIN_ACTIVE_LOW = true;  // sensors.rain.activeLow: true
 
-// The tick: everything timed runs on it.
-const uint8_t TICK_MS = 10;
+// buttons
+const uint8_t PIN_BUTTON_AIRCON = 4;  // sensors.buttons.pins.aircon: "D4"
+const uint8_t PIN_BUTTON_LIGHT = 7;  // sensors.buttons.pins.light: "D7"
+const uint8_t PIN_BUTTON_GAS = 12;  // sensors.buttons.pins.gas: "D12"
+const uint32_t BUTTON_HOLD_MS = 1000UL;  // sensors.buttons.holdMs: 1000
 
-// Serial line protocol (docs/serial-protocol.md).
-const uint32_t SERIAL_BAUD = 115200;
-const uint8_t MAX_LINE = 64;  // bytes, checksum included, terminator excluded
-const uint16_t HEARTBEAT_TICKS = 1000 / TICK_MS;
+// aircon
+const uint8_t PIN_FAN = 3;  // appliances.aircon.pins.fan: "D3"
+const uint8_t DUTY_PER_POWER_STEP = 25;  // appliances.aircon.dutyPerPowerStep: 25
 
-// Window (servo and contact).
-const uint8_t WINDOW_CLOSED_DEG = 0;
-const uint8_t WINDOW_OPEN_DEG = 110;
-const uint8_t WINDOW_TICKS_PER_DEG = 10 / TICK_MS;          // msPerDegree 10
-const uint16_t CONTACT_DEBOUNCE_TICKS = 2000 / TICK_MS;     // contactDebounceMs 2000
-const uint16_t SERVO_MIN_COUNT = 1088;                      // 544 µs in 0.5 µs timer counts
-const uint16_t SERVO_MAX_COUNT = 4800;                      // 2400 µs
-const uint16_t SERVO_PERIOD_COUNTS = 40000;                 // 20 ms: ICR1 = 39999
+// light
+const uint8_t PIN_LIGHT_RED = 5;  // appliances.light.pins.red: "D5"
+const uint8_t PIN_LIGHT_GREEN = 6;  // appliances.light.pins.green: "D6"
+const uint8_t PIN_LIGHT_BLUE = 11;  // appliances.light.pins.blue: "D11"
+const uint8_t DUTY_PER_BRIGHTNESS_STEP = 25;  // appliances.light.dutyPerBrightnessStep: 25
+const uint32_t SLEEP_STEP_MS = 150UL;  // appliances.light.sleepStepMs: 150
+const uint32_t GUIDE_STEP_MS = 1450UL;  // appliances.light.guideStepMs: 1450
+const uint32_t TREE_STEP_MS = 500UL;  // appliances.light.treeStepMs: 500
 
-// Buttons.
-const uint8_t BUTTON_HOLD_TICKS = 1000 / TICK_MS;           // holdMs 1000
+// window
+const uint8_t PIN_SERVO = 9;  // appliances.window.pins.servo: "D9"
+const uint8_t PIN_CONTACT = 10;  // appliances.window.pins.contact: "D10"
+const uint8_t WINDOW_CLOSED_DEG = 0;  // appliances.window.closedDeg: 0
+const uint8_t WINDOW_OPEN_DEG = 110;  // appliances.window.openDeg: 110
+const uint32_t WINDOW_MS_PER_DEGREE = 10UL;  // appliances.window.msPerDegree: 10
+const uint32_t CONTACT_DEBOUNCE_MS = 2000UL;  // appliances.window.contactDebounceMs: 2000
 
-// Appliances.
-const uint8_t DUTY_PER_POWER_STEP = 25;
-const uint8_t DUTY_PER_BRIGHTNESS_STEP = 25;
-const uint8_t SLEEP_STEP_TICKS = 150 / TICK_MS;             // sleepStepMs 150
-const uint8_t SLEEP_STEPS = 10;                             // each way
-const uint8_t GUIDE_STEP_TICKS = 1450 / TICK_MS;            // guideStepMs 1450
-const uint8_t TREE_STEP_TICKS = 500 / TICK_MS;              // treeStepMs 500
-
-// Sensors.
-const uint32_t CLIMATE_FIRST_TICKS = 2000 / TICK_MS;        // firstReadingMs 2000
-const uint32_t CLIMATE_PERIOD_TICKS = 60000UL / TICK_MS;    // periodMs 60000
-const uint8_t DHT_START_TICKS = 2;                          // start signal: 20 ms low (>= 18 ms)
-const uint32_t RAIN_PERIOD_TICKS = 2000 / TICK_MS;          // periodMs 2000 (first one period after boot)
+// gas
+const uint8_t PIN_GAS_VALVE = 8;  // appliances.gasValve.pins.output: "D8"
 
 #endif

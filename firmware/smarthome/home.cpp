@@ -1,5 +1,5 @@
 #include "home.h"
-#include "config.h"
+#include "settings.h"
 
 char homeStatus[STATUS_LENGTH + 1] = "000000000";
 

@@ -1,5 +1,5 @@
 #include "line.h"
-#include "config.h"
+#include "settings.h"
 
 DropCounters dropCounters = {0, 0, 0, 0};
 

@@ -1,11 +1,11 @@
 // Car2Home smarthome for an Arduino Uno.
 //
 // Implements docs/home-behaviour.md (status merge, actuators, window servo and contact, buttons,
-// light effects, DHT11 climate and rain readings) and speaks docs/serial-protocol.md (protocol 1)
-// at 115200 8N1. Arduino core only, no libraries; functions are declared before use so the sketch
+// light effects, DHT11 climate and rain readings) and speaks docs/serial-protocol.md (protocol 1,
+// with CFG) at 115200 8N1. Pins and timings come from config.h, generated from devices.json. Arduino core only, no libraries; functions are declared before use so the sketch
 // also builds with plain avr-gcc. Wiring and build: firmware/README.md.
 
-#include "config.h"
+#include "settings.h"
 #include "dht11.h"
 #include "home.h"
 #include "line.h"
@@ -55,6 +55,69 @@ static void reportLog(const __FlashStringHelper *code, const char *text) {
 }
 
 // ---- host commands ----
+
+// A pin as devices.json writes it: D0-D13, A0-A5 (Arduino pin 14-19).
+static void lineFieldPin(uint8_t pin) {
+  char text[4];
+  bool analog = pin >= A0;
+  uint8_t n = analog ? (uint8_t)(pin - A0) : pin;
+  text[0] = analog ? 'A' : 'D';
+  text[1] = (char)(n >= 10 ? '0' + n / 10 : '0' + n);
+  text[2] = n >= 10 ? (char)('0' + n % 10) : '\0';
+  text[3] = '\0';
+  lineField(text);
+}
+
+static void cfgBegin(const char *id, const __FlashStringHelper *group) {
+  lineBegin(F("CFG"));
+  lineField(id);
+  lineField(group);
+}
+
+// CFG: the pins and timings this build was compiled with (config.h), in the groups and order of
+// docs/serial-protocol.md §5.1, so the host can refuse a build that disagrees with its devices.json.
+static void reportBuild(const char *id) {
+  cfgBegin(id, F("climate"));
+  lineFieldPin(PIN_DHT);
+  lineFieldU32(CLIMATE_FIRST_TICKS * TICK_MS);
+  lineFieldU32(CLIMATE_PERIOD_TICKS * TICK_MS);
+  lineEnd();
+  cfgBegin(id, F("rain"));
+  lineFieldPin(PIN_RAIN);
+  lineFieldU32(RAIN_PERIOD_TICKS * TICK_MS);
+  lineFieldU32(RAIN_ACTIVE_LOW ? 1 : 0);
+  lineEnd();
+  cfgBegin(id, F("buttons"));
+  lineFieldPin(PIN_BUTTON_AIRCON);
+  lineFieldPin(PIN_BUTTON_LIGHT);
+  lineFieldPin(PIN_BUTTON_GAS);
+  lineFieldU32((uint32_t)BUTTON_HOLD_TICKS * TICK_MS);
+  lineEnd();
+  cfgBegin(id, F("aircon"));
+  lineFieldPin(PIN_FAN);
+  lineFieldU32(DUTY_PER_POWER_STEP);
+  lineEnd();
+  cfgBegin(id, F("light"));
+  lineFieldPin(PIN_LIGHT_RED);
+  lineFieldPin(PIN_LIGHT_GREEN);
+  lineFieldPin(PIN_LIGHT_BLUE);
+  lineFieldU32(DUTY_PER_BRIGHTNESS_STEP);
+  lineFieldU32((uint32_t)SLEEP_STEP_TICKS * TICK_MS);
+  lineFieldU32((uint32_t)GUIDE_STEP_TICKS * TICK_MS);
+  lineFieldU32((uint32_t)TREE_STEP_TICKS * TICK_MS);
+  lineEnd();
+  cfgBegin(id, F("window"));
+  lineFieldPin(PIN_SERVO);
+  lineFieldPin(PIN_CONTACT);
+  lineFieldU32(WINDOW_CLOSED_DEG);
+  lineFieldU32(WINDOW_OPEN_DEG);
+  lineFieldU32((uint32_t)WINDOW_TICKS_PER_DEG * TICK_MS);
+  lineFieldU32((uint32_t)CONTACT_DEBOUNCE_TICKS * TICK_MS);
+  lineEnd();
+  cfgBegin(id, F("gas"));
+  lineFieldPin(PIN_GAS_VALVE);
+  lineEnd();
+}
 
 static bool isId(const char *text) {
   uint8_t n = 0;
@@ -110,6 +173,7 @@ void onHostLine(char *body, uint8_t length) {
   else if (strcmp_P(fields[0], PSTR("GET")) == 0) kind = 1;
   else if (strcmp_P(fields[0], PSTR("PING")) == 0) kind = 2;
   else if (strcmp_P(fields[0], PSTR("CNT")) == 0) kind = 3;
+  else if (strcmp_P(fields[0], PSTR("CFG")) == 0) kind = 4;
   else return countDrop(dropCounters.unknown);
   if (count < 2 || !isId(fields[1])) return countDrop(dropCounters.unknown);
   const char *id = fields[1];
@@ -126,6 +190,10 @@ void onHostLine(char *body, uint8_t length) {
       answerAck(id);
       break;
     case 2:
+      answerAck(id);
+      break;
+    case 4:
+      reportBuild(id);
       answerAck(id);
       break;
     default:
@@ -201,7 +269,7 @@ static void rainTick() {
   if (tickCount != rainDueTick) return;
   rainDueTick += RAIN_PERIOD_TICKS;
   lineBegin(F("RAIN"));
-  lineField(digitalRead(PIN_RAIN) == LOW ? F("1") : F("0"));
+  lineField(digitalRead(PIN_RAIN) == (RAIN_ACTIVE_LOW ? LOW : HIGH) ? F("1") : F("0"));
   lineEnd();
 }
 

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Builds the Uno sketch firmware/smarthome with arduino-builder (Debian packages, no Java) and
-# writes firmware/build/smarthome.hex.
+# writes firmware/build/smarthome.hex. The sketch's pins and timings come from devices.json:
+# firmware/smarthome/config.h is generated from it first (scripts/firmware/write-config.ts).
 #
-#   bash scripts/firmware/build.sh           build, print sizes, enforce budgets, update the hex
-#   bash scripts/firmware/build.sh --check   build into a temporary directory and fail when the
+#   bash scripts/firmware/build.sh           generate config.h, build, print sizes, enforce budgets,
+#                                            update the hex
+#   bash scripts/firmware/build.sh --check   fail when the committed config.h is not generated from
+#                                            devices.json, or (built in a temporary directory) the
 #                                            committed firmware/build/smarthome.hex is not current
 #
 # Budgets: flash <= 28672 bytes (28 KB; the Uno has 32256 after the bootloader), static RAM
@@ -31,6 +34,12 @@ esac
 if ! command -v arduino-builder >/dev/null 2>&1 || ! command -v avr-gcc >/dev/null 2>&1; then
   echo "firmware build: toolchain missing; run: bash scripts/firmware/install-toolchain.sh" >&2
   exit 1
+fi
+
+if ((CHECK)); then
+  (cd "$ROOT" && npx --no-install tsx scripts/firmware/write-config.ts --check)
+else
+  (cd "$ROOT" && npx --no-install tsx scripts/firmware/write-config.ts)
 fi
 
 BUILD_DIR=$(mktemp -d "${TMPDIR:-/tmp}/smarthome-build.XXXXXX")

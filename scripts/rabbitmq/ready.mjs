@@ -202,7 +202,7 @@ async function main() {
       const ports = o.rest.map(toPort);
       const used = [];
       for (const p of ports) if (!(await canBind(p))) used.push(p);
-      process.stdout.write(used.join(' ') + '\n');
+      process.stdout.write(`${used.join(' ')}\n`);
       return 0;
     }
     case 'free-port': {
@@ -217,7 +217,7 @@ async function main() {
         ports.push(port);
       }
       await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-      process.stdout.write(ports.join(' ') + '\n');
+      process.stdout.write(`${ports.join(' ')}\n`);
       return 0;
     }
     default:

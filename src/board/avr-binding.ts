@@ -7,7 +7,8 @@ import { Board } from './board.js';
 import { parseIntelHex } from './intel-hex.js';
 import type { RunOptions } from './runner.js';
 
-export { AvrPort, CanceledError } from './avr-port.js';
+export { AvrPort } from './avr-port.js';
+export { CanceledError } from './receive-queue.js';
 
 export type BoardFactory = (path: string) => Board | Promise<Board>;
 

@@ -7,12 +7,9 @@ import type {
 } from './serialport-types.js';
 import { receiveAtBaud } from './baud-mismatch.js';
 import type { Board } from './board.js';
+import { CanceledError, ReceiveQueue } from './receive-queue.js';
 import type { RunOptions } from './runner.js';
 
-/** The error serialport expects for reads and writes cut short by close(). */
-export class CanceledError extends Error {
-  readonly canceled = true;
-}
 
 export interface AvrPortOptions {
   run: RunOptions;
@@ -34,8 +31,7 @@ export class AvrPort implements BindingPortInterface {
   isOpen = true;
   /** Received bytes dropped because the host-side buffer was full. */
   rxDropped = 0;
-  #rx: Buffer = Buffer.alloc(0);
-  #pendingRead: ((err?: Error) => void) | undefined;
+  readonly #rx = new ReceiveQueue();
   #dtr = true;
   readonly #offSerial: () => void;
 
@@ -54,9 +50,8 @@ export class AvrPort implements BindingPortInterface {
     this.isOpen = false;
     this.board.stop();
     this.#offSerial();
-    this.#rx = Buffer.alloc(0);
     this.board.feeder.clear();
-    this.#settleRead(new CanceledError('port is closed'));
+    this.#rx.cancel();
     this.options.onClose();
   }
 
@@ -67,31 +62,17 @@ export class AvrPort implements BindingPortInterface {
     }
     if (buffer.length < offset + length) throw new Error('buffer is too small');
     if (!this.isOpen) throw new Error('Port is not open');
-    while (this.#rx.length === 0) {
-      await new Promise<void>((resolve, reject) => {
-        this.#pendingRead = (err) => (err ? reject(err) : resolve());
-      });
-    }
-    const bytesRead = this.#rx.copy(buffer, offset, 0, Math.min(length, this.#rx.length));
-    this.#rx = this.#rx.subarray(bytesRead);
-    return { buffer, bytesRead };
+    return { buffer, bytesRead: await this.#rx.read(buffer, offset, length) };
   }
 
   async write(buffer: Buffer): Promise<void> {
     if (!Buffer.isBuffer(buffer)) throw new TypeError('"buffer" is not a Buffer');
     if (!this.isOpen) throw new Error('Port is not open');
-    const { usart, feeder } = this.board;
-    let rest = usart.rxEnable ? receiveAtBaud(buffer, this.openOptions.baudRate, usart.baudRate) : buffer;
-    while (rest.length > 0) {
-      const room = feeder.capacity - feeder.length;
-      if (room > 0) {
-        const n = Math.min(room, rest.length);
-        this.board.writeSerial(rest.subarray(0, n));
-        rest = rest.subarray(n);
-      }
-      if (rest.length > 0) await feeder.waitForRoom();
+    const { usart } = this.board;
+    const bytes = usart.rxEnable ? receiveAtBaud(buffer, this.openOptions.baudRate, usart.baudRate) : buffer;
+    await this.board.writeSerialAll(bytes, () => {
       if (!this.isOpen) throw new CanceledError('port is closed');
-    }
+    });
   }
 
   async update(options: UpdateOptions): Promise<void> {
@@ -105,7 +86,7 @@ export class AvrPort implements BindingPortInterface {
     if (!this.isOpen) throw new Error('Port is not open');
     const dtr = options.dtr ?? true;
     if (dtr && !this.#dtr) {
-      this.#rx = Buffer.alloc(0);
+      this.#rx.clear();
       this.board.reset();
     }
     this.#dtr = dtr;
@@ -123,7 +104,7 @@ export class AvrPort implements BindingPortInterface {
 
   async flush(): Promise<void> {
     if (!this.isOpen) throw new Error('Port is not open');
-    this.#rx = Buffer.alloc(0);
+    this.#rx.clear();
     this.board.feeder.clear();
   }
 
@@ -138,13 +119,6 @@ export class AvrPort implements BindingPortInterface {
     const room = this.options.rxBufferBytes - this.#rx.length;
     if (data.length > room) this.rxDropped += data.length - Math.max(0, room);
     if (room <= 0) return;
-    this.#rx = Buffer.concat([this.#rx, data.subarray(0, room)]);
-    this.#settleRead();
-  }
-
-  #settleRead(err?: Error): void {
-    const pending = this.#pendingRead;
-    this.#pendingRead = undefined;
-    pending?.(err);
+    this.#rx.push(data.subarray(0, room));
   }
 }

@@ -161,6 +161,23 @@ export class Board {
     return this.feeder.push(typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : bytes);
   }
   /**
+   * Queues all of `bytes` for USART0 RX, waiting for room in the feeder as the board takes them in.
+   * `assertOpen` runs before each chunk and throws when whoever writes has gone away.
+   */
+  async writeSerialAll(bytes: Uint8Array, assertOpen: () => void): Promise<void> {
+    let rest = bytes;
+    while (rest.length > 0) {
+      assertOpen();
+      const room = this.feeder.capacity - this.feeder.length;
+      if (room > 0) {
+        const n = Math.min(room, rest.length);
+        this.writeSerial(rest.subarray(0, n));
+        rest = rest.subarray(n);
+      }
+      if (rest.length > 0) await this.feeder.waitForRoom();
+    }
+  }
+  /**
    * Bytes on the TX line that the USART did not send (noise, a glitch on the wire): serial listeners
    * get them as if transmitted, after everything the firmware sent before.
    */
@@ -236,7 +253,10 @@ export class Board {
       }
       if (this.runner.running) {
         await new Promise<void>((resolve) => {
-          const off = this.runner.onBatch(() => (off(), resolve()));
+          const off = this.runner.onBatch(() => {
+            off();
+            resolve();
+          });
         });
       } else {
         this.step(CYCLES_PER_MS);
@@ -279,7 +299,7 @@ export class Board {
     this.#usart = new AVRUSART(cpu, usart0Config, CPU_HZ);
     this.#usart.onByteTransmit = (b) => this.#tx.push(b);
     this.#adc = new AVRADC(cpu, adcConfig);
-    this.#analog.forEach((v, ch) => (this.#adc.channelValues[ch] = v));
+    for (const [ch, v] of this.#analog.entries()) this.#adc.channelValues[ch] = v;
     this.#cpu = cpu;
     this.#boots++;
     this.#pins.attach({

@@ -10,4 +10,5 @@ export type {
   PortStatus,
   SetOptions,
   UpdateOptions,
+  // biome-ignore syntax/correctness/noTypeOnlyImportAttributes: TypeScript takes resolution-mode on a type-only import (these types are CommonJS)
 } from '@serialport/bindings-interface' with { 'resolution-mode': 'require' };

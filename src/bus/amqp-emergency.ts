@@ -8,7 +8,7 @@ import { excerpt } from './payloads.js';
 /**
  * Listens for emergency broadcasts on the AMQP fanout exchange (`webos.fanout`, devices.json
  * `emergency.exchange`). A fanout exchange never reaches MQTT subscribers (their queues are bound to
- * `webos.topic` only; notes/rabbitmq-mqtt.md §4), so the bridge holds an AMQP connection of its own: an
+ * `webos.topic` only; docs/rabbitmq.md §2), so the bridge holds an AMQP connection of its own: an
  * exclusive, auto-delete, server-named queue bound to the exchange, which needs no change on the broker
  * and vanishes with the bridge (docs/bus.md, "Emergency broadcasts").
  *

@@ -6,6 +6,7 @@ import { Outbox, type OutboxPolicy, type OutgoingMessage } from './outbox.js';
 import { OutboxStore } from './outbox-store.js';
 import { PubackWatchdog } from './puback-watchdog.js';
 import { ConnectWatch, followSockets } from './connect-watch.js';
+import type { TlsOptions } from './tls-options.js';
 
 /**
  * The MQTT connection of one bridge: MQTT 3.1.1, a will, subscriptions renewed in every connect handler
@@ -35,8 +36,18 @@ export interface BusClientOptions {
   reconnectPeriodMs?: number | undefined;
   connectTimeoutMs?: number | undefined;
   /** TLS material for mqtts:// (PEM text). */
-  tls?: { ca?: Buffer[] | undefined; cert?: Buffer | undefined; key?: Buffer | undefined; rejectUnauthorized: boolean } | undefined;
+  tls?: TlsOptions | undefined;
   logger: Logger;
+}
+
+export interface BusStats {
+  counters: Record<string, number>;
+  /** The --queue-file journal's counters (empty without one). */
+  queueFile: Record<string, number>;
+  /** Reports dropped from the full outbox, by route. */
+  drops: Record<string, number>;
+  queueDepth: number;
+  pubackLatencyMs: { p50: number; p99: number; count: number };
 }
 
 export interface BusClientEvents {
@@ -98,6 +109,25 @@ export class BusClient extends TypedEmitter<BusClientEvents> {
         this.#client?.stream?.destroy();
       },
     });
+  }
+
+  /** What a health report shows of the bus: counters, the journal's, dropped reports by route, queue, PUBACK latency. */
+  stats(): BusStats {
+    const q = this.queueFile;
+    const latency = this.puback.latency;
+    return {
+      counters: {
+        messagesIn: this.counters.messagesIn,
+        messagesOut: this.counters.messagesOut,
+        reconnects: this.counters.reconnects,
+        inflight: this.outbox.inflight,
+        pubackTimeouts: this.puback.timeouts,
+      },
+      queueFile: q ? { 'queueFile.pending': q.pending, 'queueFile.restored': q.stats.restored, 'queueFile.corrupt': q.stats.corrupt } : {},
+      drops: this.outbox.drops(),
+      queueDepth: this.outbox.size,
+      pubackLatencyMs: { p50: latency.percentile(50), p99: latency.percentile(99), count: latency.count },
+    };
   }
 
   get connected(): boolean {

@@ -1,23 +1,5 @@
 import { BridgeError, ErrorCode } from '../core/errors.js';
 
-/**
- * Reads the story of a bridge's connection attempts and sessions, and says when it means something the
- * broker will never say outright (notes/rabbitmq-mqtt.md §5):
- *
- * - **Refused without CONNACK.** RabbitMQ answers an MQTT 5 (or otherwise unparseable) CONNECT by
- *   closing the socket; a port that speaks another protocol (AMQP on 5672) answers with bytes that are
- *   not MQTT. mqtt.js then retries forever without saying why. Before the first successful connection,
- *   a few such attempts in a row are a configuration error (fatal). After one, the port evidently
- *   speaks MQTT, so they are transient (a relay whose upstream is away, a broker going down) and only
- *   logged.
- * - **Client id shared by two running bridges.** Every broker lets the newer CONNECT with an id win
- *   and drops the older connection; two auto-reconnecting bridges knock each other off about once per
- *   reconnect period. A few short sessions in a row, each ended by the broker without an error and each
- *   followed at once by a successful reconnect (no failed attempt between: a broker outage has those),
- *   are reported as a conflict, once per episode; a long session ends the episode.
- *
- * Pure bookkeeping: the bus client feeds it events; wall time through `now`.
- */
 export interface ConnectWatchOptions {
   clientId: string;
   /** The broker URL without its password (for messages). */
@@ -52,6 +34,24 @@ interface Attempt {
 
 const fresh = (): Attempt => ({ opened: false, connackAt: undefined, protocolError: undefined, sessionError: false, byUs: false });
 
+/**
+ * Reads the story of a bridge's connection attempts and sessions, and says when it means something the
+ * broker will never say outright (docs/rabbitmq.md §3):
+ *
+ * - **Refused without CONNACK.** RabbitMQ answers an MQTT 5 (or otherwise unparseable) CONNECT by
+ *   closing the socket; a port that speaks another protocol (AMQP on 5672) answers with bytes that are
+ *   not MQTT. mqtt.js then retries forever without saying why. Before the first successful connection,
+ *   a few such attempts in a row are a configuration error (fatal). After one, the port evidently
+ *   speaks MQTT, so they are transient (a relay whose upstream is away, a broker going down) and only
+ *   logged.
+ * - **Client id shared by two running bridges.** Every broker lets the newer CONNECT with an id win
+ *   and drops the older connection; two auto-reconnecting bridges knock each other off about once per
+ *   reconnect period. A few short sessions in a row, each ended by the broker without an error and each
+ *   followed at once by a successful reconnect (no failed attempt between: a broker outage has those),
+ *   are reported as a conflict, once per episode; a long session ends the episode.
+ *
+ * Pure bookkeeping: the bus client feeds it events; wall time through `now`.
+ */
 export class ConnectWatch {
   readonly #o: Required<Omit<ConnectWatchOptions, 'now'>>;
   readonly #now: () => number;

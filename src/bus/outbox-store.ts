@@ -2,7 +2,8 @@ import { closeSync, fdatasyncSync, fsyncSync, openSync, readFileSync, renameSync
 import { dirname } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { BridgeError, ErrorCode } from '../core/errors.js';
-import type { OutgoingMessage } from './outbox.js';
+import { ROUTE_NAMES } from '../core/routes.js';
+import type { OutboxJournal, OutgoingMessage } from './outbox.js';
 import type { RouteName } from './payloads.js';
 
 /**
@@ -29,7 +30,7 @@ export interface OutboxStoreStats {
 
 const COMPACT_SLACK_BYTES = 64 * 1024;
 
-export class OutboxStore {
+export class OutboxStore implements OutboxJournal {
   readonly path: string;
   readonly #fsyncIntervalMs: number;
   readonly #live = new Map<number, string>();
@@ -162,7 +163,7 @@ export class OutboxStore {
   }
 }
 
-const ROUTES: ReadonlySet<string> = new Set<RouteName>(['status', 'sensor', 'event', 'ack', 'error', 'availability', 'health']);
+const ROUTES: ReadonlySet<string> = new Set<RouteName>(ROUTE_NAMES);
 
 function readJournal(path: string): { messages: OutgoingMessage[]; corrupt: number; maxSeq: number } {
   let text: string;

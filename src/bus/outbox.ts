@@ -1,5 +1,5 @@
+import { QUEUE_DEFAULTS } from '../core/routes.js';
 import type { RouteName } from './payloads.js';
-import type { OutboxStore } from './outbox-store.js';
 
 /**
  * Every report not yet confirmed by the broker (docs/failure-behaviour.md): the bounded queue used while
@@ -20,14 +20,28 @@ export interface OutgoingMessage {
   seq?: number;
 }
 
+/**
+ * Where the outbox keeps its reports across a restart (OutboxStore, the --queue-file journal): what
+ * it held at start, and every report added and removed since.
+ */
+export interface OutboxJournal {
+  /** Reports left from the last run, oldest first. */
+  readonly restored: readonly OutgoingMessage[];
+  /** The sequence number the next report takes. */
+  readonly nextSeq: number;
+  add(message: OutgoingMessage): void;
+  remove(seq: number): void;
+  close(): void;
+}
+
 export interface OutboxPolicy {
   capacity: number;
   latestWins?: readonly RouteName[] | undefined;
   dropOrder?: readonly RouteName[] | undefined;
 }
 
-export const DEFAULT_LATEST_WINS: readonly RouteName[] = ['status', 'health', 'availability'];
-export const DEFAULT_DROP_ORDER: readonly RouteName[] = ['health', 'error', 'sensor', 'event', 'status', 'ack'];
+export const DEFAULT_LATEST_WINS: readonly RouteName[] = QUEUE_DEFAULTS.latestWins;
+export const DEFAULT_DROP_ORDER: readonly RouteName[] = QUEUE_DEFAULTS.dropOrder;
 /** Routes that describe the running process only: a restarted bridge says them afresh, so they are not journalled. */
 const EPHEMERAL: ReadonlySet<RouteName> = new Set(['availability', 'health']);
 
@@ -35,14 +49,14 @@ export class Outbox {
   readonly capacity: number;
   readonly #latestWins: ReadonlySet<RouteName>;
   readonly #dropOrder: readonly RouteName[];
-  readonly #store: OutboxStore | undefined;
+  readonly #store: OutboxJournal | undefined;
   #items: OutgoingMessage[] = [];
   readonly #inflight = new Map<number, OutgoingMessage>();
   readonly #dropped = new Map<RouteName, number>();
   readonly #unreported = new Map<RouteName, number>();
   #seq: number;
 
-  constructor(policy: OutboxPolicy | number, store?: OutboxStore) {
+  constructor(policy: OutboxPolicy | number, store?: OutboxJournal) {
     const p = typeof policy === 'number' ? { capacity: policy } : policy;
     if (!(p.capacity >= 1)) throw new RangeError('outbox capacity must be at least 1');
     this.capacity = p.capacity;

@@ -1,10 +1,11 @@
 import { decodeStatus, type HomeStatus } from '../home/status-codec.js';
 import type { HomeEvent, SensorReading, StatusCause, StatusReport, StatusString } from '../home/types.js';
+import type { ROUTE_NAMES } from '../core/routes.js';
 
 /**
  * Every message the bridge publishes, typed per route: a payload change is a compile error wherever it
  * is built or read. All carry `"Producer":"smarthome"` and a `command`, the bus's convention
- * (notes/car2home-bus.md §7), plus the home id.
+ * (docs/car2home-bus.md §3), plus the home id.
  */
 interface Base {
   Producer: 'smarthome';
@@ -99,7 +100,9 @@ export interface RoutePayloads {
   health: HealthPayload;
 }
 export type RouteName = keyof RoutePayloads;
-export type AnyPayload = RoutePayloads[RouteName];
+/** Every route of core/routes.ts has a payload type here, and nothing else does (else this fails to compile). */
+type SameKeys<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+void (true satisfies SameKeys<RouteName, (typeof ROUTE_NAMES)[number]>);
 
 export const iso = (ms: number): string => new Date(ms).toISOString();
 

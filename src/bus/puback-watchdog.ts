@@ -1,12 +1,5 @@
 import { LatencyWindow } from '../core/latency.js';
 
-/**
- * Times QoS 1 publishes from hand-over to PUBACK. A connection whose oldest publish waits longer than
- * the timeout is declared dead (RabbitMQ leaves a QoS 1 connection open but silent after a channel
- * error, notes/rabbitmq-mqtt.md §5): `onTimeout` forces a reconnect, and the MQTT client sends the
- * unacknowledged publishes again on the new connection. Wall time on purpose: this measures the network
- * and the broker, not the home.
- */
 export interface PubackWatchdogOptions {
   /** 0 disables the watchdog (latencies are still measured). */
   timeoutMs: number;
@@ -14,6 +7,13 @@ export interface PubackWatchdogOptions {
   now?: () => number;
 }
 
+/**
+ * Times QoS 1 publishes from hand-over to PUBACK. A connection whose oldest publish waits longer than
+ * the timeout is declared dead (RabbitMQ leaves a QoS 1 connection open but silent after a channel
+ * error, docs/rabbitmq.md §1, §3): `onTimeout` forces a reconnect, and the MQTT client sends the
+ * unacknowledged publishes again on the new connection. Wall time on purpose: this measures the network
+ * and the broker, not the home.
+ */
 export class PubackWatchdog {
   readonly #o: PubackWatchdogOptions;
   readonly #now: () => number;

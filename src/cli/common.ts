@@ -3,6 +3,7 @@ import type { Argv } from 'yargs';
 import { BridgeError, ErrorCode } from '../core/errors.js';
 import { loadDevicesConfig } from '../config/load.js';
 import type { DevicesConfig } from '../config/schema.js';
+import type { TlsOptions } from '../bus/tls-options.js';
 
 /** Options every command that talks to a broker shares. */
 export interface BrokerArgs {
@@ -41,7 +42,7 @@ export function readPassword(args: BrokerArgs): string | undefined {
   return process.env[PASSWORD_ENV];
 }
 
-export function readTls(args: BrokerArgs): { ca?: Buffer[]; cert?: Buffer; key?: Buffer; rejectUnauthorized: boolean } | undefined {
+export function readTls(args: BrokerArgs): TlsOptions | undefined {
   const read = (what: string, path: string | undefined): Buffer | undefined => {
     if (!path) return undefined;
     try {

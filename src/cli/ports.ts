@@ -1,4 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
+// biome-ignore syntax/correctness/noTypeOnlyImportAttributes: TypeScript takes resolution-mode on a type-only import (these types are CommonJS)
 import type { PortInfo } from '@serialport/bindings-interface' with { 'resolution-mode': 'require' };
 import { BridgeError, ErrorCode } from '../core/errors.js';
 
@@ -58,7 +59,7 @@ export function formatPorts(rows: PortRow[]): string {
     r.likelyArduino ? `<- likely an Arduino (${r.likelyArduino})` : '',
   ]);
   const widths = [0, 1, 2].map((i) => Math.max(...cells.map((c) => c[i]!.length)));
-  return cells.map((c) => c.map((v, i) => (i < 3 ? v.padEnd(widths[i]!) : v)).join('  ').trimEnd()).join('\n') + '\n';
+  return `${cells.map((c) => c.map((v, i) => (i < 3 ? v.padEnd(widths[i]!) : v)).join('  ').trimEnd()).join('\n')}\n`;
 }
 
 interface PortsArgs {

@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { QUEUE_DEFAULTS, ROUTE_NAMES } from '../core/routes.js';
 
 /**
  * devices.json: the one source of truth for the house. This schema gives validation, the TypeScript
@@ -32,15 +33,7 @@ const Topic = Type.String({
   description: 'An MQTT topic name (no wildcards). Levels are separated by /, never by dots (RabbitMQ maps / to .).',
 });
 const RouteName = Type.Union(
-  [
-    Type.Literal('status'),
-    Type.Literal('sensor'),
-    Type.Literal('event'),
-    Type.Literal('ack'),
-    Type.Literal('error'),
-    Type.Literal('availability'),
-    Type.Literal('health'),
-  ],
+  ROUTE_NAMES.map((r) => Type.Literal(r)),
   { description: 'A report route (a key of bus.routes).' },
 );
 /** Default report topics: AMQP keys webos.report.smarthome.info|error, bound by no original component's request queue (docs/bus.md). */
@@ -259,18 +252,18 @@ export const DevicesSchema = Type.Object(
         ),
         queue: Obj(
           {
-            capacity: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 10_000, description: 'Reports kept while the broker is away (CLI --queue-size).' }),
+            capacity: Type.Integer({ minimum: 1, maximum: 1_000_000, default: QUEUE_DEFAULTS.capacity, description: 'Reports kept while the broker is away (CLI --queue-size).' }),
             latestWins: Type.Array(RouteName, {
               uniqueItems: true,
-              default: ['status', 'health', 'availability'],
+              default: [...QUEUE_DEFAULTS.latestWins],
               description: 'Routes where a queued report is replaced by a newer one on the same topic (the newer says all the older did).',
             }),
             dropOrder: Type.Array(RouteName, {
               uniqueItems: true,
-              default: ['health', 'error', 'sensor', 'event', 'status', 'ack'],
+              default: [...QUEUE_DEFAULTS.dropOrder],
               description: 'When the queue is full, the oldest report of the first route in this list that has one is dropped (and counted); a newcomer whose route comes earlier in the list than every queued report is itself dropped. Routes not listed are never dropped for another; a report of such a route that does not fit is itself dropped.',
             }),
-            fsyncIntervalMs: Ms(1_000, 'With --queue-file: how often the journal is flushed to disk (writes survive a crash of the bridge at once; this bounds what a power cut can lose).', 0),
+            fsyncIntervalMs: Ms(QUEUE_DEFAULTS.fsyncIntervalMs, 'With --queue-file: how often the journal is flushed to disk (writes survive a crash of the bridge at once; this bounds what a power cut can lose).', 0),
           },
           'The outgoing queue used while the broker is away (docs/failure-behaviour.md).',
         ),

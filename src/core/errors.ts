@@ -21,6 +21,8 @@ export const ErrorCode = {
   LINK_CLOSED: 'LINK_CLOSED',
   DEVICE_REJECTED: 'DEVICE_REJECTED',
   PROTOCOL_MISMATCH: 'PROTOCOL_MISMATCH',
+  // the board's firmware was built from other pins or timings than devices.json (or cannot say)
+  BOARD_BUILD_MISMATCH: 'BOARD_BUILD_MISMATCH',
   LINE_CHECKSUM: 'LINE_CHECKSUM',
   LINE_TOO_LONG: 'LINE_TOO_LONG',
   LINE_GARBLED: 'LINE_GARBLED',

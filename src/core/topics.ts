@@ -1,6 +1,6 @@
 /**
  * MQTT topic helpers and RabbitMQ's topic ↔ routing-key mapping (its MQTT plugin swaps `/`↔`.` and
- * `+`↔`*`, nothing else; notes/rabbitmq-mqtt.md §4).
+ * `+`↔`*`, nothing else; docs/rabbitmq.md §2).
  */
 
 /** Does an MQTT topic match a subscription filter (`+` one level, `#` the rest, including none)? */
@@ -24,14 +24,4 @@ export function mqttToAmqp(topic: string): string {
 /** `webos.smarthome.info` → `webos/smarthome/info`; `*` → `+`. */
 export function amqpToMqtt(key: string): string {
   return key.replace(/\./g, '/').replace(/\*/g, '+');
-}
-
-/** The Car2Home message type of a topic (`webos/<destination>/<type>`), or undefined for bare topics. */
-export function messageType(topic: string): string | undefined {
-  return topic.split('/')[2];
-}
-
-/** A publishable MQTT topic name: non-empty, no wildcards, no NUL. */
-export function isValidTopicName(topic: string): boolean {
-  return topic.length > 0 && !/[#+\u0000]/.test(topic) && Buffer.byteLength(topic) <= 65535;
 }

@@ -1,3 +1,5 @@
+import { TimerHeap } from '../core/timer-heap.js';
+
 /**
  * Time, injected. Everything time-based reads a Clock; nothing calls Date.now() directly. Times are
  * milliseconds on the clock's own timeline (virtual clocks start wherever they are told to).
@@ -59,7 +61,7 @@ export class VirtualClock implements Clock {
   readonly speed = Infinity;
   #now: number;
   #seq = 0;
-  readonly #heap: VirtualTimer[] = [];
+  readonly #heap = new TimerHeap<VirtualTimer>();
 
   constructor(start = 0) {
     this.#now = start;
@@ -69,7 +71,7 @@ export class VirtualClock implements Clock {
   }
   setTimer(ms: number, fn: () => void): Timer {
     const timer: VirtualTimer = { due: this.#now + Math.max(0, ms), seq: this.#seq++, fn, cancelled: false };
-    this.#push(timer);
+    this.#heap.push(timer);
     return timer;
   }
   clearTimer(timer: Timer | undefined): void {
@@ -77,8 +79,7 @@ export class VirtualClock implements Clock {
   }
   /** Time of the next pending timer, or undefined. */
   nextDue(): number | undefined {
-    this.#dropCancelled();
-    return this.#heap[0]?.due;
+    return this.#heap.peek()?.due;
   }
   /** Moves time forward by `ms`, firing every timer that falls due on the way. */
   advance(ms: number): void {
@@ -86,51 +87,12 @@ export class VirtualClock implements Clock {
   }
   advanceTo(t: number): void {
     for (;;) {
-      this.#dropCancelled();
-      const next = this.#heap[0];
+      const next = this.#heap.peek();
       if (!next || next.due > t) break;
-      this.#pop();
+      this.#heap.pop();
       this.#now = Math.max(this.#now, next.due);
       next.fn();
     }
     this.#now = Math.max(this.#now, t);
-  }
-
-  #dropCancelled(): void {
-    while (this.#heap[0]?.cancelled) this.#pop();
-  }
-  #less(a: VirtualTimer, b: VirtualTimer): boolean {
-    return a.due < b.due || (a.due === b.due && a.seq < b.seq);
-  }
-  #push(t: VirtualTimer): void {
-    const h = this.#heap;
-    h.push(t);
-    let i = h.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!this.#less(h[i]!, h[p]!)) break;
-      [h[i], h[p]] = [h[p]!, h[i]!];
-      i = p;
-    }
-  }
-  #pop(): VirtualTimer | undefined {
-    const h = this.#heap;
-    const top = h[0];
-    const last = h.pop();
-    if (h.length > 0 && last) {
-      h[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < h.length && this.#less(h[l]!, h[m]!)) m = l;
-        if (r < h.length && this.#less(h[r]!, h[m]!)) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m]!, h[i]!];
-        i = m;
-      }
-    }
-    return top;
   }
 }

@@ -1,11 +1,6 @@
+import { TimerHeap } from '../core/timer-heap.js';
 import type { Clock, Timer } from '../environment/clock.js';
 
-/**
- * One real-time clock for every home of a fleet, with one Node timer behind it: timers live in a
- * binary heap and fire in batches when due. Ten thousand homes reading their sensors every second
- * then cost one `setTimeout` re-arm per batch instead of one Timeout object per reading, and the clock
- * knows each timer's schedule, so a report can measure how late it went out (`firingDue`).
- */
 interface HeapTimer extends Timer {
   due: number;
   seq: number;
@@ -15,11 +10,17 @@ interface HeapTimer extends Timer {
 
 const noop = (): void => undefined;
 
+/**
+ * One real-time clock for every home of a fleet, with one Node timer behind it: timers live in a
+ * binary heap and fire in batches when due. Ten thousand homes reading their sensors every second
+ * then cost one `setTimeout` re-arm per batch instead of one Timeout object per reading, and the clock
+ * knows each timer's schedule, so a report can measure how late it went out (`firingDue`).
+ */
 export class FleetClock implements Clock {
   readonly speed = 1;
   readonly #origin: number;
   readonly #start: number;
-  readonly #heap: HeapTimer[] = [];
+  readonly #heap = new TimerHeap<HeapTimer>();
   #seq = 0;
   #handle: NodeJS.Timeout | undefined;
   #armedFor: number | undefined;
@@ -43,13 +44,13 @@ export class FleetClock implements Clock {
 
   /** Timers waiting (cancelled ones may still be counted until they reach the top). */
   get pending(): number {
-    return this.#heap.length;
+    return this.#heap.size;
   }
 
   setTimer(ms: number, fn: () => void): Timer {
     const timer: HeapTimer = { due: this.now() + Math.max(0, ms), seq: this.#seq++, fn, cancelled: false };
     if (this.#disposed) return timer;
-    this.#push(timer);
+    this.#heap.push(timer);
     // While a batch fires, the clock re-arms once at its end, not once per timer a callback sets.
     if (!this.#inBatch && (this.#armedFor === undefined || timer.due < this.#armedFor)) this.#arm(timer.due);
     return timer;
@@ -69,7 +70,7 @@ export class FleetClock implements Clock {
     clearTimeout(this.#handle);
     this.#handle = undefined;
     this.#armedFor = undefined;
-    this.#heap.length = 0;
+    this.#heap.clear();
   }
 
   #arm(due: number): void {
@@ -85,16 +86,11 @@ export class FleetClock implements Clock {
     const lastSeq = this.#seq;
     let failure: unknown;
     let failed = false;
-    const heap = this.#heap;
     this.#inBatch = true;
-    while (heap.length > 0) {
-      const top = heap[0]!;
-      if (top.cancelled) {
-        this.#pop();
-        continue;
-      }
-      if (top.seq >= lastSeq || top.due > this.now()) break;
-      this.#pop();
+    for (;;) {
+      const top = this.#heap.peek();
+      if (!top || top.seq >= lastSeq || top.due > this.now()) break;
+      this.#heap.pop();
       this.#firingDue = top.due;
       try {
         top.fn();
@@ -113,41 +109,6 @@ export class FleetClock implements Clock {
   }
 
   #nextDue(): number | undefined {
-    while (this.#heap[0]?.cancelled) this.#pop();
-    return this.#heap[0]?.due;
-  }
-
-  #less(a: HeapTimer, b: HeapTimer): boolean {
-    return a.due < b.due || (a.due === b.due && a.seq < b.seq);
-  }
-
-  #push(t: HeapTimer): void {
-    const h = this.#heap;
-    h.push(t);
-    let i = h.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!this.#less(h[i]!, h[p]!)) break;
-      [h[i], h[p]] = [h[p]!, h[i]!];
-      i = p;
-    }
-  }
-
-  #pop(): void {
-    const h = this.#heap;
-    const last = h.pop();
-    if (h.length === 0 || !last) return;
-    h[0] = last;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < h.length && this.#less(h[l]!, h[m]!)) m = l;
-      if (r < h.length && this.#less(h[r]!, h[m]!)) m = r;
-      if (m === i) break;
-      [h[i], h[m]] = [h[m]!, h[i]!];
-      i = m;
-    }
+    return this.#heap.peek()?.due;
   }
 }

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { Bridge, type BridgeObserver } from '../bridge.js';
+import { busClientOptions } from '../bus/bus-options.js';
 import { BusClient } from '../bus/client.js';
 import type { DevicesConfig } from '../config/schema.js';
 import { VERSION } from '../core/version.js';
@@ -10,12 +11,8 @@ import type { HomeAddress } from './addressing.js';
 import { homeStatePath } from './home-state.js';
 import { readStateFileSync, StateFile } from '../state-file.js';
 import { BOOT_STATUS } from '../home/status-codec.js';
+import type { TlsOptions } from '../bus/tls-options.js';
 
-/**
- * One virtual home of a fleet: the same emulated link (or a given one: a firmware home's FirmwareLink),
- * bridge and bus client as `run`, with its own MQTT connection, client id, command address and
- * environment seed, on the fleet's shared clock.
- */
 export interface FleetHomeOptions {
   address: HomeAddress;
   /** The fleet's derived devices.json (shared by every home). */
@@ -24,7 +21,7 @@ export interface FleetHomeOptions {
   url: string;
   username?: string | undefined;
   password?: string | undefined;
-  tls?: { ca?: Buffer[] | undefined; cert?: Buffer | undefined; key?: Buffer | undefined; rejectUnauthorized: boolean } | undefined;
+  tls?: TlsOptions | undefined;
   keepaliveS: number;
   queueSize: number;
   logger: Logger;
@@ -48,18 +45,21 @@ export function sensorPhase(index: number): number {
   return x - Math.floor(x);
 }
 
+/**
+ * One virtual home of a fleet: the same emulated link (or a given one: a firmware home's FirmwareLink),
+ * bridge and bus client as `run`, with its own MQTT connection, client id, command address and
+ * environment seed, on the fleet's shared clock.
+ */
 export class FleetHome {
   readonly address: HomeAddress;
   readonly link: Link;
   readonly bus: BusClient;
   readonly bridge: Bridge;
   readonly stateFile: StateFile | undefined;
-  readonly #config: DevicesConfig;
   #booted = false;
 
   constructor(o: FleetHomeOptions) {
     this.address = o.address;
-    this.#config = o.config;
     const { id, index } = o.address;
     // One child per home (a few hundred bytes): every log line names its home.
     const logger = o.logger.child({ home: id });
@@ -78,29 +78,32 @@ export class FleetHome {
       const holds = read.status ?? (read.problem === undefined ? BOOT_STATUS : undefined);
       this.stateFile = new StateFile(file, { logger, fsync: false, stored: holds, now: () => o.clock.now() });
     }
-    this.link = o.link ?? new EmulatedLink({
-      config: o.config,
-      clock: o.clock,
-      seed: (o.config.environment.seed + index) >>> 0,
-      sensorPhase: sensorPhase(index),
-      ...(stored ? { initialStatus: stored } : {}),
-    });
-    this.bus = new BusClient({
-      url: o.url,
-      clientId: o.address.clientId,
-      username: o.username,
-      password: o.password,
-      keepaliveS: o.keepaliveS,
-      subscriptions: [{ filter: o.address.commandFilter, qos: 0 }],
-      outboxCapacity: o.queueSize,
-      outboxPolicy: { latestWins: o.config.bus.queue.latestWins, dropOrder: o.config.bus.queue.dropOrder },
-      // The PUBACK watchdog is one interval timer per connection; it only matters when a route uses QoS 1.
-      pubackTimeoutMs: Object.values(o.config.bus.routes).some((r) => r.qos === 1) ? o.config.bus.pubackTimeoutMs : 0,
-      // Spread over 1–3 s, so a broker restart is not answered by every home in the same millisecond.
-      reconnectPeriodMs: 1000 + ((index * 997) % 2000),
-      tls: o.tls,
-      logger,
-    });
+    this.link =
+      o.link ??
+      new EmulatedLink({
+        config: o.config,
+        clock: o.clock,
+        seed: (o.config.environment.seed + index) >>> 0,
+        sensorPhase: sensorPhase(index),
+        ...(stored ? { initialStatus: stored } : {}),
+      });
+    this.bus = new BusClient(
+      busClientOptions(o.config, {
+        url: o.url,
+        clientId: o.address.clientId,
+        username: o.username,
+        password: o.password,
+        keepaliveS: o.keepaliveS,
+        commandFilter: o.address.commandFilter,
+        outboxCapacity: o.queueSize,
+        // The PUBACK watchdog is one interval timer per connection; it only matters when a route uses QoS 1.
+        pubackTimeoutMs: Object.values(o.config.bus.routes).some((r) => r.qos === 1) ? o.config.bus.pubackTimeoutMs : 0,
+        // Spread over 1–3 s, so a broker restart is not answered by every home in the same millisecond.
+        reconnectPeriodMs: 1000 + ((index * 997) % 2000),
+        tls: o.tls,
+        logger,
+      }),
+    );
     this.bridge = new Bridge({
       config: o.config,
       link: this.link,
@@ -128,9 +131,7 @@ export class FleetHome {
    * broker refuses for good.
    */
   async start(): Promise<void> {
-    const route = this.#config.bus.routes.availability;
-    const will = JSON.stringify(this.bridge.availability('offline'));
-    await this.bus.start({ topic: route.topic, payload: will, qos: route.qos, retain: route.retain });
+    await this.bus.start(this.bridge.offlineWill());
     if (!this.#booted) {
       this.#booted = true;
       await this.link.start();

@@ -1,11 +1,11 @@
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import type { Worker } from 'node:worker_threads';
 import type { LevelWithSilent, Logger } from 'pino';
 import { BridgeError, ErrorCode } from '../core/errors.js';
 import { TypedEmitter } from '../core/events.js';
 import type { LinkFault, LinkFaultOptions } from '../links/faults.js';
+import { startModuleWorker } from '../core/module-worker.js';
 import { shardIndices, splitEvenly, type Shard } from './addressing.js';
 import { FleetSlice, type FleetCells, type SliceOptions } from './slice.js';
 import { emptyStats, sumStats, type FleetStats } from './stats.js';
@@ -218,11 +218,7 @@ export class Fleet extends TypedEmitter<FleetEvents> {
 
 const YOUNG_GENERATION_MB = 96;
 
-/**
- * worker.js beside this file in dist/. From source (tsx, vitest) the worker is worker.ts, and Node 20
- * does not apply an `--import` loader to a worker's entry module, so a two-line bootstrap registers
- * tsx's loader inside the worker first.
- */
+/** worker.js beside this file in dist/; worker.ts from source (tsx, vitest): see startModuleWorker. */
 function startWorker(init: WorkerInit): Worker {
   const ext = path.extname(fileURLToPath(import.meta.url));
   const entry = new URL(`./worker${ext}`, import.meta.url);
@@ -230,9 +226,5 @@ function startWorker(init: WorkerInit): Worker {
   // lets it die in cheap scavenges instead of being promoted (as --max-semi-space-size=32 for the main
   // thread; docs/performance.md).
   const options = { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } };
-  if (ext !== '.ts') return new Worker(entry, options);
-  const tsx = path.dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
-  const api = pathToFileURL(path.join(tsx, 'dist/esm/api/index.mjs')).href;
-  const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`;
-  return new Worker(code, { ...options, eval: true });
+  return startModuleWorker(entry, options);
 }

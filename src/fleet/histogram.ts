@@ -14,7 +14,7 @@ function bucketOf(ms: number): number {
 }
 
 /** The geometric middle of a bucket: what a sample in it is reported as. */
-function valueOf(bucket: number): number {
+function bucketValue(bucket: number): number {
   return bucket === 0 ? MIN_MS : MIN_MS * FACTOR ** (bucket - 0.5);
 }
 
@@ -63,9 +63,9 @@ export class Histogram {
     let seen = 0;
     for (let i = 0; i < HISTOGRAM_BUCKETS; i++) {
       seen += this.counts[i]!;
-      if (seen >= rank) return valueOf(i);
+      if (seen >= rank) return bucketValue(i);
     }
-    return valueOf(HISTOGRAM_BUCKETS - 1);
+    return bucketValue(HISTOGRAM_BUCKETS - 1);
   }
 
   /** A plain copy of the counts, with trailing zeros cut (for messages and JSON). */

@@ -22,6 +22,7 @@ export interface FleetCells {
   state: Uint8Array;
   lateMs: Uint16Array;
 }
+import type { TlsOptions } from '../bus/tls-options.js';
 
 /**
  * The homes one thread runs. Connections are opened at `connectRate` per second, and at most one
@@ -35,7 +36,7 @@ export interface SliceOptions {
   url: string;
   username?: string | undefined;
   password?: string | undefined;
-  tls?: { ca?: Buffer[] | undefined; cert?: Buffer | undefined; key?: Buffer | undefined; rejectUnauthorized: boolean } | undefined;
+  tls?: TlsOptions | undefined;
   keepaliveS: number;
   queueSize: number;
   /** Connections opened per second (this slice's share). */

@@ -64,7 +64,7 @@ export class HarnessFaults {
       throw new BridgeError(ErrorCode.FAULT_UNSUPPORTED, `unknown fault ${JSON.stringify(name)} (known: ${FAULT_NAMES.join(', ')})`);
     }
     const lf = this.#o.linkFaults;
-    if (!lf || !lf.supported.includes(name)) {
+    if (!lf?.supported.includes(name)) {
       throw new BridgeError(
         ErrorCode.FAULT_UNSUPPORTED,
         `link ${this.#o.linkKind} cannot inject ${name}` +

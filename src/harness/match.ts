@@ -36,7 +36,7 @@ export function isStatusPattern(text: string): boolean {
 /** The status a message carries: a smarthome status report or acknowledgement. */
 export function statusOf(m: ObservedMessage): string | undefined {
   const j = m.json as Record<string, unknown> | undefined;
-  if (!j || j['Producer'] !== 'smarthome') return undefined;
+  if (j?.['Producer'] !== 'smarthome') return undefined;
   if (j['command'] !== 'status' && j['command'] !== 'ack') return undefined;
   return typeof j['status'] === 'string' ? j['status'] : undefined;
 }

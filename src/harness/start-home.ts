@@ -7,8 +7,8 @@ import { RealClock, VirtualClock, type Clock } from '../environment/clock.js';
 import { startEmbeddedBroker } from '../bus/embedded-broker.js';
 import { createLink, type LinkSpec } from '../links/create.js';
 import { hasFaultInjection, type FaultInjection } from '../links/faults.js';
-import type { Link, LinkKind } from '../links/link.js';
-import { physicalAccessOf } from '../links/physical-access.js';
+import { isLink, type Link, type LinkKind } from '../links/link.js';
+import { physicalAccessOf } from '../links/physical.js';
 import { startRuntime, type Runtime } from '../runtime.js';
 import { HarnessFaults } from './faults.js';
 import { BusObserver } from './observer.js';
@@ -16,6 +16,7 @@ import { canRelay, startOutageProxy, type OutageProxy } from './outage-proxy.js'
 import { Signal } from './signal.js';
 import { TestHome } from './test-home.js';
 import { TrackedLink } from './tracked-link.js';
+import { SERIAL_BAUD_RATE } from '../links/serial/line-types.js';
 
 export interface StartHomeOptions {
   /** Which device: a link kind that needs no arguments, a LinkSpec, or a Link you built (default emulated). */
@@ -74,7 +75,7 @@ export async function startHome(options: StartHomeOptions = {}): Promise<TestHom
     let tapFaults: FaultInjection | undefined;
     if (options.serialTap && !isLink(spec) && spec.kind === 'serial') {
       const { SerialTap } = await import('../recording/serial-tap.js');
-      const tap = await SerialTap.open({ port: spec.port, baudRate: spec.baudRate ?? 115_200, pty: {} });
+      const tap = await SerialTap.open({ port: spec.port, baudRate: spec.baudRate ?? SERIAL_BAUD_RATE, pty: {} });
       cleanups.push(() => tap.stop());
       linkSpec = { ...spec, port: tap.hostPath! };
       tapFaults = tap;
@@ -132,7 +133,7 @@ export async function startHome(options: StartHomeOptions = {}): Promise<TestHom
       linkKind: inner.kind,
       linkFaults: options.linkFaults ?? tapFaults ?? (hasFaultInjection(inner) ? inner.faults : undefined),
     });
-    const home = new TestHome({ config, clock, runtime, tracked, observer, physical: physicalAccessOf(inner, clock), faults, cleanups });
+    const home = new TestHome({ config, clock, runtime, tracked, observer, physical: physicalAccessOf(inner), faults, cleanups });
     await home.settle();
     return home;
   } catch (e) {
@@ -164,8 +165,4 @@ function linkSpecOf(o: StartHomeOptions): LinkSpec | Link {
 function ownClockOf(link: Link): Clock | undefined {
   const c = (link as { clock?: Partial<Clock> }).clock;
   return c && typeof c.now === 'function' && typeof c.setTimer === 'function' && typeof c.clearTimer === 'function' ? (c as Clock) : undefined;
-}
-
-function isLink(v: LinkSpec | Link): v is Link {
-  return typeof (v as Link).apply === 'function';
 }

@@ -8,7 +8,7 @@ import type { Link } from '../links/link.js';
 import type { ConditionsPatch, PhysicalAccess } from '../links/physical.js';
 import type { Runtime } from '../runtime.js';
 import { toMs, type Duration } from './duration.js';
-import { HarnessFaults, type FaultName, type FaultOptions } from './faults.js';
+import type { HarnessFaults, FaultName, FaultOptions } from './faults.js';
 import { describeMatch, isStatusPattern, messageMatches, statusMatches, statusOf, type MessageMatch } from './match.js';
 import type { BusObserver, ObservedMessage } from './observer.js';
 import { expectationError } from './report.js';

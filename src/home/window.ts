@@ -1,15 +1,15 @@
 import type { Clock, Timer } from '../environment/clock.js';
 
-/**
- * The window servo and the window itself: the servo travels one degree per `msPerDegree`; when idle
- * it is unpowered, so a hand can push the window to either end (docs/home-behaviour.md §3.1–3.2).
- */
 export interface WindowGeometry {
   closedDeg: number;
   openDeg: number;
   msPerDegree: number;
 }
 
+/**
+ * The window servo and the window itself: the servo travels one degree per `msPerDegree`; when idle
+ * it is unpowered, so a hand can push the window to either end (docs/home-behaviour.md §3.1–3.2).
+ */
 export class WindowServo {
   #from: number;
   #to: number;

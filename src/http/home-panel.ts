@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BridgeError, ErrorCode } from '../core/errors.js';
 import type { DevicesConfig } from '../config/schema.js';
 import type { Runtime } from '../runtime.js';
-import { physicalAccessOf } from '../links/physical-access.js';
+import { physicalAccessOf } from '../links/physical.js';
 import { FirmwareLink } from '../links/firmware/firmware-link.js';
 import { SerialLink } from '../links/serial/serial-link.js';
 import { panelUrl, type HttpBind } from './address.js';
@@ -45,7 +45,7 @@ export async function startHomePanel(o: HomePanelOptions): Promise<Panel & { ser
   const { link, bridge, bus, clock } = runtime;
   const home = config.device.id;
   const model = new HomeModel(home);
-  const physical = physicalAccessOf(link, clock);
+  const physical = physicalAccessOf(link);
   const serial = link instanceof FirmwareLink ? link.serial : link instanceof SerialLink ? link : undefined;
   const started = clock.now();
   const metrics = homeMetrics({

@@ -1,31 +1,8 @@
-import type { Logger } from 'pino';
-import type { DevicesConfig } from '../config/schema.js';
-import { RealClock, type Clock } from '../environment/clock.js';
+import { RealClock } from '../environment/clock.js';
 import { EmulatedLink } from './emulated.js';
-import type { Link } from './link.js';
+import type { Link, LinkContext, LinkSpec } from './link.js';
 
-/** What a user asks for on the command line or through the library API. */
-export type LinkSpec =
-  | { kind: 'emulated'; seed?: number | undefined; initialStatus?: string | undefined }
-  | { kind: 'serial'; port: string; baudRate?: number | undefined }
-  | {
-      kind: 'firmware';
-      /** .hex to run (default: the committed build of firmware/smarthome). */
-      hex?: string | undefined;
-      /** Board pacing: 1 = real time, N× real time, Infinity = unpaced (default: the clock's speed). */
-      speed?: number | undefined;
-      /** `unpaced` = speed Infinity (tests); `realtime` = the clock's speed. */
-      pacing?: 'realtime' | 'unpaced' | undefined;
-      seed?: number | undefined;
-    }
-  | { kind: 'firmata'; port: string; baudRate?: number | undefined }
-  | { kind: 'replay'; file: string };
-
-export interface LinkContext {
-  config: DevicesConfig;
-  clock: Clock;
-  logger: Logger;
-}
+export type { LinkContext, LinkSpec } from './link.js';
 
 /** Builds a link; heavy links are imported only when asked for, so `npm start` stays quick. */
 export async function createLink(spec: LinkSpec, ctx: LinkContext): Promise<Link> {
@@ -46,6 +23,7 @@ export async function createLink(spec: LinkSpec, ctx: LinkContext): Promise<Link
         clock: ctx.clock.speed === 1 ? ctx.clock : new RealClock(),
         logger: ctx.logger,
         commandTimeoutMs: ctx.config.bus.commandTimeoutMs,
+        build: ctx.config,
       });
     }
     case 'replay': {

@@ -7,11 +7,8 @@ import { Home } from '../home/home.js';
 import { decodeStatus } from '../home/status-codec.js';
 import type { StatusString } from '../home/types.js';
 import type { Link, LinkEvents, LinkState } from './link.js';
+import { applyConditions, type PhysicalAccess, type WithPhysicalAccess } from './physical.js';
 
-/**
- * The virtual smarthome: the TypeScript home and a seeded room, on one clock. With a RealClock of speed
- * 60 it runs an hour a minute; with a VirtualClock a test steps it.
- */
 export interface EmulatedLinkOptions {
   config: DevicesConfig;
   clock: Clock;
@@ -22,10 +19,16 @@ export interface EmulatedLinkOptions {
   sensorPhase?: number;
 }
 
-export class EmulatedLink extends TypedEmitter<LinkEvents> implements Link {
+/**
+ * The virtual smarthome: the TypeScript home and a seeded room, on one clock. With a RealClock of speed
+ * 60 it runs an hour a minute; with a VirtualClock a test steps it. Its physical access is the room and
+ * the home's buttons and window, in-process; the room is told the clock's time with every change.
+ */
+export class EmulatedLink extends TypedEmitter<LinkEvents> implements Link, WithPhysicalAccess {
   readonly kind = 'emulated' as const;
   readonly home: Home;
   readonly environment: Environment;
+  readonly physical: PhysicalAccess;
   readonly #clock: Clock;
   #state: LinkState = 'stopped';
 
@@ -53,6 +56,14 @@ export class EmulatedLink extends TypedEmitter<LinkEvents> implements Link {
     this.home.on('sensor', (r) => this.emit('sensor', r));
     this.home.on('event', (e) => this.emit('event', e));
     this.home.on('outputs', () => this.#syncActuators());
+    const home = this.home;
+    this.physical = {
+      setConditions: (c) => applyConditions(env, clock.now(), c),
+      press: (button) => home.press(button),
+      release: (button) => home.release(button),
+      pushWindow: (open) => home.pushWindow(open),
+      outputs: () => home.outputs(),
+    };
   }
 
   get state(): LinkState {

@@ -1,5 +1,8 @@
+import type { Logger } from 'pino';
+import type { DevicesConfig } from '../config/schema.js';
 import type { TypedEmitter } from '../core/events.js';
 import type { BridgeError } from '../core/errors.js';
+import type { Clock } from '../environment/clock.js';
 import type { HomeEvent, SensorReading, StatusReport, StatusString } from '../home/types.js';
 
 /**
@@ -41,4 +44,32 @@ export interface Link extends TypedEmitter<LinkEvents> {
   readonly status: StatusString | undefined;
   /** Per-cause counters of dropped input and errors, for health reports. */
   counters(): Record<string, number>;
+}
+
+/** What a user asks for on the command line or through the library API. */
+export type LinkSpec =
+  | { kind: 'emulated'; seed?: number | undefined; initialStatus?: string | undefined }
+  | { kind: 'serial'; port: string; baudRate?: number | undefined }
+  | {
+      kind: 'firmware';
+      /** .hex to run (default: the committed build of firmware/smarthome). */
+      hex?: string | undefined;
+      /** Board pacing: 1 = real time, N× real time, Infinity = unpaced (default: the clock's speed). */
+      speed?: number | undefined;
+      /** `unpaced` = speed Infinity (tests); `realtime` = the clock's speed. */
+      pacing?: 'realtime' | 'unpaced' | undefined;
+      seed?: number | undefined;
+    }
+  | { kind: 'firmata'; port: string; baudRate?: number | undefined }
+  | { kind: 'replay'; file: string };
+
+export interface LinkContext {
+  config: DevicesConfig;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** A link object rather than a LinkSpec asking for one. */
+export function isLink(v: LinkSpec | Link): v is Link {
+  return typeof (v as Link).apply === 'function';
 }

@@ -1,3 +1,4 @@
+import type { Environment } from '../environment/room.js';
 import type { ButtonName, Outputs } from '../home/types.js';
 import type { Link } from './link.js';
 
@@ -42,4 +43,25 @@ export interface WithPhysicalAccess {
 export function hasPhysicalAccess(link: Link): link is Link & WithPhysicalAccess {
   const p = (link as Partial<WithPhysicalAccess>).physical;
   return typeof p === 'object' && p !== null && typeof p.setConditions === 'function';
+}
+
+/** The physical access a link offers, if any. */
+export function physicalAccessOf(link: Link): PhysicalAccess | undefined {
+  return hasPhysicalAccess(link) ? link.physical : undefined;
+}
+
+/**
+ * Puts a room in the given conditions at time `t` (the link clock's now, so a change lands exactly
+ * when the test made it); unnamed values are left alone.
+ */
+export function applyConditions(environment: Environment, t: number, c: ConditionsPatch): void {
+  if (c.indoorTemperature !== undefined || c.indoorHumidity !== undefined) {
+    environment.setIndoor(t, { temperature: c.indoorTemperature, humidity: c.indoorHumidity });
+  }
+  const overrides = {
+    ...(c.outdoorTemperature !== undefined ? { outdoorTemperature: c.outdoorTemperature } : {}),
+    ...(c.outdoorHumidity !== undefined ? { outdoorHumidity: c.outdoorHumidity } : {}),
+    ...(c.raining !== undefined ? { raining: c.raining } : {}),
+  };
+  if (Object.keys(overrides).length > 0) environment.setOverrides(t, overrides);
 }

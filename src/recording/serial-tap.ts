@@ -1,17 +1,12 @@
 import { SerialPortStream } from '@serialport/stream';
 import { SerialPort } from 'serialport';
+// biome-ignore syntax/correctness/noTypeOnlyImportAttributes: TypeScript takes resolution-mode on a type-only import (these types are CommonJS)
 import type { BindingInterface } from '@serialport/bindings-interface' with { 'resolution-mode': 'require' };
 import { BridgeError, ErrorCode } from '../core/errors.js';
 import type { FaultInjection, LinkFault, LinkFaultOptions } from '../links/faults.js';
 import type { Sender } from '../links/replay/format.js';
-import { openPty, type Pty } from './pty.js';
+import { openPty, type Pty } from '../links/pty.js';
 
-/**
- * Sits on a board's serial port and sees every byte. With `pty`, it exposes the board to a host program
- * (the bridge's serial link) on a pseudo-terminal and forwards both ways; without, the tap itself is
- * the host (`sendToBoard`). Either way `onTraffic` is told of every chunk — the recorder's input — and
- * with a pty the tap can inject the faults a real cable has: noise, unplug, replug, board reset.
- */
 export interface SerialTapOptions {
   port: string;
   baudRate: number;
@@ -23,6 +18,12 @@ export interface SerialTapOptions {
 /** Noise as a loose connector or a wrong baud rate produces: control bytes, high bytes, a broken line. */
 export const DEFAULT_GARBAGE = Buffer.from('\u0000\u00ff\u0013~~\u00f0\u0080garbage\r\n?? *ZZ\nSTATUS command 0161550*00\n', 'latin1');
 
+/**
+ * Sits on a board's serial port and sees every byte. With `pty`, it exposes the board to a host program
+ * (the bridge's serial link) on a pseudo-terminal and forwards both ways; without, the tap itself is
+ * the host (`sendToBoard`). Either way `onTraffic` is told of every chunk — the recorder's input — and
+ * with a pty the tap can inject the faults a real cable has: noise, unplug, replug, board reset.
+ */
 export class SerialTap implements FaultInjection {
   readonly #o: SerialTapOptions;
   readonly #stream: SerialPortStream;

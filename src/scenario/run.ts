@@ -1,4 +1,4 @@
-import { BridgeError, toBridgeError } from '../core/errors.js';
+import { type BridgeError, toBridgeError } from '../core/errors.js';
 import { startHome, type StartHomeOptions } from '../harness/start-home.js';
 import type { TestHome } from '../harness/test-home.js';
 import { describeMatch } from '../harness/match.js';

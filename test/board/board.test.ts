@@ -32,7 +32,7 @@ describe('Board', () => {
       [5, 0, 0],
       [2, 7, 1023], // clamped to AVCC
     ];
-    for (const [ch, volts, reading] of cases) board.setAnalog(ch, volts);
+    for (const [ch, volts] of cases) board.setAnalog(ch, volts);
     for (const [ch, , reading] of cases) expect(await ask(board, log, `AR ${ch}`)).toBe(`AR ${ch} ${reading}`);
     expect(() => board.setAnalog(8, 1)).toThrow(RangeError);
   });

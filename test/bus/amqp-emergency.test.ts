@@ -14,7 +14,7 @@ import { freePort, requireService } from '../support/brokers.js';
 const amqpUrl = requireService('rabbitmq-amqp');
 const authAmqpUrl = requireService('rabbitmq-auth-amqp');
 
-const cleanups: (() => Promise<unknown> | void)[] = [];
+const cleanups: (() => Promise<unknown> | undefined)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });

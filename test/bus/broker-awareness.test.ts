@@ -8,12 +8,12 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BusClient } from '../../src/bus/client.js';
 import { startEmbeddedBroker } from '../../src/bus/embedded-broker.js';
-import { BridgeError, ErrorCode, isBridgeError } from '../../src/core/errors.js';
+import { type BridgeError, ErrorCode, isBridgeError } from '../../src/core/errors.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { freePort, requireService } from '../support/brokers.js';
 import { bridgeProcess } from '../faults/support/processes.js';
 
-const cleanups: (() => Promise<unknown> | void)[] = [];
+const cleanups: (() => Promise<unknown> | undefined)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -76,5 +76,25 @@ describe('smarthome-bridge firmware', () => {
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/toolchain is missing.*scripts\/firmware\/install-toolchain\.sh/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  }, 60_000);
+});
+
+describe('smarthome-bridge run --link firmware', () => {
+  it('refuses a board built from another devices.json: one line naming the field, exit 2', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'smarthome-moved-pin-'));
+    try {
+      const json = JSON.parse(readFileSync(join(REPO_ROOT, 'devices.json'), 'utf8')) as { sensors: { climate: { serial: { pin: string } } } };
+      json.sensors.climate.serial.pin = 'D13';
+      const devices = join(dir, 'devices.json');
+      await writeFile(devices, JSON.stringify(json));
+      const r = await cli(['run', '--link', 'firmware', '--devices', devices, '--broker-host', '127.0.0.1', '--broker-port', '0']);
+      expect(r.code).toBe(2);
+      // The log (JSON lines) comes first; the failure is the last line, and no stack trace.
+      const errors = r.stderr.trim().split('\n').filter((l) => !l.startsWith('{'));
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatch(/^smarthome-bridge: the board on .* was built with sensors\.climate\.serial\.pin D2, but devices\.json says D13/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 });

@@ -3,7 +3,7 @@ import { BOOT_STATUS, mergeCommand, validateCommand } from '../../src/home/statu
 import { reportsAfterBoot, type Scenario } from './scenario.js';
 
 /**
- * Every string the real apps put on the bus (notes/car2home-bus.md §4.2: CarDashboard tiles and
+ * Every string the real apps put on the bus (docs/car2home-bus.md §1: CarDashboard tiles and
  * Appliance save, Android toggles, the Backend scheduler, mode tiles), applied one after another from
  * boot, so each meets a prior status with other things on.
  */

@@ -4,7 +4,6 @@ import { VirtualClock } from '../../src/environment/clock.js';
 import { EmulatedLink } from '../../src/links/emulated.js';
 import { FirmwareLink } from '../../src/links/firmware/firmware-link.js';
 import type { Link, LinkKind } from '../../src/links/link.js';
-import { emulatedPhysicalAccess } from '../../src/links/physical-access.js';
 import type { PhysicalAccess } from '../../src/links/physical.js';
 import { Transcript } from './transcript.js';
 
@@ -71,7 +70,7 @@ class EmulatedRig extends BaseRig {
     config: DevicesConfig,
   ) {
     super(emulated, config);
-    this.physical = emulatedPhysicalAccess(emulated, clock);
+    this.physical = emulated.physical;
   }
   now(): number {
     return this.clock.now();

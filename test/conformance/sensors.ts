@@ -55,7 +55,7 @@ export const sensorScenarios: Scenario[] = [
       expect(first.temperature - coolest.temperature).toBeGreaterThan(3.5 * DRIFT_HOURS);
       expect(first.humidity - coolest.humidity).toBeGreaterThan(3 * DRIFT_HOURS);
       // Readings only ever go down while cooling (one DHT11 quantum of noise aside) …
-      on.slice(1).forEach((c, i) => expect(c.temperature).toBeLessThanOrEqual(on[i]!.temperature + 0.1));
+      for (const [i, c] of on.slice(1).entries()) expect(c.temperature).toBeLessThanOrEqual(on[i]!.temperature + 0.1);
       // … and back up towards the outside once it is off.
       expect(off.at(-1)!.temperature).toBeGreaterThan(coolest.temperature + 0.5 * DRIFT_HOURS);
       expect(rig.transcript.statusLines().slice(1)).toEqual(['command 019000000', 'command 009000000']);

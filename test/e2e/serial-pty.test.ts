@@ -10,14 +10,14 @@ import type { LinkState } from '../../src/links/link.js';
 import { startRuntime, type Runtime } from '../../src/runtime.js';
 import { inCI } from '../support/brokers.js';
 import { FakeBoard } from '../support/fake-board.js';
-import { socatAvailable, startPtyPair, type PtyPair } from '../support/socat.js';
+import { requireSocat, startPtyPair, type PtyPair } from '../support/socat.js';
 
 /**
  * The serial link end to end on a real pseudo-terminal pair: the bridge opens one end as its serial
  * port, a peer speaking the line protocol (FakeBoard) plays the Uno on the other. Killing socat and
  * starting it again is a USB cable pulled and plugged back.
  */
-const haveSocat = socatAvailable();
+const haveSocat = requireSocat();
 if (!haveSocat && inCI()) throw new Error('socat is required in CI for the pseudo-terminal tests (apt-get install socat)');
 
 interface Report {
@@ -74,8 +74,9 @@ describe.runIf(haveSocat)('serial link on a pseudo-terminal pair', () => {
   it('bus command → serial line with an id → acknowledgement → bus reports', async () => {
     const rt = await startBridge();
     expect(rt.link.state).toBe('ready');
-    // The board was already running (no reset on a pty), so the link probed it and read its status.
-    expect(board.received.map((l) => l.type)).toEqual(['ping', 'get']);
+    // The board was already running (no reset on a pty), so the link probed it, checked its build
+    // against devices.json (CFG) and read its status.
+    expect(board.received.map((l) => l.type)).toEqual(['ping', 'build', 'get']);
 
     await client!.publishAsync('webos/smarthome/info', '016155010');
     const ack = await waitFor('ack', { request: '016155010' });

@@ -9,14 +9,14 @@ import { startRuntime, type Runtime } from '../../src/runtime.js';
 import { inCI } from '../support/brokers.js';
 import { startCli, type CliRun } from '../support/cli-process.js';
 import { MqttRecorder, type Seen } from '../support/mqtt-recorder.js';
-import { socatAvailable } from '../support/socat.js';
+import { requireSocat } from '../support/socat.js';
 
 /**
  * `smarthome-bridge virtual-arduino` as a process: our firmware on an emulated Uno behind a real
  * pseudo-terminal, real time; a bridge with the serial link opens that pty like a USB Arduino and
  * serves it on an embedded broker.
  */
-const haveSocat = socatAvailable();
+const haveSocat = requireSocat();
 if (!haveSocat && inCI()) throw new Error('socat is required in CI for the pseudo-terminal tests (apt-get install socat)');
 
 // Every reading published (mode period): the test waits for the board's next rain reading.

@@ -1,5 +1,5 @@
 /**
- * RabbitMQ's silent half-dead QoS 1 connection (notes/rabbitmq-mqtt.md §3.4, §5): without its exchange a
+ * RabbitMQ's silent half-dead QoS 1 connection (docs/rabbitmq.md §1, §3): without its exchange a
  * QoS 1 PUBLISH is never acknowledged and the connection stays open. The PUBACK watchdog drops it and
  * reconnects until the broker acknowledges again; then the report is delivered, once. A private
  * RabbitMQ, because the test deletes the exchange.

@@ -16,10 +16,10 @@ import { silentLogger } from '../../src/core/logger.js';
 import { startRuntime, type Runtime } from '../../src/runtime.js';
 import { inCI } from '../support/brokers.js';
 import { FakeBoard } from '../support/fake-board.js';
-import { socatAvailable, startPtyPair, type PtyPair } from '../support/socat.js';
+import { requireSocat, startPtyPair, type PtyPair } from '../support/socat.js';
 import { Recorder } from './support/recorder.js';
 
-const haveSocat = socatAvailable();
+const haveSocat = requireSocat();
 if (!haveSocat && inCI()) throw new Error('socat is required in CI for the serial fault tests (apt-get install socat)');
 
 let dir: string;

@@ -16,16 +16,12 @@ import { REPO_ROOT } from '../support/brokers.js';
 
 /**
  * The harness on the firmware link: our sketch on an emulated Uno, the room wired to its pins. The
- * board runs unpaced, on its own clock, which the harness waits on. Pending until `createLink` builds
- * firmware links (src/links/create.ts).
+ * board runs unpaced, on its own clock, which the harness waits on. A firmware link that cannot be
+ * built (no committed .hex, a broken factory) fails these tests; it never turns them into todos.
  */
 const SPEC: LinkSpec = { kind: 'firmware', pacing: 'unpaced' };
 const config = shippedDevicesConfig();
 const newLink = (): Promise<Link> => createLink(SPEC, { config, clock: new RealClock(), logger: silentLogger() });
-const available = await newLink().then(
-  () => true,
-  () => false,
-);
 
 let home: TestHome | undefined;
 afterEach(async () => {
@@ -33,7 +29,7 @@ afterEach(async () => {
   home = undefined;
 });
 
-describe.skipIf(!available)('the harness on the firmware link', () => {
+describe('the harness on the firmware link', () => {
   it('runs every step kind', async () => {
     home = await startHome({ link: await newLink() });
     expect(home.link.kind).toBe('firmware');
@@ -76,9 +72,3 @@ describe.skipIf(!available)('the harness on the firmware link', () => {
     expect(r.failure?.message ?? r.setupError?.message).toBeUndefined();
   });
 });
-
-if (!available) {
-  describe('the harness on the firmware link (pending)', () => {
-    it.todo('needs createLink to build firmware links (src/links/create.ts)');
-  });
-}

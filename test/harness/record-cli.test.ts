@@ -7,7 +7,7 @@ import { shippedDevicesConfig } from '../../src/config/load.js';
 import { parseRecording } from '../../src/links/replay/format.js';
 import { REPO_ROOT } from '../support/brokers.js';
 import { FakeBoard } from '../support/fake-board.js';
-import { socatAvailable, startPtyPair, type PtyPair } from '../support/socat.js';
+import { requireSocat, startPtyPair, type PtyPair } from '../support/socat.js';
 
 let dir: string | undefined;
 let pair: PtyPair | undefined;
@@ -19,7 +19,7 @@ afterEach(async () => {
   dir = pair = board = undefined;
 });
 
-describe.skipIf(!socatAvailable())('smarthome-bridge record', () => {
+describe.skipIf(!requireSocat())('smarthome-bridge record', () => {
   it('records both directions with times; lines typed on stdin get their checksum', async () => {
     dir = await mkdtemp(join(tmpdir(), 'record-cli-'));
     pair = await startPtyPair(join(dir, 'ttyHost'), join(dir, 'ttyBoard'));

@@ -12,7 +12,7 @@ import type { ObservedMessage } from '../../src/harness/observer.js';
 import { parseRecording } from '../../src/links/replay/format.js';
 import { startRecorder, type Recorder } from '../../src/recording/recorder.js';
 import { FakeBoard } from '../support/fake-board.js';
-import { socatAvailable, startPtyPair, type PtyPair } from '../support/socat.js';
+import { requireSocat, startPtyPair, type PtyPair } from '../support/socat.js';
 
 let dir: string | undefined;
 let pair: PtyPair | undefined;
@@ -68,7 +68,7 @@ async function drive(h: TestHome): Promise<void> {
   await h.send('016155010');
 }
 
-describe.skipIf(!socatAvailable())('record and replay', () => {
+describe.skipIf(!requireSocat())('record and replay', () => {
   it('a recording of a board on a serial port replays to the same bus output', async () => {
     dir = await mkdtemp(join(tmpdir(), 'record-replay-'));
     const file = join(dir, 'session.jsonl');

@@ -67,7 +67,7 @@ describe('runScenario', () => {
 
   it('a step the link cannot do fails with the reason', async () => {
     const r = await runScenario(parseScenario('name: garbage\nsteps:\n  - fault: serial-garbage\n', 'g.yaml'));
-    expect(r.failure?.message).toMatch(/^step 1 \(g\.yaml:3:5\) fault serial-garbage:\n  link emulated cannot inject serial-garbage/);
+    expect(r.failure?.message).toMatch(/^step 1 \(g\.yaml:3:5\) fault serial-garbage:\n {2}link emulated cannot inject serial-garbage/);
   });
 
   it('a home that does not start is an error, not a failed step', async () => {

@@ -14,7 +14,7 @@ import { loadScenario } from '../../src/scenario/load.js';
 import { runScenario } from '../../src/scenario/run.js';
 import { REPO_ROOT } from '../support/brokers.js';
 import { FakeBoard } from '../support/fake-board.js';
-import { socatAvailable, startPtyPair, type PtyPair } from '../support/socat.js';
+import { requireSocat, startPtyPair, type PtyPair } from '../support/socat.js';
 
 let dir: string;
 let pair: PtyPair | undefined;
@@ -44,7 +44,7 @@ async function serialHome(): Promise<TestHome> {
   return startHome({ link, linkFaults: tap });
 }
 
-describe.skipIf(!socatAvailable())('example scenarios on the serial link', () => {
+describe.skipIf(!requireSocat())('example scenarios on the serial link', () => {
   it.each(['android-toggle.yaml', 'backend-schedule.yaml', 'emergency-broadcast.yaml'])(
     '%s passes against a board on a serial port (initial status set by commands)',
     async (file) => {
@@ -59,7 +59,7 @@ describe.skipIf(!socatAvailable())('example scenarios on the serial link', () =>
   );
 });
 
-describe.skipIf(!socatAvailable())('faults on the serial link, through a serial tap', () => {
+describe.skipIf(!requireSocat())('faults on the serial link, through a serial tap', () => {
   it('serial-garbage is reported as dropped lines and the link keeps serving', async () => {
     home = await serialHome();
     await home.fault('serial-garbage');

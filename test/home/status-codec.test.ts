@@ -25,7 +25,7 @@ function rejection(fn: () => unknown): BridgeError {
 }
 
 /**
- * Every string a real sender puts on the bus (notes/car2home-bus.md §4.2), from a stated prior status,
+ * Every string a real sender puts on the bus (docs/car2home-bus.md §1), from a stated prior status,
  * to the status the original firmware would store and report (its merge is the same for these strings).
  */
 const VECTORS: { sender: string; command: string; prior: string; expected: string; meaning: string }[] = [
@@ -165,7 +165,7 @@ describe('validation (deliberately stricter than the original)', () => {
 
   it('a status never holds 2 (keep) at a state position', () => {
     for (const pos of [1, 3, 7, 8]) {
-      const text = '000000000'.slice(0, pos) + '2' + '000000000'.slice(pos + 1);
+      const text = `${'000000000'.slice(0, pos)}2${'000000000'.slice(pos + 1)}`;
       const e = rejection(() => validateStatus(text));
       expect(e.code).toBe(ErrorCode.STATUS_RANGE);
       expect(e.context['position']).toBe(pos);

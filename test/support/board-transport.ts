@@ -80,18 +80,9 @@ export class BoardTransport extends EventEmitter implements FirmataPort {
     return true;
   }
 
-  async #feed(bytes: Buffer): Promise<void> {
-    let rest = bytes;
-    const { feeder } = this.board;
-    while (rest.length > 0) {
+  #feed(bytes: Buffer): Promise<void> {
+    return this.board.writeSerialAll(bytes, () => {
       if (!this.#open) throw new BridgeError(ErrorCode.LINK_CLOSED, `${this.path} is not open`);
-      const room = feeder.capacity - feeder.length;
-      if (room > 0) {
-        const n = Math.min(room, rest.length);
-        this.board.writeSerial(rest.subarray(0, n));
-        rest = rest.subarray(n);
-      }
-      if (rest.length > 0) await feeder.waitForRoom();
-    }
+    });
   }
 }

@@ -241,7 +241,7 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
     for (const u of opts.users) await execFileAsync('mosquitto_passwd', ['-b', passwd, u.username, u.password]);
     lines.push(`password_file ${passwd}`);
   }
-  await writeFile(conf, lines.join('\n') + '\n');
+  await writeFile(conf, `${lines.join('\n')}\n`);
   const probeUser = opts.users?.[0];
 
   let child: ChildProcess | undefined;

@@ -1,4 +1,5 @@
 import { SerialPort } from 'serialport';
+import { expectedBuild } from '../../src/config/board-build.js';
 import type { DevicesConfig } from '../../src/config/schema.js';
 import { isBridgeError } from '../../src/core/errors.js';
 import { RealClock, type Clock, type Timer } from '../../src/environment/clock.js';
@@ -16,12 +17,6 @@ import {
   type WireStatusCause,
 } from '../../src/links/serial/line-types.js';
 
-/**
- * A peer that plays our Uno sketch on the other end of a serial line (a socat pty): it speaks the line
- * protocol through the codec and answers with the TypeScript Home, so it behaves like the firmware
- * without being it. The Home keeps running while the port is closed — like a board whose USB cable was
- * pulled — and lines it produces meanwhile are lost, as they would be.
- */
 export interface FakeBoardOptions {
   path: string;
   config: DevicesConfig;
@@ -31,6 +26,12 @@ export interface FakeBoardOptions {
   protocol?: number;
 }
 
+/**
+ * A peer that plays our Uno sketch on the other end of a serial line (a socat pty): it speaks the line
+ * protocol through the codec and answers with the TypeScript Home, so it behaves like the firmware
+ * without being it. The Home keeps running while the port is closed — like a board whose USB cable was
+ * pulled — and lines it produces meanwhile are lost, as they would be.
+ */
 export class FakeBoard {
   home: Home;
   /** Every host line received, decoded; rejected lines are only counted. */
@@ -140,6 +141,10 @@ export class FakeBoard {
         break;
       case 'counters':
         this.send({ type: 'counters', id: line.id, counters: this.counters });
+        break;
+      case 'build':
+        // Built from the devices.json it plays.
+        for (const [group, values] of expectedBuild(this.#o.config)) this.send({ type: 'build', id: line.id, group, values });
         break;
       case 'ping':
         break;

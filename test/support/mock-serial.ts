@@ -1,3 +1,4 @@
+// biome-ignore syntax/correctness/noTypeOnlyImportAttributes: TypeScript takes resolution-mode on a type-only import (these types are CommonJS)
 import type { MockPortBinding } from '@serialport/binding-mock' with { 'resolution-mode': 'require' };
 import { SerialPortMock } from 'serialport';
 import type {
@@ -7,6 +8,7 @@ import type {
   PortStatus,
   SetOptions,
   UpdateOptions,
+  // biome-ignore syntax/correctness/noTypeOnlyImportAttributes: TypeScript takes resolution-mode on a type-only import (these types are CommonJS)
 } from '@serialport/bindings-interface' with { 'resolution-mode': 'require' };
 import { decodeHostLine } from '../../src/links/serial/line-codec.js';
 import type { HostLine } from '../../src/links/serial/line-types.js';

@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { inCI } from './brokers.js';
 
 /**
  * A pseudo-terminal pair from socat: two symlinks whose ends are joined like a null-modem cable.
@@ -18,6 +19,24 @@ export interface PtyPair {
 
 export function socatAvailable(): boolean {
   return spawnSync('socat', ['-V'], { stdio: 'ignore' }).status === 0;
+}
+
+let warned = false;
+
+/**
+ * Whether the socat-gated suites can run. Missing socat: in CI this throws, so the test file fails
+ * instead of being skipped (like a missing broker, brokers.ts `requireService`); locally it warns once
+ * and returns false, for `describe.skipIf(!requireSocat())`.
+ */
+export function requireSocat(): boolean {
+  if (socatAvailable()) return true;
+  const message = 'socat is not installed (bash scripts/ci/install-system-packages.sh installs it)';
+  if (inCI()) throw new Error(`test tool 'socat' missing in CI: ${message}`);
+  if (!warned) {
+    warned = true;
+    console.warn(`skipping tests that need socat: ${message}`);
+  }
+  return false;
 }
 
 export async function startPtyPair(a: string, b: string): Promise<PtyPair> {

@@ -1,6 +1,6 @@
 import { RealClock } from '../../environment/clock.js';
 import type { BindingInterface } from '../../board/serialport-types.js';
-import type { LinkContext } from '../create.js';
+import type { LinkContext } from '../link.js';
 import { FirmataLink } from './firmata-link.js';
 import { serialFirmataPort } from './port.js';
 

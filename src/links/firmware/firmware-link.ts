@@ -1,9 +1,7 @@
 import type { Logger } from 'pino';
 import type { DevicesConfig } from '../../config/schema.js';
-import { TypedEmitter } from '../../core/events.js';
 import { Environment } from '../../environment/room.js';
-import type { StatusString } from '../../home/types.js';
-import type { Link, LinkEvents, LinkState } from '../link.js';
+import { DelegatingLink } from '../delegating-link.js';
 import type { WithFaultInjection } from '../faults.js';
 import type { PhysicalAccess, WithPhysicalAccess } from '../physical.js';
 import { SerialLink } from '../serial/serial-link.js';
@@ -46,8 +44,7 @@ export interface FirmwareLinkOptions {
  * the serial link's timeouts and the environment alike — so an unpaced board gives the same answers
  * as a paced one, only sooner.
  */
-export class FirmwareLink extends TypedEmitter<LinkEvents> implements Link, WithPhysicalAccess, WithFaultInjection {
-  readonly kind = 'firmware' as const;
+export class FirmwareLink extends DelegatingLink implements WithPhysicalAccess, WithFaultInjection {
   readonly board: Board;
   readonly clock: BoardClock;
   readonly environment: Environment;
@@ -57,8 +54,8 @@ export class FirmwareLink extends TypedEmitter<LinkEvents> implements Link, With
   readonly cable: UsbCable;
   readonly speed: number;
   readonly path: string;
-  /** While true the board keeps running when the serial port closes, as a powered Uno does. */
-  #powered = false;
+  /** While `on` the board keeps running when the serial port closes, as a powered Uno does. */
+  readonly #power: { on: boolean };
 
   /** Loads a .hex (default: the committed build) and builds the link; a corrupt file is HEX_INVALID. */
   static async fromFile(hexPath: string | undefined, options: Omit<FirmwareLinkOptions, 'program' | 'source'>): Promise<FirmwareLink> {
@@ -67,33 +64,40 @@ export class FirmwareLink extends TypedEmitter<LinkEvents> implements Link, With
   }
 
   constructor(o: FirmwareLinkOptions) {
-    super();
-    this.speed = o.speed ?? 1;
-    if (!(this.speed > 0)) throw new RangeError(`speed must be > 0 (Infinity = unpaced), got ${this.speed}`);
-    this.board = new Board(o.program, o.board);
-    this.clock = new BoardClock(this.board, o.origin ?? 0, () => this.speed);
-    const envConfig = o.seed === undefined ? o.config.environment : { ...o.config.environment, seed: o.seed };
-    this.environment = new Environment(envConfig, this.clock.now());
-    this.wiring = new EnvironmentWiring({ board: this.board, config: o.config, environment: this.environment, clock: this.clock });
-    this.path = `${AVR_PATH_PREFIX}${o.source ?? 'program'}`;
-    const run: RunOptions = { speed: this.speed, ...(o.maxLagMs !== undefined ? { maxLagMs: o.maxLagMs } : {}) };
-    this.cable = new UsbCable(createAvrBinding({ boards: new Map([[this.path, this.board]]), run }), run, () => this.#powered);
-    this.serial = new SerialLink({
-      path: this.path,
-      binding: this.cable.binding,
-      clock: this.clock,
+    const speed = o.speed ?? 1;
+    if (!(speed > 0)) throw new RangeError(`speed must be > 0 (Infinity = unpaced), got ${speed}`);
+    const board = new Board(o.program, o.board);
+    const clock = new BoardClock(board, o.origin ?? 0, () => speed);
+    const path = `${AVR_PATH_PREFIX}${o.source ?? 'program'}`;
+    const run: RunOptions = { speed, ...(o.maxLagMs !== undefined ? { maxLagMs: o.maxLagMs } : {}) };
+    const power = { on: false };
+    const cable = new UsbCable(createAvrBinding({ boards: new Map([[path, board]]), run }), run, () => power.on);
+    const serial = new SerialLink({
+      path,
+      binding: cable.binding,
+      clock,
       logger: o.logger,
       commandTimeoutMs: o.config.bus.commandTimeoutMs,
       timing: o.timing,
       kind: 'firmware',
+      build: o.config,
     });
-    this.serial.on('status', (r) => this.emit('status', r));
-    this.serial.on('sensor', (r) => this.emit('sensor', r));
-    this.serial.on('event', (e) => this.emit('event', e));
-    this.serial.on('error', (e) => this.emit('error', e));
-    this.serial.on('state', (s) => this.emit('state', s));
+    super(serial);
+    this.speed = speed;
+    this.board = board;
+    this.clock = clock;
+    this.path = path;
+    this.cable = cable;
+    this.serial = serial;
+    this.#power = power;
+    const envConfig = o.seed === undefined ? o.config.environment : { ...o.config.environment, seed: o.seed };
+    this.environment = new Environment(envConfig, clock.now());
+    this.wiring = new EnvironmentWiring({ board, config: o.config, environment: this.environment, clock });
   }
 
+  override get kind(): 'firmware' {
+    return 'firmware';
+  }
   /** Faults of the cable and the board (serial-garbage, unplug, replug, board-reset). */
   get faults(): UsbCable {
     return this.cable;
@@ -102,38 +106,22 @@ export class FirmwareLink extends TypedEmitter<LinkEvents> implements Link, With
   get physical(): PhysicalAccess {
     return this.wiring;
   }
-  get state(): LinkState {
-    return this.serial.state;
-  }
-  get status(): StatusString | undefined {
-    return this.serial.status;
-  }
 
   /** Opens the port (the board boots) and runs the serial link's handshake. */
-  async start(): Promise<void> {
-    this.#powered = true;
+  override async start(): Promise<void> {
+    this.#power.on = true;
     try {
       await this.serial.start();
     } catch (e) {
-      this.#powered = false;
+      this.#power.on = false;
       this.board.stop();
       throw e;
     }
   }
 
-  async stop(): Promise<void> {
-    this.#powered = false;
+  override async stop(): Promise<void> {
+    this.#power.on = false;
     await this.serial.stop();
     this.board.stop();
-  }
-
-  apply(command: StatusString): Promise<StatusString> {
-    return this.serial.apply(command);
-  }
-  requestStatus(): Promise<StatusString> {
-    return this.serial.requestStatus();
-  }
-  counters(): Record<string, number> {
-    return this.serial.counters();
   }
 }

@@ -1,9 +1,3 @@
-/**
- * The window itself, outside the board: it follows the servo's pulses, and a hand can push it to
- * either end while the servo holds still — then it stays where it was pushed until the servo next
- * moves (the same physical model as src/home/window.ts). The contact reads open whenever the window's
- * angle is more than the closed angle (docs/home-behaviour.md §3.1).
- */
 export interface WindowGeometry {
   closedDeg: number;
   openDeg: number;
@@ -12,6 +6,12 @@ export interface WindowGeometry {
 /** A servo whose pulse width changed within this much board time is travelling (pulses come every 20 ms). */
 const TRAVELLING_MS = 50;
 
+/**
+ * The window itself, outside the board: it follows the servo's pulses, and a hand can push it to
+ * either end while the servo holds still — then it stays where it was pushed until the servo next
+ * moves (the same physical model as src/home/window.ts). The contact reads open whenever the window's
+ * angle is more than the closed angle (docs/home-behaviour.md §3.1).
+ */
 export class WindowModel {
   #servoDeg: number;
   #pushedTo: number | undefined;

@@ -2,7 +2,7 @@ import type { DevicesConfig } from '../../config/schema.js';
 import type { Clock } from '../../environment/clock.js';
 import { dht11Reading, type Actuators, type Environment } from '../../environment/room.js';
 import type { ButtonName, Outputs } from '../../home/types.js';
-import type { ConditionsPatch, PhysicalAccess } from '../physical.js';
+import { applyConditions, type ConditionsPatch, type PhysicalAccess } from '../physical.js';
 import { CYCLES_PER_MS, type Board, type ClockEvent } from '../../board/board.js';
 import { Dht11 } from '../../board/parts/dht11.js';
 import { PwmMeter } from '../../board/parts/pwm.js';
@@ -86,17 +86,7 @@ export class EnvironmentWiring implements PhysicalAccess {
   // ---- PhysicalAccess -----------------------------------------------------------------------------
 
   setConditions(c: ConditionsPatch): void {
-    const { environment, clock } = this.#o;
-    const t = clock.now();
-    if (c.indoorTemperature !== undefined || c.indoorHumidity !== undefined) {
-      environment.setIndoor(t, { temperature: c.indoorTemperature, humidity: c.indoorHumidity });
-    }
-    const overrides = {
-      ...(c.outdoorTemperature !== undefined ? { outdoorTemperature: c.outdoorTemperature } : {}),
-      ...(c.outdoorHumidity !== undefined ? { outdoorHumidity: c.outdoorHumidity } : {}),
-      ...(c.raining !== undefined ? { raining: c.raining } : {}),
-    };
-    if (Object.keys(overrides).length > 0) environment.setOverrides(t, overrides);
+    applyConditions(this.#o.environment, this.#o.clock.now(), c);
     this.#drivePins();
   }
 

@@ -1,14 +1,11 @@
 import type { BindingInterface, BindingPortInterface, OpenOptions, PortInfo, PortStatus } from '../../board/serialport-types.js';
+import { CanceledError, ReceiveQueue } from '../../board/receive-queue.js';
 import type { ReplayBoard } from './replay-board.js';
 
 /**
  * A serialport-13 binding with one port: the replayed board. The serial link runs over it unchanged,
  * so a replay goes through exactly the code a real board's lines go through.
  */
-export class CanceledError extends Error {
-  readonly canceled = true;
-}
-
 export function createReplayBinding(board: ReplayBoard, path: string): BindingInterface<ReplayPort, OpenOptions, PortInfo> {
   let open: ReplayPort | undefined;
   return {
@@ -26,37 +23,25 @@ export function createReplayBinding(board: ReplayBoard, path: string): BindingIn
 
 export class ReplayPort implements BindingPortInterface {
   isOpen = true;
-  #rx: Buffer = Buffer.alloc(0);
-  #pendingRead: ((err?: Error) => void) | undefined;
+  readonly #rx = new ReceiveQueue();
 
   constructor(
     readonly board: ReplayBoard,
     readonly openOptions: Required<OpenOptions>,
   ) {
-    board.attach((bytes) => {
-      this.#rx = Buffer.concat([this.#rx, bytes]);
-      this.#settle();
-    });
+    board.attach((bytes) => this.#rx.push(bytes));
   }
 
   async close(): Promise<void> {
     if (!this.isOpen) throw new Error('Port is not open');
     this.isOpen = false;
     this.board.detach();
-    this.#rx = Buffer.alloc(0);
-    this.#settle(new CanceledError('port is closed'));
+    this.#rx.cancel();
   }
 
   async read(buffer: Buffer, offset: number, length: number): Promise<{ buffer: Buffer; bytesRead: number }> {
     if (!this.isOpen) throw new Error('Port is not open');
-    while (this.#rx.length === 0) {
-      await new Promise<void>((resolve, reject) => {
-        this.#pendingRead = (err) => (err ? reject(err) : resolve());
-      });
-    }
-    const bytesRead = this.#rx.copy(buffer, offset, 0, Math.min(length, this.#rx.length));
-    this.#rx = this.#rx.subarray(bytesRead);
-    return { buffer, bytesRead };
+    return { buffer, bytesRead: await this.#rx.read(buffer, offset, length) };
   }
 
   async write(buffer: Buffer): Promise<void> {
@@ -75,13 +60,7 @@ export class ReplayPort implements BindingPortInterface {
     return { baudRate: this.openOptions.baudRate };
   }
   async flush(): Promise<void> {
-    this.#rx = Buffer.alloc(0);
+    this.#rx.clear();
   }
   async drain(): Promise<void> {}
-
-  #settle(err?: Error): void {
-    const pending = this.#pendingRead;
-    this.#pendingRead = undefined;
-    pending?.(err);
-  }
 }

@@ -167,7 +167,8 @@ function split(recording: Recording): { spontaneous: { t: number; data: string }
   entries.forEach((e, k) => {
     const line = e.from === 'board' ? decoded(e.data) : undefined;
     if (!line || (line.type !== 'ack' && line.type !== 'error')) return;
-    // The line right before an ACK that the same command caused (STATUS command/request, CNT).
+    // The line right before an ACK that the same command caused (STATUS command/request, CNT), or the
+    // CFG lines of an answer to CFG.
     let first = k;
     for (let j = k - 1; j >= 0; j--) {
       if (entries[j]!.from !== 'board') continue;
@@ -175,8 +176,10 @@ function split(recording: Recording): { spontaneous: { t: number; data: string }
       const caused =
         line.type === 'ack' &&
         ((prev?.type === 'status' && (prev.cause === 'command' || prev.cause === 'request') && prev.status === line.status) ||
-          (prev?.type === 'counters' && prev.id === line.id));
+          (prev?.type === 'counters' && prev.id === line.id) ||
+          (prev?.type === 'build' && prev.id === line.id));
       if (caused) first = j;
+      if (caused && prev?.type === 'build') continue;
       break;
     }
     let host: ReturnType<typeof decodeHostLine> | undefined;

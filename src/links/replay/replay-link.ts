@@ -11,12 +11,6 @@ import { SerialLink } from '../serial/serial-link.js';
 import { createReplayBinding } from './replay-binding.js';
 import { ReplayBoard } from './replay-board.js';
 
-/**
- * A recorded board as a device (`--link replay --file rec.jsonl`): the serial link, unchanged, talking
- * to the recording (ReplayBoard) through a serialport binding. A bug seen on hardware thus replays
- * through the same code, on a virtual clock if the test wants. A command the recording holds no answer
- * for is refused with REPLAY_MISMATCH naming what the recording does hold.
- */
 export interface ReplayLinkOptions {
   recording: Recording;
   /** Names the recording in errors and in the port path. */
@@ -26,6 +20,12 @@ export interface ReplayLinkOptions {
   commandTimeoutMs?: number | undefined;
 }
 
+/**
+ * A recorded board as a device (`--link replay --file rec.jsonl`): the serial link, unchanged, talking
+ * to the recording (ReplayBoard) through a serialport binding. A bug seen on hardware thus replays
+ * through the same code, on a virtual clock if the test wants. A command the recording holds no answer
+ * for is refused with REPLAY_MISMATCH naming what the recording does hold.
+ */
 export class ReplayLink extends DelegatingLink {
   readonly board: ReplayBoard;
   readonly source: string;
@@ -67,7 +67,7 @@ export class ReplayLink extends DelegatingLink {
       const held = [...new Set(this.board.unplayedCommands())];
       throw new BridgeError(
         ErrorCode.REPLAY_MISMATCH,
-        `the recording ${this.source} holds no answer to command ${cmd}` + (held.length > 0 ? ` (unplayed commands: ${held.join(', ')})` : ' (every recorded command has been played)'),
+        `the recording ${this.source} holds no answer to command ${cmd}${held.length > 0 ? ` (unplayed commands: ${held.join(', ')})` : ' (every recorded command has been played)'}`,
         { command: cmd, unplayed: held },
       );
     }

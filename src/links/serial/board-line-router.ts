@@ -1,28 +1,30 @@
 import type { Logger } from 'pino';
 import { BridgeError, ErrorCode } from '../../core/errors.js';
 import type { Clock } from '../../environment/clock.js';
-import type { StatusCause, StatusString } from '../../home/types.js';
-import type { LinkEvents } from '../link.js';
+import type { HomeEvent, SensorReading, StatusString } from '../../home/types.js';
 import type { BootLine } from './handshake.js';
 import { decodeBoardLine } from './line-codec.js';
-import type { BoardCounters, BoardLine, LineErrorCode } from './line-types.js';
+import type { BoardCounters, BoardLine, LineErrorCode, WireStatusCause } from './line-types.js';
 import type { BoardReply } from './request-tracker.js';
 
-/**
- * Turns the board's lines into link events and counters. Lines that are not exactly protocol lines are
- * dropped, counted by cause and reported as `error` — except while the handshake runs, when they are
- * boot noise (a real Uno resets on open and its bootloader may print junk) and only counted.
- */
+/** What one line from the board means to the serial link: the router's typed answer. */
+export type RoutedLine =
+  /** Not a protocol line: counted; `error` is set when it is to be reported (not during the handshake). */
+  | { type: 'dropped'; error?: BridgeError | undefined }
+  /** A protocol line with nothing for the link to do (heartbeat, log, counters): the board is alive. */
+  | { type: 'alive' }
+  | { type: 'boot'; line: BootLine }
+  | { type: 'reply'; line: BoardReply }
+  | { type: 'build'; line: Extract<BoardLine, { type: 'build' }> }
+  | { type: 'status'; status: StatusString; cause: WireStatusCause }
+  | { type: 'sensor'; reading: SensorReading }
+  | { type: 'event'; event: HomeEvent }
+  /** The heartbeat's uptime went back: the board restarted and its BOOT line was lost. */
+  | { type: 'restarted' };
+
 export interface BoardLineRouterOptions {
   clock: Clock;
   log: Logger;
-  emit: <K extends 'sensor' | 'event' | 'error'>(event: K, payload: LinkEvents[K][0]) => void;
-  onBoot: (line: BootLine) => void;
-  /** Returns false when the reply answers nothing in flight. */
-  onReply: (line: BoardReply) => boolean;
-  onStatus: (status: StatusString, cause: StatusCause) => void;
-  /** The heartbeat's uptime went back: the board restarted and its BOOT line was lost. */
-  onBoardRestart: () => void;
   count: (key: string) => void;
 }
 
@@ -33,6 +35,13 @@ const DROP_KEYS: Record<LineErrorCode, string> = {
   [ErrorCode.LINE_UNKNOWN]: 'unknown',
 };
 
+/**
+ * Decodes the board's lines and says what each means to the link (a RoutedLine), keeping the
+ * bookkeeping that needs no link: drop counters, the board's heartbeat counters and uptime, board logs.
+ * Lines that are not exactly protocol lines are dropped, counted by cause and reported — except while
+ * the handshake runs, when they are boot noise (a real Uno resets on open and its bootloader may print
+ * junk) and only counted.
+ */
 export class BoardLineRouter {
   readonly #o: BoardLineRouterOptions;
   #boardCounters: BoardCounters | undefined;
@@ -57,64 +66,62 @@ export class BoardLineRouter {
     this.#lastUptime = undefined;
   }
 
-  /** Handles one complete line; returns true when it was a protocol line (the board is alive). */
-  route(text: string, handshake: boolean): boolean {
+  /** One complete line. */
+  route(text: string, handshake: boolean): RoutedLine {
     const line = decodeBoardLine(text);
-    if (line.type === 'rejected') {
-      this.drop(line.code, line.reason, handshake, text);
-      return false;
-    }
-    this.#handle(line);
-    return true;
+    if (line.type === 'rejected') return this.drop(line.code, line.reason, handshake, text);
+    return this.#meaning(line);
   }
 
-  drop(code: LineErrorCode, reason: string, handshake: boolean, text?: string): void {
+  /** A line the splitter or the decoder refused. */
+  drop(code: LineErrorCode, reason: string, handshake: boolean, text?: string): RoutedLine {
     const key = DROP_KEYS[code];
     if (handshake) {
       this.#noise[key] = (this.#noise[key] ?? 0) + 1;
       this.#o.count('bootNoise');
       this.#o.log.debug({ code, reason }, 'boot noise dropped');
-      return;
+      return { type: 'dropped' };
     }
     this.#o.count(key);
-    this.#o.emit('error', new BridgeError(code, `dropped a line from the board: ${reason}`, text === undefined ? {} : { excerpt: text.slice(0, 80) }));
+    const context = text === undefined ? {} : { excerpt: text.slice(0, 80) };
+    return { type: 'dropped', error: new BridgeError(code, `dropped a line from the board: ${reason}`, context) };
   }
 
-  #handle(line: BoardLine): void {
+  #meaning(line: BoardLine): RoutedLine {
     const time = this.#o.clock.now();
     switch (line.type) {
       case 'boot':
         this.#lastUptime = undefined;
-        return this.#o.onBoot(line);
+        return { type: 'boot', line };
       case 'ack':
       case 'error':
-        if (!this.#o.onReply(line)) this.#o.log.debug({ id: line.id, type: line.type }, 'reply to no request in flight (late duplicate)');
-        return;
+        return { type: 'reply', line };
+      case 'build':
+        return { type: 'build', line };
       case 'status':
-        // A STATUS request line answers a GET whose ACK carries the same status; the requester
-        // reports it with the right cause (request or resync), so it is not reported twice.
-        if (line.cause !== 'request') this.#o.onStatus(line.status, line.cause);
-        return;
+        return { type: 'status', status: line.status, cause: line.cause };
       case 'climate':
-        return this.#o.emit('sensor', { sensor: 'climate', temperature: line.temperature, humidity: line.humidity, time });
+        return { type: 'sensor', reading: { sensor: 'climate', temperature: line.temperature, humidity: line.humidity, time } };
       case 'rain':
-        return this.#o.emit('sensor', { sensor: 'rain', raining: line.raining, time });
+        return { type: 'sensor', reading: { sensor: 'rain', raining: line.raining, time } };
       case 'event':
-        return this.#o.emit('event', line.event === 'button' ? { event: 'button', button: line.button, time } : { event: 'window', open: line.open, time });
+        return {
+          type: 'event',
+          event: line.event === 'button' ? { event: 'button', button: line.button, time } : { event: 'window', open: line.open, time },
+        };
       case 'heartbeat': {
         this.#boardCounters = line.counters;
         // millis() wraps after 49.7 days; a wrap reads as a restart too, which only costs one GET.
         const restarted = this.#lastUptime !== undefined && line.uptime < this.#lastUptime;
         this.#lastUptime = line.uptime;
-        if (restarted) this.#o.onBoardRestart();
-        return;
+        return restarted ? { type: 'restarted' } : { type: 'alive' };
       }
       case 'counters':
-        return; // answers CNT, which this host does not send; heartbeats carry the same counters
+        return { type: 'alive' }; // answers CNT, which this host does not send; heartbeats carry the same counters
       case 'log':
         this.#o.count('boardLogs');
         this.#o.log[line.level]({ code: line.code, text: line.text }, `board: ${line.code}${line.text ? ` ${line.text}` : ''}`);
-        return;
+        return { type: 'alive' };
     }
   }
 }

@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
 import { BridgeError, ErrorCode, isBridgeError, toBridgeError } from '../../core/errors.js';
+import { findBuildMismatch } from '../../config/board-build.js';
+import type { DevicesConfig } from '../../config/schema.js';
 import type { Clock, Timer } from '../../environment/clock.js';
 import { assertProtocolVersion } from './line-codec.js';
 import type { BoardLine } from './line-types.js';
@@ -68,11 +70,11 @@ export interface GreetOptions {
  * Waits for BOOT; without one, probes with PING. A board that did not reset on open keeps running and
  * answers PING; a protocol-1 ACK shows it speaks this protocol (a different one would not parse).
  */
-export async function greet(o: GreetOptions): Promise<void> {
+export async function greet(o: GreetOptions): Promise<BootLine | undefined> {
   const boot = await o.bootWait.result;
   if (boot) {
     o.log.info({ firmware: boot.firmware, protocol: boot.protocol, board: boot.board }, `board ${boot.board} ${boot.firmware} booted on ${o.path}`);
-    return;
+    return boot;
   }
   o.log.info(`no BOOT line on ${o.path}; probing with PING (a board that did not reset on open)`);
   // A board that kept running may hold half a line from before (a cable pulled mid-line).
@@ -80,6 +82,44 @@ export async function greet(o: GreetOptions): Promise<void> {
   await o.ping().catch((e: unknown) => {
     throw isBridgeError(e, ErrorCode.LINK_TIMEOUT) ? o.noAnswer() : e;
   });
+  return undefined;
+}
+
+export interface BuildCheckOptions {
+  /** The devices.json the board must be built from. */
+  config: DevicesConfig;
+  /** Sends CFG and resolves once its ACK came; the CFG lines before it fill `report`. */
+  ask: () => Promise<unknown>;
+  report: ReadonlyMap<string, readonly string[]>;
+  /** The BOOT line, when the board reset on open: names the board and its firmware. */
+  boot: BootLine | undefined;
+  path: string;
+}
+
+/**
+ * Asks the board for the pins and timings it was built with (CFG) and refuses a build that disagrees
+ * with devices.json, naming the first field that differs and both values. A board that does not
+ * answer CFG (firmware before 1.1.0) is refused too: it cannot show that it matches.
+ */
+export async function checkBuild(o: BuildCheckOptions): Promise<void> {
+  const who = `the board on ${o.path}${o.boot ? ` (${o.boot.board}, firmware ${o.boot.firmware})` : ''}`;
+  await o.ask().catch((e: unknown) => {
+    if (!isBridgeError(e, ErrorCode.LINK_TIMEOUT)) throw e;
+    throw new BridgeError(
+      ErrorCode.BOARD_BUILD_MISMATCH,
+      `${who} did not report the pins and timings it was built with (CFG, firmware 1.1.0 and later): ` +
+        'build the firmware from this devices.json (npm run firmware:build) and flash it',
+      { path: o.path },
+    );
+  });
+  const mismatch = findBuildMismatch(o.config, o.report);
+  if (mismatch === undefined) return;
+  throw new BridgeError(
+    ErrorCode.BOARD_BUILD_MISMATCH,
+    `${who} was built with ${mismatch.path} ${mismatch.board ?? '(not reported)'}, but devices.json says ${mismatch.expected}: ` +
+      'build the firmware from this devices.json (npm run firmware:build) and flash it',
+    { path: o.path, field: mismatch.path, board: mismatch.board, expected: mismatch.expected },
+  );
 }
 
 export interface NoAnswerContext {

@@ -2,11 +2,12 @@ import { BridgeError, ErrorCode } from '../../core/errors.js';
 import { BUTTONS, type ButtonName } from '../../home/types.js';
 import {
   BOARD,
+  BUILD_GROUP,
+  BUILD_VALUE,
   COMMAND_TOKEN,
   FIRMWARE,
   LOG_CODE,
   LOG_TEXT,
-  MAX_COUNTER,
   MAX_HUMIDITY,
   MAX_UPTIME,
   PROTOCOL,
@@ -46,7 +47,7 @@ const unknown = (reason: string, id?: number): LineRejection => reject(ErrorCode
 const oneOf = <T extends string>(list: readonly T[], text: string | undefined): T | undefined =>
   list.find((v) => v === text);
 
-const HOST_TYPES = { SET: 'set', GET: 'get', PING: 'ping', CNT: 'counters' } as const;
+const HOST_TYPES = { SET: 'set', GET: 'get', PING: 'ping', CNT: 'counters', CFG: 'build' } as const;
 
 /** Decodes a line received by the board (used by fake boards and tests). */
 export function decodeHostLine(raw: string): HostLine | LineRejection {
@@ -119,6 +120,12 @@ function decodeBoardFields(f: readonly string[]): BoardLine | undefined {
       const counters = parseCounters(f, 2);
       return n === 6 && id !== undefined && counters !== undefined ? { type: 'counters', id, counters } : undefined;
     }
+    case 'CFG': {
+      const id = parseId(f[1]);
+      const values = f.slice(3);
+      if (n < 4 || id === undefined || !BUILD_GROUP.test(f[2]!) || !values.every((v) => BUILD_VALUE.test(v))) return undefined;
+      return { type: 'build', id, group: f[2]!, values };
+    }
     default:
       return undefined;
   }
@@ -153,6 +160,8 @@ export function encodeHostLine(line: HostLine): string {
       return frame(`PING ${id}`);
     case 'counters':
       return frame(`CNT ${id}`);
+    case 'build':
+      return frame(`CFG ${id}`);
     default:
       throw new BridgeError(ErrorCode.LINE_FIELD_INVALID, `unknown host line type`, { line });
   }
@@ -183,6 +192,8 @@ function boardBody(line: BoardLine): string {
       return `HB ${formatUint(line.uptime, MAX_UPTIME, 'uptime')} ${formatCounters(line.counters)}`;
     case 'counters':
       return `CNT ${formatId(line.id)} ${formatCounters(line.counters)}`;
+    case 'build':
+      return [`CFG ${formatId(line.id)} ${checked(line.group, BUILD_GROUP, 'build group')}`, ...line.values.map((v) => checked(v, BUILD_VALUE, 'build value'))].join(' ');
     case 'log': {
       const head = `LOG ${checked(line.level, /^(info|warn|error)$/, 'level')} ${checked(line.code, LOG_CODE, 'log code')}`;
       return line.text === '' ? head : `${head} ${checked(line.text, LOG_TEXT, 'log text')}`;

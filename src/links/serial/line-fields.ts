@@ -16,6 +16,9 @@ export const BOARD = /^[a-z0-9][a-z0-9-]{0,15}$/;
 export const LOG_CODE = /^[A-Z][A-Z0-9_]{0,23}$/;
 /** Log text: printable ASCII except `*`, no leading or trailing space. */
 export const LOG_TEXT = /^[\x21-\x29\x2b-\x7e]([\x20-\x29\x2b-\x7e]*[\x21-\x29\x2b-\x7e])?$/;
+/** A CFG line's group, and one of its values (a pin such as `D2`, a decimal number, a flag 0/1). */
+export const BUILD_GROUP = /^[a-z]{1,12}$/;
+export const BUILD_VALUE = /^[0-9A-Z]{1,10}$/;
 /** The raw command token of a SET line: any printable, non-space character except `*`. */
 export const COMMAND_TOKEN = /^[\x21-\x29\x2b-\x7e]+$/;
 

@@ -50,7 +50,7 @@ export function unframe(raw: string): string[] | LineRejection {
 /** Builds a complete line, terminator included, from a body the caller has validated field by field. */
 export function frame(body: string): string {
   const line = `${body}*${checksumHex(body)}`;
-  if (!PRINTABLE.test(body) || body.includes('*') || /^ | $|  /.test(body) || body === '') {
+  if (!PRINTABLE.test(body) || body.includes('*') || /^ | $| {2}/.test(body) || body === '') {
     throw new BridgeError(ErrorCode.LINE_FIELD_INVALID, `not a valid line body: ${JSON.stringify(body)}`);
   }
   if (line.length > MAX_LINE_LENGTH) {

@@ -21,7 +21,9 @@ export type HostLine =
   | { type: 'set'; id: number; command: string }
   | { type: 'get'; id: number }
   | { type: 'ping'; id: number }
-  | { type: 'counters'; id: number };
+  | { type: 'counters'; id: number }
+  /** `CFG`: asks for the pins and timings the board was built with. */
+  | { type: 'build'; id: number };
 
 /** The board's drop counters (each saturates at 65535). */
 export interface BoardCounters {
@@ -54,6 +56,8 @@ export type BoardLine =
   | { type: 'event'; event: 'window'; open: boolean }
   | { type: 'heartbeat'; uptime: number; counters: BoardCounters }
   | { type: 'counters'; id: number; counters: BoardCounters }
+  /** One `CFG` line of the answer to CFG: a group of devices.json values (src/config/board-build.ts). */
+  | { type: 'build'; id: number; group: string; values: string[] }
   /** `text` is '' when the line carries none. */
   | { type: 'log'; level: LogLevel; code: string; text: string };
 

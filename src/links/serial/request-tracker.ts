@@ -8,13 +8,13 @@ import { MAX_LINE_ID, type BoardLine, type HostLine } from './line-types.js';
  * Host requests in flight: one at a time, each with its own id, acknowledged or timed out.
  *
  * Retries resend the same bytes with the same id. That is safe because every host line is
- * idempotent on the board: GET and PING change nothing, and SET applies the merge of
+ * idempotent on the board: GET, PING and CFG change nothing, and SET applies the merge of
  * docs/home-behaviour.md §1.2, for which merge(merge(s, c), c) = merge(s, c) — a SET that arrives
  * twice (its first ACK lost) leaves the same status as one. Keeping the id means a late ACK of an
  * earlier attempt completes the request; ids differ between requests, so an ACK that arrives after
  * its request gave up can never complete the next one (it is counted as stale).
  */
-export type TrackedLine = { type: 'set'; command: StatusString } | { type: 'get' } | { type: 'ping' };
+export type TrackedLine = { type: 'set'; command: StatusString } | { type: 'get' } | { type: 'ping' } | { type: 'build' };
 export type BoardReply = Extract<BoardLine, { type: 'ack' | 'error' }>;
 
 export interface RequestTrackerOptions {

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { DevicesConfig } from '../../config/schema.js';
 import { BridgeError, ErrorCode, toBridgeError } from '../../core/errors.js';
 import { TypedEmitter } from '../../core/events.js';
 import { silentLogger } from '../../core/logger.js';
@@ -6,24 +7,17 @@ import type { Clock } from '../../environment/clock.js';
 import { validateCommand } from '../../home/status-codec.js';
 import type { StatusCause, StatusString } from '../../home/types.js';
 import type { Link, LinkEvents, LinkState } from '../link.js';
-import { BoardLineRouter } from './board-line-router.js';
-import { BootWait, greet, noAnswerError, type BootLine } from './handshake.js';
+import { BoardLineRouter, type RoutedLine } from './board-line-router.js';
+import { BootWait, checkBuild, greet, noAnswerError, type BootLine } from './handshake.js';
 import { assertProtocolVersion } from './line-codec.js';
 import { LineSplitter } from './line-splitter.js';
-import { HEARTBEAT_PERIOD_MS, SERIAL_BAUD_RATE, type BoardCounters } from './line-types.js';
+import { HEARTBEAT_PERIOD_MS, SERIAL_BAUD_RATE, type BoardCounters, type WireStatusCause } from './line-types.js';
 import { Backoff, Reopener } from './reconnect.js';
 import { RequestTracker } from './request-tracker.js';
 import { openSerialConnection, type BindingInterface, type SerialConnection } from './serial-port.js';
 import { DEFAULT_SERIAL_TIMING, timingWithin, type SerialTiming } from './serial-timing.js';
 import { SilenceWatchdog } from './silence-watchdog.js';
 
-/**
- * The link to our sketch on an Uno over the serial line protocol (docs/serial-protocol.md, "Host
- * behaviour"). On every open: wait for BOOT (or probe a board that did not reset with PING), check the
- * protocol version, read the status with GET; then forward the board's lines as link events, send each
- * command with an id and wait for its ACK. A silent board (no line for about three heartbeats) or a
- * vanished port is reported and the port reopened with backoff; the status is read again on return.
- */
 export interface SerialLinkOptions {
   /** Port path: /dev/ttyACM0, a pty, or whatever the binding understands (the avr binding: avr:<hex>). */
   path: string;
@@ -37,10 +31,25 @@ export interface SerialLinkOptions {
   timing?: Partial<SerialTiming> | undefined;
   /** The kind to report (the firmware link runs this same code path over the avr binding). */
   kind?: 'serial' | 'firmware' | undefined;
+  /**
+   * The devices.json the board's firmware must be built from: the handshake then asks for the board's
+   * pins and timings (CFG) and refuses a build that differs (BOARD_BUILD_MISMATCH). Unset: no check.
+   */
+  build?: DevicesConfig | undefined;
 }
 
 type Phase = 'closed' | 'handshake' | 'ready';
 
+/** Where a status the link learned came from (see #learned). */
+type StatusOrigin = { from: 'board'; cause: WireStatusCause } | { from: 'set' } | { from: 'get' } | { from: 'sync' };
+
+/**
+ * The link to our sketch on an Uno over the serial line protocol (docs/serial-protocol.md, "Host
+ * behaviour"). On every open: wait for BOOT (or probe a board that did not reset with PING), check the
+ * protocol version, read the status with GET; then forward the board's lines as link events, send each
+ * command with an id and wait for its ACK. A silent board (no line for about three heartbeats) or a
+ * vanished port is reported and the port reopened with backoff; the status is read again on return.
+ */
 export class SerialLink extends TypedEmitter<LinkEvents> implements Link {
   readonly kind: 'serial' | 'firmware';
   readonly path: string;
@@ -64,6 +73,8 @@ export class SerialLink extends TypedEmitter<LinkEvents> implements Link {
   #bootWait: BootWait | undefined;
   #status: StatusString | undefined;
   #bytesSinceOpen = 0;
+  /** The CFG lines of the board's answer while the handshake asks for them, by group. */
+  #buildReport: Map<string, string[]> | undefined;
   /** The last outage error reported: a port that stays away is reported once, not on every try. */
   #lastOutageCode: ErrorCode | undefined;
   #linesIn = 0;
@@ -95,16 +106,7 @@ export class SerialLink extends TypedEmitter<LinkEvents> implements Link {
       attempt: () => this.#connect(),
       onFailure: (e, attempts) => this.#onReopenFailed(toBridgeError(e), attempts),
     });
-    this.#router = new BoardLineRouter({
-      clock: this.#clock,
-      log: this.#log,
-      emit: (event, payload) => this.emit(event, ...([payload] as LinkEvents[typeof event])),
-      onBoot: (line) => this.#onBoot(line),
-      onReply: (line) => this.#tracker.settle(line),
-      onStatus: (status, cause) => this.#changeStatus(status, cause),
-      onBoardRestart: () => this.#onSilentRestart(),
-      count: (key) => this.#count(key),
-    });
+    this.#router = new BoardLineRouter({ clock: this.#clock, log: this.#log, count: (key) => this.#count(key) });
     this.#watchdog = new SilenceWatchdog(this.#clock, this.timing.silenceTimeoutMs, (silentMs) => this.#onSilence(silentMs));
     for (const key of ['checksum', 'tooLong', 'garbled', 'unknown']) this.#counts.set(key, 0);
   }
@@ -151,15 +153,14 @@ export class SerialLink extends TypedEmitter<LinkEvents> implements Link {
     this.#assertReady();
     // Re-encoded from validated fields: only nine digits ever reach the wire, whatever was received.
     const status = await this.#tracker.request({ type: 'set', command: validateCommand(command) });
-    // The board's STATUS line normally reported the change already; a lost one is made up for here.
-    if (status !== this.#status) this.#changeStatus(status, 'command');
+    this.#learned(status, { from: 'set' });
     return status;
   }
 
   async requestStatus(): Promise<StatusString> {
     this.#assertReady();
     const status = await this.#tracker.request({ type: 'get' });
-    this.#changeStatus(status, 'request');
+    this.#learned(status, { from: 'get' });
     return status;
   }
 
@@ -183,7 +184,8 @@ export class SerialLink extends TypedEmitter<LinkEvents> implements Link {
     this.#splitter.reset();
     this.#router.resetSession();
     this.#bytesSinceOpen = 0;
-    const bootWait = (this.#bootWait = new BootWait(this.#clock, this.timing.bootWaitMs));
+    const bootWait = new BootWait(this.#clock, this.timing.bootWaitMs);
+    this.#bootWait = bootWait;
     bootWait.result.catch(() => undefined);
     try {
       const conn = await openSerialConnection({
@@ -201,8 +203,16 @@ export class SerialLink extends TypedEmitter<LinkEvents> implements Link {
       this.#setState('starting');
       const ping = (): Promise<unknown> => this.#tracker.request({ type: 'ping' });
       const flush = (): void => void conn.write('\n').catch(() => undefined);
-      await greet({ bootWait, flush, ping, log: this.#log, path: this.path, noAnswer: () => this.#noAnswer() });
-      this.#synced(await this.#tracker.request({ type: 'get' }));
+      const boot = await greet({ bootWait, flush, ping, log: this.#log, path: this.path, noAnswer: () => this.#noAnswer() });
+      if (this.#o.build) {
+        const report = new Map<string, string[]>();
+        this.#buildReport = report;
+        const ask = (): Promise<unknown> => this.#tracker.request({ type: 'build' });
+        await checkBuild({ config: this.#o.build, ask, report, boot, path: this.path }).finally(() => {
+          this.#buildReport = undefined;
+        });
+      }
+      this.#learned(await this.#tracker.request({ type: 'get' }), { from: 'sync' });
     } catch (e) {
       if (mine()) await this.#closeConnection();
       throw e;
@@ -236,11 +246,45 @@ export class SerialLink extends TypedEmitter<LinkEvents> implements Link {
     // limit until a delimiter arrives, so a board spewing bytes without '\n' would grow memory forever.
     for (const item of this.#splitter.feed(chunk)) {
       if (generation !== this.#generation) return; // a line closed the port (e.g. protocol mismatch)
-      if (item.ok) {
-        this.#linesIn++;
-        if (this.#router.route(item.line, this.#phase === 'handshake')) this.#watchdog.heard();
-      } else this.#router.drop(item.code, item.reason, this.#phase === 'handshake');
+      const handshake = this.#phase === 'handshake';
+      if (item.ok) this.#linesIn++;
+      this.#onLine(item.ok ? this.#router.route(item.line, handshake) : this.#router.drop(item.code, item.reason, handshake));
     }
+  }
+
+  /** What the router made of one line: acted on here, in one place. */
+  #onLine(line: RoutedLine): void {
+    switch (line.type) {
+      case 'dropped':
+        if (line.error) this.emit('error', line.error);
+        return;
+      case 'boot':
+        this.#onBoot(line.line);
+        break;
+      case 'reply':
+        if (!this.#tracker.settle(line.line)) {
+          this.#log.debug({ id: line.line.id, type: line.line.type }, 'reply to no request in flight (late duplicate)');
+        }
+        break;
+      case 'build':
+        this.#buildReport?.set(line.line.group, line.line.values);
+        break;
+      case 'status':
+        this.#learned(line.status, { from: 'board', cause: line.cause });
+        break;
+      case 'sensor':
+        this.emit('sensor', line.reading);
+        break;
+      case 'event':
+        this.emit('event', line.event);
+        break;
+      case 'restarted':
+        this.#onSilentRestart();
+        break;
+      case 'alive':
+        break;
+    }
+    this.#watchdog.heard();
   }
 
   #onBoot(line: BootLine): void {
@@ -262,18 +306,38 @@ export class SerialLink extends TypedEmitter<LinkEvents> implements Link {
     if (this.#phase !== 'ready') return;
     this.#count('boardRestarts');
     this.#tracker.request({ type: 'get' }).then(
-      (status) => this.#synced(status),
+      (status) => this.#learned(status, { from: 'sync' }),
       (e: unknown) => this.emit('error', toBridgeError(e)),
     );
   }
 
-  /** The status read by the handshake (or after a restart): a change seen on return is a resync. */
-  #synced(status: StatusString): void {
-    if (this.#status === undefined) this.#changeStatus(status, 'request');
-    else if (status !== this.#status) this.#changeStatus(status, 'resync');
-  }
-
-  #changeStatus(status: StatusString, cause: StatusCause): void {
+  /**
+   * Every status the link learns passes here, and only here is it decided whether it is reported and
+   * with which cause:
+   * - a board STATUS line keeps its cause, except `request`: that answers a GET whose ACK carries the
+   *   same status, and the requester reports it;
+   * - the ACK of a SET: reported (cause `command`) only if it differs, i.e. the STATUS line was lost;
+   * - the ACK of a GET asked for by the bridge: reported, cause `request`;
+   * - the status read by the handshake or after a silent restart: `request` the first time, then
+   *   `resync` when it changed meanwhile.
+   */
+  #learned(status: StatusString, origin: StatusOrigin): void {
+    let cause: StatusCause | undefined;
+    switch (origin.from) {
+      case 'board':
+        cause = origin.cause === 'request' ? undefined : origin.cause;
+        break;
+      case 'set':
+        cause = status !== this.#status ? 'command' : undefined;
+        break;
+      case 'get':
+        cause = 'request';
+        break;
+      case 'sync':
+        cause = this.#status === undefined ? 'request' : status !== this.#status ? 'resync' : undefined;
+        break;
+    }
+    if (cause === undefined) return;
     this.#status = status;
     this.emit('status', { status, cause, time: this.#clock.now() });
   }

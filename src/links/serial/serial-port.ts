@@ -1,5 +1,6 @@
 import { SerialPortStream } from '@serialport/stream';
 import { SerialPort } from 'serialport';
+// biome-ignore syntax/correctness/noTypeOnlyImportAttributes: TypeScript takes resolution-mode on a type-only import (these types are CommonJS)
 import type { BindingInterface } from '@serialport/bindings-interface' with { 'resolution-mode': 'require' };
 import { BridgeError, ErrorCode } from '../../core/errors.js';
 

@@ -62,7 +62,10 @@ export async function startTlsMosquitto(dir: string, certs: Certificates): Promi
   for (;;) {
     const open = await new Promise<boolean>((resolve) => {
       const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => (s.destroy(), resolve(true)));
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
       s.once('error', () => resolve(false));
     });
     if (open) break;

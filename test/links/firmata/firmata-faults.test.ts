@@ -1,7 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isBridgeError } from '../../../src/core/errors.js';
 import { RealClock } from '../../../src/environment/clock.js';
-import { BoardTransport } from '../../support/board-transport.js';
+import type { BoardTransport } from '../../support/board-transport.js';
 import { FirmataLink } from '../../../src/links/firmata/firmata-link.js';
 import { serialFirmataPort } from '../../../src/links/firmata/port.js';
 import { createAvrBinding } from '../../../src/board/avr-binding.js';

@@ -1,8 +1,8 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { shippedDevicesConfig } from '../../../src/config/load.js';
+import { DEFAULT_DEVICES_PATH, loadDevicesConfig, shippedDevicesConfig } from '../../../src/config/load.js';
 import type { DevicesConfig } from '../../../src/config/schema.js';
 import { ErrorCode, isBridgeError } from '../../../src/core/errors.js';
 import { VirtualClock } from '../../../src/environment/clock.js';
@@ -175,5 +175,29 @@ describe('firmware link faults (the USB cable)', () => {
     expect(statuses.at(-1)).toMatchObject({ cause: 'boot' });
     expect(link.counters()['boardRestarts']).toBe(1);
     expect(link.state).toBe('ready');
+  });
+});
+
+describe('firmware link and devices.json', () => {
+  it('refuses a board whose build disagrees with devices.json, naming the field and both values', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fw-build-'));
+    try {
+      // A copy of the shipped devices.json with the climate sensor moved to D13; the committed build has D2.
+      const json = JSON.parse(await readFile(DEFAULT_DEVICES_PATH, 'utf8')) as { sensors: { climate: { serial: { pin: string } } } };
+      json.sensors.climate.serial.pin = 'D13';
+      const file = join(dir, 'devices.json');
+      await writeFile(file, JSON.stringify(json));
+      const moved = await loadDevicesConfig(file);
+      const link = (await createLink({ kind: 'firmware', pacing: 'unpaced' }, { config: moved, clock: new VirtualClock(0), logger: silentLogger() })) as FirmwareLink;
+      links.push(link);
+      const err = await rejection(link.start());
+      expect(isBridgeError(err, ErrorCode.BOARD_BUILD_MISMATCH)).toBe(true);
+      expect((err as Error).message).toMatch(/built with sensors\.climate\.serial\.pin D2, but devices\.json says D13/);
+      expect((err as Error).message.split('\n')).toHaveLength(1);
+      expect(link.state).toBe('stopped');
+      expect(link.board.running).toBe(false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -20,10 +20,14 @@ const HOST_LINES: [HostLine, string][] = [
   [{ type: 'get', id: 0x1b }, 'GET 1B*4E\n'],
   [{ type: 'ping', id: 1 }, 'PING 1*AD\n'],
   [{ type: 'counters', id: 0xffff }, 'CNT FFFF*46\n'],
+  [{ type: 'build', id: 3 }, 'CFG 3*26\n'],
 ];
 
 const BOARD_LINES: [BoardLine, string][] = [
   [{ type: 'boot', firmware: '1.0.0', protocol: 1, board: 'smarthome-uno' }, 'BOOT 1.0.0 1 smarthome-uno*C4\n'],
+  [{ type: 'boot', firmware: '1.1.0', protocol: 1, board: 'smarthome-uno' }, 'BOOT 1.1.0 1 smarthome-uno*12\n'],
+  [{ type: 'build', id: 3, group: 'climate', values: ['D2', '2000', '60000'] }, 'CFG 3 climate D2 2000 60000*58\n'],
+  [{ type: 'build', id: 3, group: 'gas', values: ['D8'] }, 'CFG 3 gas D8*7C\n'],
   [{ type: 'ack', id: 0x1a, status: '016155010' }, 'ACK 1A 016155010*02\n'],
   [{ type: 'error', id: 0x1c, code: 'STATUS_RANGE', detail: 0 }, 'ERR 1C STATUS_RANGE 0*17\n'],
   [{ type: 'error', id: 0x1d, code: 'STATUS_LENGTH', detail: 8 }, 'ERR 1D STATUS_LENGTH 8*E5\n'],

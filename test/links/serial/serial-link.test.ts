@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { BridgeError, ErrorCode } from '../../../src/core/errors.js';
+import { type BridgeError, ErrorCode } from '../../../src/core/errors.js';
 import { VirtualClock } from '../../../src/environment/clock.js';
 import type { StatusReport } from '../../../src/home/types.js';
 import type { LinkState } from '../../../src/links/link.js';
@@ -117,7 +117,7 @@ describe('SerialLink handshake', () => {
     h.clock.advance(1);
     await settle();
     await started;
-    expect(h.mock.written()).toBe('\n' + host('PING 1') + host('GET 2'));
+    expect(h.mock.written()).toBe(`\n${host('PING 1')}${host('GET 2')}`);
     expect(h.statuses.map((s) => [s.cause, s.status])).toEqual([['request', '016155010']]);
   });
 
@@ -137,7 +137,7 @@ describe('SerialLink handshake', () => {
     expect(err.message).toMatch(/not flashed/);
     expect(err.message).toMatch(/baud/);
     expect(err.message).toMatch(/1 garbled/);
-    expect(h.mock.written()).toBe('\n' + host('PING 1').repeat(3));
+    expect(h.mock.written()).toBe(`\n${host('PING 1').repeat(3)}`);
     expect(h.mock.isOpen).toBe(false);
   });
 
@@ -351,7 +351,7 @@ describe('SerialLink liveness and reopening', () => {
     h.clock.advance(2000);
     await settle();
     expect(h.link.state).toBe('ready');
-    expect(h.mock.written()).toBe('\n' + host('PING 3') + host('GET 4'));
+    expect(h.mock.written()).toBe(`\n${host('PING 3')}${host('GET 4')}`);
     expect(h.statuses.at(-1)).toMatchObject({ status: '000100000', cause: 'resync' });
     h.mock.onHostLine = (line) => (line.type === 'set' ? board({ type: 'ack', id: line.id, status: '100100000' }) : undefined);
     expect(await h.link.apply('100000000')).toBe('100100000');

@@ -2,7 +2,7 @@
 """Publishes like the original backend (Backend-Server/backend_process.py mqtt_publish): a fresh
 BlockingConnection per message, basic_publish on an exchange with a routing key and a str body, no
 properties (so no x-mqtt-publish-qos header: pika would send it as a signedint, which crashes
-RabbitMQ 3.10's MQTT subscribers; notes/rabbitmq-mqtt.md section 6).
+RabbitMQ 3.10's MQTT subscribers; docs/rabbitmq.md section 4).
 
 usage: publish.py AMQP_URL EXCHANGE ROUTING_KEY BODY [BODY ...]
 Run with /usr/bin/python3: Debian's python3-pika is installed for it only.
