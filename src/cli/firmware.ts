@@ -42,24 +42,44 @@ export async function buildFirmware(check: boolean): Promise<number> {
   });
 }
 
-interface FirmwareArgs {
-  action: 'path' | 'build';
+interface BuildArgs {
   check: boolean;
 }
 
-export const firmwareCommand: CommandModule<object, FirmwareArgs> = {
-  command: 'firmware <action>',
+const pathSubcommand: CommandModule<object, object> = {
+  command: 'path',
+  describe: 'Print the absolute path of the committed Uno firmware (.hex).',
+  builder: (y) =>
+    y
+      .example('$0 firmware path', 'e.g. /…/smarthome-bridge/firmware/build/smarthome.hex')
+      .example('avrdude -p atmega328p -c arduino -P /dev/ttyACM0 -b 115200 -U flash:w:$($0 firmware path):i', 'flash a real Uno'),
+  handler: () => {
+    process.stdout.write(`${firmwarePath()}\n`);
+  },
+};
+
+const buildSubcommand: CommandModule<object, BuildArgs> = {
+  command: 'build',
+  describe: 'Rebuild the Uno firmware from firmware/smarthome (needs the AVR toolchain and a source checkout).',
+  builder: (y) =>
+    y
+      .option('check', { type: 'boolean', default: false, describe: 'Only check that the committed .hex matches a fresh build (exit 1 if not).' })
+      .example('$0 firmware build', 'rebuild firmware/build/smarthome.hex')
+      .example('$0 firmware build --check', 'what CI runs: is the committed .hex up to date?') as unknown as Argv<BuildArgs>,
+  handler: async (a) => {
+    process.exitCode = await buildFirmware(a.check);
+  },
+};
+
+export const firmwareCommand: CommandModule = {
+  command: 'firmware <command>',
   describe: 'The bundled Uno firmware: `path` prints the committed .hex, `build` rebuilds it from firmware/smarthome.',
   builder: (y) =>
     y
-      .positional('action', { choices: ['path', 'build'] as const, demandOption: true, describe: 'path: print the .hex path; build: run the firmware build' })
-      .option('check', { type: 'boolean', default: false, describe: 'With build: only check that the committed .hex matches a fresh build.' })
-      .example('avrdude -p atmega328p -c arduino -P /dev/ttyACM0 -b 115200 -U flash:w:$($0 firmware path):i', 'flash a real Uno') as unknown as Argv<FirmwareArgs>,
-  handler: async (a) => {
-    if (a.action === 'path') {
-      process.stdout.write(`${firmwarePath()}\n`);
-      return;
-    }
-    process.exitCode = await buildFirmware(a.check);
-  },
+      .command(pathSubcommand)
+      .command(buildSubcommand)
+      .demandCommand(1)
+      .example('$0 firmware path', 'print the .hex path')
+      .example('$0 firmware build --check', 'compare the committed .hex with a fresh build'),
+  handler: () => undefined,
 };

@@ -6,7 +6,7 @@ import { BridgeError, ErrorCode } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
 import { checkPrefix, fleetConfig, parseShard } from '../fleet/addressing.js';
 import { Fleet } from '../fleet/fleet.js';
-import { brokerOptions, parseDuration, readConfig, readPassword, readTls, type BrokerArgs } from './common.js';
+import { brokerOptions, DURATION_HELP, parseDuration, SIGNAL_EXIT_CODE, readConfig, readPassword, readTls, type BrokerArgs } from './common.js';
 import { FleetView, type FleetOutput } from './fleet-view.js';
 
 interface FleetArgs extends BrokerArgs {
@@ -18,7 +18,7 @@ interface FleetArgs extends BrokerArgs {
   'report-period'?: string;
   workers: number;
   shard?: string;
-  keepalive: number;
+  keepalive: string;
   'queue-size': number;
   output?: FleetOutput;
   interval?: string;
@@ -32,13 +32,13 @@ export function fleetOptions<T>(y: Argv<T>) {
     .option('broker-port', { type: 'number', default: 1883, describe: 'Port of the embedded broker (127.0.0.1; 0 = any free port).' })
     .option('prefix', { type: 'string', default: 'home', describe: 'Home i is <prefix>-<i>: its client id, the home in its reports, and its address webos/smarthome/<prefix>-<i>/#.' })
     .option('connect-rate', { type: 'number', default: 500, describe: 'Connections opened per second (staggered, so the broker is not hit by all at once).' })
-    .option('report-period', { type: 'string', describe: 'Sensor period of every home, e.g. 1s (climate and rain; default: devices.json).' })
+    .option('report-period', { type: 'string', describe: `Sensor period of every home (${DURATION_HELP}; climate and rain; default: devices.json).` })
     .option('workers', { type: 'number', default: 0, describe: 'Worker threads to spread the homes over (0: all in the main thread).' })
     .option('shard', { type: 'string', describe: 'i/n: run homes i, i+n, i+2n, … so n processes or machines share one fleet.' })
-    .option('keepalive', { type: 'number', default: 60, describe: 'MQTT keepalive, seconds (every home reports more often than this anyway).' })
+    .option('keepalive', { type: 'string', default: '60s', describe: `MQTT keepalive (${DURATION_HELP}; every home reports more often than this anyway).` })
     .option('queue-size', { type: 'number', default: 100, describe: 'Reports each home keeps while the broker is away.' })
     .option('output', { choices: ['tty', 'text', 'json'] as const, describe: 'tty: progress bar and a live line; text: a summary line per interval; json: one JSON object per interval (default: tty on a terminal, else text).' })
-    .option('interval', { type: 'string', describe: 'Summary interval (default 1s on a terminal, else 10s).' })
+    .option('interval', { type: 'string', describe: `Summary interval (${DURATION_HELP}; default 1s on a terminal, else 10s).` })
     .option('log-level', { choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, default: 'warn' as const, describe: 'Log level (JSON lines on stderr; info logs every connection).' })
     .example('$0 fleet --homes 1000 --embedded --report-period 1s', 'a thousand homes on an embedded broker')
     .example('$0 fleet --homes 20000 --shard 0/2 --broker mqtt://rabbit:1883', 'half of a 20,000-home fleet (run 1/2 elsewhere)');
@@ -48,10 +48,10 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
   const logger = createLogger(a['log-level']);
   if (!a.broker && !a.embedded) throw new BridgeError(ErrorCode.CONFIG_INVALID, 'fleet needs --broker URL, or --embedded for an in-process broker');
   if (a.broker && a.embedded) throw new BridgeError(ErrorCode.CONFIG_INVALID, 'give either --broker or --embedded, not both');
-  const reportPeriodMs = a['report-period'] !== undefined ? parseDuration(a['report-period']) : undefined;
+  const reportPeriodMs = a['report-period'] !== undefined ? parseDuration(a['report-period'], '--report-period') : undefined;
   const config = fleetConfig(await readConfig(a), { reportPeriodMs });
   const output: FleetOutput = a.output ?? (process.stdout.isTTY ? 'tty' : 'text');
-  const intervalMs = parseDuration(a.interval ?? (output === 'tty' ? '1s' : '10s'));
+  const intervalMs = parseDuration(a.interval ?? (output === 'tty' ? '1s' : '10s'), '--interval');
   if (!(intervalMs >= 100)) throw new BridgeError(ErrorCode.CONFIG_INVALID, `--interval must be at least 100 ms`);
 
   let broker: EmbeddedBroker | undefined;
@@ -67,7 +67,7 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
     username: a.username,
     password: readPassword(a),
     tls: readTls(a),
-    keepaliveS: a.keepalive,
+    keepaliveS: keepaliveS(a.keepalive),
     queueSize: a['queue-size'],
     connectRate: a['connect-rate'],
     logger,
@@ -92,8 +92,8 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
     await broker?.close();
     process.exit(code);
   };
-  process.on('SIGINT', () => void stop(0));
-  process.on('SIGTERM', () => void stop(0));
+  process.on('SIGINT', () => void stop(SIGNAL_EXIT_CODE.SIGINT));
+  process.on('SIGTERM', () => void stop(SIGNAL_EXIT_CODE.SIGTERM));
   fleet.on('fatal', (e) => void stop(2, e.message));
 
   await fleet.start();
@@ -103,6 +103,13 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
       if (!stopping) view.update(s);
     });
   }, intervalMs);
+}
+
+/** MQTT keepalive is whole seconds on the wire. */
+function keepaliveS(text: string): number {
+  const ms = parseDuration(text, '--keepalive');
+  if (ms !== 0 && ms < 1000) throw new BridgeError(ErrorCode.CONFIG_INVALID, '--keepalive must be 0 (off) or at least 1s');
+  return Math.round(ms / 1000);
 }
 
 export const fleetCommand: CommandModule<object, FleetArgs> = {
