@@ -51,8 +51,7 @@ afterAll(async () => {
 describe('commands over the embedded broker', () => {
   beforeAll(() => settleAt('000000000'));
 
-  // The order of the two on the wire is the broker's: aedes delivers a retained publish after it has
-  // stored it, so the (unretained) ack can overtake the status report.
+  // The order of the two (report first) is tested on every broker in test/e2e/support/bus-suite.ts.
   it('016155010 → a status report and an ack, on the configured topics with QoS and retain as configured', async () => {
     const mark = await send('webos/smarthome/info', '016155010');
     const ack = await bus.next(ackOf('016155010'), mark);
