@@ -12,8 +12,9 @@ import { ConnectWatch, followSockets } from './connect-watch.js';
  * (a RabbitMQ restart drops the bindings of the non-durable exchange, and mqtt.js skips its own
  * resubscribe when the broker says the session is present), a bounded outbox while the broker is away,
  * and broker refusals turned into clear, final errors instead of endless silent retries: CONNACK 4/5,
- * and a CONNECT answered by a closed socket or by something that is not MQTT (connect-watch.ts, which
- * also recognises a client id that another client keeps taking over).
+ * a CONNECT answered by a closed socket or by something that is not MQTT, and a client id that another
+ * client keeps taking over (connect-watch.ts). An unreachable broker is retried with backoff and one
+ * warning, not one per attempt.
  */
 export interface BusClientOptions {
   url: string;
@@ -49,8 +50,6 @@ export interface BusClientEvents {
   disconnected: [];
   /** The broker refused us for good (bad credentials, not authorised, bad protocol, a client id in use): stop. */
   fatal: [BridgeError];
-  /** Trouble to report on the bus without stopping (another client takes over our client id). */
-  problem: [BridgeError];
 }
 
 /**
@@ -83,6 +82,8 @@ export class BusClient extends TypedEmitter<BusClientEvents> {
   #lastProblem: string | undefined;
   /** Failed attempts since the last connection: the backoff and the rate of warnings follow it. */
   #failures = 0;
+  /** The reason last logged above debug (a new reason is worth a warning). */
+  #loggedReason: string | undefined;
   readonly counters = { messagesIn: 0, messagesOut: 0, reconnects: 0, connects: 0 };
 
   constructor(options: BusClientOptions) {
@@ -238,8 +239,6 @@ export class BusClient extends TypedEmitter<BusClientEvents> {
     }
     this.#loggedReason = reason;
   }
-
-  #loggedReason: string | undefined;
 
   /** Publishes now if connected, else queues (bounded). */
   publish(message: OutgoingMessage): void {

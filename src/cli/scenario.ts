@@ -53,6 +53,9 @@ const runSubcommand: CommandModule<object, ScenarioRunArgs> = {
     const say = (text: string): void => void human.write(`${text}\n`);
     const logger = createLogger(a['log-level']);
     const link = linkOverride(a);
+    if (a.port !== undefined && a.link !== 'serial' && a.link !== 'firmata') {
+      process.stderr.write(`smarthome-bridge: --port ${a.port} is ignored: only --link serial and firmata use a serial port\n`);
+    }
     const results: ScenarioResult[] = [];
     for (const scenario of scenarios) {
       say(`${scenario.name} (${scenario.file})`);

@@ -134,8 +134,8 @@ describe('one client id in two running clients', () => {
     const a = client(broker.url, 'own-id-a');
     const b = client(broker.url, 'own-id-b');
     const seen: BridgeError[] = [];
-    a.on('problem', (e) => seen.push(e));
-    b.on('problem', (e) => seen.push(e));
+    a.on('fatal', (e) => seen.push(e));
+    b.on('fatal', (e) => seen.push(e));
     await a.start();
     await b.start();
     await new Promise((r) => setTimeout(r, 1500));

@@ -107,3 +107,13 @@ describe('fleet on SIGINT', () => {
     expect(cli.stdout()).toContain('"final":true');
   });
 });
+
+describe('run --port with a link that has no port', () => {
+  it.each(['emulated', 'firmware'])('--link %s --port X warns that the port is ignored', CLI, async (link) => {
+    const port = await closedPort();
+    const r = await runCli(['run', '--link', link, '--port', '/dev/ttyACM0', '--broker', `mqtt://127.0.0.1:${port}`, '--connect-timeout', '1s', '--log-level', 'warn']);
+    const warning = logLines(r.stderr).find((l) => String(l['msg']).includes('--port'));
+    expect(warning?.['msg']).toBe(`--port /dev/ttyACM0 is ignored: --link ${link} does not use a serial port (only serial and firmata do)`);
+    expect(r.code).toBe(2);
+  });
+});
