@@ -15,13 +15,11 @@ import { virtualArduinoCommand } from './virtual-arduino.js';
 
 /** The command words of this invocation (`scenario run`, `send`, …), to point at the right --help. */
 function commandWords(): string {
-  const words: string[] = [];
-  for (const arg of hideBin(process.argv)) {
-    if (arg.startsWith('-') || !/^[a-z-]+$/.test(arg)) break;
-    words.push(arg);
-    if (words.length === 2 || (arg !== 'scenario' && arg !== 'firmware')) break;
-  }
-  return ['smarthome-bridge', ...words].join(' ');
+  const [first, second] = hideBin(process.argv);
+  const subcommands: Record<string, string[]> = { scenario: ['run'], firmware: ['path', 'build'] };
+  const known = ['run', 'send', 'watch', 'record', 'fleet', 'ports', 'virtual-arduino', ...Object.keys(subcommands)];
+  if (first === undefined || !known.includes(first)) return 'smarthome-bridge';
+  return subcommands[first]?.includes(second ?? '') ? `smarthome-bridge ${first} ${second}` : `smarthome-bridge ${first}`;
 }
 
 /** Known failures print one clear line and exit 2; anything else is a bug and shows its stack. */
