@@ -98,7 +98,6 @@ export class Bridge {
     link.on('state', (s) => this.#log.info({ state: s }, `link ${link.kind} ${s}`));
     bus.on('message', (topic, payload) => this.#onMessage(topic, payload));
     bus.on('connected', () => this.#onConnected());
-    bus.on('problem', (e) => this.#reportError(e, 'bridge'));
     const period = this.#o.config.bus.healthPeriodMs;
     if (period > 0) {
       const tick = (): void => {

@@ -140,7 +140,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       new Promise<'waiting'>((r) => setTimeout(() => r('waiting'), waitMs).unref()),
     ]);
     if (first === 'waiting') {
-      log.warn(`broker ${redactUrl(brokerUrl)} not reachable within ${waitMs} ms; serving anyway, reports are queued until it answers`);
+      log.info(`broker ${redactUrl(brokerUrl)} not connected within ${waitMs} ms; the home starts meanwhile, its reports are queued until the broker answers`);
       connected.catch(() => undefined);
     }
 

@@ -13,8 +13,9 @@ import type { TlsOptions } from './tls-options.js';
  * (a RabbitMQ restart drops the bindings of the non-durable exchange, and mqtt.js skips its own
  * resubscribe when the broker says the session is present), a bounded outbox while the broker is away,
  * and broker refusals turned into clear, final errors instead of endless silent retries: CONNACK 4/5,
- * and a CONNECT answered by a closed socket or by something that is not MQTT (connect-watch.ts, which
- * also recognises a client id that another client keeps taking over).
+ * a CONNECT answered by a closed socket or by something that is not MQTT, and a client id that another
+ * client keeps taking over (connect-watch.ts). An unreachable broker is retried with backoff and one
+ * warning, not one per attempt.
  */
 export interface BusClientOptions {
   url: string;
@@ -33,7 +34,10 @@ export interface BusClientOptions {
   queueFile?: { path: string; fsyncIntervalMs: number } | undefined;
   /** A QoS 1 publish unacknowledged this long forces a reconnect (0 = off; default 10 s). */
   pubackTimeoutMs?: number | undefined;
+  /** First wait between failed connection attempts; doubled per failure up to maxReconnectPeriodMs. */
   reconnectPeriodMs?: number | undefined;
+  /** Longest wait between failed attempts (default 10 s). */
+  maxReconnectPeriodMs?: number | undefined;
   connectTimeoutMs?: number | undefined;
   /** TLS material for mqtts:// (PEM text). */
   tls?: TlsOptions | undefined;
@@ -55,10 +59,8 @@ export interface BusClientEvents {
   message: [topic: string, payload: Buffer];
   connected: [];
   disconnected: [];
-  /** The broker refused us for good (bad credentials, not authorised, bad protocol): stop. */
+  /** The broker refused us for good (bad credentials, not authorised, bad protocol, a client id in use): stop. */
   fatal: [BridgeError];
-  /** Trouble to report on the bus without stopping (another client takes over our client id). */
-  problem: [BridgeError];
 }
 
 /**
@@ -87,6 +89,12 @@ export class BusClient extends TypedEmitter<BusClientEvents> {
   #watch: ConnectWatch | undefined;
   #connected = false;
   #closing = false;
+  /** Why the last attempt failed (for "waiting for broker" and the CLI's --connect-timeout). */
+  #lastProblem: string | undefined;
+  /** Failed attempts since the last connection: the backoff and the rate of warnings follow it. */
+  #failures = 0;
+  /** The reason last logged above debug (a new reason is worth a warning). */
+  #loggedReason: string | undefined;
   readonly counters = { messagesIn: 0, messagesOut: 0, reconnects: 0, connects: 0 };
   /** Messages published, per route (the panel's /metrics). */
   readonly sentByRoute: Partial<Record<OutgoingMessage['route'], number>> = {};
@@ -134,6 +142,12 @@ export class BusClient extends TypedEmitter<BusClientEvents> {
     return this.#connected;
   }
 
+  /** Why the bridge is not connected now, as far as it knows (undefined while connected). */
+  get waitingReason(): string | undefined {
+    if (this.#connected) return undefined;
+    return this.#watch?.silentFor() ?? this.#lastProblem;
+  }
+
   /** Connects; resolves on the first CONNACK 0, rejects with a BridgeError if the broker refuses or is unreachable. */
   start(will = this.#options.will): Promise<void> {
     const o = { ...this.#options, will };
@@ -154,7 +168,7 @@ export class BusClient extends TypedEmitter<BusClientEvents> {
     };
     const client = mqtt.connect(o.url, opts);
     this.#client = client;
-    const watch = new ConnectWatch({ clientId: o.clientId, url: redactUrl(o.url) });
+    const watch = new ConnectWatch({ clientId: o.clientId, url: redactUrl(o.url), connectTimeoutMs: opts.connectTimeout! });
     this.#watch = watch;
     followSockets(client, watch);
     return new Promise((resolve, reject) => {
@@ -170,6 +184,9 @@ export class BusClient extends TypedEmitter<BusClientEvents> {
         // for the broker's delayed ACK of the report (40 ms on Linux).
         (client.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true);
         this.#connected = true;
+        this.#failures = 0;
+        this.#lastProblem = undefined;
+        setReconnectPeriod(client, opts.reconnectPeriod!);
         watch.connack();
         this.counters.connects++;
         if (this.counters.connects > 1) this.counters.reconnects++;
@@ -196,6 +213,7 @@ export class BusClient extends TypedEmitter<BusClientEvents> {
       });
       client.on('close', () => {
         this.puback.disconnected();
+        const hadSession = this.#connected;
         if (this.#connected) {
           this.#connected = false;
           if (!this.#closing) this.#log.warn('connection to broker lost; reconnecting');
@@ -203,17 +221,17 @@ export class BusClient extends TypedEmitter<BusClientEvents> {
         }
         if (this.#closing) return;
         const verdict = watch.closed();
-        if (verdict?.kind === 'refused') {
-          this.#log.error({ code: verdict.error.code }, verdict.error.message);
+        if (verdict?.kind === 'refused' || verdict?.kind === 'conflict') {
+          // A conflict too: reconnecting would only knock the other holder of the id off again, so this
+          // one stops for good and the other keeps the id (the one that notices first lost the race).
+          this.#log.error({ code: verdict.error.code, clientId: o.clientId }, verdict.error.message);
           client.end(true);
           this.emit('fatal', verdict.error);
           settle(verdict.error);
-        } else if (verdict?.kind === 'conflict') {
-          this.#log.error({ code: verdict.error.code, clientId: o.clientId }, verdict.error.message);
-          this.emit('problem', verdict.error);
-        } else if (verdict?.kind === 'unanswered' && (verdict.count === 1 || verdict.count % 10 === 0)) {
-          this.#log.warn({ attempts: verdict.count }, `${redactUrl(o.url)}: ${verdict.reason}; retrying`);
+          return;
         }
+        if (verdict?.kind === 'unanswered') this.#lastProblem = verdict.reason;
+        if (!hadSession) this.#attemptFailed(client, o.url, opts.reconnectPeriod!, o.maxReconnectPeriodMs ?? 10_000);
       });
       client.on('error', (err: Error & { code?: unknown }) => {
         watch.error(err.message, typeof err.code === 'string');
@@ -226,13 +244,32 @@ export class BusClient extends TypedEmitter<BusClientEvents> {
           settle(fatal);
           return;
         }
-        this.#log.warn({ err: err.message }, 'broker connection error');
-        if (!settled && this.counters.connects === 0 && isUnreachable(err)) {
-          // First connect: say so at once, but keep trying in the background.
-          this.#log.warn(`broker ${redactUrl(o.url)} unreachable (${err.message}); retrying`);
-        }
+        this.#lastProblem = err.message === 'connack timeout' ? (watch.silentFor() ?? err.message) : err.message;
+        // Errors of a live session are worth a line each; failed attempts are logged by #attemptFailed.
+        if (this.#connected) this.#log.warn({ err: err.message }, 'broker connection error');
       });
     });
+  }
+
+  /**
+   * One failed connection attempt: the next waits twice as long (up to the maximum), and only the first
+   * failure, a changed reason and every tenth attempt are logged above debug, so an unreachable broker
+   * is one warning, not two a second.
+   */
+  #attemptFailed(client: MqttClient, url: string, basePeriodMs: number, maxPeriodMs: number): void {
+    this.#failures++;
+    const nextMs = Math.min(basePeriodMs * 2 ** (this.#failures - 1), Math.max(basePeriodMs, maxPeriodMs));
+    setReconnectPeriod(client, nextMs);
+    const reason = this.#lastProblem ?? 'connection closed before CONNACK';
+    const fields = { attempts: this.#failures, nextAttemptMs: nextMs, reason };
+    if (this.#failures === 1) {
+      this.#log.warn(fields, `waiting for broker ${redactUrl(url)}: ${reason}; retrying with backoff`);
+    } else if (reason !== this.#loggedReason || this.#failures % 10 === 0) {
+      this.#log.warn(fields, `still waiting for broker ${redactUrl(url)} (${this.#failures} attempts): ${reason}`);
+    } else {
+      this.#log.debug(fields, 'broker connection attempt failed');
+    }
+    this.#loggedReason = reason;
   }
 
   /** Publishes now if connected, else queues (bounded). */
@@ -326,8 +363,20 @@ function classifyError(err: Error & { code?: unknown }, url: string): BridgeErro
   return undefined;
 }
 
-function isUnreachable(err: Error & { code?: unknown }): boolean {
-  return err.code === 'ECONNREFUSED' || err.code === 'EHOSTUNREACH' || err.code === 'ENOTFOUND';
+/**
+ * Changes the wait before mqtt.js's next reconnect attempt. mqtt.js 5 (pinned) reads
+ * options.reconnectPeriod when it arms its reconnect interval and keeps that interval across failed
+ * attempts, so a running interval is re-armed with the new period.
+ */
+function setReconnectPeriod(client: MqttClient, ms: number): void {
+  const c = client as unknown as { options: { reconnectPeriod: number }; reconnectTimer: NodeJS.Timeout | null; _setupReconnect(): void };
+  if (c.options.reconnectPeriod === ms) return;
+  c.options.reconnectPeriod = ms;
+  if (c.reconnectTimer) {
+    clearInterval(c.reconnectTimer);
+    c.reconnectTimer = null;
+    c._setupReconnect();
+  }
 }
 
 /** A broker URL without its password, for logs. */

@@ -115,7 +115,7 @@ function reasonOf(errors: readonly ErrorObject[]): string {
 }
 
 /** The id of a request, unchanged, if it is a usable one (also for error reports of invalid requests). */
-function idOf(v: unknown): RequestId | undefined {
+export function idOf(v: unknown): RequestId | undefined {
   if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v;
   if (typeof v === 'string' && v.length > 0 && v.length <= 64 && /^[\x20-\x7e]+$/.test(v)) return v;
   return undefined;

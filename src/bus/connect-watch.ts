@@ -10,6 +10,8 @@ export interface ConnectWatchOptions {
   shortSessionMs?: number;
   /** Takeovers in a row that make a conflict. */
   takeoversToConflict?: number;
+  /** How long the client waits for CONNACK (mqtt.js connectTimeout), for the message about a silent port. */
+  connectTimeoutMs?: number;
   now?: () => number;
 }
 
@@ -24,15 +26,22 @@ export type ConnectVerdict =
 interface Attempt {
   opened: boolean;
   connackAt: number | undefined;
-  /** A parser error or CONNACK timeout before CONNACK: the port answered, but not with MQTT. */
+  /** When the socket opened (a silent port is told by how long it has said nothing). */
+  openedAt: number | undefined;
+  /** A parser error before CONNACK: the port answered, but not with MQTT. */
   protocolError: string | undefined;
+  /** No CONNACK within the connect timeout: the port accepted the connection and said nothing. */
+  silent: boolean;
   /** The socket failed after CONNACK (reset, keepalive timeout): not a takeover. */
   sessionError: boolean;
   /** We ended it (stop, PUBACK watchdog): not a takeover. */
   byUs: boolean;
 }
 
-const fresh = (): Attempt => ({ opened: false, connackAt: undefined, protocolError: undefined, sessionError: false, byUs: false });
+const fresh = (): Attempt => ({ opened: false, openedAt: undefined, connackAt: undefined, protocolError: undefined, silent: false, sessionError: false, byUs: false });
+
+/** mqtt.js's error when no CONNACK came within connectTimeout. */
+const CONNACK_TIMEOUT = 'connack timeout';
 
 /**
  * Reads the story of a bridge's connection attempts and sessions, and says when it means something the
@@ -70,6 +79,7 @@ export class ConnectWatch {
       refusedAfter: options.refusedAfter ?? 3,
       shortSessionMs: options.shortSessionMs ?? 10_000,
       takeoversToConflict: options.takeoversToConflict ?? 3,
+      connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
     };
     this.#now = options.now ?? (() => performance.now());
   }
@@ -77,6 +87,17 @@ export class ConnectWatch {
   /** The TCP (or TLS) connection of the current attempt is established. */
   socketOpened(): void {
     this.#attempt.opened = true;
+    this.#attempt.openedAt = this.#now();
+  }
+
+  /**
+   * Why the current attempt has no CONNACK yet, if its socket is open and silent: a port that accepts
+   * TCP and never answers says nothing an error could carry.
+   */
+  silentFor(): string | undefined {
+    const a = this.#attempt;
+    if (a.openedAt === undefined || a.connackAt !== undefined || a.protocolError !== undefined) return undefined;
+    return `no answer to CONNECT within ${seconds(this.#now() - a.openedAt)} s`;
   }
 
   connack(): void {
@@ -89,6 +110,7 @@ export class ConnectWatch {
   error(message: string, network: boolean): void {
     const a = this.#attempt;
     if (a.connackAt !== undefined) a.sessionError = true;
+    else if (message === CONNACK_TIMEOUT) a.silent = true;
     else if (!network) a.protocolError ??= message;
   }
 
@@ -111,7 +133,9 @@ export class ConnectWatch {
     if (a.byUs) return undefined;
     this.#unanswered++;
     this.#endEpisode();
-    const reason = a.protocolError
+    const reason = a.silent
+      ? `no answer to CONNECT within ${seconds(this.#o.connectTimeoutMs)} s: the port accepts connections but says nothing (a firewall, a proxy, or a service that waits for the client to speak something other than MQTT)`
+      : a.protocolError
       ? `the broker answered CONNECT with something that is not MQTT (${a.protocolError}): is this the MQTT port (1883), not AMQP (5672) or HTTP?`
       : 'the broker closed the connection without answering CONNECT: it may not speak MQTT 3.1.1 on this port, or refused the protocol';
     if (!this.#everConnected && this.#unanswered >= this.#o.refusedAfter) {
@@ -141,7 +165,7 @@ export class ConnectWatch {
       kind: 'conflict',
       error: new BridgeError(
         ErrorCode.CLIENT_ID_CONFLICT,
-        `the broker ${this.#o.url} keeps closing this connection right after it is made (${this.#takeovers} times in a row, each within ${Math.round(this.#o.shortSessionMs / 1000)} s): another client is probably connected with the same client id "${id}" and every connect of one knocks the other off. Give each bridge its own id with --client-id (or devices.json bus.clientId); never PSW_Arduino unless replacing that board.`,
+        `the broker ${this.#o.url} keeps closing this connection right after it is made (${this.#takeovers} times in a row, each within ${Math.round(this.#o.shortSessionMs / 1000)} s): another client is probably connected with the same client id "${id}" and every connect of one knocks the other off. This one stops trying, so the other keeps the id. Give each bridge its own id with --client-id (e.g. --client-id ${suggestId(id)}, or devices.json bus.clientId); never PSW_Arduino unless replacing that board.`,
         { clientId: id, takeovers: this.#takeovers },
       ),
     };
@@ -152,6 +176,13 @@ export class ConnectWatch {
     this.#conflictReported = false;
   }
 }
+
+/** A different id to suggest: the same name with a short suffix. */
+function suggestId(id: string): string {
+  return `${id}-2`;
+}
+
+const seconds = (ms: number): string => String(Math.max(0, Math.round(ms / 100) / 10));
 
 /** The parts of an mqtt.js client the watch follows (its current socket, and each reconnect). */
 interface ClientSockets {

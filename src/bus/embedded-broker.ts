@@ -18,6 +18,7 @@ export async function startEmbeddedBroker(options: { host?: string; port?: numbe
   const wanted = options.port ?? 1883;
   const broker = await Aedes.createBroker();
   keepRetainedInOrder(broker);
+  publishInOrderPerClient(broker);
   // Nagle off, as RabbitMQ's tcp_listen_options (nodelay): deliveries written back to back must not
   // wait for the subscriber's delayed ACK.
   const server: Server = createServer({ noDelay: true }, broker.handle);
@@ -35,8 +36,9 @@ export async function startEmbeddedBroker(options: { host?: string; port?: numbe
     if (code === 'EADDRINUSE') {
       throw new BridgeError(
         ErrorCode.BROKER_PORT_BUSY,
-        `cannot start the embedded broker: ${host}:${wanted} is already in use (another MQTT broker?). ` +
-          `Use it with --broker mqtt://${host}:${wanted}, or pick another port with --broker-port.`,
+        `cannot start the embedded broker: ${host}:${wanted} is already in use (another smarthome-bridge, or an MQTT broker?). ` +
+          `Start the embedded broker on another port with --broker-port, or join that broker with --broker mqtt://${host}:${wanted} ` +
+          `and a client id of this bridge's own, e.g. --client-id smarthome-bridge-2 (two bridges with one id knock each other off).`,
         { host, port: wanted },
       );
     }
@@ -70,5 +72,33 @@ function keepRetainedInOrder(broker: Aedes): void {
     const p = packet as { qos?: number; brokerId?: string; brokerCounter?: number };
     if (p.qos === 0 && p.brokerId === state.id) p.brokerCounter = ++state.counter;
     return emit(packet, cb);
+  };
+}
+
+/**
+ * aedes starts each incoming publish as soon as it is parsed and a retained one first waits for its
+ * store, so a client's unretained message can reach subscribers before the retained one it published
+ * just before: every subscriber saw a command's acknowledgement before its status report. MQTT orders
+ * one client's messages (as mosquitto and RabbitMQ deliver them), and docs/bus.md promises the report
+ * first: each client's publishes run one after another here; different clients still run side by side.
+ */
+function publishInOrderPerClient(broker: Aedes): void {
+  type Done = (err?: unknown) => void;
+  const state = broker as unknown as { publish(packet: unknown, client: unknown, done?: Done): void };
+  const publish = state.publish.bind(broker);
+  const tails = new WeakMap<object, Promise<void>>();
+  state.publish = (packet: unknown, client: unknown, done?: Done) => {
+    if (typeof client !== 'object' || client === null) return publish(packet, client, done);
+    const previous = tails.get(client) ?? Promise.resolve();
+    const next = previous.then(
+      () =>
+        new Promise<void>((resolve) =>
+          publish(packet, client, (err?: unknown) => {
+            resolve();
+            done?.(err);
+          }),
+        ),
+    );
+    tails.set(client, next);
   };
 }

@@ -42,39 +42,71 @@ export async function buildFirmware(check: boolean): Promise<number> {
   });
 }
 
-interface FirmwareArgs {
-  action: 'path' | 'build' | 'flash';
+interface BuildArgs {
   check: boolean;
+}
+
+interface FlashArgs {
   port?: string;
   firmata: boolean;
   hex?: string;
 }
 
-export const firmwareCommand: CommandModule<object, FirmwareArgs> = {
-  command: 'firmware <action>',
+const pathSubcommand: CommandModule<object, object> = {
+  command: 'path',
+  describe: 'Print the absolute path of the committed Uno firmware (.hex).',
+  builder: (y) =>
+    y
+      .example('$0 firmware path', 'e.g. /…/smarthome-bridge/firmware/build/smarthome.hex')
+      .example('$0 firmware flash --port /dev/ttyACM0', 'flash it to a real Uno (runs avrdude, then checks the board answers)'),
+  handler: () => {
+    process.stdout.write(`${firmwarePath()}\n`);
+  },
+};
+
+const buildSubcommand: CommandModule<object, BuildArgs> = {
+  command: 'build',
+  describe: 'Rebuild the Uno firmware from firmware/smarthome (needs the AVR toolchain and a source checkout).',
+  builder: (y) =>
+    y
+      .option('check', { type: 'boolean', default: false, describe: 'Only check that the committed .hex matches a fresh build (exit 1 if not).' })
+      .example('$0 firmware build', 'rebuild firmware/build/smarthome.hex')
+      .example('$0 firmware build --check', 'what CI runs: is the committed .hex up to date?') as unknown as Argv<BuildArgs>,
+  handler: async (a) => {
+    process.exitCode = await buildFirmware(a.check);
+  },
+};
+
+const flashSubcommand: CommandModule<object, FlashArgs> = {
+  command: 'flash',
+  describe: 'Write our sketch (or StandardFirmata) to a USB Uno with avrdude, then check that the board answers.',
+  builder: (y) =>
+    y
+      .option('port', { type: 'string', describe: "The Uno's serial port, e.g. /dev/ttyACM0 (see `ports`)." })
+      .option('firmata', { type: 'boolean', default: false, describe: 'Write StandardFirmata (fetched once into .cache/firmata/) instead of our sketch.' })
+      .option('hex', { type: 'string', describe: 'Write this .hex instead of the committed build of our sketch.' })
+      .example('$0 firmware flash --port /dev/ttyACM0', 'flash our sketch to a USB Uno and check that it answers')
+      .example('$0 firmware flash --port /dev/ttyACM0 --firmata', 'flash StandardFirmata (for --link firmata)') as unknown as Argv<FlashArgs>,
+  handler: async (a) => {
+    if (!a.port) throw new BridgeError(ErrorCode.CONFIG_INVALID, 'firmware flash needs --port, e.g. --port /dev/ttyACM0 (`smarthome-bridge ports` lists them)');
+    const { flash } = await import('./flash.js');
+    const result = await flash({ port: a.port, firmata: a.firmata, hex: a.hex ?? firmwarePath() });
+    (result.code === 0 ? process.stdout : process.stderr).write(`${result.line}\n`);
+    process.exitCode = result.code;
+  },
+};
+
+export const firmwareCommand: CommandModule = {
+  command: 'firmware <command>',
   describe: 'The bundled Uno firmware: `path` prints the committed .hex, `build` rebuilds it from firmware/smarthome, `flash` writes it (or StandardFirmata) to an Uno.',
   builder: (y) =>
     y
-      .positional('action', { choices: ['path', 'build', 'flash'] as const, demandOption: true, describe: 'path: print the .hex path; build: run the firmware build; flash: write it to an Uno with avrdude' })
-      .option('check', { type: 'boolean', default: false, describe: 'With build: only check that the committed .hex matches a fresh build.' })
-      .option('port', { type: 'string', describe: "With flash: the Uno's serial port, e.g. /dev/ttyACM0 (see `ports`)." })
-      .option('firmata', { type: 'boolean', default: false, describe: 'With flash: write StandardFirmata (fetched once into .cache/firmata/) instead of our sketch.' })
-      .option('hex', { type: 'string', describe: 'With flash: write this .hex instead of the committed build of our sketch.' })
-      .example('$0 firmware flash --port /dev/ttyACM0', 'flash our sketch to a USB Uno and check that it answers')
-      .example('$0 firmware flash --port /dev/ttyACM0 --firmata', 'flash StandardFirmata (for --link firmata)') as unknown as Argv<FirmwareArgs>,
-  handler: async (a) => {
-    if (a.action === 'path') {
-      process.stdout.write(`${firmwarePath()}\n`);
-      return;
-    }
-    if (a.action === 'flash') {
-      if (!a.port) throw new BridgeError(ErrorCode.CONFIG_INVALID, 'firmware flash needs --port, e.g. --port /dev/ttyACM0 (`smarthome-bridge ports` lists them)');
-      const { flash } = await import('./flash.js');
-      const result = await flash({ port: a.port, firmata: a.firmata, hex: a.hex ?? firmwarePath() });
-      (result.code === 0 ? process.stdout : process.stderr).write(`${result.line}\n`);
-      process.exitCode = result.code;
-      return;
-    }
-    process.exitCode = await buildFirmware(a.check);
-  },
+      .command(pathSubcommand)
+      .command(buildSubcommand)
+      .command(flashSubcommand)
+      .demandCommand(1)
+      .example('$0 firmware path', 'print the .hex path')
+      .example('$0 firmware build --check', 'compare the committed .hex with a fresh build')
+      .example('$0 firmware flash --port /dev/ttyACM0', 'flash a USB Uno and check that it answers'),
+  handler: () => undefined,
 };

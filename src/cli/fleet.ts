@@ -11,7 +11,7 @@ import { RealClock } from '../environment/clock.js';
 import { readFaultSchedule, runFaultSchedule } from '../fleet/faults-schedule.js';
 import { resolveMix, type HomeKind } from '../fleet/mix.js';
 import { loadFirmware } from '../board/firmware-file.js';
-import { brokerOptions, parseDuration, readConfig, readPassword, readTls, type BrokerArgs } from './common.js';
+import { brokerOptions, DURATION_HELP, parseDuration, SIGNAL_EXIT_CODE, readConfig, readPassword, readTls, type BrokerArgs } from './common.js';
 import { FleetView, type FleetOutput } from './fleet-view.js';
 import { LogDestination } from './live-view.js';
 import { httpOptions, readHttpBind, type HttpArgs } from './http-options.js';
@@ -31,7 +31,7 @@ interface FleetArgs extends BrokerArgs, HttpArgs {
   'report-period'?: string;
   workers: number;
   shard?: string;
-  keepalive: number;
+  keepalive: string;
   'queue-size': number;
   output?: FleetOutput;
   interval?: string;
@@ -50,13 +50,13 @@ export function fleetOptions<T>(y: Argv<T>) {
     .option('broker-port', { type: 'number', default: 1883, describe: 'Port of the embedded broker (127.0.0.1; 0 = any free port).' })
     .option('prefix', { type: 'string', default: 'home', describe: 'Home i is <prefix>-<i>: its client id, the home in its reports, and its address webos/smarthome/<prefix>-<i>/#.' })
     .option('connect-rate', { type: 'number', default: 500, describe: 'Connections opened per second (staggered, so the broker is not hit by all at once).' })
-    .option('report-period', { type: 'string', describe: 'Sensor period of every home, e.g. 1s (climate and rain; default: devices.json).' })
+    .option('report-period', { type: 'string', describe: `Sensor period of every home (${DURATION_HELP}; climate and rain; default: devices.json).` })
     .option('workers', { type: 'number', default: 0, describe: 'Worker threads to spread the homes over (0: all in the main thread).' })
     .option('shard', { type: 'string', describe: 'i/n: run homes i, i+n, i+2n, … so n processes or machines share one fleet.' })
-    .option('keepalive', { type: 'number', default: 60, describe: 'MQTT keepalive, seconds (every home reports more often than this anyway).' })
+    .option('keepalive', { type: 'string', default: '60s', describe: `MQTT keepalive (${DURATION_HELP}; every home reports more often than this anyway).` })
     .option('queue-size', { type: 'number', default: 100, describe: 'Reports each home keeps while the broker is away.' })
     .option('output', { choices: ['tty', 'text', 'json'] as const, describe: 'tty: progress bar and a live line; text: a summary line per interval; json: one JSON object per interval (default: tty on a terminal, else text).' })
-    .option('interval', { type: 'string', describe: 'Summary interval (default 1s on a terminal, else 10s).' })
+    .option('interval', { type: 'string', describe: `Summary interval (${DURATION_HELP}; default 1s on a terminal, else 10s).` })
     .option('log-level', { choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, default: 'warn' as const, describe: 'Log level (JSON lines on stderr; info logs every connection).' })
     .option('state-dir', { type: 'string', describe: "Keep each home's status in DIR/<home id>.json and start each home from it: the same fleet after a restart." })
     .example('$0 fleet --homes 1000 --embedded --report-period 1s', 'a thousand homes on an embedded broker')
@@ -82,10 +82,10 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
   }
   // A bad .hex is one line before anything starts, not a fatal error from every worker thread.
   if (a.hex !== undefined) await loadFirmware(a.hex);
-  const reportPeriodMs = a['report-period'] !== undefined ? parseDuration(a['report-period']) : undefined;
+  const reportPeriodMs = a['report-period'] !== undefined ? parseDuration(a['report-period'], '--report-period') : undefined;
   const config = fleetConfig(await readConfig(a), { reportPeriodMs });
   const output: FleetOutput = a.output ?? (process.stdout.isTTY ? 'tty' : 'text');
-  const intervalMs = parseDuration(a.interval ?? (output === 'tty' ? '1s' : '10s'));
+  const intervalMs = parseDuration(a.interval ?? (output === 'tty' ? '1s' : '10s'), '--interval');
   if (!(intervalMs >= 100)) throw new BridgeError(ErrorCode.CONFIG_INVALID, `--interval must be at least 100 ms`);
   const prefix = checkPrefix(a.prefix);
   const schedule = a.faults !== undefined ? await readFaultSchedule(a.faults, { prefix, homes, mix }) : undefined;
@@ -106,7 +106,7 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
     username: a.username,
     password: readPassword(a),
     tls: readTls(a),
-    keepaliveS: a.keepalive,
+    keepaliveS: keepaliveS(a.keepalive),
     queueSize: a['queue-size'],
     connectRate: a['connect-rate'],
     stateDir: a['state-dir'] !== undefined ? prepareStateDir(a['state-dir']) : undefined,
@@ -149,8 +149,8 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
     await broker?.close();
     process.exit(code);
   };
-  process.on('SIGINT', () => void stop(0));
-  process.on('SIGTERM', () => void stop(0));
+  process.on('SIGINT', () => void stop(SIGNAL_EXIT_CODE.SIGINT));
+  process.on('SIGTERM', () => void stop(SIGNAL_EXIT_CODE.SIGTERM));
   fleet.on('fatal', (e) => void stop(2, e.message));
 
   await fleet.start();
@@ -170,6 +170,13 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
       if (!stopping) view.update(s);
     });
   }, intervalMs);
+}
+
+/** MQTT keepalive is whole seconds on the wire. */
+function keepaliveS(text: string): number {
+  const ms = parseDuration(text, '--keepalive');
+  if (ms !== 0 && ms < 1000) throw new BridgeError(ErrorCode.CONFIG_INVALID, '--keepalive must be 0 (off) or at least 1s');
+  return Math.round(ms / 1000);
 }
 
 export const fleetCommand: CommandModule<object, FleetArgs> = {

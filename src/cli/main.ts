@@ -13,18 +13,32 @@ import { portsCommand } from './ports.js';
 import { firmwareCommand } from './firmware.js';
 import { virtualArduinoCommand } from './virtual-arduino.js';
 
+/** The command words of this invocation (`scenario run`, `send`, …), to point at the right --help. */
+function commandWords(): string {
+  const [first, second] = hideBin(process.argv);
+  const subcommands: Record<string, string[]> = { scenario: ['run'], firmware: ['path', 'build'] };
+  const known = ['run', 'send', 'watch', 'record', 'fleet', 'ports', 'virtual-arduino', ...Object.keys(subcommands)];
+  if (first === undefined || !known.includes(first)) return 'smarthome-bridge';
+  return subcommands[first]?.includes(second ?? '') ? `smarthome-bridge ${first} ${second}` : `smarthome-bridge ${first}`;
+}
+
 /** Known failures print one clear line and exit 2; anything else is a bug and shows its stack. */
 function fail(e: unknown): never {
   if (isBridgeError(e)) {
-    process.stderr.write(`smarthome-bridge: ${e.message}\n`);
+    process.stderr.write(`smarthome-bridge: ${oneLine(e.message)}\n`);
     process.exit(2);
   }
   if (e instanceof Error && !e.stack?.includes('/src/') && !e.stack?.includes('/dist/')) {
-    process.stderr.write(`smarthome-bridge: ${e.message}\n`);
+    process.stderr.write(`smarthome-bridge: ${oneLine(e.message)}\n`);
     process.exit(2);
   }
   process.stderr.write(`smarthome-bridge: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   process.exit(70);
+}
+
+/** A usage error is one line, however many its message has (several bad scenario files, say). */
+function oneLine(text: string): string {
+  return text.trim().split(/\s*\n\s*/).join('; ');
 }
 
 process.on('unhandledRejection', fail);
@@ -47,10 +61,14 @@ await yargs(hideBin(process.argv))
   .version(VERSION)
   .help()
   .alias('h', 'help')
+  .example('$0', 'a virtual smarthome with an embedded MQTT broker on 127.0.0.1:1883')
+  .example('$0 send 016155010', 'in another terminal: aircon on at power 6, light on purple, window open')
+  .example('$0 --link serial --port /dev/ttyACM0 --broker mqtt://rabbit.example:1883 --client-id smarthome-livingroom', 'bridge a real Uno to a production broker')
+  .example('$0 <command> --help', 'options and examples of one command')
   .epilogue('Docs: README.md, docs/. Passwords come from $SMARTHOME_BRIDGE_PASSWORD or --password-file.')
   .fail((msg, err) => {
     if (err) fail(err);
-    process.stderr.write(`smarthome-bridge: ${msg}\nRun smarthome-bridge --help for usage.\n`);
+    process.stderr.write(`smarthome-bridge: ${oneLine(msg ?? 'bad usage')} (see ${commandWords()} --help)\n`);
     process.exit(2);
   })
   .parseAsync()

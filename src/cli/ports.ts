@@ -69,7 +69,11 @@ interface PortsArgs {
 export const portsCommand: CommandModule<object, PortsArgs> = {
   command: 'ports',
   describe: 'List serial ports (path, manufacturer, USB vendor:product) and mark likely Arduinos.',
-  builder: (y) => y.option('json', { type: 'boolean', default: false, describe: 'Print the list as JSON.' }) as unknown as Argv<PortsArgs>,
+  builder: (y) =>
+    y
+      .option('json', { type: 'boolean', default: false, describe: 'Print the list as JSON.' })
+      .example('$0 ports', '/dev/ttyACM0  Arduino (www.arduino.cc)  2341:0043  <- likely an Arduino (Arduino)')
+      .example('$0 ports --json', 'the same as JSON, for scripts') as unknown as Argv<PortsArgs>,
   handler: async (a) => {
     const rows = await listPorts();
     process.stdout.write(a.json ? `${JSON.stringify(rows, null, 2)}\n` : formatPorts(rows));

@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { Argv, CommandModule } from 'yargs';
 import { BridgeError, ErrorCode } from '../core/errors.js';
-import { toMs } from '../harness/duration.js';
+import { DURATION_HELP, parseDuration, SIGNAL_EXIT_CODE } from './common.js';
 import { frame } from '../links/serial/line-frame.js';
 import { SERIAL_BAUD_RATE } from '../links/serial/line-types.js';
 import { startRecorder } from '../recording/recorder.js';
@@ -29,12 +29,12 @@ export const recordCommand: CommandModule<object, RecordArgs> = {
       .option('baud', { type: 'number', default: SERIAL_BAUD_RATE, describe: 'Baud rate.' })
       .option('out', { type: 'string', demandOption: true, describe: 'The recording to write (JSON lines).' })
       .option('pty', { type: 'string', describe: 'Pass the board through on a pseudo-terminal at this path (run the bridge with --link serial --port PATH). Needs socat.' })
-      .option('duration', { type: 'string', describe: 'Stop after this long (e.g. 30s, 10m); default: until Ctrl-C.' })
+      .option('duration', { type: 'string', describe: `Stop after this long (${DURATION_HELP}); default: until Ctrl-C.` })
       .option('quiet', { type: 'boolean', default: false, describe: 'Do not echo the traffic.' })
       .example('$0 record --port /dev/ttyACM0 --out bug.jsonl --pty /tmp/ttyUNO', 'then: smarthome-bridge run --link serial --port /tmp/ttyUNO')
       .example('$0 record --port /dev/ttyACM0 --out session.jsonl', 'type GET 1, SET 2 016155010, … on stdin') as unknown as Argv<RecordArgs>,
   handler: async (a) => {
-    const durationMs = a.duration !== undefined ? toMs(a.duration) : undefined;
+    const durationMs = a.duration !== undefined ? parseDuration(a.duration, '--duration') : undefined;
     const echo = (from: string, bytes: Buffer): void => {
       if (a.quiet) return;
       const arrow = from === 'board' ? '←' : '→';
@@ -61,19 +61,19 @@ export const recordCommand: CommandModule<object, RecordArgs> = {
         }
       });
     }
-    await new Promise<void>((resolve) => {
-      const timer = durationMs !== undefined ? setTimeout(resolve, durationMs) : undefined;
-      const stop = (): void => {
+    const exitCode = await new Promise<number>((resolve) => {
+      const timer = durationMs !== undefined ? setTimeout(() => resolve(0), durationMs) : undefined;
+      const stop = (signal: 'SIGINT' | 'SIGTERM'): void => {
         clearTimeout(timer);
-        resolve();
+        resolve(SIGNAL_EXIT_CODE[signal]);
       };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
     });
     input?.close();
     await recorder.stop();
     process.stderr.write(`recorded ${recorder.entries} entries to ${a.out}\n`);
     if (recorder.entries === 0) throw new BridgeError(ErrorCode.PORT_UNAVAILABLE, `nothing came from ${a.port}: is the baud rate right (--baud)?`);
-    process.exit(0);
+    process.exit(exitCode);
   },
 };

@@ -2,9 +2,10 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import type { LevelWithSilent } from 'pino';
 import { createLogger } from '../core/logger.js';
 import { RealClock } from '../environment/clock.js';
+import { BridgeError, ErrorCode } from '../core/errors.js';
 import type { LinkSpec } from '../links/create.js';
 import { startRuntime } from '../runtime.js';
-import { brokerOptions, parseDuration, PASSWORD_ENV, readConfig, readPassword, readTls, type BrokerArgs } from './common.js';
+import { brokerOptions, DURATION_HELP, parseDuration, PASSWORD_ENV, SIGNAL_EXIT_CODE, readConfig, readPassword, readTls, type BrokerArgs } from './common.js';
 import { LiveView, LogDestination } from './live-view.js';
 import { startHomePanel, type Panel } from '../http/home-panel.js';
 import { PanelServer } from '../http/server.js';
@@ -12,7 +13,6 @@ import { redactUrl } from '../bus/client.js';
 import { httpOptions, readHttpBind, type HttpArgs } from './http-options.js';
 import { withReportPeriod } from '../bus/sensor-reports.js';
 import { validateStatus } from '../home/status-codec.js';
-import { BridgeError, ErrorCode } from '../core/errors.js';
 import { whereReportsGo } from './reports-line.js';
 
 interface RunArgs extends BrokerArgs, HttpArgs {
@@ -36,11 +36,12 @@ interface RunArgs extends BrokerArgs, HttpArgs {
   'state-file'?: string;
   'initial-status'?: string;
   'report-period'?: string;
+  'connect-timeout': string;
 }
 
 export function runOptions<T>(y: Argv<T>) {
   return httpOptions(brokerOptions(y), undefined)
-    .option('link', { choices: ['emulated', 'serial', 'firmware', 'firmata', 'replay'] as const, default: 'emulated' as const, describe: 'Which device to bridge.' })
+    .option('link', { choices: ['emulated', 'serial', 'firmware', 'firmata', 'replay'] as const, default: 'emulated' as const, describe: 'Which device to bridge (serial and firmata need --port, replay needs --file).' })
     .option('port', { type: 'string', describe: 'Serial port of the Uno (serial and firmata links), e.g. /dev/ttyACM0.' })
     .option('baud', { type: 'number', describe: 'Serial baud rate (default 115200; firmata 57600).' })
     .option('hex', { type: 'string', describe: 'Firmware .hex for --link firmware (default: the committed build).' })
@@ -54,10 +55,15 @@ export function runOptions<T>(y: Argv<T>) {
     .option('live', { type: 'boolean', describe: 'Show the live view (default: when stdout is a terminal).' })
     .option('queue-size', { type: 'number', describe: 'Reports kept while the broker is away (default: devices.json bus.queue.capacity; oldest sensor readings dropped first, counted).' })
     .option('queue-file', { type: 'string', describe: 'Journal reports here until the broker confirms them, so they survive a crash or restart of the bridge.' })
-    .option('health-period', { type: 'string', describe: 'Health report period, e.g. 30s or 1m; 0 = off (default: devices.json bus.healthPeriodMs).' })
+    .option('health-period', { type: 'string', describe: `Health report period (${DURATION_HELP}); 0 = off (default: devices.json bus.healthPeriodMs).` })
     .option('amqp-url', {
       type: 'string',
       describe: 'AMQP URL of the RabbitMQ behind the bus (amqp://host:5672): listen for emergency broadcasts on devices.json emergency.exchange (webos.fanout). Without a user in the URL, --username and the bridge password are used.',
+    })
+    .option('connect-timeout', {
+      type: 'string',
+      default: '30s',
+      describe: `Give up (exit 2, with the last reason) when the broker has not accepted the first connection within this long (${DURATION_HELP}); 0 = wait for ever, for services. A connection lost later is always retried.`,
     })
     .option('rtdb-file', {
       type: 'string',
@@ -70,9 +76,12 @@ export function runOptions<T>(y: Argv<T>) {
     .example('$0 run --report-period 2s', 'a sensor report every 2 s, changed or not');
 }
 
+/** Which link kinds read --port: it is a mistake, not a no-op, to give it to the others. */
+const TAKES_PORT = new Set(['serial', 'firmata']);
+
 function linkSpec(a: RunArgs): LinkSpec {
   const need = (v: string | undefined, flag: string): string => {
-    if (!v) throw new Error(`--link ${a.link} needs ${flag}`);
+    if (!v) throw new BridgeError(ErrorCode.CONFIG_INVALID, `--link ${a.link} needs ${flag}`);
     return v;
   };
   switch (a.link) {
@@ -95,13 +104,16 @@ export async function runHandler(a: ArgumentsCamelCase<RunArgs>): Promise<void> 
   const logger = createLogger(a['log-level'], undefined, logs);
   let config = await readConfig(a);
   if (a.insecure) logger.warn('--insecure: the broker certificate is NOT verified; anyone on the path can read and forge messages');
-  if (!(a.speed > 0)) throw new Error('--speed must be a positive number');
+  if (!(a.speed > 0) || !Number.isFinite(a.speed)) throw new BridgeError(ErrorCode.CONFIG_INVALID, '--speed must be a positive number (1 = real time)');
+  const link = linkSpec(a);
+  if (a.port !== undefined && !TAKES_PORT.has(a.link)) logger.warn(`--port ${a.port} is ignored: --link ${a.link} does not use a serial port (only serial and firmata do)`);
+  const connectTimeoutMs = parseDuration(a['connect-timeout'], '--connect-timeout');
   if (a['queue-size'] !== undefined) {
-    if (!Number.isInteger(a['queue-size']) || a['queue-size'] < 1) throw new Error('--queue-size must be a positive whole number');
+    if (!Number.isInteger(a['queue-size']) || a['queue-size'] < 1) throw new BridgeError(ErrorCode.CONFIG_INVALID, '--queue-size must be a positive whole number');
     config.bus.queue.capacity = a['queue-size'];
   }
-  if (a['health-period'] !== undefined) config.bus.healthPeriodMs = parseDuration(a['health-period']);
-  if (a['report-period'] !== undefined) config = withReportPeriod(config, parseDuration(a['report-period']));
+  if (a['health-period'] !== undefined) config.bus.healthPeriodMs = parseDuration(a['health-period'], '--health-period');
+  if (a['report-period'] !== undefined) config = withReportPeriod(config, parseDuration(a['report-period'], '--report-period'));
   if (a['initial-status'] !== undefined) {
     try {
       validateStatus(a['initial-status']);
@@ -123,16 +135,17 @@ export async function runHandler(a: ArgumentsCamelCase<RunArgs>): Promise<void> 
   // Signals are taken from the start: one that arrives while the runtime starts (after it already said
   // online) is honoured as soon as the runtime is up, with a clean stop, instead of killing the process.
   // A second one during a start that hangs ends the process at once.
-  let startupSignal = false;
-  let onSignal = (): void => {
+  let startupSignal: 'SIGINT' | 'SIGTERM' | undefined;
+  let onSignal = (signal: 'SIGINT' | 'SIGTERM'): void => {
     if (startupSignal) process.exit(1);
-    startupSignal = true;
+    startupSignal = signal;
   };
-  process.on('SIGINT', () => onSignal());
-  process.on('SIGTERM', () => onSignal());
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  const startedAt = performance.now();
   const runtime = await startRuntime({
     config,
-    link: linkSpec(a),
+    link,
     logger,
     clock,
     brokerUrl: a.broker,
@@ -146,29 +159,53 @@ export async function runHandler(a: ArgumentsCamelCase<RunArgs>): Promise<void> 
     rtdbFile: a['rtdb-file'],
     stateFile: a['state-file'],
     initialStatus: a['initial-status'],
+    // Serve the home meanwhile (reports are queued) after at most 5 s, and sooner for a shorter timeout.
+    connectWaitMs: connectTimeoutMs > 0 ? Math.min(5000, connectTimeoutMs) : undefined,
   });
   const panel: Panel | undefined =
     httpBind && httpServer ? await startHomePanel({ runtime, config, bind: httpBind, server: httpServer, username: a.username, password: readPassword(a), tls: readTls(a) }) : undefined;
   const panelNote = panel ? `; panel ${panel.url}` : '';
-  const live = (a.live ?? process.stdout.isTTY) ? new LiveView(runtime.link, clock, `smarthome-bridge — ${config.device.name} on ${redactUrl(runtime.brokerUrl)}${panelNote} (Ctrl-C to stop)`) : undefined;
-  if (!live) process.stdout.write(`smarthome-bridge serving ${config.device.id} (link ${runtime.link.kind}) on ${redactUrl(runtime.brokerUrl)}${panelNote}\n`);
-  // Above the live view, which redraws only its own lines.
-  process.stdout.write(`${whereReportsGo(config, runtime.restored)}\n`);
-  live?.start();
-  // Logs on the live view's terminal go above its region; logs redirected elsewhere stay on stderr.
-  if (live && process.stdout.isTTY && process.stderr.isTTY) logs.redirect((text) => live.writeAbove(text));
-
   let stopping = false;
+  let giveUp: NodeJS.Timeout | undefined;
+  // Nothing is served until the broker has accepted the connection: the live view or the serving line
+  // waits for the first CONNACK, and --connect-timeout bounds the wait.
+  const serve = (): void => {
+    clearTimeout(giveUp);
+    if (stopping) return;
+    const live = (a.live ?? process.stdout.isTTY) ? new LiveView(runtime.link, clock, `smarthome-bridge — ${config.device.name} on ${redactUrl(runtime.brokerUrl)}${panelNote} (Ctrl-C to stop)`) : undefined;
+    if (!live) process.stdout.write(`smarthome-bridge serving ${config.device.id} (link ${runtime.link.kind}) on ${redactUrl(runtime.brokerUrl)}${panelNote}\n`);
+    // Above the live view, which redraws only its own lines.
+    process.stdout.write(`${whereReportsGo(config, runtime.restored)}\n`);
+    live?.start();
+    stopLive = () => live?.stop();
+    // Logs on the live view's terminal go above its region; logs redirected elsewhere stay on stderr.
+    if (live && process.stdout.isTTY && process.stderr.isTTY) logs.redirect((text) => live.writeAbove(text));
+  };
+  let stopLive = (): void => undefined;
+  if (runtime.bus.connected) serve();
+  else {
+    runtime.bus.once('connected', serve);
+    if (connectTimeoutMs > 0) {
+      const left = Math.max(0, connectTimeoutMs - (performance.now() - startedAt));
+      giveUp = setTimeout(() => {
+        const why = runtime.bus.waitingReason ?? 'no answer';
+        process.stderr.write(`smarthome-bridge: no connection to broker ${redactUrl(runtime.brokerUrl)} within ${a['connect-timeout']} (--connect-timeout; 0 waits for ever): ${why}\n`);
+        void stop(2);
+      }, left);
+    }
+  }
+
   const stop = async (code: number): Promise<void> => {
     if (stopping) return;
     stopping = true;
-    live?.stop();
+    clearTimeout(giveUp);
+    stopLive();
     await panel?.stop();
     await runtime.stop();
     process.exit(code);
   };
-  onSignal = () => void stop(0);
-  if (startupSignal) await stop(0);
+  onSignal = (signal) => void stop(SIGNAL_EXIT_CODE[signal]);
+  if (startupSignal) await stop(SIGNAL_EXIT_CODE[startupSignal]);
   const fatal = await runtime.fatal;
   process.stderr.write(`smarthome-bridge: ${fatal.message}\n`);
   await stop(2);
@@ -179,6 +216,10 @@ export const runCommand: CommandModule<object, RunArgs> = {
   describe: 'Serve a smarthome on the bus (default: a virtual one, with an embedded broker).',
   builder: (y) =>
     runOptions(y)
+      .example('$0 run --broker-port 1884', 'a virtual home, its embedded broker on another port')
+      .example('$0 run --link firmware --speed 10', 'our firmware on the emulated Uno, ten times real time')
+      .example('$0 run --link serial --port /dev/ttyACM0 --broker mqtt://127.0.0.1:1883 --client-id smarthome-2', 'a real Uno on a broker already running')
+      .example('$0 run --broker mqtt://rabbit:1883 --connect-timeout 0', 'as a service: wait for the broker for ever')
       .example('$0 run --http 127.0.0.1:9090', 'the panel (home page, API, /metrics) at http://127.0.0.1:9090/ (npm start serves it on 8080)')
       .example('$0 run --http 0.0.0.0:8080 --http-token-file ~/.panel-token', 'the panel for the whole network: page and API need the token') as unknown as Argv<RunArgs>,
   handler: runHandler,

@@ -9,7 +9,7 @@ import { junitReport } from '../scenario/report-junit.js';
 import { tapReport } from '../scenario/report-tap.js';
 import { describeStep, runScenario, type ScenarioResult, type StepOutcome } from '../scenario/run.js';
 import type { Scenario } from '../scenario/types.js';
-import { readPassword, type BrokerArgs } from './common.js';
+import { brokerUrl, readPassword, type BrokerArgs } from './common.js';
 
 interface ScenarioRunArgs extends BrokerArgs {
   files: string[];
@@ -37,7 +37,7 @@ const runSubcommand: CommandModule<object, ScenarioRunArgs> = {
       .option('baud', { type: 'number', describe: 'Baud rate for --link serial (default 115200).' })
       .option('hex', { type: 'string', describe: 'Firmware .hex for --link firmware.' })
       .option('file', { type: 'string', describe: 'Recording for --link replay.' })
-      .option('broker', { type: 'string', describe: 'Use this broker (mqtt://…) instead of an embedded one.' })
+      .option('broker', { type: 'string', coerce: brokerUrl, describe: 'Use this broker (mqtt://, mqtts://, ws://, wss://) instead of an embedded one.' })
       .option('username', { type: 'string', describe: 'MQTT user name (password from $SMARTHOME_BRIDGE_PASSWORD or --password-file).' })
       .option('password-file', { type: 'string', describe: 'File holding the MQTT password.' })
       .option('report', { choices: ['junit', 'tap'] as const, describe: 'Also write a machine-readable report (to --report-file, or stdout).' })
@@ -53,6 +53,9 @@ const runSubcommand: CommandModule<object, ScenarioRunArgs> = {
     const say = (text: string): void => void human.write(`${text}\n`);
     const logger = createLogger(a['log-level']);
     const link = linkOverride(a);
+    if (a.port !== undefined && a.link !== 'serial' && a.link !== 'firmata') {
+      process.stderr.write(`smarthome-bridge: --port ${a.port} is ignored: only --link serial and firmata use a serial port\n`);
+    }
     const results: ScenarioResult[] = [];
     for (const scenario of scenarios) {
       say(`${scenario.name} (${scenario.file})`);
@@ -83,7 +86,12 @@ const runSubcommand: CommandModule<object, ScenarioRunArgs> = {
 export const scenarioCommand: CommandModule = {
   command: 'scenario <command>',
   describe: 'Scenario files: hardware-in-the-loop tests written as steps (docs/testing.md).',
-  builder: (y) => y.command(runSubcommand).demandCommand(1),
+  builder: (y) =>
+    y
+      .command(runSubcommand)
+      .demandCommand(1)
+      .example('$0 scenario run examples/*.yaml', 'every example on the emulated home')
+      .example('$0 scenario run examples/*.yaml --link firmware --report junit --report-file junit.xml', 'on the emulated Uno, with a JUnit report'),
   handler: () => undefined,
 };
 

@@ -105,26 +105,28 @@ describe.skipIf(!amqpUrl)('the AMQP port of RabbitMQ given as the MQTT broker', 
 });
 
 describe('one client id in two running clients', () => {
-  it('both report CLIENT_ID_CONFLICT naming the id, and keep running', async () => {
+  it('the one that notices first stops for good (fatal CLIENT_ID_CONFLICT naming the id); the other keeps the id', async () => {
     const broker = await startEmbeddedBroker({ port: 0 });
     cleanups.push(() => broker.close());
     const a = client(broker.url, 'same-id');
     const b = client(broker.url, 'same-id');
-    const problems = (bus: BusClient) => new Promise<BridgeError>((r) => bus.once('problem', r));
-    const [pa, pb] = [problems(a), problems(b)];
-    let fatal = false;
-    a.on('fatal', () => (fatal = true));
-    b.on('fatal', () => (fatal = true));
+    const fatal = (bus: BusClient) => new Promise<[BusClient, BridgeError]>((r) => bus.once('fatal', (e) => r([bus, e])));
     await a.start();
     await b.start();
-    const [ea, eb] = await Promise.all([pa, pb]);
-    for (const e of [ea, eb]) {
-      expect(e.code).toBe(ErrorCode.CLIENT_ID_CONFLICT);
-      expect(e.message).toContain('"same-id"');
-      expect(e.message).toContain('--client-id');
-    }
-    expect(fatal).toBe(false);
-  }, 20_000);
+    const [loser, e] = await Promise.race([fatal(a), fatal(b)]);
+    expect(e.code).toBe(ErrorCode.CLIENT_ID_CONFLICT);
+    expect(e.message).toContain('"same-id"');
+    expect(e.message).toContain('--client-id same-id-2');
+    const winner = loser === a ? b : a;
+    // No more takeovers: the winner reconnects once and then keeps its connection.
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(loser.connected).toBe(false);
+    expect(winner.connected).toBe(true);
+    const reconnects = winner.counters.reconnects;
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(winner.counters.reconnects).toBe(reconnects);
+    expect(winner.connected).toBe(true);
+  }, 30_000);
 
   it('two clients with their own ids never report a conflict', async () => {
     const broker = await startEmbeddedBroker({ port: 0 });
@@ -132,8 +134,8 @@ describe('one client id in two running clients', () => {
     const a = client(broker.url, 'own-id-a');
     const b = client(broker.url, 'own-id-b');
     const seen: BridgeError[] = [];
-    a.on('problem', (e) => seen.push(e));
-    b.on('problem', (e) => seen.push(e));
+    a.on('fatal', (e) => seen.push(e));
+    b.on('fatal', (e) => seen.push(e));
     await a.start();
     await b.start();
     await new Promise((r) => setTimeout(r, 1500));

@@ -51,6 +51,21 @@ describe('ConnectWatch: CONNECT answered by a closed socket', () => {
     expect(v?.kind === 'refused' && v.error.message).toMatch(/not MQTT \(Invalid header flag bits.*AMQP \(5672\)/);
   });
 
+  it('names a port that accepts the connection and never answers CONNECT as silent, not as "not MQTT"', () => {
+    let now = 0;
+    const w = new ConnectWatch({ clientId: 'home-1', url: 'mqtt://broker:1883', connectTimeoutMs: 10_000, now: () => now });
+    w.socketOpened();
+    now = 2500;
+    expect(w.silentFor()).toBe('no answer to CONNECT within 2.5 s');
+    now = 10_000;
+    w.error('connack timeout', false);
+    const v = w.closed();
+    expect(v).toMatchObject({ kind: 'unanswered', count: 1 });
+    expect(v?.kind === 'unanswered' && v.reason).toMatch(/^no answer to CONNECT within 10 s/);
+    expect(v?.kind === 'unanswered' && v.reason).not.toMatch(/not MQTT/);
+    expect(w.silentFor()).toBeUndefined();
+  });
+
   it('an unreachable broker between attempts restarts the count (it is an outage, not a protocol problem)', () => {
     const { unanswered, unreachable } = watch();
     unanswered();

@@ -44,10 +44,10 @@ describe.runIf(haveSocat)('virtual-arduino', () => {
   it('serves a pty that the serial link drives: bus command → ack from the firmware; SIGTERM stops socat and removes the link', async () => {
     dir = await mkdtemp(join(tmpdir(), 'virtual-arduino-'));
     const link = join(dir, 'ttyUNO');
-    cli = startCli(['virtual-arduino', '--link', link]);
+    cli = startCli(['virtual-arduino', '--symlink', link]);
     await expect.poll(() => cli!.stdout(), { timeout: 60_000, interval: 100 }).toContain('Ctrl-C to stop');
     expect(cli.stdout()).toMatch(/serial port: \/dev\/pts\/\d+/);
-    expect(cli.stdout()).toContain(`link: ${link} -> /dev/pts/`);
+    expect(cli.stdout()).toContain(`symlink: ${link} -> /dev/pts/`);
 
     runtime = await startRuntime({ config, link: { kind: 'serial', port: link }, logger: silentLogger(), embeddedBroker: { host: '127.0.0.1', port: 0 } });
     expect(runtime.link.state).toBe('ready');

@@ -51,8 +51,7 @@ afterAll(async () => {
 describe('commands over the embedded broker', () => {
   beforeAll(() => settleAt('000000000'));
 
-  // The order of the two on the wire is the broker's: aedes delivers a retained publish after it has
-  // stored it, so the (unretained) ack can overtake the status report.
+  // The order of the two (report first) is tested on every broker in test/e2e/support/bus-suite.ts.
   it('016155010 → a status report and an ack, on the configured topics with QoS and retain as configured', async () => {
     const mark = await send('webos/smarthome/info', '016155010');
     const ack = await bus.next(ackOf('016155010'), mark);
@@ -219,6 +218,27 @@ describe('the real CLI as a process', () => {
     }
   });
 
+  it('a second bridge with the same client id stops with one line naming the id (exit 2); the first keeps serving', { timeout: 150_000 }, async () => {
+    const mark = watcher.mark();
+    const first = startCli(['--broker', broker.url, '--log-level', 'silent', '--client-id', 'bridge-twin']);
+    let second: ReturnType<typeof startCli> | undefined;
+    try {
+      await watcher.next(availability('online'), mark, 60_000, 'online availability of the first');
+      second = startCli(['--broker', broker.url, '--log-level', 'silent', '--client-id', 'bridge-twin']);
+      const exit = await second.exited;
+      expect(exit.code).toBe(2);
+      expect(second.stderr().trim().split('\n')).toEqual([expect.stringMatching(/^smarthome-bridge: .*same client id "bridge-twin".*--client-id bridge-twin-2/)]);
+      // The first is not knocked off any more: it answers a command.
+      const r = await runCli(['send', '{"command":"status"}', '--broker', broker.url, '--timeout', '20s']);
+      expect(r.code).toBe(0);
+      expect(first.child.exitCode).toBeNull();
+      expect(first.stderr()).toBe('');
+    } finally {
+      second?.kill();
+      first.kill();
+    }
+  });
+
   it('send 016155010 exits 0 and prints the ack and the decoded status', CLI_TIMEOUT, async () => {
     const r = await runCli(['send', '016155010', '--broker', runtime.brokerUrl, '--timeout', '20s']);
     expect(r.stderr).toBe('');
@@ -240,6 +260,34 @@ describe('the real CLI as a process', () => {
     expect(r.stderr).toContain('no acknowledgement within 1s');
     expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
   });
+
+  it('send --timeout 2 is two seconds (a bare number is seconds)', CLI_TIMEOUT, async () => {
+    const started = Date.now();
+    const r = await runCli(['send', '016155010', '--broker', broker.url, '--timeout', '2']);
+    expect(r.code).toBe(3);
+    expect(r.stderr.trim()).toBe(`no acknowledgement within 2s: is a smarthome-bridge serving on ${broker.url}?`);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
+  });
+
+  // Answers without an id the CLI could add: told by the topic they came from and the excerpt.
+  it.each([
+    ['cut-off JSON', '{"bad":', ErrorCode.PAYLOAD_NOT_JSON],
+    ['long text that is not JSON (the excerpt is cut)', `{${'x'.repeat(100)}`, ErrorCode.PAYLOAD_NOT_JSON],
+    ['text that is no command', '[1,2]', ErrorCode.STATUS_LENGTH],
+    ['JSON with an id the bridge cannot echo', '{"command":"control","fan":1,"id":-5}', ErrorCode.PAYLOAD_INVALID],
+    // The CLI adds an id to a JSON object and knows the answer by it.
+    ['an unknown command', '{"command":"reboot"}', ErrorCode.COMMAND_UNKNOWN],
+  ])('send %s prints the bridge’s error and exits 1', CLI_TIMEOUT, async (_what, payload, code) => {
+    const mark = bus.mark();
+    const r = await runCli(['send', payload, '--broker', runtime.brokerUrl, '--timeout', '20s']);
+    expect(r.stderr.trim()).toMatch(new RegExp(`^error ${code}: `));
+    expect(r.code).toBe(1);
+    // What the bus saw: the payload as typed (or with the added id), and one error report for it.
+    const seen = bus.since(mark).filter((m) => m.topic === 'webos/smarthome/info');
+    expect(seen).toHaveLength(1);
+    if (payload !== '{"command":"reboot"}') expect(seen[0]!.text).toBe(payload);
+    else expect(JSON.parse(seen[0]!.text)).toMatchObject({ command: 'reboot', id: expect.stringMatching(/^send-/) });
+  });
 });
 
 describe('embedded broker on a busy port', () => {
@@ -255,6 +303,9 @@ describe('embedded broker on a busy port', () => {
       );
       expect(isBridgeError(attempt, ErrorCode.BROKER_PORT_BUSY)).toBe(true);
       expect((attempt as Error).message).toContain(`--broker mqtt://127.0.0.1:${first.port}`);
+      // Following the suggestion must not start a second bridge with the first one's client id.
+      expect((attempt as Error).message).toMatch(/--client-id smarthome-bridge-2/);
+      expect((attempt as Error).message).toContain('--broker-port');
 
       const viaRuntime = await startRuntime({ config, link: { kind: 'emulated' }, logger: silentLogger(), embeddedBroker: { port: first.port } }).then(
         async (r) => {
