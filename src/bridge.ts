@@ -8,6 +8,7 @@ import type { BusClient } from './bus/client.js';
 import { controlToCommand, decodeRequest, type Request } from './bus/command-decoder.js';
 import { eventPayload, excerpt, iso, sensorPayload, statusPayload, type RouteName, type RoutePayloads } from './bus/payloads.js';
 import { RateLimiter } from './bus/rate-limiter.js';
+import type { ReportSequence } from './bus/report-sequence.js';
 import { topicMatches } from './core/topics.js';
 import type { StatusString } from './home/types.js';
 
@@ -29,6 +30,8 @@ export interface BridgeOptions {
   version?: string;
   /** Told of every acknowledgement and error report (a fleet aggregates these over thousands of homes). */
   observer?: BridgeObserver | undefined;
+  /** Numbers the sensor reports for end-to-end verification (a fleet home; docs/fleet.md). */
+  sequence?: ReportSequence | undefined;
 }
 
 export interface BridgeObserver {
@@ -76,7 +79,8 @@ export class Bridge {
   attach(): void {
     const { link, bus } = this.#o;
     link.on('status', (r) => this.publish('status', statusPayload(this.#home, r)));
-    link.on('sensor', (r) => this.publish('sensor', sensorPayload(this.#home, r)));
+    const seq = this.#o.sequence;
+    link.on('sensor', (r) => this.publish('sensor', seq ? seq.stamp(sensorPayload(this.#home, r)) : sensorPayload(this.#home, r)));
     link.on('event', (e) => this.publish('event', eventPayload(this.#home, e)));
     link.on('error', (e) => this.#reportError(e, 'device'));
     link.on('state', (s) => this.#log.info({ state: s }, `link ${link.kind} ${s}`));
@@ -95,7 +99,7 @@ export class Bridge {
 
   /** The payload of the availability message (also used as the will). */
   availability(state: 'online' | 'offline'): RoutePayloads['availability'] {
-    return {
+    const p: RoutePayloads['availability'] = {
       Producer: 'smarthome',
       command: 'availability',
       home: this.#home,
@@ -104,6 +108,7 @@ export class Bridge {
       link: this.#o.link.kind,
       ...(this.#o.version ? { version: this.#o.version } : {}),
     };
+    return this.#o.sequence ? this.#o.sequence.announce(p) : p;
   }
 
   publish<K extends RouteName>(route: K, payload: RoutePayloads[K]): void {

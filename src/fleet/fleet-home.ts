@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { Bridge, type BridgeObserver } from '../bridge.js';
 import { BusClient } from '../bus/client.js';
+import { ReportSequence } from '../bus/report-sequence.js';
 import type { DevicesConfig } from '../config/schema.js';
 import { VERSION } from '../core/version.js';
 import type { Clock } from '../environment/clock.js';
@@ -69,6 +70,7 @@ export class FleetHome {
       commandFilter: o.address.commandFilter,
       version: VERSION,
       observer: o.observer,
+      sequence: new ReportSequence(o.clock),
     });
     this.bridge.attach();
     // After the bridge's own listener: the reading has been published when this runs.
