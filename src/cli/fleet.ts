@@ -124,6 +124,7 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
       baseline: 'zero',
       commandRate: a['command-rate'],
       commandTopics: commandTopics(a.prefix, fleet.indices),
+      homePrefix: `${a.prefix}-`,
       intervalMs,
       output,
       maxLoss,

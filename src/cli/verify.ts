@@ -21,7 +21,7 @@ interface VerifyArgs extends BrokerArgs {
   qos: number;
   'client-id'?: string;
   homes?: number;
-  prefix: string;
+  prefix?: string;
   'command-rate': number;
   baseline: Baseline;
   duration?: string;
@@ -44,7 +44,7 @@ export function verifyOptions<T>(y: Argv<T>) {
     .option('qos', { type: 'number', choices: [0, 1], default: 1, describe: 'MQTT subscription QoS; 1 keeps a session, so a broker restart loses nothing queued for the verifier.' })
     .option('client-id', { type: 'string', describe: 'MQTT client id (default verify-<pid>); keep it stable to resume a QoS 1 session.' })
     .option('homes', { type: 'number', describe: 'Homes of the fleet (needed for --command-rate).' })
-    .option('prefix', { type: 'string', default: 'home', describe: 'The fleet\'s --prefix (for --command-rate).' })
+    .option('prefix', { type: 'string', describe: "Count only homes <prefix>-<i> (the fleet's --prefix; default: every home); --command-rate sends to <prefix>-0 … (default home)." })
     .option('baseline', { choices: ['first-seen', 'zero'] as const, default: 'first-seen' as const, describe: "first-seen: each home's first report sets where its numbering starts (joining a running fleet); zero: expect every report from seq 0." })
     .option('duration', { type: 'string', describe: 'Stop after this long (e.g. 60s; default: until SIGINT/SIGTERM).' })
     .option('interval', { type: 'string', default: '10s', describe: 'Report interval.' })
@@ -59,6 +59,7 @@ export interface VerifyRunOptions {
   baseline: Baseline;
   commandRate: number;
   commandTopics: readonly string[];
+  homePrefix?: string | undefined;
   intervalMs: number;
   output: 'text' | 'json' | 'tty';
   maxLoss: LossLimit;
@@ -73,7 +74,7 @@ export interface RunningVerify {
 }
 
 export async function startVerify(o: VerifyRunOptions): Promise<RunningVerify> {
-  const session = new VerifySession({ source: o.source, clock: new RealClock(), baseline: o.baseline, commandRate: o.commandRate, commandTopics: o.commandTopics });
+  const session = new VerifySession({ source: o.source, clock: new RealClock(), baseline: o.baseline, commandRate: o.commandRate, commandTopics: o.commandTopics, homePrefix: o.homePrefix });
   await session.start();
   const print = (r: VerifyReport, type: 'interval' | 'final'): void => {
     process.stdout.write(o.output === 'json' ? `${JSON.stringify({ type: type === 'final' ? 'final' : 'verify', ...r })}\n` : `${formatReport(r, type === 'final')}\n`);
@@ -123,7 +124,7 @@ async function verifyHandler(a: ArgumentsCamelCase<VerifyArgs>): Promise<void> {
   const durationMs = a.duration !== undefined ? parseDuration(a.duration) : undefined;
   if (durationMs !== undefined && !(durationMs > 0)) throw new BridgeError(ErrorCode.CONFIG_INVALID, '--duration must be positive');
   if (a['command-rate'] > 0 && !(Number.isInteger(a.homes) && a.homes! >= 1)) throw new BridgeError(ErrorCode.CONFIG_INVALID, '--command-rate needs --homes N (the fleet\'s size)');
-  const prefix = checkPrefix(a.prefix);
+  const prefix = checkPrefix(a.prefix ?? 'home');
 
   let stopping = false;
   let running: RunningVerify | undefined;
@@ -143,6 +144,7 @@ async function verifyHandler(a: ArgumentsCamelCase<VerifyArgs>): Promise<void> {
     baseline: a.baseline,
     commandRate: a['command-rate'],
     commandTopics: a.homes ? commandTopics(prefix, Array.from({ length: a.homes }, (_, i) => i)) : [],
+    homePrefix: a.prefix !== undefined ? `${prefix}-` : undefined,
     intervalMs,
     output: a.output,
     maxLoss,

@@ -38,6 +38,9 @@ export class LatencyRecorder {
     const h = this.#h;
     const ms = (us: number): number => Math.round(us) / 1000;
     if (h.totalCount === 0) return { count: 0, p50: 0, p99: 0, p999: 0, max: 0 };
-    return { count: h.totalCount, p50: ms(h.getValueAtPercentile(50)), p99: ms(h.getValueAtPercentile(99)), p999: ms(h.getValueAtPercentile(99.9)), max: ms(h.maxValue) };
+    // A percentile is the top of its bucket (up to 0.1 % above the samples in it): never report one above the max.
+    const max = h.maxValue;
+    const at = (p: number): number => ms(Math.min(max, h.getValueAtPercentile(p)));
+    return { count: h.totalCount, p50: at(50), p99: at(99), p999: at(99.9), max: ms(max) };
   }
 }

@@ -17,6 +17,8 @@ export interface SessionOptions {
   commandRate: number;
   /** The command topic of each home commands may go to. */
   commandTopics: readonly string[];
+  /** Count only homes whose id starts with this (e.g. `home-`). */
+  homePrefix?: string | undefined;
   /** `finish` waits until no report came for this long (default 500 ms), at most `drainMaxMs` (default 5 s). */
   quietMs?: number;
   drainMaxMs?: number;
@@ -34,7 +36,7 @@ export class VerifySession {
     if (!(o.commandRate >= 0 && Number.isFinite(o.commandRate))) throw new BridgeError(ErrorCode.CONFIG_INVALID, `--command-rate must be a number ≥ 0, got ${o.commandRate}`);
     if (o.commandRate > 0 && o.commandTopics.length === 0) throw new BridgeError(ErrorCode.CONFIG_INVALID, '--command-rate needs the homes to send to (--homes)');
     this.#o = o;
-    this.verifier = new Verifier({ clock: o.clock, baseline: o.baseline, commandIdPrefix: `verify-${process.pid}-` });
+    this.verifier = new Verifier({ clock: o.clock, baseline: o.baseline, commandIdPrefix: `verify-${process.pid}-`, homePrefix: o.homePrefix });
   }
 
   /** Subscribes (resolves once reports can arrive), then starts sending commands. */

@@ -13,6 +13,8 @@ export interface VerifierOptions {
   baseline: Baseline;
   /** Ids of this verifier's commands start with it, so acks of other senders' commands are ignored. */
   commandIdPrefix?: string;
+  /** Only homes whose id starts with this count (other fleets may share the topics); default every home. */
+  homePrefix?: string | undefined;
   /** A command not acknowledged within this long counts as unanswered (default 10 s). */
   commandTimeoutMs?: number;
 }
@@ -48,6 +50,7 @@ export class Verifier {
   readonly #rtt = new LatencyRecorder();
   readonly #pending = new Map<string, number>();
   readonly #idPrefix: string;
+  readonly #homePrefix: string;
   readonly #commandTimeoutMs: number;
   #invalid = 0;
   #sent = 0;
@@ -61,6 +64,7 @@ export class Verifier {
     this.tracker = new SequenceTracker({ baseline: o.baseline });
     this.#idPrefix = o.commandIdPrefix ?? 'verify-';
     this.#commandTimeoutMs = o.commandTimeoutMs ?? 10_000;
+    this.#homePrefix = o.homePrefix ?? '';
     this.#started = o.clock.now();
     this.#last = { at: this.#started, totals: this.tracker.totals() };
   }
@@ -77,6 +81,7 @@ export class Verifier {
     }
     if (m === null || typeof m !== 'object') return void this.#invalid++;
     const home = m['home'];
+    if (typeof home === 'string' && !home.startsWith(this.#homePrefix)) return;
     switch (m['command']) {
       case 'sensor': {
         const { seq, boot, sent } = m;
