@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import type { Clock } from '../../../src/environment/clock.js';
+import { Verifier } from '../../../src/fleet/verify/verifier.js';
+
+/** A clock the test moves by hand. */
+function manualClock(start = 1_000_000): Clock & { t: number } {
+  return { t: start, speed: 1, now() { return this.t; }, setTimer: () => ({ due: 0 }), clearTimer: () => undefined };
+}
+
+const sensor = (home: string, seq: number, sent: number, boot = 1): string => JSON.stringify({ Producer: 'smarthome', command: 'sensor', home, time: '', sensor: 'rain', rain: 0, seq, boot, sent });
+
+describe('Verifier', () => {
+  it('measures end-to-end latency from each report\'s sent time, and not for duplicates', () => {
+    const clock = manualClock();
+    const v = new Verifier({ clock, baseline: 'zero' });
+    v.onMessage(sensor('h-0', 0, clock.t - 5));
+    v.onMessage(sensor('h-0', 1, clock.t - 7));
+    v.onMessage(sensor('h-0', 1, clock.t - 500));
+    const r = v.report();
+    expect(r).toMatchObject({ received: 2, duplicates: 1, latencyMs: { count: 2, max: 7 } });
+  });
+
+  it('counts unreadable messages and ignores other homes and reports without numbers', () => {
+    const clock = manualClock();
+    const v = new Verifier({ clock, baseline: 'zero', homePrefix: 'mine-' });
+    v.onMessage('not json');
+    v.onMessage(Buffer.from('{"command":"sensor","home":"mine-1"}'));
+    v.onMessage(sensor('other-1', 0, clock.t));
+    v.onMessage(JSON.stringify({ command: 'status', home: 'mine-1', status: '000000000' }));
+    expect(v.report()).toMatchObject({ homes: 0, received: 0, invalid: 2 });
+  });
+
+  it('times commands to their acks and counts the unanswered', () => {
+    const clock = manualClock();
+    const v = new Verifier({ clock, baseline: 'zero', commandIdPrefix: 'v-', commandTimeoutMs: 1000 });
+    const a = v.nextCommandId();
+    const b = v.nextCommandId();
+    clock.t += 12;
+    v.onMessage(JSON.stringify({ command: 'ack', home: 'h-1', id: a }));
+    v.onMessage(JSON.stringify({ command: 'ack', home: 'h-1', id: 'someone-else-7' }));
+    expect(v.report().commands).toMatchObject({ sent: 2, acked: 1, pending: 1, unanswered: 0, rttMs: { count: 1, max: 12 } });
+    clock.t += 2000;
+    expect(v.report().commands).toMatchObject({ acked: 1, pending: 0, unanswered: 1 });
+    v.onMessage(JSON.stringify({ command: 'ack', home: 'h-1', id: b })); // too late: already counted unanswered
+    expect(v.report().commands).toMatchObject({ acked: 1, unanswered: 1 });
+  });
+
+  it('reports each interval apart from the running totals', () => {
+    const clock = manualClock();
+    const v = new Verifier({ clock, baseline: 'zero' });
+    v.onMessage(sensor('h-0', 0, clock.t));
+    v.onMessage(sensor('h-0', 2, clock.t));
+    expect(v.report({ interval: true }).interval).toMatchObject({ received: 2, lost: 1 });
+    v.onMessage(sensor('h-0', 1, clock.t));
+    v.onMessage(sensor('h-0', 3, clock.t));
+    const r = v.report({ interval: true, final: true });
+    expect(r.interval).toMatchObject({ received: 2, lost: -1, reordered: 1 });
+    expect(r).toMatchObject({ received: 4, lost: 0, anomalies: [{ home: 'h-0', reordered: 1 }] });
+  });
+});
