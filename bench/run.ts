@@ -19,6 +19,7 @@ import { fleetScale } from './fleet-scale.js';
 import { pipeline } from './pipeline.js';
 import { firmwareRoundTrip, roundTrip } from './round-trip.js';
 import { firmware } from './firmware-entry.js';
+import { verifyCost } from './verify-cost.js';
 import { runInOwnSession, sessionNice } from './support/own-session.js';
 import { loadAverage } from './support/proc.js';
 import type { Benchmark, BenchOutcome, BenchRow } from './support/types.js';
@@ -27,7 +28,7 @@ await runInOwnSession();
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = path.join(ROOT, 'bench/results');
-const BENCHMARKS: Benchmark[] = [roundTrip, fleetScale, pipeline, firmwareRoundTrip, boardSpeed, firmware];
+const BENCHMARKS: Benchmark[] = [roundTrip, fleetScale, verifyCost, pipeline, firmwareRoundTrip, boardSpeed, firmware];
 
 const { values } = parseArgs({ options: { only: { type: 'string', multiple: true }, quick: { type: 'boolean', default: false }, list: { type: 'boolean', default: false } } });
 if (values.list) {

@@ -1,4 +1,3 @@
-import type { Clock } from '../environment/clock.js';
 import type { AvailabilityPayload, SensorPayload } from './payloads.js';
 
 /**
@@ -10,8 +9,9 @@ export class ReportSequence {
   readonly boot: number;
   #next = 0;
 
-  constructor(private readonly clock: Clock) {
-    this.boot = Math.round(clock.now());
+  /** `now`: wall-clock ms, the same definition the verifier reads (src/fleet/verify/wall-time.ts). */
+  constructor(private readonly now: () => number) {
+    this.boot = Math.round(now());
   }
 
   /** Reports numbered so far. */
@@ -22,7 +22,7 @@ export class ReportSequence {
   stamp(p: SensorPayload): SensorPayload {
     p.seq = this.#next++;
     p.boot = this.boot;
-    p.sent = Math.round(this.clock.now() * 100) / 100;
+    p.sent = Math.round(this.now() * 100) / 100;
     return p;
   }
 

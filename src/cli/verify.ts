@@ -2,12 +2,12 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { redactUrl } from '../bus/client.js';
 import type { DevicesConfig } from '../config/schema.js';
 import { BridgeError, ErrorCode } from '../core/errors.js';
-import { RealClock } from '../environment/clock.js';
 import { checkPrefix, homeAddress } from '../fleet/addressing.js';
 import type { Baseline } from '../fleet/verify/sequence-tracker.js';
 import { formatReport, lossExceeds, parseMaxLoss, VerifySession, type LossLimit } from '../fleet/verify/session.js';
 import { AmqpReportSource, MqttReportSource, reportFilters, type ReportSource } from '../fleet/verify/sources.js';
 import type { VerifyReport } from '../fleet/verify/verifier.js';
+import { wallTimeMs } from '../fleet/verify/wall-time.js';
 import { brokerOptions, parseDuration, readConfig, readPassword, readTls, type BrokerArgs } from './common.js';
 
 /**
@@ -74,7 +74,7 @@ export interface RunningVerify {
 }
 
 export async function startVerify(o: VerifyRunOptions): Promise<RunningVerify> {
-  const session = new VerifySession({ source: o.source, clock: new RealClock(), baseline: o.baseline, commandRate: o.commandRate, commandTopics: o.commandTopics, homePrefix: o.homePrefix });
+  const session = new VerifySession({ source: o.source, clock: { now: wallTimeMs }, baseline: o.baseline, commandRate: o.commandRate, commandTopics: o.commandTopics, homePrefix: o.homePrefix });
   await session.start();
   const print = (r: VerifyReport, type: 'interval' | 'final'): void => {
     process.stdout.write(o.output === 'json' ? `${JSON.stringify({ type: type === 'final' ? 'final' : 'verify', ...r })}\n` : `${formatReport(r, type === 'final')}\n`);

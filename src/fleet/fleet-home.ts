@@ -7,6 +7,7 @@ import { VERSION } from '../core/version.js';
 import type { Clock } from '../environment/clock.js';
 import { EmulatedLink } from '../links/emulated.js';
 import type { HomeAddress } from './addressing.js';
+import { wallTimeMs } from './verify/wall-time.js';
 
 /**
  * One virtual home of a fleet: the same emulated link, bridge and bus client as `run`, with its own
@@ -70,7 +71,7 @@ export class FleetHome {
       commandFilter: o.address.commandFilter,
       version: VERSION,
       observer: o.observer,
-      sequence: new ReportSequence(o.clock),
+      sequence: new ReportSequence(wallTimeMs),
     });
     this.bridge.attach();
     // After the bridge's own listener: the reading has been published when this runs.

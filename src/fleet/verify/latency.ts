@@ -10,6 +10,8 @@ export interface LatencySummary {
   p99: number;
   p999: number;
   max: number;
+  /** Samples below 0 (the sender's clock ahead of the verifier's), recorded as 0. */
+  negative: number;
 }
 
 const HOUR_US = 3_600_000_000;
@@ -37,10 +39,10 @@ export class LatencyRecorder {
   summary(): LatencySummary {
     const h = this.#h;
     const ms = (us: number): number => Math.round(us) / 1000;
-    if (h.totalCount === 0) return { count: 0, p50: 0, p99: 0, p999: 0, max: 0 };
+    if (h.totalCount === 0) return { count: 0, p50: 0, p99: 0, p999: 0, max: 0, negative: this.negative };
     // A percentile is the top of its bucket (up to 0.1 % above the samples in it): never report one above the max.
     const max = h.maxValue;
     const at = (p: number): number => ms(Math.min(max, h.getValueAtPercentile(p)));
-    return { count: h.totalCount, p50: at(50), p99: at(99), p999: at(99.9), max: ms(max) };
+    return { count: h.totalCount, p50: at(50), p99: at(99), p999: at(99.9), max: ms(max), negative: this.negative };
   }
 }

@@ -11,7 +11,7 @@ import type { Baseline } from './sequence-tracker.js';
  */
 export interface SessionOptions {
   source: ReportSource;
-  clock: Clock;
+  clock: Pick<Clock, 'now'>;
   baseline: Baseline;
   /** Commands per second to random homes (0: none). */
   commandRate: number;

@@ -21,6 +21,6 @@ describe('LatencyRecorder', () => {
     expect(r.negative).toBe(1);
     expect(r.summary()).toMatchObject({ count: 2, max: 2 });
     r.reset();
-    expect(r.summary()).toEqual({ count: 0, p50: 0, p99: 0, p999: 0, max: 0 });
+    expect(r.summary()).toEqual({ count: 0, p50: 0, p99: 0, p999: 0, max: 0, negative: 0 });
   });
 });

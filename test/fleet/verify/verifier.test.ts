@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Clock } from '../../../src/environment/clock.js';
 import { Verifier } from '../../../src/fleet/verify/verifier.js';
+import { ReportSequence } from '../../../src/bus/report-sequence.js';
+import { sensorPayload } from '../../../src/bus/payloads.js';
 
 /** A clock the test moves by hand. */
 function manualClock(start = 1_000_000): Clock & { t: number } {
@@ -10,6 +12,22 @@ function manualClock(start = 1_000_000): Clock & { t: number } {
 const sensor = (home: string, seq: number, sent: number, boot = 1): string => JSON.stringify({ Producer: 'smarthome', command: 'sensor', home, time: '', sensor: 'rain', rain: 0, seq, boot, sent });
 
 describe('Verifier', () => {
+  it('reads the fleet\'s own sensor payloads and any other key order alike', () => {
+    const clock = manualClock();
+    const seq = new ReportSequence(() => clock.t - 4);
+    const fleetWritten = JSON.stringify(seq.stamp(sensorPayload('h-0', { sensor: 'climate', temperature: 21.5, humidity: 40, time: clock.t })));
+    expect(fleetWritten.startsWith('{"Producer":"smarthome","command":"sensor","home":"h-0"')).toBe(true);
+    const reordered = JSON.stringify({ seq: 1, sent: clock.t - 6, boot: seq.boot, home: 'h-0', command: 'sensor', Producer: 'smarthome' });
+    const v = new Verifier({ clock, baseline: 'zero' });
+    v.onMessage(Buffer.from(fleetWritten));
+    v.onMessage(reordered);
+    v.onMessage(fleetWritten);
+    const r = v.report();
+    expect(r).toMatchObject({ homes: 1, received: 2, duplicates: 1, lost: 0, invalid: 0, latencyMs: { count: 2, max: 6 } });
+    expect(r.latencyMs.p50).toBeCloseTo(4, 2);
+  });
+
+
   it('measures end-to-end latency from each report\'s sent time, and not for duplicates', () => {
     const clock = manualClock();
     const v = new Verifier({ clock, baseline: 'zero' });
