@@ -10,7 +10,7 @@ import { resolveShard } from '../fleet/shard-auto.js';
 import { parseMaxLoss } from '../fleet/verify/session.js';
 import { brokerOptions, parseDuration, readConfig, readPassword, readTls, type BrokerArgs } from './common.js';
 import { FleetView, type FleetOutput } from './fleet-view.js';
-import { commandTopics, mqttSource, startVerify, verifyCommonOptions, type RunningVerify } from './verify.js';
+import { mqttSource, startVerify, verifyCommonOptions, type RunningVerify } from './verify.js';
 
 interface FleetArgs extends BrokerArgs {
   homes: number;
@@ -123,7 +123,6 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
       source: mqttSource({ ...a, qos: Math.max(...Object.values(config.bus.routes).map((r) => r.qos)) }, url, config),
       baseline: 'zero',
       commandRate: a['command-rate'],
-      commandTopics: commandTopics(a.prefix, fleet.indices),
       homePrefix: `${a.prefix}-`,
       intervalMs,
       output,

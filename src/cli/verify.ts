@@ -20,7 +20,6 @@ interface VerifyArgs extends BrokerArgs {
   exchange: string;
   qos: number;
   'client-id'?: string;
-  homes?: number;
   prefix?: string;
   'command-rate': number;
   baseline: Baseline;
@@ -33,7 +32,7 @@ interface VerifyArgs extends BrokerArgs {
 /** The options `verify` shares with `fleet --verify`. */
 export function verifyCommonOptions<T>(y: Argv<T>) {
   return y
-    .option('command-rate', { type: 'number', default: 0, describe: 'Status commands per second sent to random homes; their round trip (send → ack) is reported.' })
+    .option('command-rate', { type: 'number', default: 0, describe: 'Status commands per second to random homes that are up (heard from, not offline); their round trip (send → ack) is reported.' })
     .option('max-loss', { type: 'string', default: '0', describe: 'Exit 1 when more reports than this were lost: a count (0) or a percentage of those expected (0.1%).' });
 }
 
@@ -43,14 +42,13 @@ export function verifyOptions<T>(y: Argv<T>) {
     .option('exchange', { type: 'string', default: 'webos.topic', describe: "The RabbitMQ MQTT plugin's topic exchange (with --amqp-url)." })
     .option('qos', { type: 'number', choices: [0, 1], default: 1, describe: 'MQTT subscription QoS; 1 keeps a session, so a broker restart loses nothing queued for the verifier.' })
     .option('client-id', { type: 'string', describe: 'MQTT client id (default verify-<pid>); keep it stable to resume a QoS 1 session.' })
-    .option('homes', { type: 'number', describe: 'Homes of the fleet (needed for --command-rate).' })
-    .option('prefix', { type: 'string', describe: "Count only homes <prefix>-<i> (the fleet's --prefix; default: every home); --command-rate sends to <prefix>-0 … (default home)." })
+    .option('prefix', { type: 'string', describe: "Count only homes <prefix>-<i> (the fleet's --prefix; default: every home)." })
     .option('baseline', { choices: ['first-seen', 'zero'] as const, default: 'first-seen' as const, describe: "first-seen: each home's first report sets where its numbering starts (joining a running fleet); zero: expect every report from seq 0." })
     .option('duration', { type: 'string', describe: 'Stop after this long (e.g. 60s; default: until SIGINT/SIGTERM).' })
     .option('interval', { type: 'string', default: '10s', describe: 'Report interval.' })
     .option('output', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'text: a line per interval; json: one JSON object per interval and a final one (type "final").' })
     .example('$0 verify --broker mqtt://127.0.0.1:1883 --duration 60s', 'count a running fleet\'s reports for a minute')
-    .example('$0 verify --amqp-url amqp://guest:guest@rabbit:5672 --homes 10000 --command-rate 10 --output json', 'over AMQP on RabbitMQ, with 10 commands/s')
+    .example('$0 verify --amqp-url amqp://guest:guest@rabbit:5672 --prefix home --command-rate 10 --output json', 'over AMQP on RabbitMQ, with 10 commands/s')
     .example('$0 verify --broker mqtt://127.0.0.1:1883 --max-loss 0.1% --duration 5m', 'fail (exit 1) above 0.1 % loss');
 }
 
@@ -58,7 +56,6 @@ export interface VerifyRunOptions {
   source: ReportSource;
   baseline: Baseline;
   commandRate: number;
-  commandTopics: readonly string[];
   homePrefix?: string | undefined;
   intervalMs: number;
   output: 'text' | 'json' | 'tty';
@@ -74,7 +71,7 @@ export interface RunningVerify {
 }
 
 export async function startVerify(o: VerifyRunOptions): Promise<RunningVerify> {
-  const session = new VerifySession({ source: o.source, clock: { now: wallTimeMs }, baseline: o.baseline, commandRate: o.commandRate, commandTopics: o.commandTopics, homePrefix: o.homePrefix });
+  const session = new VerifySession({ source: o.source, clock: { now: wallTimeMs }, baseline: o.baseline, commandRate: o.commandRate, commandTopic, homePrefix: o.homePrefix });
   await session.start();
   const print = (r: VerifyReport, type: 'interval' | 'final'): void => {
     process.stdout.write(o.output === 'json' ? `${JSON.stringify({ type: type === 'final' ? 'final' : 'verify', ...r })}\n` : `${formatReport(r, type === 'final')}\n`);
@@ -98,9 +95,10 @@ export async function startVerify(o: VerifyRunOptions): Promise<RunningVerify> {
   };
 }
 
-/** Command topics of homes 0 … homes−1 (the fleet's addressing). */
-export function commandTopics(prefix: string, indices: Iterable<number>): string[] {
-  return Array.from(indices, (i) => homeAddress(prefix, i).commandFilter.replace(/#$/, 'info'));
+/** Where a fleet home takes commands: its command filter's `info` topic (the fleet's addressing, home `<prefix>-<i>`). */
+export function commandTopic(home: string): string {
+  const dash = home.lastIndexOf('-');
+  return homeAddress(home.slice(0, dash), Number(home.slice(dash + 1))).commandFilter.replace(/#$/, 'info');
 }
 
 export function mqttSource(a: BrokerArgs & { qos?: number; 'client-id'?: string }, url: string, config: DevicesConfig): MqttReportSource {
@@ -123,8 +121,7 @@ async function verifyHandler(a: ArgumentsCamelCase<VerifyArgs>): Promise<void> {
   if (!(intervalMs >= 100)) throw new BridgeError(ErrorCode.CONFIG_INVALID, '--interval must be at least 100 ms');
   const durationMs = a.duration !== undefined ? parseDuration(a.duration) : undefined;
   if (durationMs !== undefined && !(durationMs > 0)) throw new BridgeError(ErrorCode.CONFIG_INVALID, '--duration must be positive');
-  if (a['command-rate'] > 0 && !(Number.isInteger(a.homes) && a.homes! >= 1)) throw new BridgeError(ErrorCode.CONFIG_INVALID, '--command-rate needs --homes N (the fleet\'s size)');
-  const prefix = checkPrefix(a.prefix ?? 'home');
+  const prefix = a.prefix !== undefined ? checkPrefix(a.prefix) : undefined;
 
   let stopping = false;
   let running: RunningVerify | undefined;
@@ -143,8 +140,7 @@ async function verifyHandler(a: ArgumentsCamelCase<VerifyArgs>): Promise<void> {
     source,
     baseline: a.baseline,
     commandRate: a['command-rate'],
-    commandTopics: a.homes ? commandTopics(prefix, Array.from({ length: a.homes }, (_, i) => i)) : [],
-    homePrefix: a.prefix !== undefined ? `${prefix}-` : undefined,
+    homePrefix: prefix !== undefined ? `${prefix}-` : undefined,
     intervalMs,
     output: a.output,
     maxLoss,

@@ -58,6 +58,9 @@ export class Verifier {
   #unanswered = 0;
   #commandSeq = 0;
   #last: { at: number; totals: SequenceTotals };
+  /** Homes heard from and not announced offline: where commands can go. */
+  readonly #live: string[] = [];
+  readonly #liveAt = new Map<string, number>();
 
   constructor(o: VerifierOptions) {
     this.#clock = o.clock;
@@ -92,6 +95,7 @@ export class Verifier {
       }
       case 'availability': {
         const { seq, boot } = m;
+        if (typeof home === 'string') this.#setLive(home, m['state'] === 'online');
         if (typeof home === 'string' && isCount(seq) && typeof boot === 'number') this.tracker.announce(home, boot, seq);
         return;
       }
@@ -114,7 +118,28 @@ export class Verifier {
     return this.#pending.size;
   }
 
+  /** A random home that is up (undefined before any reported). */
+  randomLiveHome(random = Math.random): string | undefined {
+    return this.#live[Math.floor(random() * this.#live.length)];
+  }
+
+  #setLive(home: string, live: boolean): void {
+    const at = this.#liveAt.get(home);
+    if (live && at === undefined) {
+      this.#liveAt.set(home, this.#live.length);
+      this.#live.push(home);
+    } else if (!live && at !== undefined) {
+      const last = this.#live.pop()!;
+      if (last !== home) {
+        this.#live[at] = last;
+        this.#liveAt.set(last, at);
+      }
+      this.#liveAt.delete(home);
+    }
+  }
+
   #sensor(home: string, boot: number, seq: number, sent: number | undefined, now: number): void {
+    if (!this.#liveAt.has(home)) this.#setLive(home, true);
     const arrival = this.tracker.report(home, boot, seq);
     if (arrival !== 'duplicate' && sent !== undefined) {
       this.#latency.recordMs(now - sent);

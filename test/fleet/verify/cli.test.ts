@@ -59,7 +59,7 @@ describe('smarthome-bridge fleet --verify and verify (the CLI)', () => {
   it.each([
     [['verify'], /verify needs --broker URL/],
     [['verify', '--broker', 'mqtt://127.0.0.1:1', '--max-loss', 'lots'], /--max-loss wants/],
-    [['verify', '--broker', 'mqtt://127.0.0.1:1', '--command-rate', '5'], /--command-rate needs --homes/],
+    [['verify', '--broker', 'mqtt://127.0.0.1:1', '--prefix', 'a b'], /--prefix must be/],
     [['fleet', '--homes', '2', '--broker', 'mqtt://127.0.0.1:1', '--command-rate', '5'], /--command-rate needs --verify/],
     [['fleet', '--homes', '2', '--broker', 'mqtt://127.0.0.1:1', '--rain-period', 'soon'], /not a duration/],
   ])('%j is a usage error: one line, exit 2', async (args, message) => {

@@ -75,4 +75,16 @@ describe('Verifier', () => {
     expect(r.interval).toMatchObject({ received: 2, lost: -1, reordered: 1 });
     expect(r).toMatchObject({ received: 4, lost: 0, anomalies: [{ home: 'h-0', reordered: 1 }] });
   });
+
+  it('sends commands only to homes that are up: heard from, and not announced offline', () => {
+    const clock = manualClock();
+    const v = new Verifier({ clock, baseline: 'zero' });
+    expect(v.randomLiveHome()).toBeUndefined();
+    v.onMessage(sensor('h-0', 0, clock.t));
+    v.onMessage(JSON.stringify({ command: 'availability', home: 'h-1', state: 'online', seq: 0, boot: 1 }));
+    v.onMessage(JSON.stringify({ command: 'availability', home: 'h-2', state: 'online', seq: 0, boot: 1 }));
+    v.onMessage(JSON.stringify({ command: 'availability', home: 'h-0', state: 'offline', seq: 1, boot: 1 }));
+    const picked = new Set([0, 0.34, 0.5, 0.67, 0.99].map((r) => v.randomLiveHome(() => r)));
+    expect([...picked].sort()).toEqual(['h-1', 'h-2']);
+  });
 });

@@ -6,7 +6,7 @@ import { fleetConfig } from '../../../src/fleet/addressing.js';
 import { Fleet } from '../../../src/fleet/fleet.js';
 import { VerifySession } from '../../../src/fleet/verify/session.js';
 import { AmqpReportSource, MqttReportSource, reportFilters, type ReportSource } from '../../../src/fleet/verify/sources.js';
-import { commandTopics } from '../../../src/cli/verify.js';
+import { commandTopic } from '../../../src/cli/verify.js';
 import { wallTimeMs } from '../../../src/fleet/verify/wall-time.js';
 import { requireService, startMosquitto, type MosquittoInstance } from '../../support/brokers.js';
 import { startFaultProxy, type FaultAction, type FaultProxy } from '../../support/mqtt-fault-proxy.js';
@@ -34,7 +34,7 @@ async function run(o: { fleetUrl: string; source: ReportSource; cfg: DevicesConf
     clock: { now: wallTimeMs },
     baseline: 'zero',
     commandRate: o.commandRate ?? 0,
-    commandTopics: commandTopics(o.prefix, [...Array(HOMES).keys()]),
+    commandTopic,
     homePrefix: `${o.prefix}-`,
     quietMs: 1000,
   });
