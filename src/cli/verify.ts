@@ -41,7 +41,7 @@ export function verifyOptions<T>(y: Argv<T>) {
     .option('amqp-url', { type: 'string', describe: 'Read the reports over AMQP from RabbitMQ (amqp://user:pass@host:5672) instead of MQTT: a private queue bound to --exchange.' })
     .option('exchange', { type: 'string', default: 'webos.topic', describe: "The RabbitMQ MQTT plugin's topic exchange (with --amqp-url)." })
     .option('qos', { type: 'number', choices: [0, 1], default: 1, describe: 'MQTT subscription QoS; 1 keeps a session, so a broker restart loses nothing queued for the verifier.' })
-    .option('client-id', { type: 'string', describe: 'MQTT client id (default verify-<pid>); keep it stable to resume a QoS 1 session.' })
+    .option('client-id', { type: 'string', describe: 'MQTT client id (default verify-<pid>). Given, a QoS 1 session is kept at exit, so the next verify with this id resumes it; otherwise it is unsubscribed at exit.' })
     .option('prefix', { type: 'string', describe: "Count only homes <prefix>-<i> (the fleet's --prefix; default: every home)." })
     .option('baseline', { choices: ['first-seen', 'zero'] as const, default: 'first-seen' as const, describe: "first-seen: each home's first report sets where its numbering starts (joining a running fleet); zero: expect every report from seq 0." })
     .option('duration', { type: 'string', describe: 'Stop after this long (e.g. 60s; default: until SIGINT/SIGTERM).' })
@@ -107,6 +107,7 @@ export function mqttSource(a: BrokerArgs & { qos?: number; 'client-id'?: string 
     filters: reportFilters(config),
     qos: a.qos === 0 ? 0 : 1,
     clientId: a['client-id'] ?? `verify-${process.pid}`,
+    keepSession: a['client-id'] !== undefined,
     username: a.username,
     password: readPassword(a),
     tls: readTls(a),

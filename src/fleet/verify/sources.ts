@@ -30,6 +30,12 @@ export interface MqttSourceOptions {
   /** QoS of the subscription; 1 keeps a session (clean: false) so a broker restart loses nothing queued for us. */
   qos: 0 | 1;
   clientId: string;
+  /**
+   * Leave the subscriptions on the broker at stop, so a verifier with the same client id resumes them
+   * (and nothing is lost in between). Otherwise they are removed, so no broker keeps queueing reports
+   * for a verifier that is gone (RabbitMQ holds a QoS 1 session's queue for its subscription_ttl).
+   */
+  keepSession?: boolean | undefined;
   username?: string | undefined;
   password?: string | undefined;
   tls?: { ca?: Buffer[] | undefined; cert?: Buffer | undefined; key?: Buffer | undefined; rejectUnauthorized: boolean } | undefined;
@@ -81,7 +87,12 @@ export class MqttReportSource implements ReportSource {
   }
 
   async stop(): Promise<void> {
-    await this.#client?.endAsync();
+    const client = this.#client;
+    if (!client) return;
+    if (this.#o.qos === 1 && !this.#o.keepSession && client.connected) {
+      await Promise.race([client.unsubscribeAsync(this.#o.filters), new Promise((r) => setTimeout(r, 2000))]).catch(() => undefined);
+    }
+    await client.endAsync();
   }
 }
 
