@@ -1,4 +1,7 @@
-import type { VerifyReport } from '../src/fleet/verify/verifier.js';
+import { sensorPayload } from '../src/bus/payloads.js';
+import { ReportSequence } from '../src/bus/report-sequence.js';
+import { Verifier, type VerifyReport } from '../src/fleet/verify/verifier.js';
+import { wallTimeMs } from '../src/fleet/verify/wall-time.js';
 import { JsonLinesChild, type StatsLine } from './support/json-lines.js';
 import { startBenchMosquitto } from './support/mosquitto.js';
 import { median, round } from './support/numbers.js';
@@ -22,7 +25,25 @@ const STARTUP_MS = 60_000;
 type VerifyLine = VerifyReport & { type: 'verify' | 'final' };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * The verifier's core alone, in this process: µs of CPU per fleet-written sensor report fed to
+ * Verifier.onMessage (tracking, latency), without MQTT. The rest of verify's cost is mqtt.js's.
+ */
+function coreUsPerReport(homes: number, reports: number): number {
+  const sequences = Array.from({ length: homes }, () => new ReportSequence(wallTimeMs));
+  const payloads = Array.from({ length: Math.min(reports, 200_000) }, (_, i) =>
+    Buffer.from(JSON.stringify(sequences[i % homes]!.stamp(sensorPayload(`home-${i % homes}`, { sensor: 'climate', temperature: 21.5, humidity: 40, time: 0 })))),
+  );
+  const v = new Verifier({ clock: { now: wallTimeMs }, baseline: 'first-seen' });
+  const t0 = process.cpuUsage();
+  for (let i = 0; i < payloads.length; i++) v.onMessage(payloads[i]!);
+  const used = process.cpuUsage(t0);
+  return (used.user + used.system) / payloads.length;
+}
+
 async function runVerifyCost(ctx: BenchContext): Promise<BenchOutcome> {
+  const coreUs = round(coreUsPerReport(ctx.quick ? QUICK_HOMES : HOMES, 200_000), 2);
+  ctx.log(`verify-cost: verifier core ${coreUs} µs per report (in-process, no MQTT)`);
   const homes = ctx.quick ? QUICK_HOMES : HOMES;
   const windowS = ctx.quick ? 5 : 20;
   const broker = await startBenchMosquitto();
@@ -63,6 +84,7 @@ async function runVerifyCost(ctx: BenchContext): Promise<BenchOutcome> {
     const reportsPerS = (endFleet.stats.reports - startFleet.stats.reports) / fleetSeconds;
     const receivedPerS = (endVerify.received - startVerify.received) / (endVerify.elapsedS - startVerify.elapsedS);
     const data = {
+      coreUsPerReport: coreUs,
       homes,
       windowS,
       fleetCpuPct: round(fleetCpu * 100, 1),
@@ -81,6 +103,7 @@ async function runVerifyCost(ctx: BenchContext): Promise<BenchOutcome> {
         { metric: `${homes} homes: fleet CPU / verify CPU`, value: `${data.fleetCpuPct} % / ${data.verifyCpuPct} %` },
         { metric: `${homes} homes: verify CPU ÷ fleet CPU`, value: `${round(share * 100, 1)} %`, target: `≤ ${TARGET_SHARE * 100} %`, met: share <= TARGET_SHARE },
         { metric: `${homes} homes: verify per report, RSS`, value: `${data.verifyCpuUsPerReport} µs at ${data.verifyReceivedPerS}/s, ${data.verifyRssMiB} MiB` },
+        { metric: 'verifier core per report (no MQTT)', value: `${coreUs} µs` },
         { metric: `${homes} homes: verify lost / dup / reordered`, value: `${endVerify.lost} / ${endVerify.duplicates} / ${endVerify.reordered} of ${endVerify.expected}`, target: '0 lost', met: endVerify.lost === 0 },
         { metric: `${homes} homes: end-to-end p50 / p99 / p99.9`, value: `${endVerify.latencyMs.p50} / ${endVerify.latencyMs.p99} / ${endVerify.latencyMs.p999} ms` },
       ],
