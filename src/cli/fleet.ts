@@ -4,7 +4,7 @@ import { redactUrl } from '../bus/client.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../bus/embedded-broker.js';
 import { BridgeError, ErrorCode } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
-import { checkPrefix, fleetConfig } from '../fleet/addressing.js';
+import { checkPrefix, fleetConfig, homeAddress } from '../fleet/addressing.js';
 import { Fleet } from '../fleet/fleet.js';
 import { resolveShard } from '../fleet/shard-auto.js';
 import { parseMaxLoss } from '../fleet/verify/session.js';
@@ -124,6 +124,8 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
       baseline: 'zero',
       commandRate: a['command-rate'],
       homePrefix: `${a.prefix}-`,
+      // This process's homes only: other shards on the same broker started at other times.
+      homes: new Set(fleet.indices.map((i) => homeAddress(a.prefix, i).id)),
       intervalMs,
       output,
       maxLoss,

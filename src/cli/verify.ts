@@ -57,6 +57,7 @@ export interface VerifyRunOptions {
   baseline: Baseline;
   commandRate: number;
   homePrefix?: string | undefined;
+  homes?: ReadonlySet<string> | undefined;
   intervalMs: number;
   output: 'text' | 'json' | 'tty';
   maxLoss: LossLimit;
@@ -71,7 +72,7 @@ export interface RunningVerify {
 }
 
 export async function startVerify(o: VerifyRunOptions): Promise<RunningVerify> {
-  const session = new VerifySession({ source: o.source, clock: { now: wallTimeMs }, baseline: o.baseline, commandRate: o.commandRate, commandTopic, homePrefix: o.homePrefix });
+  const session = new VerifySession({ source: o.source, clock: { now: wallTimeMs }, baseline: o.baseline, commandRate: o.commandRate, commandTopic, homePrefix: o.homePrefix, homes: o.homes });
   await session.start();
   const print = (r: VerifyReport, type: 'interval' | 'final'): void => {
     process.stdout.write(o.output === 'json' ? `${JSON.stringify({ type: type === 'final' ? 'final' : 'verify', ...r })}\n` : `${formatReport(r, type === 'final')}\n`);

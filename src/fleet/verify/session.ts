@@ -19,6 +19,8 @@ export interface SessionOptions {
   commandTopic: (home: string) => string;
   /** Count only homes whose id starts with this (e.g. `home-`). */
   homePrefix?: string | undefined;
+  /** Count only these homes. */
+  homes?: ReadonlySet<string> | undefined;
   /** `finish` waits until no report came for this long (default 500 ms), at most `drainMaxMs` (default 5 s). */
   quietMs?: number;
   drainMaxMs?: number;
@@ -35,7 +37,7 @@ export class VerifySession {
   constructor(o: SessionOptions) {
     if (!(o.commandRate >= 0 && Number.isFinite(o.commandRate))) throw new BridgeError(ErrorCode.CONFIG_INVALID, `--command-rate must be a number ≥ 0, got ${o.commandRate}`);
     this.#o = o;
-    this.verifier = new Verifier({ clock: o.clock, baseline: o.baseline, commandIdPrefix: `verify-${process.pid}-`, homePrefix: o.homePrefix });
+    this.verifier = new Verifier({ clock: o.clock, baseline: o.baseline, commandIdPrefix: `verify-${process.pid}-`, homePrefix: o.homePrefix, homes: o.homes });
   }
 
   /** Subscribes (resolves once reports can arrive), then starts sending commands. */

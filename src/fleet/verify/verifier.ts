@@ -15,6 +15,8 @@ export interface VerifierOptions {
   commandIdPrefix?: string;
   /** Only homes whose id starts with this count (other fleets may share the topics); default every home. */
   homePrefix?: string | undefined;
+  /** Only these homes count (`fleet --verify` in one shard: its own homes, not the other shards'). */
+  homes?: ReadonlySet<string> | undefined;
   /** A command not acknowledged within this long counts as unanswered (default 10 s). */
   commandTimeoutMs?: number;
 }
@@ -51,6 +53,7 @@ export class Verifier {
   readonly #pending = new Map<string, number>();
   readonly #idPrefix: string;
   readonly #homePrefix: string;
+  readonly #homes: ReadonlySet<string> | undefined;
   readonly #commandTimeoutMs: number;
   #invalid = 0;
   #sent = 0;
@@ -68,6 +71,7 @@ export class Verifier {
     this.#idPrefix = o.commandIdPrefix ?? 'verify-';
     this.#commandTimeoutMs = o.commandTimeoutMs ?? 10_000;
     this.#homePrefix = o.homePrefix ?? '';
+    this.#homes = o.homes;
     this.#started = o.clock.now();
     this.#last = { at: this.#started, totals: this.tracker.totals() };
   }
@@ -86,7 +90,7 @@ export class Verifier {
     }
     if (m === null || typeof m !== 'object') return void this.#invalid++;
     const home = m['home'];
-    if (typeof home === 'string' && !home.startsWith(this.#homePrefix)) return;
+    if (typeof home === 'string' && !this.#counts(home)) return;
     switch (m['command']) {
       case 'sensor': {
         const { seq, boot, sent } = m;
@@ -138,6 +142,10 @@ export class Verifier {
     }
   }
 
+  #counts(home: string): boolean {
+    return home.startsWith(this.#homePrefix) && (this.#homes === undefined || this.#homes.has(home));
+  }
+
   #sensor(home: string, boot: number, seq: number, sent: number | undefined, now: number): void {
     if (!this.#liveAt.has(home)) this.#setLive(home, true);
     const arrival = this.tracker.report(home, boot, seq);
@@ -158,7 +166,7 @@ export class Verifier {
     if (homeEnd < 0) return false;
     const home = text.slice(SENSOR_PREFIX.length, homeEnd);
     if (home.includes('\\')) return false; // an escaped quote: let JSON.parse read it
-    if (!home.startsWith(this.#homePrefix)) return true; // another fleet's home: ignored
+    if (!this.#counts(home)) return true; // another fleet's (or shard's) home: ignored
     const seq = numberAfter(text, '"seq":', homeEnd);
     const boot = numberAfter(text, '"boot":', homeEnd);
     const sent = numberAfter(text, '"sent":', homeEnd);

@@ -46,6 +46,12 @@ describe('Verifier', () => {
     v.onMessage(sensor('other-1', 0, clock.t));
     v.onMessage(JSON.stringify({ command: 'status', home: 'mine-1', status: '000000000' }));
     expect(v.report()).toMatchObject({ homes: 0, received: 0, invalid: 2 });
+    // A shard's verifier: only its own homes count, in either payload form.
+    const shard = new Verifier({ clock, baseline: 'zero', homes: new Set(['h-0']) });
+    shard.onMessage(sensor('h-0', 0, clock.t));
+    shard.onMessage(sensor('h-1', 0, clock.t));
+    shard.onMessage(JSON.stringify({ seq: 0, boot: 1, sent: clock.t, home: 'h-2', command: 'sensor' }));
+    expect(shard.report()).toMatchObject({ homes: 1, received: 1 });
   });
 
   it('times commands to their acks and counts the unanswered', () => {
