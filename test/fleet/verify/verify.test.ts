@@ -95,7 +95,7 @@ describe('verify against a private mosquitto', () => {
     expect(report.anomalies!.length).toBeGreaterThan(0);
   });
 
-  it('a broker restart during a QoS 1 run loses nothing; resent reports count as duplicates', async () => {
+  it('a broker restart during a QoS 1 run loses nothing: what the homes kept arrives, counted once', async () => {
     broker = await startMosquitto({ persistence: true });
     const cfg = config(1);
     const b = broker;
@@ -114,7 +114,7 @@ describe('verify against a private mosquitto', () => {
     });
     expect(stats.disconnects).toBeGreaterThanOrEqual(HOMES);
     expect(report).toMatchObject({ expected: stats.reports, received: stats.reports, lost: 0, stale: 0 });
-    expect(report.duplicates).toBeGreaterThanOrEqual(0);
+    // A report resent after the restart would be a duplicate, never a second received one (received = expected above).
     expect(report.restarts).toBe(0);
   });
 });
