@@ -8,6 +8,7 @@ import { checkPrefix, fleetConfig, homeAddress } from '../fleet/addressing.js';
 import { Fleet } from '../fleet/fleet.js';
 import { resolveShard } from '../fleet/shard-auto.js';
 import { parseMaxLoss } from '../fleet/verify/session.js';
+import { AmqpReportSource, reportFilters } from '../fleet/verify/sources.js';
 import { brokerOptions, parseDuration, readConfig, readPassword, readTls, type BrokerArgs } from './common.js';
 import { FleetView, type FleetOutput } from './fleet-view.js';
 import { mqttSource, startVerify, verifyCommonOptions, type RunningVerify } from './verify.js';
@@ -22,6 +23,7 @@ interface FleetArgs extends BrokerArgs {
   'climate-period'?: string;
   'rain-period'?: string;
   verify: boolean;
+  'verify-amqp-url'?: string;
   'command-rate': number;
   'max-loss': string;
   workers: number;
@@ -44,6 +46,7 @@ export function fleetOptions<T>(y: Argv<T>) {
     .option('climate-period', { type: 'string', describe: 'Climate period of every home, e.g. 2s (wins over --report-period).' })
     .option('rain-period', { type: 'string', describe: 'Rain period of every home, e.g. 500ms (wins over --report-period).' })
     .option('verify', { type: 'boolean', default: false, describe: 'Also subscribe to the reports and count them end to end (lost, duplicated, out of order, latency); exit 1 when loss exceeds --max-loss.' })
+    .option('verify-amqp-url', { type: 'string', describe: 'With --verify: read the reports over AMQP from RabbitMQ (amqp://user:pass@host:5672, exchange webos.topic) instead of MQTT.' })
     .option('workers', { type: 'number', default: 0, describe: 'Worker threads to spread the homes over (0: all in the main thread).' })
     .option('shard', { type: 'string', describe: 'i/n: run homes i, i+n, i+2n, … so n processes or machines share one fleet; auto: $JOB_COMPLETION_INDEX/$FLEET_SHARDS (a Kubernetes Indexed Job).' })
     .option('keepalive', { type: 'number', default: 60, describe: 'MQTT keepalive, seconds (every home reports more often than this anyway).' })
@@ -66,6 +69,7 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
   const config = fleetConfig(await readConfig(a), { reportPeriodMs, climatePeriodMs: period('climate-period'), rainPeriodMs: period('rain-period') });
   const maxLoss = parseMaxLoss(a['max-loss']);
   if (a['command-rate'] > 0 && !a.verify) throw new BridgeError(ErrorCode.CONFIG_INVALID, '--command-rate needs --verify (the verifier sends the commands and times their acks)');
+  if (a['verify-amqp-url'] !== undefined && !a.verify) throw new BridgeError(ErrorCode.CONFIG_INVALID, '--verify-amqp-url needs --verify');
   const shard = a.shard !== undefined ? resolveShard(a.shard) : undefined;
   const output: FleetOutput = a.output ?? (process.stdout.isTTY ? 'tty' : 'text');
   const intervalMs = parseDuration(a.interval ?? (output === 'tty' ? '1s' : '10s'));
@@ -120,7 +124,9 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
   // Subscribed before any home boots, so every report from seq 0 is expected.
   if (a.verify) {
     verification = await startVerify({
-      source: mqttSource({ ...a, qos: Math.max(...Object.values(config.bus.routes).map((r) => r.qos)) }, url, config),
+      source: a['verify-amqp-url']
+        ? new AmqpReportSource({ url: a['verify-amqp-url'], exchange: 'webos.topic', filters: reportFilters(config), onLost: (e) => void stop(2, e.message) })
+        : mqttSource({ ...a, qos: Math.max(...Object.values(config.bus.routes).map((r) => r.qos)) }, url, config),
       baseline: 'zero',
       commandRate: a['command-rate'],
       homePrefix: `${a.prefix}-`,
