@@ -62,6 +62,7 @@ describe('smarthome-bridge fleet --verify and verify (the CLI)', () => {
     [['verify', '--broker', 'mqtt://127.0.0.1:1', '--prefix', 'a b'], /--prefix must be/],
     [['fleet', '--homes', '2', '--broker', 'mqtt://127.0.0.1:1', '--command-rate', '5'], /--command-rate needs --verify/],
     [['fleet', '--homes', '2', '--broker', 'mqtt://127.0.0.1:1', '--rain-period', 'soon'], /not a duration/],
+    [['fleet', '--homes', '2', '--broker', 'mqtt://127.0.0.1:1', '--verify-amqp-url', 'amqp://127.0.0.1:1'], /--verify-amqp-url needs --verify/],
   ])('%j is a usage error: one line, exit 2', async (args, message) => {
     const run = startCli(args);
     expect(await ended(run)).toBe(2);
