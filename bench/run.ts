@@ -24,6 +24,7 @@ import { firmware } from './firmware-entry.js';
 import { startTime } from './start-time.js';
 import { firmwareFleet } from './firmware-fleet.js';
 import { panel } from './panel.js';
+import { verifyCost } from './verify-cost.js';
 import { runInOwnSession, sessionNice } from './support/own-session.js';
 import { loadAverage } from './support/proc.js';
 import type { Benchmark, BenchOutcome, BenchRow } from './support/types.js';
@@ -32,7 +33,7 @@ await runInOwnSession();
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = path.join(ROOT, 'bench/results');
-const BENCHMARKS: Benchmark[] = [roundTrip, fleetScale, fleetState, pipeline, firmwareRoundTrip, boardSpeed, firmware, startTime, firmwareFleet, panel];
+const BENCHMARKS: Benchmark[] = [roundTrip, fleetScale, fleetState, verifyCost, pipeline, firmwareRoundTrip, boardSpeed, firmware, startTime, firmwareFleet, panel];
 
 const { values } = parseArgs({ options: { only: { type: 'string', multiple: true }, quick: { type: 'boolean', default: false }, list: { type: 'boolean', default: false } } });
 if (values.list) {

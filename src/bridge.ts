@@ -9,6 +9,7 @@ import { controlToCommand, decodeRequest, type Request } from './bus/command-dec
 import { eventPayload, excerpt, iso, sensorPayload, statusPayload, type RouteName, type RoutePayloads } from './bus/payloads.js';
 import { RateLimiter } from './bus/rate-limiter.js';
 import { SensorReportPolicy } from './bus/sensor-reports.js';
+import type { ReportSequence } from './bus/report-sequence.js';
 import { topicMatches } from './core/topics.js';
 import type { StatusReport, StatusString } from './home/types.js';
 
@@ -30,6 +31,8 @@ export interface BridgeOptions {
   version?: string;
   /** Told of every acknowledgement and error report (a fleet aggregates these over thousands of homes). */
   observer?: BridgeObserver | undefined;
+  /** Numbers the sensor reports for end-to-end verification (a fleet home; docs/fleet.md). */
+  sequence?: ReportSequence | undefined;
 }
 
 export interface BridgeObserver {
@@ -88,9 +91,10 @@ export class Bridge {
       if (this.#heldStatus) this.#heldStatus.push(r);
       else this.#publishStatus(r);
     });
+    const seq = this.#o.sequence;
     link.on('sensor', (r) => {
       if (!this.#sensorReports.shouldReport(r, this.#o.clock.now())) return;
-      this.publish('sensor', sensorPayload(this.#home, r));
+      this.publish('sensor', seq ? seq.stamp(sensorPayload(this.#home, r)) : sensorPayload(this.#home, r));
       this.#o.observer?.sensor?.();
     });
     link.on('event', (e) => this.publish('event', eventPayload(this.#home, e)));
@@ -110,7 +114,7 @@ export class Bridge {
 
   /** The payload of the availability message (also used as the will). */
   availability(state: 'online' | 'offline'): RoutePayloads['availability'] {
-    return {
+    const p: RoutePayloads['availability'] = {
       Producer: 'smarthome',
       command: 'availability',
       home: this.#home,
@@ -119,6 +123,7 @@ export class Bridge {
       link: this.#o.link.kind,
       ...(this.#o.version ? { version: this.#o.version } : {}),
     };
+    return this.#o.sequence ? this.#o.sequence.announce(p) : p;
   }
 
   /** The will to connect with: the offline availability report on its route, sent by the broker if we vanish. */

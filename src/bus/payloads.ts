@@ -20,7 +20,20 @@ export interface StatusPayload extends Base, HomeStatus {
   cause: StatusCause;
 }
 
-export type SensorPayload = Base & { command: 'sensor' } & (
+/**
+ * End-to-end verification fields (docs/fleet.md, "Verifying delivery"): a fleet home stamps every sensor
+ * report; a single home (`run`) leaves them out. Optional, so every reader of the payloads keeps working.
+ */
+export interface Sequenced {
+  /** 0, 1, 2, … per home and boot: a gap is a lost report, a repeat a duplicate. */
+  seq?: number;
+  /** Wall-clock ms when this run of the home began numbering: a new value is a restarted home (seq from 0). */
+  boot?: number;
+  /** Wall-clock ms (0.01 ms) when the report was handed to the bus: receipt − sent is the end-to-end latency. */
+  sent?: number;
+}
+
+export type SensorPayload = Base & Sequenced & { command: 'sensor' } & (
     | { sensor: 'climate'; temp: number; humi: number }
     | { sensor: 'rain'; rain: 0 | 1 }
   );
@@ -75,6 +88,9 @@ export interface ErrorPayload extends Base {
 
 export interface AvailabilityPayload extends Base {
   command: 'availability';
+  /** Fleet homes: sensor reports numbered so far in this boot (the next seq), so a verifier knows what to expect. */
+  seq?: number;
+  boot?: number;
   state: 'online' | 'offline';
   link?: string;
   version?: string;

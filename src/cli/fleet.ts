@@ -4,19 +4,23 @@ import { redactUrl } from '../bus/client.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../bus/embedded-broker.js';
 import { BridgeError, ErrorCode } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
-import { checkPrefix, fleetConfig, parseShard } from '../fleet/addressing.js';
+import { checkPrefix, fleetConfig, homeAddress } from '../fleet/addressing.js';
 import { Fleet } from '../fleet/fleet.js';
 import { prepareStateDir } from '../fleet/home-state.js';
 import { RealClock } from '../environment/clock.js';
 import { readFaultSchedule, runFaultSchedule } from '../fleet/faults-schedule.js';
 import { resolveMix, type HomeKind } from '../fleet/mix.js';
 import { loadFirmware } from '../board/firmware-file.js';
+import { resolveShard } from '../fleet/shard-auto.js';
+import { parseMaxLoss } from '../fleet/verify/session.js';
+import { AmqpReportSource, reportFilters } from '../fleet/verify/sources.js';
 import { brokerOptions, DURATION_HELP, parseDuration, SIGNAL_EXIT_CODE, readConfig, readPassword, readTls, type BrokerArgs } from './common.js';
 import { FleetView, type FleetOutput } from './fleet-view.js';
 import { LogDestination } from './live-view.js';
 import { httpOptions, readHttpBind, type HttpArgs } from './http-options.js';
 import { startFleetPanel } from '../http/fleet-panel.js';
 import type { Panel } from '../http/home-panel.js';
+import { mqttSource, startVerify, verifyCommonOptions, type RunningVerify } from './verify.js';
 
 interface FleetArgs extends BrokerArgs, HttpArgs {
   homes?: number;
@@ -29,6 +33,12 @@ interface FleetArgs extends BrokerArgs, HttpArgs {
   prefix: string;
   'connect-rate': number;
   'report-period'?: string;
+  'climate-period'?: string;
+  'rain-period'?: string;
+  verify: boolean;
+  'verify-amqp-url'?: string;
+  'command-rate': number;
+  'max-loss': string;
   workers: number;
   shard?: string;
   keepalive: string;
@@ -40,7 +50,7 @@ interface FleetArgs extends BrokerArgs, HttpArgs {
 }
 
 export function fleetOptions<T>(y: Argv<T>) {
-  return httpOptions(brokerOptions(y), undefined)
+  return verifyCommonOptions(httpOptions(brokerOptions(y), undefined))
     .option('homes', { type: 'number', describe: 'Homes in the whole fleet (all shards together; with --mix, its sum).' })
     .option('link', { choices: ['emulated', 'firmware'] as const, default: 'emulated' as const, describe: 'What every home runs: the TypeScript home, or our sketch on an emulated Uno behind the serial link (paced to real time).' })
     .option('mix', { type: 'string', describe: 'Some homes of each kind, e.g. firmware:20,emulated:980 (the firmware homes spread evenly over the fleet).' })
@@ -51,8 +61,12 @@ export function fleetOptions<T>(y: Argv<T>) {
     .option('prefix', { type: 'string', default: 'home', describe: 'Home i is <prefix>-<i>: its client id, the home in its reports, and its address webos/smarthome/<prefix>-<i>/#.' })
     .option('connect-rate', { type: 'number', default: 500, describe: 'Connections opened per second (staggered, so the broker is not hit by all at once).' })
     .option('report-period', { type: 'string', describe: `Sensor period of every home (${DURATION_HELP}; climate and rain; default: devices.json).` })
+    .option('climate-period', { type: 'string', describe: `Climate period of every home (${DURATION_HELP}; wins over --report-period).` })
+    .option('rain-period', { type: 'string', describe: `Rain period of every home (${DURATION_HELP}; wins over --report-period).` })
+    .option('verify', { type: 'boolean', default: false, describe: 'Also subscribe to the reports and count them end to end (lost, duplicated, out of order, latency); exit 1 when loss exceeds --max-loss.' })
+    .option('verify-amqp-url', { type: 'string', describe: 'With --verify: read the reports over AMQP from RabbitMQ (amqp://user:pass@host:5672, exchange webos.topic) instead of MQTT.' })
     .option('workers', { type: 'number', default: 0, describe: 'Worker threads to spread the homes over (0: all in the main thread).' })
-    .option('shard', { type: 'string', describe: 'i/n: run homes i, i+n, i+2n, … so n processes or machines share one fleet.' })
+    .option('shard', { type: 'string', describe: 'i/n: run homes i, i+n, i+2n, … so n processes or machines share one fleet; auto: $JOB_COMPLETION_INDEX/$FLEET_SHARDS (a Kubernetes Indexed Job).' })
     .option('keepalive', { type: 'string', default: '60s', describe: `MQTT keepalive (${DURATION_HELP}; every home reports more often than this anyway).` })
     .option('queue-size', { type: 'number', default: 100, describe: 'Reports each home keeps while the broker is away.' })
     .option('output', { choices: ['tty', 'text', 'json'] as const, describe: 'tty: progress bar and a live line; text: a summary line per interval; json: one JSON object per interval (default: tty on a terminal, else text).' })
@@ -64,7 +78,9 @@ export function fleetOptions<T>(y: Argv<T>) {
     .example('$0 fleet --mix firmware:20,emulated:980 --embedded --faults faults.yaml', 'a mixed fleet, with boards unplugged and reset on schedule')
     .example('$0 fleet --homes 10000 --embedded --http 127.0.0.1:8081', 'the panel at http://127.0.0.1:8081/fleet: a grid of every home')
     .example('$0 fleet --homes 20000 --shard 0/2 --broker mqtt://rabbit:1883', 'half of a 20,000-home fleet (run 1/2 elsewhere)')
-    .example('$0 fleet --homes 1000 --embedded --state-dir ./fleet-state', 'every home keeps its status across restarts');
+    .example('$0 fleet --homes 1000 --embedded --state-dir ./fleet-state', 'every home keeps its status across restarts')
+    .example('$0 fleet --homes 1000 --embedded --climate-period 1s --rain-period 1s --verify --command-rate 5', 'two reports per home per second, counted end to end, with 5 commands/s')
+    .example('$0 fleet --homes 40000 --shard auto --broker mqtt://rabbit:1883', 'one pod of a Kubernetes Indexed Job (deploy/kubernetes/fleet-job.yaml)');
 }
 
 export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<void> {
@@ -74,16 +90,22 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
   if (a.broker && a.embedded) throw new BridgeError(ErrorCode.CONFIG_INVALID, 'give either --broker or --embedded, not both');
   const mix = resolveMix(a.link, a.homes, a.mix);
   const homes = mix.firmware + mix.emulated;
-  if (mix.firmware > 0 && a['report-period'] !== undefined) {
-    throw new BridgeError(ErrorCode.CONFIG_INVALID, '--report-period cannot apply to firmware homes: their periods are compiled into the sketch (devices.json: climate 60 s, rain 2 s); leave it out with --link firmware or --mix');
+  const periodic = ['report-period', 'climate-period', 'rain-period'] as const;
+  const givenPeriod = periodic.find((o) => a[o] !== undefined);
+  if (mix.firmware > 0 && givenPeriod !== undefined) {
+    throw new BridgeError(ErrorCode.CONFIG_INVALID, `--${givenPeriod} cannot apply to firmware homes: their periods are compiled into the sketch (devices.json: climate 60 s, rain 2 s); leave it out with --link firmware or --mix`);
   }
   if (mix.firmware === 0 && (a.hex !== undefined || a.faults !== undefined)) {
     throw new BridgeError(ErrorCode.CONFIG_INVALID, `--${a.hex !== undefined ? 'hex' : 'faults'} needs firmware homes (--link firmware or --mix firmware:N,…)`);
   }
   // A bad .hex is one line before anything starts, not a fatal error from every worker thread.
   if (a.hex !== undefined) await loadFirmware(a.hex);
-  const reportPeriodMs = a['report-period'] !== undefined ? parseDuration(a['report-period'], '--report-period') : undefined;
-  const config = fleetConfig(await readConfig(a), { reportPeriodMs });
+  const period = (option: (typeof periodic)[number]): number | undefined => (a[option] !== undefined ? parseDuration(a[option], `--${option}`) : undefined);
+  const config = fleetConfig(await readConfig(a), { reportPeriodMs: period('report-period'), climatePeriodMs: period('climate-period'), rainPeriodMs: period('rain-period') });
+  const maxLoss = parseMaxLoss(a['max-loss']);
+  if (a['command-rate'] > 0 && !a.verify) throw new BridgeError(ErrorCode.CONFIG_INVALID, '--command-rate needs --verify (the verifier sends the commands and times their acks)');
+  if (a['verify-amqp-url'] !== undefined && !a.verify) throw new BridgeError(ErrorCode.CONFIG_INVALID, '--verify-amqp-url needs --verify');
+  const shard = a.shard !== undefined ? resolveShard(a.shard) : undefined;
   const output: FleetOutput = a.output ?? (process.stdout.isTTY ? 'tty' : 'text');
   const intervalMs = parseDuration(a.interval ?? (output === 'tty' ? '1s' : '10s'), '--interval');
   if (!(intervalMs >= 100)) throw new BridgeError(ErrorCode.CONFIG_INVALID, `--interval must be at least 100 ms`);
@@ -98,7 +120,7 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
     homes,
     mix,
     hex: a.hex,
-    shard: a.shard !== undefined ? parseShard(a.shard) : undefined,
+    shard,
     workers: a.workers,
     prefix,
     config,
@@ -129,11 +151,12 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
   if (output === 'tty' && process.stdout.isTTY && process.stderr.isTTY) logs.redirect((text) => view.writeAbove(text));
   if (output !== 'json') {
     const first = fleet.indices[0];
-    const range = fleet.indices.length === homes ? `${homes} homes` : `${fleet.indices.length} of ${homes} homes (shard ${a.shard})`;
+    const range = fleet.indices.length === homes ? `${homes} homes` : `${fleet.indices.length} of ${homes} homes (shard ${shard ? `${shard.index}/${shard.count}` : a.shard})`;
     if (mix.firmware > 0) process.stdout.write(`fleet: ${mix.firmware} firmware homes (emulated Unos, paced to real time), ${mix.emulated} emulated homes\n`);
     process.stdout.write(`fleet: ${range} on ${redactUrl(url)}, ${a['connect-rate']}/s, ${a.workers} workers, first ${a.prefix}-${first ?? '—'}${panel ? `; panel ${panel.url}` : ''}\n`);
   }
 
+  let verification: RunningVerify | undefined;
   let stopping = false;
   let ticker: NodeJS.Timeout | undefined;
   let stopFaults: (() => void) | undefined;
@@ -143,16 +166,35 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
     clearInterval(ticker);
     stopFaults?.();
     if (why) process.stderr.write(`smarthome-bridge: ${why}\n`);
+    await verification?.stopCommands();
     await panel?.stop();
     const final = await fleet.stop();
     view.finish(final);
+    // After the homes' offline announcements (each carrying its report count), so the tail is counted.
+    const verified = await verification?.end();
     await broker?.close();
-    process.exit(code);
+    process.exit(code === 0 && verified?.failed ? 1 : code);
   };
   process.on('SIGINT', () => void stop(SIGNAL_EXIT_CODE.SIGINT));
   process.on('SIGTERM', () => void stop(SIGNAL_EXIT_CODE.SIGTERM));
   fleet.on('fatal', (e) => void stop(2, e.message));
 
+  // Subscribed before any home boots, so every report from seq 0 is expected.
+  if (a.verify) {
+    verification = await startVerify({
+      source: a['verify-amqp-url']
+        ? new AmqpReportSource({ url: a['verify-amqp-url'], exchange: 'webos.topic', filters: reportFilters(config), onLost: (e) => void stop(2, e.message) })
+        : mqttSource({ ...a, qos: Math.max(...Object.values(config.bus.routes).map((r) => r.qos)) }, url, config),
+      baseline: 'zero',
+      commandRate: a['command-rate'],
+      homePrefix: `${a.prefix}-`,
+      // This process's homes only: other shards on the same broker started at other times.
+      homes: new Set(fleet.indices.map((i) => homeAddress(a.prefix, i).id)),
+      intervalMs,
+      output,
+      maxLoss,
+    });
+  }
   await fleet.start();
   if (schedule) {
     // Faults outside this shard are another process's to inject.

@@ -9,6 +9,7 @@ import { watchCommand } from './watch.js';
 import { scenarioCommand } from './scenario.js';
 import { recordCommand } from './record.js';
 import { fleetCommand } from './fleet.js';
+import { verifyCommand } from './verify.js';
 import { portsCommand } from './ports.js';
 import { firmwareCommand } from './firmware.js';
 import { virtualArduinoCommand } from './virtual-arduino.js';
@@ -52,6 +53,7 @@ await yargs(hideBin(process.argv))
   .command(scenarioCommand)
   .command(recordCommand)
   .command(fleetCommand)
+  .command(verifyCommand)
   .command(portsCommand)
   .command(firmwareCommand)
   .command(virtualArduinoCommand)

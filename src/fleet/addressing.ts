@@ -1,6 +1,5 @@
 import { BridgeError, ErrorCode } from '../core/errors.js';
 import type { DevicesConfig } from '../config/schema.js';
-import { withReportPeriod } from '../bus/sensor-reports.js';
 
 /**
  * Who each home of a fleet is, and which of them this process runs. Home `i` is `<prefix>-<i>`: that
@@ -65,18 +64,44 @@ export function splitEvenly<T>(items: readonly T[], parts: number): T[][] {
 export interface FleetConfigOptions {
   /** Sensor period for every home (climate and rain), instead of devices.json's. */
   reportPeriodMs?: number | undefined;
+  /** Climate period alone (wins over reportPeriodMs). */
+  climatePeriodMs?: number | undefined;
+  /** Rain period alone (wins over reportPeriodMs). */
+  rainPeriodMs?: number | undefined;
+}
+
+function checkPeriod(option: string, p: number | undefined): number | undefined {
+  if (p !== undefined && !(Number.isInteger(p) && p >= 100 && p <= 86_400_000)) {
+    throw new BridgeError(ErrorCode.CONFIG_INVALID, `${option} must be a whole number of ms between 100 ms and 24 h, got ${p} ms`);
+  }
+  return p;
 }
 
 /**
  * The devices.json every home of the fleet runs, derived once and shared: the same house, with
  * - status and availability not retained: thousands of homes share one report topic, and a retained
  *   message there would only say which home happened to publish last;
- * - optionally one report period for both sensors (the first climate reading no later than that),
- *   every reading published (`withReportPeriod`): a load test gets the rate it asked for.
+ * - optionally its own period per sensor (`--climate-period`, `--rain-period`) or one for both
+ *   (`--report-period`), so a fleet can match another tool's message rate; the first climate reading
+ *   comes no later than its period, and every reading is published (sensorReports mode `period`): a
+ *   load test gets the rate it asked for.
  * Per-home identity (id, client id, command filter, environment seed) is passed beside it.
  */
 export function fleetConfig(base: DevicesConfig, options: FleetConfigOptions = {}): DevicesConfig {
-  const c = options.reportPeriodMs === undefined ? base : withReportPeriod(base, options.reportPeriodMs);
+  const both = checkPeriod('--report-period', options.reportPeriodMs);
+  const climate = checkPeriod('--climate-period', options.climatePeriodMs) ?? both;
+  const rain = checkPeriod('--rain-period', options.rainPeriodMs) ?? both;
+  const sensors = base.sensors;
+  const periodic = climate !== undefined || rain !== undefined;
+  const c: DevicesConfig = {
+    ...base,
+    sensors: {
+      ...sensors,
+      climate: climate === undefined ? sensors.climate : { ...sensors.climate, periodMs: climate, firstReadingMs: Math.min(sensors.climate.firstReadingMs, climate) },
+      rain: rain === undefined ? sensors.rain : { ...sensors.rain, periodMs: rain },
+    },
+    bus: periodic ? { ...base.bus, sensorReports: { ...base.bus.sensorReports, mode: 'period' } } : base.bus,
+  };
   const routes = c.bus.routes;
   return {
     ...c,

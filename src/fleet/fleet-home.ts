@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { Bridge, type BridgeObserver } from '../bridge.js';
 import { busClientOptions } from '../bus/bus-options.js';
 import { BusClient } from '../bus/client.js';
+import { ReportSequence } from '../bus/report-sequence.js';
 import type { DevicesConfig } from '../config/schema.js';
 import { VERSION } from '../core/version.js';
 import type { Clock } from '../environment/clock.js';
@@ -12,6 +13,7 @@ import { homeStatePath } from './home-state.js';
 import { readStateFileSync, StateFile } from '../state-file.js';
 import { BOOT_STATUS } from '../home/status-codec.js';
 import type { TlsOptions } from '../bus/tls-options.js';
+import { wallTimeMs } from './verify/wall-time.js';
 
 export interface FleetHomeOptions {
   address: HomeAddress;
@@ -118,6 +120,7 @@ export class FleetHome {
         ...(o.onReport ? { sensor: o.onReport } : {}),
         ...(this.stateFile ? { status: (r: { status: string }) => this.stateFile!.save(r.status) } : {}),
       },
+      sequence: new ReportSequence(wallTimeMs),
     });
     this.bridge.attach();
   }

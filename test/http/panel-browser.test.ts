@@ -51,7 +51,7 @@ describe('home page (emulated link)', () => {
   let page: Page;
   beforeAll(async () => {
     bridge = await startPanelledBridge({ kind: 'emulated' });
-    bus = await subscriber(bridge.runtime.brokerUrl, ['webos/smarthome/#', 'webos/server/#']);
+    bus = await subscriber(bridge.runtime.brokerUrl, ['webos/smarthome/#', 'webos/report/#']);
     page = await browser.newPage();
   }, 60_000);
   afterAll(async () => {

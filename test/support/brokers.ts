@@ -150,6 +150,8 @@ export interface MosquittoOptions {
   allowAnonymous?: boolean;
   /** Readiness timeout, default 10 s. */
   timeoutMs?: number;
+  /** Keep sessions and queued QoS 1 messages across halt()/restart() (mosquitto.db in the directory). Default false. */
+  persistence?: boolean;
 }
 
 export interface MosquittoInstance {
@@ -227,7 +229,7 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
   const logFile = path.join(dir, 'mosquitto.log');
   const lines = [
     'user root', // private test instance: keep the caller's user, files stay readable
-    'persistence false',
+    ...(opts.persistence ? ['persistence true', `persistence_location ${dir}/`] : ['persistence false']),
     'log_dest stderr',
     'log_type all',
     'per_listener_settings false',

@@ -1,0 +1,152 @@
+import amqp, { type Channel, type ChannelModel } from 'amqplib';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { DevicesConfig } from '../../config/schema.js';
+import { BridgeError, ErrorCode, toBridgeError } from '../../core/errors.js';
+import { mqttToAmqp } from '../../core/topics.js';
+import { redactUrl as redact } from '../../bus/client.js';
+
+/**
+ * Where a verifier reads the fleet's reports from and sends its commands to: an MQTT subscription, or
+ * (on RabbitMQ) a private AMQP queue bound to the MQTT plugin's topic exchange. Both deliver the same
+ * JSON the homes published.
+ */
+export interface ReportSource {
+  readonly kind: 'mqtt' | 'amqp';
+  start(onMessage: (payload: Buffer) => void): Promise<void>;
+  /** Publishes a command on an MQTT topic (over AMQP: its routing key on the exchange). */
+  publish(topic: string, payload: string): void;
+  stop(): Promise<void>;
+}
+
+/** The MQTT filters that carry what a verifier reads: sensor reports, availability and acks (devices.json routes). */
+export function reportFilters(config: DevicesConfig): string[] {
+  const r = config.bus.routes;
+  return [...new Set([r.sensor.topic, r.availability.topic, r.ack.topic])];
+}
+
+export interface MqttSourceOptions {
+  url: string;
+  filters: string[];
+  /** QoS of the subscription; 1 keeps a session (clean: false) so a broker restart loses nothing queued for us. */
+  qos: 0 | 1;
+  clientId: string;
+  /**
+   * Leave the subscriptions on the broker at stop, so a verifier with the same client id resumes them
+   * (and nothing is lost in between). Otherwise they are removed, so no broker keeps queueing reports
+   * for a verifier that is gone (RabbitMQ holds a QoS 1 session's queue for its subscription_ttl).
+   */
+  keepSession?: boolean | undefined;
+  username?: string | undefined;
+  password?: string | undefined;
+  tls?: { ca?: Buffer[] | undefined; cert?: Buffer | undefined; key?: Buffer | undefined; rejectUnauthorized: boolean } | undefined;
+}
+
+export class MqttReportSource implements ReportSource {
+  readonly kind = 'mqtt';
+  readonly #o: MqttSourceOptions;
+  #client: MqttClient | undefined;
+
+  constructor(o: MqttSourceOptions) {
+    this.#o = o;
+  }
+
+  async start(onMessage: (payload: Buffer) => void): Promise<void> {
+    const o = this.#o;
+    const options: IClientOptions = {
+      clientId: o.clientId,
+      protocolVersion: 4,
+      clean: o.qos === 0,
+      // Subscribed on every connect (RabbitMQ unbinds a session's queue when it restarts; notes/rabbitmq-mqtt.md §9).
+      resubscribe: false,
+      reconnectPeriod: 500,
+      connectTimeout: 10_000,
+      username: o.username,
+      password: o.password,
+      ...(o.tls ?? {}),
+    };
+    const client = mqtt.connect(o.url, options);
+    this.#client = client;
+    client.on('message', (_topic, payload) => onMessage(payload));
+    const subscribe = (): Promise<unknown> => client.subscribeAsync(o.filters.map((f) => ({ topic: f, qos: o.qos })).reduce((a, s) => ({ ...a, [s.topic]: { qos: s.qos } }), {}));
+    client.on('connect', () => void subscribe().catch(() => undefined));
+    await new Promise<void>((resolve, reject) => {
+      const fail = (e: Error): void => {
+        client.end(true);
+        reject(new BridgeError(ErrorCode.BROKER_UNREACHABLE, `verify: cannot subscribe on ${o.url}: ${e.message}`));
+      };
+      client.once('error', fail);
+      client.once('connect', () => {
+        client.off('error', fail);
+        subscribe().then(() => resolve(), fail);
+      });
+    });
+  }
+
+  publish(topic: string, payload: string): void {
+    this.#client?.publish(topic, payload, { qos: 0 });
+  }
+
+  async stop(): Promise<void> {
+    const client = this.#client;
+    if (!client) return;
+    if (this.#o.qos === 1 && !this.#o.keepSession && client.connected) {
+      await Promise.race([client.unsubscribeAsync(this.#o.filters), new Promise((r) => setTimeout(r, 2000))]).catch(() => undefined);
+    }
+    await client.endAsync();
+  }
+}
+
+export interface AmqpSourceOptions {
+  url: string;
+  /** The MQTT plugin's exchange (production: webos.topic). */
+  exchange: string;
+  filters: string[];
+  /** Told when the AMQP connection is lost (a verifier cannot vouch for what it did not see). */
+  onLost: (e: BridgeError) => void;
+}
+
+export class AmqpReportSource implements ReportSource {
+  readonly kind = 'amqp';
+  readonly #o: AmqpSourceOptions;
+  #conn: ChannelModel | undefined;
+  #channel: Channel | undefined;
+  #stopping = false;
+
+  constructor(o: AmqpSourceOptions) {
+    this.#o = o;
+  }
+
+  async start(onMessage: (payload: Buffer) => void): Promise<void> {
+    const o = this.#o;
+    try {
+      this.#conn = await amqp.connect(o.url);
+      this.#conn.on('error', () => undefined);
+      this.#conn.on('close', () => {
+        if (!this.#stopping) o.onLost(new BridgeError(ErrorCode.BROKER_UNREACHABLE, `verify: the AMQP connection to ${redact(o.url)} was lost`));
+      });
+      const ch = await this.#conn.createChannel();
+      this.#channel = ch;
+      // Passive: the verifier never declares broker topology (the MQTT plugin's exchange must exist).
+      await ch.checkExchange(o.exchange);
+      // A private, server-named queue that vanishes with the verifier.
+      const { queue } = await ch.assertQueue('', { exclusive: true, autoDelete: true, durable: false });
+      for (const f of o.filters) await ch.bindQueue(queue, o.exchange, mqttToAmqp(f));
+      await ch.consume(queue, (msg) => msg && onMessage(msg.content), { noAck: true });
+    } catch (e) {
+      await this.stop();
+      throw new BridgeError(ErrorCode.BROKER_UNREACHABLE, `verify: cannot consume from exchange ${o.exchange} on ${redact(o.url)}: ${toBridgeError(e).message}`);
+    }
+  }
+
+  publish(topic: string, payload: string): void {
+    this.#channel?.publish(this.#o.exchange, mqttToAmqp(topic), Buffer.from(payload));
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    await this.#conn?.close().catch(() => undefined);
+    this.#conn = undefined;
+  }
+}
+
+

@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import type { Clock } from '../../../src/environment/clock.js';
+import { Verifier } from '../../../src/fleet/verify/verifier.js';
+import { ReportSequence } from '../../../src/bus/report-sequence.js';
+import { sensorPayload } from '../../../src/bus/payloads.js';
+
+/** A clock the test moves by hand. */
+function manualClock(start = 1_000_000): Clock & { t: number } {
+  return { t: start, speed: 1, now() { return this.t; }, setTimer: () => ({ due: 0 }), clearTimer: () => undefined };
+}
+
+const sensor = (home: string, seq: number, sent: number, boot = 1): string => JSON.stringify({ Producer: 'smarthome', command: 'sensor', home, time: '', sensor: 'rain', rain: 0, seq, boot, sent });
+
+describe('Verifier', () => {
+  it('reads the fleet\'s own sensor payloads and any other key order alike', () => {
+    const clock = manualClock();
+    const seq = new ReportSequence(() => clock.t - 4);
+    const fleetWritten = JSON.stringify(seq.stamp(sensorPayload('h-0', { sensor: 'climate', temperature: 21.5, humidity: 40, time: clock.t })));
+    expect(fleetWritten.startsWith('{"Producer":"smarthome","command":"sensor","home":"h-0"')).toBe(true);
+    const reordered = JSON.stringify({ seq: 1, sent: clock.t - 6, boot: seq.boot, home: 'h-0', command: 'sensor', Producer: 'smarthome' });
+    const v = new Verifier({ clock, baseline: 'zero' });
+    v.onMessage(Buffer.from(fleetWritten));
+    v.onMessage(reordered);
+    v.onMessage(fleetWritten);
+    const r = v.report();
+    expect(r).toMatchObject({ homes: 1, received: 2, duplicates: 1, lost: 0, invalid: 0, latencyMs: { count: 2, max: 6 } });
+    expect(r.latencyMs.p50).toBeCloseTo(4, 2);
+  });
+
+
+  it('measures end-to-end latency from each report\'s sent time, and not for duplicates', () => {
+    const clock = manualClock();
+    const v = new Verifier({ clock, baseline: 'zero' });
+    v.onMessage(sensor('h-0', 0, clock.t - 5));
+    v.onMessage(sensor('h-0', 1, clock.t - 7));
+    v.onMessage(sensor('h-0', 1, clock.t - 500));
+    const r = v.report();
+    expect(r).toMatchObject({ received: 2, duplicates: 1, latencyMs: { count: 2, max: 7 } });
+  });
+
+  it('counts unreadable messages and ignores other homes and reports without numbers', () => {
+    const clock = manualClock();
+    const v = new Verifier({ clock, baseline: 'zero', homePrefix: 'mine-' });
+    v.onMessage('not json');
+    v.onMessage(Buffer.from('{"command":"sensor","home":"mine-1"}'));
+    v.onMessage(sensor('other-1', 0, clock.t));
+    v.onMessage(JSON.stringify({ command: 'status', home: 'mine-1', status: '000000000' }));
+    expect(v.report()).toMatchObject({ homes: 0, received: 0, invalid: 2 });
+    // A shard's verifier: only its own homes count, in either payload form.
+    const shard = new Verifier({ clock, baseline: 'zero', homes: new Set(['h-0']) });
+    shard.onMessage(sensor('h-0', 0, clock.t));
+    shard.onMessage(sensor('h-1', 0, clock.t));
+    shard.onMessage(JSON.stringify({ seq: 0, boot: 1, sent: clock.t, home: 'h-2', command: 'sensor' }));
+    expect(shard.report()).toMatchObject({ homes: 1, received: 1 });
+  });
+
+  it('times commands to their acks and counts the unanswered', () => {
+    const clock = manualClock();
+    const v = new Verifier({ clock, baseline: 'zero', commandIdPrefix: 'v-', commandTimeoutMs: 1000 });
+    const a = v.nextCommandId();
+    const b = v.nextCommandId();
+    clock.t += 12;
+    v.onMessage(JSON.stringify({ command: 'ack', home: 'h-1', id: a }));
+    v.onMessage(JSON.stringify({ command: 'ack', home: 'h-1', id: 'someone-else-7' }));
+    expect(v.report().commands).toMatchObject({ sent: 2, acked: 1, pending: 1, unanswered: 0, rttMs: { count: 1, max: 12 } });
+    clock.t += 2000;
+    expect(v.report().commands).toMatchObject({ acked: 1, pending: 0, unanswered: 1 });
+    v.onMessage(JSON.stringify({ command: 'ack', home: 'h-1', id: b })); // too late: already counted unanswered
+    expect(v.report().commands).toMatchObject({ acked: 1, unanswered: 1 });
+  });
+
+  it('reports each interval apart from the running totals', () => {
+    const clock = manualClock();
+    const v = new Verifier({ clock, baseline: 'zero' });
+    v.onMessage(sensor('h-0', 0, clock.t));
+    v.onMessage(sensor('h-0', 2, clock.t));
+    expect(v.report({ interval: true }).interval).toMatchObject({ received: 2, lost: 1 });
+    v.onMessage(sensor('h-0', 1, clock.t));
+    v.onMessage(sensor('h-0', 3, clock.t));
+    const r = v.report({ interval: true, final: true });
+    expect(r.interval).toMatchObject({ received: 2, lost: -1, reordered: 1 });
+    expect(r).toMatchObject({ received: 4, lost: 0, anomalies: [{ home: 'h-0', reordered: 1 }] });
+  });
+
+  it('sends commands only to homes that are up: heard from, and not announced offline', () => {
+    const clock = manualClock();
+    const v = new Verifier({ clock, baseline: 'zero' });
+    expect(v.randomLiveHome()).toBeUndefined();
+    v.onMessage(sensor('h-0', 0, clock.t));
+    v.onMessage(JSON.stringify({ command: 'availability', home: 'h-1', state: 'online', seq: 0, boot: 1 }));
+    v.onMessage(JSON.stringify({ command: 'availability', home: 'h-2', state: 'online', seq: 0, boot: 1 }));
+    v.onMessage(JSON.stringify({ command: 'availability', home: 'h-0', state: 'offline', seq: 1, boot: 1 }));
+    const picked = new Set([0, 0.34, 0.5, 0.67, 0.99].map((r) => v.randomLiveHome(() => r)));
+    expect([...picked].sort()).toEqual(['h-1', 'h-2']);
+  });
+});
