@@ -34,7 +34,11 @@ const only = (process.argv.find((a) => a.startsWith('--only='))?.slice(7) ?? 'sp
 const config = parseDevicesConfig({ bus: { healthPeriodMs: 0 } });
 const BUSY = '019152210'; // air-con 9, light on (blue, guide effect), window open
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const load = (): string => os.loadavg().map((n) => n.toFixed(2)).join(' ');
+const load = (): string =>
+  os
+    .loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' ');
 const say = (line: string): void => console.log(line);
 
 interface SpeedRow {
@@ -58,8 +62,17 @@ async function speed(workload: string, command: string | undefined, board: Board
   const [dc, ds, dw] = [b.cycles - c0, b.sleptCycles - s0, performance.now() - w0];
   await link.stop();
   const mhz = dc / dw / 1000;
-  const row = { workload, mhz: round(mhz, 1), realTime: round(mhz / (CPU_HZ / 1e6), 1), mhzPerCpuSecond: round(dc / (cpu.user + cpu.system), 1), awakePercent: round((100 * (dc - ds)) / dc, 2), load: load() };
-  say(`speed  ${workload}: ${row.mhz} MHz = ${row.realTime}× real time; ${row.mhzPerCpuSecond} MHz per CPU second; awake ${row.awakePercent} % of cycles (load ${row.load})`);
+  const row = {
+    workload,
+    mhz: round(mhz, 1),
+    realTime: round(mhz / (CPU_HZ / 1e6), 1),
+    mhzPerCpuSecond: round(dc / (cpu.user + cpu.system), 1),
+    awakePercent: round((100 * (dc - ds)) / dc, 2),
+    load: load(),
+  };
+  say(
+    `speed  ${workload}: ${row.mhz} MHz = ${row.realTime}× real time; ${row.mhzPerCpuSecond} MHz per CPU second; awake ${row.awakePercent} % of cycles (load ${row.load})`,
+  );
   return row;
 }
 
@@ -87,7 +100,9 @@ async function realTimeBoards(): Promise<{ rows: RealTimeRow[]; maxRealTime: num
   for (const n of quick ? [1, 2, 4] : [1, 2, 4, 8, 12, 16, 24, 32, 48]) {
     // Every worker compiles the sources (tsx) and warms up its JIT at once: a warm-up that grows with N.
     const warmupS = quick ? 1 : Math.max(3, n / 2);
-    const results = await Promise.all(Array.from({ length: n }, () => startBoardWorker({ warmupS, seconds: quick ? 3 : 10 })));
+    const results = await Promise.all(
+      Array.from({ length: n }, () => startBoardWorker({ warmupS, seconds: quick ? 3 : 10 })),
+    );
     const minRatio = Math.min(...results.map((r) => r.ratio));
     const row: RealTimeRow = {
       boards: n,
@@ -98,7 +113,9 @@ async function realTimeBoards(): Promise<{ rows: RealTimeRow[]; maxRealTime: num
       load: load(),
     };
     rows.push(row);
-    say(`paced  ${n} boards: slowest ${row.minRatio}× real time, worst lag ${row.maxLagMs} ms, each thread busy ${Math.round(row.busyPerBoard * 100)} % (load ${row.load})`);
+    say(
+      `paced  ${n} boards: slowest ${row.minRatio}× real time, worst lag ${row.maxLagMs} ms, each thread busy ${Math.round(row.busyPerBoard * 100)} % (load ${row.load})`,
+    );
     if (!row.realTime) break;
     maxRealTime = n;
   }
@@ -111,10 +128,21 @@ interface Latency {
 }
 const stats = (xs: number[]): Latency => ({ p50: round(percentile(xs, 50), 2), p99: round(percentile(xs, 99), 2) });
 
-async function roundTrip(): Promise<{ commands: number; busWall: Latency; busBoard: Latency; usartBoard: Latency; load: string }> {
+async function roundTrip(): Promise<{
+  commands: number;
+  busWall: Latency;
+  busBoard: Latency;
+  usartBoard: Latency;
+  load: string;
+}> {
   const n = quick ? 40 : 300;
   const link = await FirmwareLink.fromFile(undefined, { config, speed: 1 });
-  const runtime = await startRuntime({ config, link, logger: silentLogger(), embeddedBroker: { host: '127.0.0.1', port: 0 } });
+  const runtime = await startRuntime({
+    config,
+    link,
+    logger: silentLogger(),
+    embeddedBroker: { host: '127.0.0.1', port: 0 },
+  });
   const client = await mqtt.connectAsync(runtime.brokerUrl, { protocolVersion: 4 });
   let waiting: ((request: string) => void) | undefined;
   client.on('message', (_t, payload) => {
@@ -159,12 +187,18 @@ async function roundTrip(): Promise<{ commands: number; busWall: Latency; busBoa
   await client.endAsync(true);
   await runtime.stop();
   const r = { commands: n, busWall: stats(wall), busBoard: stats(boardMs), usartBoard: stats(usartMs), load: load() };
-  say(`round trip, bus → firmware → bus (${n} commands, board paced real time): wall p50 ${r.busWall.p50} ms, p99 ${r.busWall.p99} ms; board time p50 ${r.busBoard.p50} ms, p99 ${r.busBoard.p99} ms (load ${r.load})`);
-  say(`  of which on the board (command into the USART → ACK out, serial time at 115200 included): p50 ${r.usartBoard.p50} ms, p99 ${r.usartBoard.p99} ms of board time`);
+  say(
+    `round trip, bus → firmware → bus (${n} commands, board paced real time): wall p50 ${r.busWall.p50} ms, p99 ${r.busWall.p99} ms; board time p50 ${r.busBoard.p50} ms, p99 ${r.busBoard.p99} ms (load ${r.load})`,
+  );
+  say(
+    `  of which on the board (command into the USART → ACK out, serial time at 115200 included): p50 ${r.usartBoard.p50} ms, p99 ${r.usartBoard.p99} ms of board time`,
+  );
   return r;
 }
 
-say(`${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; a real Uno is ${CPU_HZ / 1e6} MHz (${CYCLES_PER_MS} cycles per ms); load ${load()}`);
+say(
+  `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; a real Uno is ${CPU_HZ / 1e6} MHz (${CYCLES_PER_MS} cycles per ms); load ${load()}`,
+);
 const speeds: SpeedRow[] = [];
 if (only.includes('speed')) {
   // A throwaway run first: V8 optimises the instruction decoder and the timers on the way.

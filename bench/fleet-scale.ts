@@ -100,17 +100,81 @@ async function steady(child: JsonLinesChild, homes: number): Promise<void> {
   }
 }
 
-async function measure(ctx: BenchContext, kind: Measured['kind'], homes: number, url: string, brokerPid: number, windowS: number, workers = 0): Promise<Measured> {
+async function measure(
+  ctx: BenchContext,
+  kind: Measured['kind'],
+  homes: number,
+  url: string,
+  brokerPid: number,
+  windowS: number,
+  workers = 0,
+): Promise<Measured> {
   const args =
     kind === 'fleet'
-      ? [...NODE_FLAGS, 'src/cli/main.ts', 'fleet', '--homes', String(homes), '--broker', url, '--report-period', `${REPORT_PERIOD_MS}ms`, '--output', 'json', '--interval', '1s', '--connect-rate', String(CONNECT_RATE), '--workers', String(workers), '--log-level', 'error']
-      : [...NODE_FLAGS, 'bench/fleet/baseline.ts', '--url', url, '--homes', String(homes), '--period-ms', String(REPORT_PERIOD_MS), '--interval-ms', '1000', '--connect-rate', String(CONNECT_RATE)];
+      ? [
+          ...NODE_FLAGS,
+          'src/cli/main.ts',
+          'fleet',
+          '--homes',
+          String(homes),
+          '--broker',
+          url,
+          '--report-period',
+          `${REPORT_PERIOD_MS}ms`,
+          '--output',
+          'json',
+          '--interval',
+          '1s',
+          '--connect-rate',
+          String(CONNECT_RATE),
+          '--workers',
+          String(workers),
+          '--log-level',
+          'error',
+        ]
+      : [
+          ...NODE_FLAGS,
+          'bench/fleet/baseline.ts',
+          '--url',
+          url,
+          '--homes',
+          String(homes),
+          '--period-ms',
+          String(REPORT_PERIOD_MS),
+          '--interval-ms',
+          '1000',
+          '--connect-rate',
+          String(CONNECT_RATE),
+        ];
   const child = new JsonLinesChild(process.execPath, args, ctx.root);
-  const empty: Measured = { kind, workers, homes, connected: 0, connectS: NaN, windowS, cpuPct: NaN, rssMiB: NaN, rssPeakMiB: NaN, outPerS: NaN, cpuUsPerMessage: NaN, lateP50Ms: NaN, lateP99Ms: NaN, lateMaxMs: NaN, brokerCpuPct: NaN, disconnects: NaN, errors: NaN };
+  const empty: Measured = {
+    kind,
+    workers,
+    homes,
+    connected: 0,
+    connectS: NaN,
+    windowS,
+    cpuPct: NaN,
+    rssMiB: NaN,
+    rssPeakMiB: NaN,
+    outPerS: NaN,
+    cpuUsPerMessage: NaN,
+    lateP50Ms: NaN,
+    lateP99Ms: NaN,
+    lateMaxMs: NaN,
+    brokerCpuPct: NaN,
+    disconnects: NaN,
+    errors: NaN,
+  };
   try {
     const t0 = performance.now();
     const all = await connectedOrStalled(child, homes);
-    if (!all) return { ...empty, connected: child.latest?.stats.connected ?? 0, error: `connecting stalled at ${child.latest?.stats.connected ?? 0} of ${homes} homes${child.stderr ? ` (stderr: ${child.stderr.slice(-300)})` : ''}` };
+    if (!all)
+      return {
+        ...empty,
+        connected: child.latest?.stats.connected ?? 0,
+        error: `connecting stalled at ${child.latest?.stats.connected ?? 0} of ${homes} homes${child.stderr ? ` (stderr: ${child.stderr.slice(-300)})` : ''}`,
+      };
     const connectS = (performance.now() - t0) / 1000;
     // The last homes boot one report period after connecting; a process that fell behind while
     // connecting catches up (the homes' schedules are drift-free) before the window opens.
@@ -126,14 +190,27 @@ async function measure(ctx: BenchContext, kind: Measured['kind'], homes: number,
     }
     const endLine = child.latest!;
     const b1 = sampleProc(brokerPid);
-    if (!first || endLine === startLine) return { ...empty, connected: endLine.stats.connected, error: 'no stats during the window' };
-    return { ...summarise(kind, homes, startLine, endLine, samples, windowS), workers, connectS: round(connectS, 1), brokerCpuPct: round(cpuShare(b0, b1) * 100, 1) };
+    if (!first || endLine === startLine)
+      return { ...empty, connected: endLine.stats.connected, error: 'no stats during the window' };
+    return {
+      ...summarise(kind, homes, startLine, endLine, samples, windowS),
+      workers,
+      connectS: round(connectS, 1),
+      brokerCpuPct: round(cpuShare(b0, b1) * 100, 1),
+    };
   } finally {
     await child.stop();
   }
 }
 
-function summarise(kind: Measured['kind'], homes: number, a: StatsLine, b: StatsLine, samples: ProcSample[], windowS: number): Omit<Measured, 'connectS' | 'brokerCpuPct' | 'workers'> {
+function summarise(
+  kind: Measured['kind'],
+  homes: number,
+  a: StatsLine,
+  b: StatsLine,
+  samples: ProcSample[],
+  windowS: number,
+): Omit<Measured, 'connectS' | 'brokerCpuPct' | 'workers'> {
   const seconds = (Date.parse(b.time) - Date.parse(a.time)) / 1000;
   const sa: FleetStats = a.stats;
   const sb: FleetStats = b.stats;
@@ -162,7 +239,10 @@ function summarise(kind: Measured['kind'], homes: number, a: StatsLine, b: Stats
 export async function runFleetScale(ctx: BenchContext): Promise<BenchOutcome> {
   const limit = fdLimit();
   const windowS = ctx.quick ? 5 : 15;
-  const steps = (ctx.quick ? QUICK_STEPS : STEPS).map((n) => ({ requested: n, homes: Math.min(n, limit - FD_RESERVE) }));
+  const steps = (ctx.quick ? QUICK_STEPS : STEPS).map((n) => ({
+    requested: n,
+    homes: Math.min(n, limit - FD_RESERVE),
+  }));
   const results: Array<{ requested: number; fleet: Measured; baseline: Measured; ratio: number }> = [];
   const skipped: Array<{ homes: number; reason: string }> = [];
   const started = performance.now();
@@ -189,7 +269,12 @@ export async function runFleetScale(ctx: BenchContext): Promise<BenchOutcome> {
       ctx.log(`  fleet    ${JSON.stringify(fleet)}`);
       const baseline = await measure(ctx, 'baseline', step.homes, broker.url, broker.pid, windowS);
       ctx.log(`  baseline ${JSON.stringify(baseline)}`);
-      results.push({ requested: step.requested, fleet, baseline, ratio: round(fleet.cpuUsPerMessage / baseline.cpuUsPerMessage, 2) });
+      results.push({
+        requested: step.requested,
+        fleet,
+        baseline,
+        ratio: round(fleet.cpuUsPerMessage / baseline.cpuUsPerMessage, 2),
+      });
     } finally {
       await broker.stop();
     }
@@ -209,7 +294,9 @@ export async function runFleetScale(ctx: BenchContext): Promise<BenchOutcome> {
       await broker.stop();
     }
   }
-  const onTime = results.filter((r) => !r.fleet.error && r.fleet.connected === r.fleet.homes && r.fleet.lateP99Ms < LATE_P99_TARGET_MS);
+  const onTime = results.filter(
+    (r) => !r.fleet.error && r.fleet.connected === r.fleet.homes && r.fleet.lateP99Ms < LATE_P99_TARGET_MS,
+  );
   const largest = onTime.length ? Math.max(...onTime.map((r) => r.fleet.homes)) : 0;
   const at10k = results.find((r) => r.fleet.homes === 10_000);
   const rows: BenchRow[] = results.flatMap((r): BenchRow[] => {
@@ -217,24 +304,69 @@ export async function runFleetScale(ctx: BenchContext): Promise<BenchOutcome> {
     const b = r.baseline;
     if (f.error) return [{ metric: `${f.homes} homes`, value: `failed: ${f.error.slice(0, 80)}` }];
     return [
-      { metric: `${f.homes} homes: fleet CPU / RSS (connections lost, errors)`, value: `${f.cpuPct} % / ${f.rssMiB} MiB (${f.disconnects}, ${f.errors})`, ...(f.homes === 10_000 ? { target: 'RSS ≤ 1024 MiB', met: f.rssPeakMiB * 2 ** 20 <= RSS_TARGET_BYTES } : {}) },
-      { metric: `${f.homes} homes: messages out, CPU per message`, value: `${f.outPerS}/s, ${f.cpuUsPerMessage} µs (baseline ${b.error ? `failed: ${b.error.slice(0, 40)}` : `${b.cpuUsPerMessage} µs`})` },
-      { metric: `${f.homes} homes: report lateness p50 / p99`, value: `${f.lateP50Ms} / ${f.lateP99Ms} ms`, target: `p99 < ${LATE_P99_TARGET_MS} ms`, met: f.lateP99Ms < LATE_P99_TARGET_MS },
-      { metric: `${f.homes} homes: CPU per message fleet ÷ baseline`, value: `${r.ratio}×`, target: '≤ 2×', met: r.ratio <= 2 },
+      {
+        metric: `${f.homes} homes: fleet CPU / RSS (connections lost, errors)`,
+        value: `${f.cpuPct} % / ${f.rssMiB} MiB (${f.disconnects}, ${f.errors})`,
+        ...(f.homes === 10_000 ? { target: 'RSS ≤ 1024 MiB', met: f.rssPeakMiB * 2 ** 20 <= RSS_TARGET_BYTES } : {}),
+      },
+      {
+        metric: `${f.homes} homes: messages out, CPU per message`,
+        value: `${f.outPerS}/s, ${f.cpuUsPerMessage} µs (baseline ${b.error ? `failed: ${b.error.slice(0, 40)}` : `${b.cpuUsPerMessage} µs`})`,
+      },
+      {
+        metric: `${f.homes} homes: report lateness p50 / p99`,
+        value: `${f.lateP50Ms} / ${f.lateP99Ms} ms`,
+        target: `p99 < ${LATE_P99_TARGET_MS} ms`,
+        met: f.lateP99Ms < LATE_P99_TARGET_MS,
+      },
+      {
+        metric: `${f.homes} homes: CPU per message fleet ÷ baseline`,
+        value: `${r.ratio}×`,
+        target: '≤ 2×',
+        met: r.ratio <= 2,
+      },
     ];
   });
   if (workers && !workers.error) {
-    rows.push({ metric: `${workers.homes} homes, --workers 2: CPU / RSS, CPU per message`, value: `${workers.cpuPct} % / ${workers.rssMiB} MiB, ${workers.cpuUsPerMessage} µs` });
-    rows.push({ metric: `${workers.homes} homes, --workers 2: report lateness p50 / p99`, value: `${workers.lateP50Ms} / ${workers.lateP99Ms} ms`, target: `p99 < ${LATE_P99_TARGET_MS} ms`, met: workers.lateP99Ms < LATE_P99_TARGET_MS });
+    rows.push({
+      metric: `${workers.homes} homes, --workers 2: CPU / RSS, CPU per message`,
+      value: `${workers.cpuPct} % / ${workers.rssMiB} MiB, ${workers.cpuUsPerMessage} µs`,
+    });
+    rows.push({
+      metric: `${workers.homes} homes, --workers 2: report lateness p50 / p99`,
+      value: `${workers.lateP50Ms} / ${workers.lateP99Ms} ms`,
+      target: `p99 < ${LATE_P99_TARGET_MS} ms`,
+      met: workers.lateP99Ms < LATE_P99_TARGET_MS,
+    });
   }
   for (const k of skipped) rows.push({ metric: `${k.homes} homes`, value: `skipped: ${k.reason}`.slice(0, 110) });
-  rows.push({ metric: 'largest N on time (lateness p99 < 100 ms)', value: largest, ...(ctx.quick ? {} : { target: '≥ 10000', met: largest >= 10_000 }) });
-  if (at10k) rows.push({ metric: '10000 homes in one process', value: `RSS peak ${at10k.fleet.rssPeakMiB} MiB, p99 ${at10k.fleet.lateP99Ms} ms`, target: '≤ 1024 MiB, on time', met: at10k.fleet.rssPeakMiB <= 1024 && at10k.fleet.lateP99Ms < LATE_P99_TARGET_MS });
+  rows.push({
+    metric: 'largest N on time (lateness p99 < 100 ms)',
+    value: largest,
+    ...(ctx.quick ? {} : { target: '≥ 10000', met: largest >= 10_000 }),
+  });
+  if (at10k)
+    rows.push({
+      metric: '10000 homes in one process',
+      value: `RSS peak ${at10k.fleet.rssPeakMiB} MiB, p99 ${at10k.fleet.lateP99Ms} ms`,
+      target: '≤ 1024 MiB, on time',
+      met: at10k.fleet.rssPeakMiB <= 1024 && at10k.fleet.lateP99Ms < LATE_P99_TARGET_MS,
+    });
   return {
     // A step that stalls is a measured limit of this machine, not a broken benchmark.
     status: results.some((r) => !r.fleet.error) ? 'ok' : 'failed',
     rows,
-    data: { connectRate: CONNECT_RATE, reportPeriodMs: REPORT_PERIOD_MS, windowS, nodeFlags: NODE_FLAGS, openFileLimit: limit, largestOnTime: largest, steps: results, skipped, workers2: workers },
+    data: {
+      connectRate: CONNECT_RATE,
+      reportPeriodMs: REPORT_PERIOD_MS,
+      windowS,
+      nodeFlags: NODE_FLAGS,
+      openFileLimit: limit,
+      largestOnTime: largest,
+      steps: results,
+      skipped,
+      workers2: workers,
+    },
   };
 }
 

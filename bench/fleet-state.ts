@@ -66,9 +66,25 @@ function fileSystemOf(dir: string): string {
   }
 }
 
-function saveAll(dir: string, homes: number, status: string, fsync: boolean, stored?: string, prefix = 'home'): Promise<Cost> {
+function saveAll(
+  dir: string,
+  homes: number,
+  status: string,
+  fsync: boolean,
+  stored?: string,
+  prefix = 'home',
+): Promise<Cost> {
   return cost(async () => {
-    const files = Array.from({ length: homes }, (_, i) => new StateFile(homeStatePath(dir, `${prefix}-${i}`), { logger: silentLogger(), fsync, stored, now: () => Date.now() }));
+    const files = Array.from(
+      { length: homes },
+      (_, i) =>
+        new StateFile(homeStatePath(dir, `${prefix}-${i}`), {
+          logger: silentLogger(),
+          fsync,
+          stored,
+          now: () => Date.now(),
+        }),
+    );
     for (const f of files) f.save(status);
     await Promise.all(files.map((f) => f.flush()));
     const failed = files.reduce((n, f) => n + f.counters.failures, 0);
@@ -86,7 +102,8 @@ async function measureFiles(homes: number): Promise<FileFigures> {
     const firstBootFsync = await saveAll(fsyncDir, homes, '000000000', true);
     let restored = 0;
     const restartRead = await cost(() => {
-      for (let i = 0; i < homes; i++) if (readStateFileSync(homeStatePath(dir, `home-${i}`)).status !== undefined) restored++;
+      for (let i = 0; i < homes; i++)
+        if (readStateFileSync(homeStatePath(dir, `home-${i}`)).status !== undefined) restored++;
     });
     if (restored !== homes) throw new Error(`only ${restored} of ${homes} state files read back`);
     const changeAll = await saveAll(dir, homes, '016155010', false, '000000000');
@@ -97,7 +114,12 @@ async function measureFiles(homes: number): Promise<FileFigures> {
   }
 }
 
-async function fleetRun(url: string, homes: number, run: FleetRun['run'], stateDir: string | undefined): Promise<FleetRun> {
+async function fleetRun(
+  url: string,
+  homes: number,
+  run: FleetRun['run'],
+  stateDir: string | undefined,
+): Promise<FleetRun> {
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const fleet = new Fleet({
@@ -115,7 +137,8 @@ async function fleetRun(url: string, homes: number, run: FleetRun['run'], stateD
   });
   await fleet.start();
   while ((await fleet.stats()).connected < homes) {
-    if (performance.now() - t0 > 120_000) throw new Error(`${run}: only ${(await fleet.stats()).connected} of ${homes} homes connected in 120 s`);
+    if (performance.now() - t0 > 120_000)
+      throw new Error(`${run}: only ${(await fleet.stats()).connected} of ${homes} homes connected in 120 s`);
     await new Promise((r) => setTimeout(r, 50));
   }
   const connectS = round((performance.now() - t0) / 1000, 2);
@@ -151,12 +174,24 @@ async function runFleetState(ctx: BenchContext): Promise<BenchOutcome> {
   }
   const per = (c: Cost): string => `ms wall, ${c.cpuMs} ms CPU (${round((c.cpuMs * 1000) / homes, 1)} µs CPU/home)`;
   const rows = [
-    { metric: `${homes} state files written (no fsync, ${files.fileSystem})`, value: files.firstBoot.ms, unit: per(files.firstBoot) },
-    { metric: `${homes} state files written with fsync`, value: files.firstBootFsync.ms, unit: per(files.firstBootFsync) },
+    {
+      metric: `${homes} state files written (no fsync, ${files.fileSystem})`,
+      value: files.firstBoot.ms,
+      unit: per(files.firstBoot),
+    },
+    {
+      metric: `${homes} state files written with fsync`,
+      value: files.firstBootFsync.ms,
+      unit: per(files.firstBootFsync),
+    },
     { metric: `restart: ${homes} state files read`, value: files.restartRead.ms, unit: per(files.restartRead) },
     { metric: `every home changes status once more`, value: files.changeAll.ms, unit: per(files.changeAll) },
     { metric: `disk used by ${homes} state files`, value: round(files.diskKiB / 1024, 1), unit: 'MiB' },
-    ...runs.map((r) => ({ metric: `fleet ${r.homes}, ${r.run}: connected in / CPU`, value: `${r.connectS} s / ${r.cpuS} s`, unit: r.files ? `${r.files} files` : '' })),
+    ...runs.map((r) => ({
+      metric: `fleet ${r.homes}, ${r.run}: connected in / CPU`,
+      value: `${r.connectS} s / ${r.cpuS} s`,
+      unit: r.files ? `${r.files} files` : '',
+    })),
   ];
   return { status: 'ok', rows, data: { connectRate: CONNECT_RATE, files, runs } };
 }
@@ -168,7 +203,11 @@ export const fleetState: Benchmark = {
 };
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const outcome = await runFleetState({ root: process.cwd(), quick: process.argv.includes('--quick'), log: (m) => console.error(m) });
+  const outcome = await runFleetState({
+    root: process.cwd(),
+    quick: process.argv.includes('--quick'),
+    log: (m) => console.error(m),
+  });
   for (const r of outcome.rows) console.log(`${r.metric.padEnd(64)} ${String(r.value)} ${r.unit ?? ''}`);
   console.log(JSON.stringify(outcome.data));
 }

@@ -43,19 +43,54 @@ interface Run {
 async function measure(ctx: BenchContext, homes: number, panel: boolean, windowS: number): Promise<Run> {
   const broker = await startBenchMosquitto();
   const port = await freePort();
-  const args = [...NODE_FLAGS, 'src/cli/main.ts', 'fleet', '--homes', String(homes), '--broker', broker.url, '--report-period', '1s', '--output', 'json', '--interval', '1s', '--connect-rate', '2000', '--log-level', 'error'];
+  const args = [
+    ...NODE_FLAGS,
+    'src/cli/main.ts',
+    'fleet',
+    '--homes',
+    String(homes),
+    '--broker',
+    broker.url,
+    '--report-period',
+    '1s',
+    '--output',
+    'json',
+    '--interval',
+    '1s',
+    '--connect-rate',
+    '2000',
+    '--log-level',
+    'error',
+  ];
   if (panel) args.push('--http', `127.0.0.1:${port}`);
   const child = new JsonLinesChild(process.execPath, args, ctx.root);
   const profile = mkdtempSync(path.join(os.tmpdir(), 'bench-panel-'));
   let browser: Awaited<ReturnType<typeof chromium.launchPersistentContext>> | undefined;
   try {
     const all = await child.waitFor((l) => l.stats.connected >= homes, 120_000);
-    if (!all) return { panel, homes, connected: child.latest?.stats.connected ?? 0, cpuPct: NaN, outPerS: NaN, error: `connecting stalled (${child.stderr.slice(-200)})` };
+    if (!all)
+      return {
+        panel,
+        homes,
+        connected: child.latest?.stats.connected ?? 0,
+        cpuPct: NaN,
+        outPerS: NaN,
+        error: `connecting stalled (${child.stderr.slice(-200)})`,
+      };
     if (panel) {
       browser = await chromium.launchPersistentContext(profile, {
         executablePath: '/usr/bin/chromium',
         headless: true,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
       });
       const page = await browser.newPage();
       await page.goto(`http://127.0.0.1:${port}/fleet`);
@@ -71,7 +106,13 @@ async function measure(ctx: BenchContext, homes: number, panel: boolean, windowS
     const b = child.latest!;
     const seconds = (Date.parse(b.time) - Date.parse(a.time)) / 1000;
     const perSecond = samples.slice(1).map((s, i) => cpuShare(samples[i]!, s));
-    return { panel, homes, connected: b.stats.connected, cpuPct: round(median(perSecond) * 100, 1), outPerS: round((b.stats.messagesOut - a.stats.messagesOut) / seconds, 0) };
+    return {
+      panel,
+      homes,
+      connected: b.stats.connected,
+      cpuPct: round(median(perSecond) * 100, 1),
+      outPerS: round((b.stats.messagesOut - a.stats.messagesOut) / seconds, 0),
+    };
   } finally {
     await browser?.close();
     rmSync(profile, { recursive: true, force: true });
@@ -113,19 +154,40 @@ export async function runPanel(ctx: BenchContext): Promise<BenchOutcome> {
     { metric: `fleet CPU, ${homes} homes, no panel`, value: without.cpuPct, unit: '% core' },
     { metric: `fleet CPU, ${homes} homes, --http + fleet page open`, value: withPanel.cpuPct, unit: '% core' },
     { metric: 'panel CPU ratio (with / without)', value: ratio, target: `≤ ${CPU_TARGET}`, met: ratio <= CPU_TARGET },
-    { metric: 'home/fleet page JS + CSS', value: round(pages.raw / 1024, 1), unit: 'KB', target: '≤ 300 KB', met: pages.raw <= WEIGHT_TARGET_BYTES },
+    {
+      metric: 'home/fleet page JS + CSS',
+      value: round(pages.raw / 1024, 1),
+      unit: 'KB',
+      target: '≤ 300 KB',
+      met: pages.raw <= WEIGHT_TARGET_BYTES,
+    },
     { metric: 'home/fleet page JS + CSS, gzipped', value: round(pages.gzip / 1024, 1), unit: 'KB' },
     // The board view adds the @wokwi/elements bundle (the Uno and its parts, with lit): over the budget
     // raw, within it as served (the panel sends it gzipped).
     { metric: 'board view JS + CSS (with @wokwi/elements), raw', value: round(board.raw / 1024, 1), unit: 'KB' },
-    { metric: 'board view JS + CSS as served (gzip)', value: round(board.gzip / 1024, 1), unit: 'KB', target: '≤ 300 KB', met: board.gzip <= WEIGHT_TARGET_BYTES },
+    {
+      metric: 'board view JS + CSS as served (gzip)',
+      value: round(board.gzip / 1024, 1),
+      unit: 'KB',
+      target: '≤ 300 KB',
+      met: board.gzip <= WEIGHT_TARGET_BYTES,
+    },
   ];
   const error = without.error ?? withPanel.error;
   return {
     status: error ? 'failed' : 'ok',
     ...(error ? { reason: error } : {}),
     rows,
-    data: { homes, windowS, without, withPanel, ratio, pages, board, files: own.map((f) => ({ file: path.relative(ctx.root, f), bytes: statSync(f).size })) },
+    data: {
+      homes,
+      windowS,
+      without,
+      withPanel,
+      ratio,
+      pages,
+      board,
+      files: own.map((f) => ({ file: path.relative(ctx.root, f), bytes: statSync(f).size })),
+    },
   };
 }
 

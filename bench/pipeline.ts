@@ -93,8 +93,13 @@ function playBoard(peer: BoardPeer): () => void {
   let greeted = false;
   peer.onHostLine((line) => {
     greeted = true;
-    if (line.type === 'get') peer.write(encodeBoardLine({ type: 'status', cause: 'request', status: STATUS }) + encodeBoardLine({ type: 'ack', id: line.id, status: STATUS }));
-    else if (line.type === 'ping' || line.type === 'set') peer.write(encodeBoardLine({ type: 'ack', id: line.id, status: STATUS }));
+    if (line.type === 'get')
+      peer.write(
+        encodeBoardLine({ type: 'status', cause: 'request', status: STATUS }) +
+          encodeBoardLine({ type: 'ack', id: line.id, status: STATUS }),
+      );
+    else if (line.type === 'ping' || line.type === 'set')
+      peer.write(encodeBoardLine({ type: 'ack', id: line.id, status: STATUS }));
   });
   const boot = encodeBoardLine({ type: 'boot', firmware: '1.0.0', protocol: 1, board: 'bench-peer' });
   const timer = setInterval(() => {
@@ -107,7 +112,10 @@ function chunkOfLines(n: number, salt: number): string {
   let out = '';
   for (let i = 0; i < n; i++) {
     const k = salt + i;
-    out += k % 2 ? encodeBoardLine({ type: 'rain', raining: k % 4 === 1 }) : encodeBoardLine({ type: 'climate', temperature: 20 + (k % 100) / 10, humidity: 40 + (k % 50) });
+    out +=
+      k % 2
+        ? encodeBoardLine({ type: 'rain', raining: k % 4 === 1 })
+        : encodeBoardLine({ type: 'climate', temperature: 20 + (k % 100) / 10, humidity: 40 + (k % 50) });
   }
   return out;
 }
@@ -125,8 +133,20 @@ interface VariantResult {
 async function runVariant(ctx: BenchContext, kind: 'binding-mock' | 'pty', brokerUrl: string): Promise<VariantResult> {
   const peer = kind === 'pty' ? await ptyPeer() : mockPeer();
   const stopBooting = playBoard(peer);
-  const link = new SerialLink({ path: peer.path, binding: peer.binding, clock: new RealClock(), logger: silentLogger(), commandTimeoutMs: 3000 });
-  const runtime = await startRuntime({ config: await loadDevicesConfig(), link, logger: silentLogger(), brokerUrl, clientId: `bench-pipeline-${process.pid}-${kind}` });
+  const link = new SerialLink({
+    path: peer.path,
+    binding: peer.binding,
+    clock: new RealClock(),
+    logger: silentLogger(),
+    commandTimeoutMs: 3000,
+  });
+  const runtime = await startRuntime({
+    config: await loadDevicesConfig(),
+    link,
+    logger: silentLogger(),
+    brokerUrl,
+    clientId: `bench-pipeline-${process.pid}-${kind}`,
+  });
   stopBooting();
   let seen = 0;
   let wake: (() => void) | undefined;
@@ -257,16 +277,33 @@ export async function runPipeline(ctx: BenchContext): Promise<BenchOutcome> {
       continue;
     }
     rows.push(
-      { metric: `${kind}: lines per CPU second (carried of ${OFFERED_LINES_PER_S}/s offered)`, value: `${med(kind, 'linesPerCpuS')} (${med(kind, 'linesPerS')}/s)`, target: `≥ ${TARGET_LINES_PER_CORE} per core`, met: med(kind, 'linesPerCpuS') >= TARGET_LINES_PER_CORE },
+      {
+        metric: `${kind}: lines per CPU second (carried of ${OFFERED_LINES_PER_S}/s offered)`,
+        value: `${med(kind, 'linesPerCpuS')} (${med(kind, 'linesPerS')}/s)`,
+        target: `≥ ${TARGET_LINES_PER_CORE} per core`,
+        met: med(kind, 'linesPerCpuS') >= TARGET_LINES_PER_CORE,
+      },
       { metric: `${kind}: CPU per line`, value: `${med(kind, 'cpuUsPerLine')} µs` },
-      { metric: `${kind}: added latency p50 / p99`, value: `${med(kind, 'p50Ms')} / ${med(kind, 'p99Ms')} ms`, target: `p99 < ${TARGET_P99_MS} ms`, met: med(kind, 'p99Ms') < TARGET_P99_MS },
+      {
+        metric: `${kind}: added latency p50 / p99`,
+        value: `${med(kind, 'p50Ms')} / ${med(kind, 'p99Ms')} ms`,
+        target: `p99 < ${TARGET_P99_MS} ms`,
+        met: med(kind, 'p99Ms') < TARGET_P99_MS,
+      },
     );
   }
   if (floors.length) {
     const floor = (k: 'p50Ms' | 'p99Ms'): number => round(median(floors.map((f) => f[k])), 3);
-    rows.push({ metric: 'pty floor (socat + serialport, no link): p50 / p99', value: `${floor('p50Ms')} / ${floor('p99Ms')} ms` });
+    rows.push({
+      metric: 'pty floor (socat + serialport, no link): p50 / p99',
+      value: `${floor('p50Ms')} / ${floor('p99Ms')} ms`,
+    });
   }
-  return { status: 'ok', rows, data: { chunkLines: CHUNK_LINES, offeredLinesPerS: OFFERED_LINES_PER_S, runs, results, ptyFloor: floors } };
+  return {
+    status: 'ok',
+    rows,
+    data: { chunkLines: CHUNK_LINES, offeredLinesPerS: OFFERED_LINES_PER_S, runs, results, ptyFloor: floors },
+  };
 }
 
 export const pipeline: Benchmark = {

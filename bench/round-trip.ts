@@ -28,7 +28,11 @@ interface RunResult {
 }
 
 async function roundTrips(runtime: Runtime, ackTopic: string, count: number, tag: string): Promise<number[]> {
-  const sender = await mqtt.connectAsync(runtime.brokerUrl, { clientId: `bench-rt-${process.pid}-${tag}`, protocolVersion: 4, reconnectPeriod: 0 });
+  const sender = await mqtt.connectAsync(runtime.brokerUrl, {
+    clientId: `bench-rt-${process.pid}-${tag}`,
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+  });
   (sender.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
   const waiting = new Map<string, () => void>();
   sender.on('message', (_topic, payload) => {
@@ -42,7 +46,12 @@ async function roundTrips(runtime: Runtime, ackTopic: string, count: number, tag
   try {
     for (let i = 0; i < count; i++) {
       const id = `${tag}-${i}`;
-      const payload = JSON.stringify({ Producer: 'bench', command: 'control', id, aircon: { enabled: i % 2 === 0, power: 3 } });
+      const payload = JSON.stringify({
+        Producer: 'bench',
+        command: 'control',
+        id,
+        aircon: { enabled: i % 2 === 0, power: 3 },
+      });
       const t0 = performance.now();
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no acknowledgement for ${id} within 5 s`)), 5000);
@@ -61,7 +70,12 @@ async function roundTrips(runtime: Runtime, ackTopic: string, count: number, tag
   return samples;
 }
 
-async function measure(ctx: BenchContext, { broker, link }: Variant, commands: number, runCount = RUNS): Promise<RunResult[]> {
+async function measure(
+  ctx: BenchContext,
+  { broker, link }: Variant,
+  commands: number,
+  runCount = RUNS,
+): Promise<RunResult[]> {
   const mosquitto = broker === 'mosquitto' ? await startBenchMosquitto() : undefined;
   const tag = `${link.kind}-${broker}`;
   const config = await loadDevicesConfig();
@@ -79,7 +93,12 @@ async function measure(ctx: BenchContext, { broker, link }: Variant, commands: n
     const runs: RunResult[] = [];
     for (let r = 0; r < (ctx.quick ? 1 : runCount); r++) {
       const s = await roundTrips(runtime, ackTopic, commands, `${tag}-${r}`);
-      runs.push({ p50: round(percentile(s, 50), 3), p99: round(percentile(s, 99), 3), max: round(Math.max(...s), 2), commands: s.length });
+      runs.push({
+        p50: round(percentile(s, 50), 3),
+        p99: round(percentile(s, 99), 3),
+        max: round(Math.max(...s), 2),
+        commands: s.length,
+      });
       ctx.log(`round-trip ${tag} run ${r + 1}: ${JSON.stringify(runs.at(-1))}`);
     }
     return runs;
@@ -96,13 +115,24 @@ export async function runRoundTrip(ctx: BenchContext): Promise<BenchOutcome> {
   const embedded = await measure(ctx, { broker: 'embedded', link: { kind: 'emulated' } }, commands);
   const mosquitto = await measure(ctx, { broker: 'mosquitto', link: { kind: 'emulated' } }, commands);
   const rows: BenchRow[] = [
-    { metric: 'emulated link, embedded broker: p50 / p99', value: `${m(embedded, 'p50')} / ${m(embedded, 'p99')} ms`, target: `p99 < ${TARGET_P99_MS} ms`, met: m(embedded, 'p99') < TARGET_P99_MS },
+    {
+      metric: 'emulated link, embedded broker: p50 / p99',
+      value: `${m(embedded, 'p50')} / ${m(embedded, 'p99')} ms`,
+      target: `p99 < ${TARGET_P99_MS} ms`,
+      met: m(embedded, 'p99') < TARGET_P99_MS,
+    },
     { metric: 'emulated link, mosquitto: p50 / p99', value: `${m(mosquitto, 'p50')} / ${m(mosquitto, 'p99')} ms` },
   ];
   return {
     status: 'ok',
     rows,
-    data: { commandsPerRun: commands, runs: ctx.quick ? 1 : RUNS, warmup: WARMUP, embedded: { runs: embedded, p50: m(embedded, 'p50'), p99: m(embedded, 'p99') }, mosquitto: { runs: mosquitto, p50: m(mosquitto, 'p50'), p99: m(mosquitto, 'p99') } },
+    data: {
+      commandsPerRun: commands,
+      runs: ctx.quick ? 1 : RUNS,
+      warmup: WARMUP,
+      embedded: { runs: embedded, p50: m(embedded, 'p50'), p99: m(embedded, 'p99') },
+      mosquitto: { runs: mosquitto, p50: m(mosquitto, 'p50'), p99: m(mosquitto, 'p99') },
+    },
   };
 }
 
@@ -112,8 +142,18 @@ export async function runFirmwareRoundTrip(ctx: BenchContext): Promise<BenchOutc
   const runs = await measure(ctx, { broker: 'embedded', link: { kind: 'firmware' } }, commands);
   return {
     status: 'ok',
-    rows: [{ metric: 'firmware link (avr8js, real time), embedded broker: p50 / p99', value: `${m(runs, 'p50')} / ${m(runs, 'p99')} ms` }],
-    data: { commandsPerRun: commands, runs: ctx.quick ? 1 : RUNS, warmup: WARMUP, firmware: { runs, p50: m(runs, 'p50'), p99: m(runs, 'p99') } },
+    rows: [
+      {
+        metric: 'firmware link (avr8js, real time), embedded broker: p50 / p99',
+        value: `${m(runs, 'p50')} / ${m(runs, 'p99')} ms`,
+      },
+    ],
+    data: {
+      commandsPerRun: commands,
+      runs: ctx.quick ? 1 : RUNS,
+      warmup: WARMUP,
+      firmware: { runs, p50: m(runs, 'p50'), p99: m(runs, 'p99') },
+    },
   };
 }
 

@@ -33,14 +33,35 @@ await runInOwnSession();
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = path.join(ROOT, 'bench/results');
-const BENCHMARKS: Benchmark[] = [roundTrip, fleetScale, fleetState, verifyCost, pipeline, firmwareRoundTrip, boardSpeed, firmware, startTime, firmwareFleet, panel];
+const BENCHMARKS: Benchmark[] = [
+  roundTrip,
+  fleetScale,
+  fleetState,
+  verifyCost,
+  pipeline,
+  firmwareRoundTrip,
+  boardSpeed,
+  firmware,
+  startTime,
+  firmwareFleet,
+  panel,
+];
 
-const { values } = parseArgs({ options: { only: { type: 'string', multiple: true }, quick: { type: 'boolean', default: false }, list: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    only: { type: 'string', multiple: true },
+    quick: { type: 'boolean', default: false },
+    list: { type: 'boolean', default: false },
+  },
+});
 if (values.list) {
   for (const b of BENCHMARKS) console.log(`${b.name.padEnd(20)} ${b.describe}`);
   process.exit(0);
 }
-const only = (values.only ?? []).flatMap((o) => o.split(',')).map((o) => o.trim()).filter(Boolean);
+const only = (values.only ?? [])
+  .flatMap((o) => o.split(','))
+  .map((o) => o.trim())
+  .filter(Boolean);
 const unknown = only.filter((o) => !BENCHMARKS.some((b) => b.name === o));
 if (unknown.length) {
   console.error(`unknown benchmark(s): ${unknown.join(', ')}; known: ${BENCHMARKS.map((b) => b.name).join(', ')}`);
@@ -67,7 +88,9 @@ try {
   // Not permitted: measured at normal priority.
 }
 Object.assign(machine, { nice, sessionNice: sessionNice() });
-log(`${machine.cores} × ${machine.cpu}, Node ${machine.node}; nice ${nice}, session nice ${sessionNice() ?? '—'}; load average ${loadAverage().join(' ')}`);
+log(
+  `${machine.cores} × ${machine.cpu}, Node ${machine.node}; nice ${nice}, session nice ${sessionNice() ?? '—'}; load average ${loadAverage().join(' ')}`,
+);
 
 mkdirSync(RESULTS, { recursive: true });
 const table: Array<{ bench: string; row: BenchRow }> = [];
@@ -85,9 +108,25 @@ for (const b of selected) {
   }
   if (outcome.status === 'failed') failed = true;
   const durationS = Math.round((performance.now() - t0) / 100) / 10;
-  const record = { name: b.name, describe: b.describe, quick: values.quick, date: new Date().toISOString(), durationS, machine, loadAverage: { before: loadBefore, after: loadAverage() }, ...outcome };
-  writeFileSync(path.join(RESULTS, `${b.name}${values.quick ? '.quick' : ''}.json`), `${JSON.stringify(record, null, 2)}\n`);
-  if (outcome.status !== 'ok') table.push({ bench: b.name, row: { metric: outcome.status.toUpperCase(), value: (outcome.reason ?? '').split('\n')[0]!.slice(0, 110) } });
+  const record = {
+    name: b.name,
+    describe: b.describe,
+    quick: values.quick,
+    date: new Date().toISOString(),
+    durationS,
+    machine,
+    loadAverage: { before: loadBefore, after: loadAverage() },
+    ...outcome,
+  };
+  writeFileSync(
+    path.join(RESULTS, `${b.name}${values.quick ? '.quick' : ''}.json`),
+    `${JSON.stringify(record, null, 2)}\n`,
+  );
+  if (outcome.status !== 'ok')
+    table.push({
+      bench: b.name,
+      row: { metric: outcome.status.toUpperCase(), value: (outcome.reason ?? '').split('\n')[0]!.slice(0, 110) },
+    });
   for (const row of outcome.rows) table.push({ bench: b.name, row });
   log(`${b.name}: ${outcome.status} in ${durationS} s`);
 }
@@ -102,8 +141,15 @@ const cols = [
 ];
 const widths = cols.map((c) => Math.max(...c.map((s) => s.length)));
 for (let i = 0; i < cols[0]!.length; i++) {
-  console.log(cols.map((c, j) => c[i]!.padEnd(widths[j]!)).join('  ').trimEnd());
+  console.log(
+    cols
+      .map((c, j) => c[i]!.padEnd(widths[j]!))
+      .join('  ')
+      .trimEnd(),
+  );
   if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 }
-console.log(`\n${selected.length} benchmarks in ${Math.round((performance.now() - started) / 1000)} s; results in bench/results/; load average now ${loadAverage().join(' ')}`);
+console.log(
+  `\n${selected.length} benchmarks in ${Math.round((performance.now() - started) / 1000)} s; results in bench/results/; load average now ${loadAverage().join(' ')}`,
+);
 process.exit(failed ? 1 : 0);

@@ -82,7 +82,9 @@ async function main(): Promise<void> {
       await sleep(200);
     }
     const connectS = round((performance.now() - t0) / 1000, 1);
-    console.log(`soak: ${homes} homes connected in ${connectS} s to ${broker.url}; reporting every ${periodMs} ms for ${minutes} min, sampling every ${sampleS} s`);
+    console.log(
+      `soak: ${homes} homes connected in ${connectS} s to ${broker.url}; reporting every ${periodMs} ms for ${minutes} min, sampling every ${sampleS} s`,
+    );
     console.log('   t(s)   RSS MiB  heap used  heap total  external  connected  reports/interval  disconnects  errors');
     const samples: Sample[] = [];
     const start = performance.now();
@@ -112,7 +114,19 @@ async function main(): Promise<void> {
     }
     const verdict = judge(samples);
     console.log(verdict.text);
-    const result = { name: 'soak', homes, periodMs, minutes, sampleS, connectS, machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version }, loadBefore, loadAfter: loadAverage(), samples, verdict };
+    const result = {
+      name: 'soak',
+      homes,
+      periodMs,
+      minutes,
+      sampleS,
+      connectS,
+      machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version },
+      loadBefore,
+      loadAfter: loadAverage(),
+      samples,
+      verdict,
+    };
     mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
     writeFileSync(path.join(ROOT, 'bench/results/soak.json'), `${JSON.stringify(result, null, 2)}\n`);
     process.exitCode = verdict.flat ? 0 : 1;
@@ -125,7 +139,13 @@ async function main(): Promise<void> {
 /** Least-squares slope of RSS per sample after the warm-up samples, and the spread. */
 function judge(samples: Sample[]): { flat: boolean; slopeMiBPerSample: number; spreadMiB: number; text: string } {
   const after = samples.slice(warmup);
-  if (after.length < 2) return { flat: true, slopeMiBPerSample: 0, spreadMiB: 0, text: 'soak: too few samples after warm-up to judge RSS growth' };
+  if (after.length < 2)
+    return {
+      flat: true,
+      slopeMiBPerSample: 0,
+      spreadMiB: 0,
+      text: 'soak: too few samples after warm-up to judge RSS growth',
+    };
   const n = after.length;
   const xs = after.map((_, i) => i);
   const ys = after.map((s) => s.rssMiB);

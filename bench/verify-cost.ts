@@ -32,7 +32,13 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 function coreUsPerReport(homes: number, reports: number): number {
   const sequences = Array.from({ length: homes }, () => new ReportSequence(wallTimeMs));
   const payloads = Array.from({ length: Math.min(reports, 200_000) }, (_, i) =>
-    Buffer.from(JSON.stringify(sequences[i % homes]!.stamp(sensorPayload(`home-${i % homes}`, { sensor: 'climate', temperature: 21.5, humidity: 40, time: 0 })))),
+    Buffer.from(
+      JSON.stringify(
+        sequences[i % homes]!.stamp(
+          sensorPayload(`home-${i % homes}`, { sensor: 'climate', temperature: 21.5, humidity: 40, time: 0 }),
+        ),
+      ),
+    ),
   );
   const v = new Verifier({ clock: { now: wallTimeMs }, baseline: 'first-seen' });
   const t0 = process.cpuUsage();
@@ -49,20 +55,68 @@ async function runVerifyCost(ctx: BenchContext): Promise<BenchOutcome> {
   const broker = await startBenchMosquitto();
   const fleet = new JsonLinesChild(
     process.execPath,
-    [...NODE_FLAGS, 'src/cli/main.ts', 'fleet', '--homes', String(homes), '--broker', broker.url, '--report-period', '1s', '--output', 'json', '--interval', '1s', '--connect-rate', String(CONNECT_RATE), '--log-level', 'error'],
+    [
+      ...NODE_FLAGS,
+      'src/cli/main.ts',
+      'fleet',
+      '--homes',
+      String(homes),
+      '--broker',
+      broker.url,
+      '--report-period',
+      '1s',
+      '--output',
+      'json',
+      '--interval',
+      '1s',
+      '--connect-rate',
+      String(CONNECT_RATE),
+      '--log-level',
+      'error',
+    ],
     ctx.root,
   );
   let verify: JsonLinesChild | undefined;
   try {
-    const connected = await fleet.waitFor((l) => l.stats.connected >= homes, STARTUP_MS + (1000 * homes) / CONNECT_RATE * 3);
-    if (!connected) return { status: 'failed', reason: `the fleet connected ${fleet.latest?.stats.connected ?? 0} of ${homes} homes (stderr: ${fleet.stderr.slice(-300)})`, rows: [] };
+    const connected = await fleet.waitFor(
+      (l) => l.stats.connected >= homes,
+      STARTUP_MS + ((1000 * homes) / CONNECT_RATE) * 3,
+    );
+    if (!connected)
+      return {
+        status: 'failed',
+        reason: `the fleet connected ${fleet.latest?.stats.connected ?? 0} of ${homes} homes (stderr: ${fleet.stderr.slice(-300)})`,
+        rows: [],
+      };
     await sleep(2000); // every home has booted and reports on its schedule
     // Joins a running fleet: each home's first report sets its baseline.
-    verify = new JsonLinesChild(process.execPath, [...NODE_FLAGS, 'src/cli/main.ts', 'verify', '--broker', broker.url, '--qos', '0', '--prefix', 'home', '--output', 'json', '--interval', '1s'], ctx.root);
+    verify = new JsonLinesChild(
+      process.execPath,
+      [
+        ...NODE_FLAGS,
+        'src/cli/main.ts',
+        'verify',
+        '--broker',
+        broker.url,
+        '--qos',
+        '0',
+        '--prefix',
+        'home',
+        '--output',
+        'json',
+        '--interval',
+        '1s',
+      ],
+      ctx.root,
+    );
     const v = verify;
     const lineOf = (): VerifyLine | undefined => v.latest as unknown as VerifyLine | undefined;
     if (!(await v.waitFor((l) => (l as unknown as VerifyLine).homes >= homes, STARTUP_MS))) {
-      return { status: 'failed', reason: `verify saw ${lineOf()?.homes ?? 0} of ${homes} homes (stderr: ${v.stderr.slice(-300)})`, rows: [] };
+      return {
+        status: 'failed',
+        reason: `verify saw ${lineOf()?.homes ?? 0} of ${homes} homes (stderr: ${v.stderr.slice(-300)})`,
+        rows: [],
+      };
     }
     await sleep(2000);
     const startFleet: StatsLine = fleet.latest!;
@@ -94,18 +148,41 @@ async function runVerifyCost(ctx: BenchContext): Promise<BenchOutcome> {
       verifyReceivedPerS: round(receivedPerS, 0),
       verifyCpuUsPerReport: round((verifyCpu / receivedPerS) * 1e6, 1),
       verifyRssMiB: round(s.at(-1)!.rssBytes / 2 ** 20, 0),
-      verify: { expected: endVerify.expected, received: endVerify.received, lost: endVerify.lost, duplicates: endVerify.duplicates, reordered: endVerify.reordered, latencyMs: endVerify.latencyMs },
+      verify: {
+        expected: endVerify.expected,
+        received: endVerify.received,
+        lost: endVerify.lost,
+        duplicates: endVerify.duplicates,
+        reordered: endVerify.reordered,
+        latencyMs: endVerify.latencyMs,
+      },
     };
     ctx.log(`verify-cost: ${JSON.stringify(data)}`);
     return {
       status: 'ok',
       rows: [
         { metric: `${homes} homes: fleet CPU / verify CPU`, value: `${data.fleetCpuPct} % / ${data.verifyCpuPct} %` },
-        { metric: `${homes} homes: verify CPU ÷ fleet CPU`, value: `${round(share * 100, 1)} %`, target: `≤ ${TARGET_SHARE * 100} %`, met: share <= TARGET_SHARE },
-        { metric: `${homes} homes: verify per report, RSS`, value: `${data.verifyCpuUsPerReport} µs at ${data.verifyReceivedPerS}/s, ${data.verifyRssMiB} MiB` },
+        {
+          metric: `${homes} homes: verify CPU ÷ fleet CPU`,
+          value: `${round(share * 100, 1)} %`,
+          target: `≤ ${TARGET_SHARE * 100} %`,
+          met: share <= TARGET_SHARE,
+        },
+        {
+          metric: `${homes} homes: verify per report, RSS`,
+          value: `${data.verifyCpuUsPerReport} µs at ${data.verifyReceivedPerS}/s, ${data.verifyRssMiB} MiB`,
+        },
         { metric: 'verifier core per report (no MQTT)', value: `${coreUs} µs` },
-        { metric: `${homes} homes: verify lost / dup / reordered`, value: `${endVerify.lost} / ${endVerify.duplicates} / ${endVerify.reordered} of ${endVerify.expected}`, target: '0 lost', met: endVerify.lost === 0 },
-        { metric: `${homes} homes: end-to-end p50 / p99 / p99.9`, value: `${endVerify.latencyMs.p50} / ${endVerify.latencyMs.p99} / ${endVerify.latencyMs.p999} ms` },
+        {
+          metric: `${homes} homes: verify lost / dup / reordered`,
+          value: `${endVerify.lost} / ${endVerify.duplicates} / ${endVerify.reordered} of ${endVerify.expected}`,
+          target: '0 lost',
+          met: endVerify.lost === 0,
+        },
+        {
+          metric: `${homes} homes: end-to-end p50 / p99 / p99.9`,
+          value: `${endVerify.latencyMs.p50} / ${endVerify.latencyMs.p99} / ${endVerify.latencyMs.p999} ms`,
+        },
       ],
       data,
     };

@@ -6,7 +6,15 @@ import type { Clock, Timer } from './environment/clock.js';
 import type { Link } from './links/link.js';
 import type { BusClient } from './bus/client.js';
 import { controlToCommand, decodeRequest, type Request } from './bus/command-decoder.js';
-import { eventPayload, excerpt, iso, sensorPayload, statusPayload, type RouteName, type RoutePayloads } from './bus/payloads.js';
+import {
+  eventPayload,
+  excerpt,
+  iso,
+  sensorPayload,
+  statusPayload,
+  type RouteName,
+  type RoutePayloads,
+} from './bus/payloads.js';
 import { RateLimiter } from './bus/rate-limiter.js';
 import { SensorReportPolicy } from './bus/sensor-reports.js';
 import type { ReportSequence } from './bus/report-sequence.js';
@@ -164,7 +172,13 @@ export class Bridge {
     this.#o.clock.clearTimer(this.#healthTimer);
     const r = this.#o.config.bus.routes.availability;
     await this.#o.bus
-      .publishNow({ route: 'availability', topic: r.topic, payload: JSON.stringify(this.availability('offline')), qos: r.qos, retain: r.retain })
+      .publishNow({
+        route: 'availability',
+        topic: r.topic,
+        payload: JSON.stringify(this.availability('offline')),
+        qos: r.qos,
+        retain: r.retain,
+      })
       .catch(() => undefined);
     await this.#chain;
   }
@@ -188,8 +202,16 @@ export class Bridge {
       uptimeS: Math.round((performance.now() - this.#startedAt) / 1000),
       counters,
       queueDepth: bus.queueDepth,
-      ackLatencyMs: { p50: round(this.#latency.percentile(50)), p99: round(this.#latency.percentile(99)), count: this.#latency.count },
-      pubackLatencyMs: { p50: round(bus.pubackLatencyMs.p50), p99: round(bus.pubackLatencyMs.p99), count: bus.pubackLatencyMs.count },
+      ackLatencyMs: {
+        p50: round(this.#latency.percentile(50)),
+        p99: round(this.#latency.percentile(99)),
+        count: this.#latency.count,
+      },
+      pubackLatencyMs: {
+        p50: round(bus.pubackLatencyMs.p50),
+        p99: round(bus.pubackLatencyMs.p99),
+        count: bus.pubackLatencyMs.count,
+      },
     };
   }
 
@@ -224,11 +246,19 @@ export class Bridge {
     const drops = this.#o.bus.outbox.takeUnreported();
     const lost = Object.values(drops).reduce((a, b) => a + b, 0);
     if (lost > 0) {
-      this.#reportError(new BridgeError(ErrorCode.QUEUE_OVERFLOW, `${lost} reports were dropped while the broker was away: ${JSON.stringify(drops)}`, { drops }), 'bridge');
+      this.#reportError(
+        new BridgeError(
+          ErrorCode.QUEUE_OVERFLOW,
+          `${lost} reports were dropped while the broker was away: ${JSON.stringify(drops)}`,
+          { drops },
+        ),
+        'bridge',
+      );
     }
     if (reconnect && this.#o.link.state === 'ready') {
       const status = this.#o.link.status;
-      if (status) this.publish('status', statusPayload(this.#home, { status, cause: 'resync', time: this.#o.clock.now() }));
+      if (status)
+        this.publish('status', statusPayload(this.#home, { status, cause: 'resync', time: this.#o.clock.now() }));
     }
   }
 
@@ -250,7 +280,15 @@ export class Bridge {
       return;
     }
     if (this.#pending >= MAX_PENDING_COMMANDS) {
-      this.#reportError(new BridgeError(ErrorCode.QUEUE_OVERFLOW, `more than ${MAX_PENDING_COMMANDS} commands are waiting for the device`), topic, payload, request.id);
+      this.#reportError(
+        new BridgeError(
+          ErrorCode.QUEUE_OVERFLOW,
+          `more than ${MAX_PENDING_COMMANDS} commands are waiting for the device`,
+        ),
+        topic,
+        payload,
+        request.id,
+      );
       return;
     }
     this.#pending++;
@@ -297,7 +335,9 @@ export class Bridge {
     const ms = this.#o.config.bus.commandTimeoutMs;
     let timer: Timer | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = this.#o.clock.setTimer(ms, () => reject(new BridgeError(ErrorCode.LINK_TIMEOUT, `the device did not answer within ${ms} ms`)));
+      timer = this.#o.clock.setTimer(ms, () =>
+        reject(new BridgeError(ErrorCode.LINK_TIMEOUT, `the device did not answer within ${ms} ms`)),
+      );
     });
     return Promise.race([p, timeout]).finally(() => this.#o.clock.clearTimer(timer));
   }
@@ -309,7 +349,15 @@ export class Bridge {
   #reportError(err: BridgeError, source: string, payload?: Buffer, id?: string | number): void {
     this.#count(err.code);
     this.#o.observer?.error?.(err.code);
-    this.#log.warn({ code: err.code, source, ...(id !== undefined ? { id } : {}), ...(payload ? { excerpt: excerpt(payload) } : {}) }, err.message);
+    this.#log.warn(
+      {
+        code: err.code,
+        source,
+        ...(id !== undefined ? { id } : {}),
+        ...(payload ? { excerpt: excerpt(payload) } : {}),
+      },
+      err.message,
+    );
     if (!(source === 'device' ? this.#deviceErrorLimiter : this.#errorLimiter).take()) return;
     this.publish('error', {
       Producer: 'smarthome',

@@ -33,7 +33,11 @@ export async function withFileLock<T>(file: string, task: () => Promise<T>, opti
       continue;
     }
     if (performance.now() - started > timeoutMs) {
-      throw new BridgeError(ErrorCode.RTDB_FILE, `${file} stayed locked by another writer (${lock}) for ${timeoutMs} ms`, { path: file });
+      throw new BridgeError(
+        ErrorCode.RTDB_FILE,
+        `${file} stayed locked by another writer (${lock}) for ${timeoutMs} ms`,
+        { path: file },
+      );
     }
     await new Promise((r) => setTimeout(r, 2 + Math.random() * 8));
   }

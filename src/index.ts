@@ -11,7 +11,13 @@ export { Bridge } from './bridge.js';
 export type { BridgeOptions } from './bridge.js';
 
 // Configuration (devices.json)
-export { loadDevicesConfig, parseDevicesConfig, defaultDevicesConfig, shippedDevicesConfig, DEFAULT_DEVICES_PATH } from './config/load.js';
+export {
+  loadDevicesConfig,
+  parseDevicesConfig,
+  defaultDevicesConfig,
+  shippedDevicesConfig,
+  DEFAULT_DEVICES_PATH,
+} from './config/load.js';
 export type { DevicesConfig } from './config/schema.js';
 
 // The status string and the home's words
@@ -33,7 +39,15 @@ export {
 } from './home/status-codec.js';
 export type { HomeStatus } from './home/status-codec.js';
 export { BUTTONS } from './home/types.js';
-export type { StatusString, StatusCause, StatusReport, ButtonName, SensorReading, HomeEvent, Outputs } from './home/types.js';
+export type {
+  StatusString,
+  StatusCause,
+  StatusReport,
+  ButtonName,
+  SensorReading,
+  HomeEvent,
+  Outputs,
+} from './home/types.js';
 
 // Bus payloads and topics
 export { decodeRequest, controlToCommand } from './bus/command-decoder.js';

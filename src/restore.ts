@@ -34,12 +34,17 @@ export async function chooseBootStatus(sources: RestoreSources, logger: Logger):
   if (sources.stateFile !== undefined) {
     const stored = await readStateFile(sources.stateFile);
     if (stored.status !== undefined) stateFileStatus = stored.status;
-    else if (stored.problem !== undefined) logger.warn({ file: sources.stateFile, problem: stored.problem }, 'the state file cannot be used; booting without it');
+    else if (stored.problem !== undefined)
+      logger.warn(
+        { file: sources.stateFile, problem: stored.problem },
+        'the state file cannot be used; booting without it',
+      );
   }
   const fromRtdb = await sources.rtdb?.storedStatus();
   if (fromRtdb !== undefined) return { status: fromRtdb, from: 'rtdb-file', stateFileStatus };
   if (stateFileStatus !== undefined) return { status: stateFileStatus, from: 'state-file', stateFileStatus };
-  if (sources.initialStatus !== undefined) return { status: validateStatus(sources.initialStatus), from: 'initial-status', stateFileStatus };
+  if (sources.initialStatus !== undefined)
+    return { status: validateStatus(sources.initialStatus), from: 'initial-status', stateFileStatus };
   return { status: BOOT_STATUS, from: 'default', stateFileStatus };
 }
 

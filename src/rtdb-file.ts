@@ -58,7 +58,11 @@ export class RtdbFile {
     const f = new RtdbFile(file, logger);
     const existing = await f.#read();
     if (existing === 'invalid') {
-      throw new BridgeError(ErrorCode.RTDB_FILE, `--rtdb-file ${f.path} exists and is not a JSON object; refusing to overwrite it`, { path: f.path });
+      throw new BridgeError(
+        ErrorCode.RTDB_FILE,
+        `--rtdb-file ${f.path} exists and is not a JSON object; refusing to overwrite it`,
+        { path: f.path },
+      );
     }
     // Written first when the home's status is known (a file without smarthome.status would stop the
     // backend); here only the directory is tried.
@@ -67,7 +71,9 @@ export class RtdbFile {
       await (await open(probe, 'w', 0o644)).close();
       await unlink(probe);
     } catch (e) {
-      throw new BridgeError(ErrorCode.RTDB_FILE, `cannot write --rtdb-file ${f.path}: ${(e as Error).message}`, { path: f.path });
+      throw new BridgeError(ErrorCode.RTDB_FILE, `cannot write --rtdb-file ${f.path}: ${(e as Error).message}`, {
+        path: f.path,
+      });
     }
     return f;
   }
@@ -121,12 +127,16 @@ export class RtdbFile {
           const base = existing === 'invalid' || existing === undefined ? {} : existing;
           const root = this.#merge(base);
           // Our part already there (a restart with the same status, a reading equal to the stored one).
-          if (existing !== undefined && existing !== 'invalid' && JSON.stringify(root) === JSON.stringify(existing)) return;
+          if (existing !== undefined && existing !== 'invalid' && JSON.stringify(root) === JSON.stringify(existing))
+            return;
           await this.#write(root);
         });
       } catch (e) {
         this.counters.failures++;
-        this.#log.error({ file: this.path, err: (e as Error).message }, 'cannot write --rtdb-file; the next change tries again');
+        this.#log.error(
+          { file: this.path, err: (e as Error).message },
+          'cannot write --rtdb-file; the next change tries again',
+        );
       }
     } while (this.#again);
   }
@@ -138,7 +148,9 @@ export class RtdbFile {
       bytes = await readFile(this.path);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new BridgeError(ErrorCode.RTDB_FILE, `cannot read --rtdb-file ${this.path}: ${(e as Error).message}`, { path: this.path });
+      throw new BridgeError(ErrorCode.RTDB_FILE, `cannot read --rtdb-file ${this.path}: ${(e as Error).message}`, {
+        path: this.path,
+      });
     }
     try {
       const v: unknown = JSON.parse(decode(bytes));

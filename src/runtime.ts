@@ -93,8 +93,15 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     // Where the home's last status is (before the link exists: the emulated home boots straight into it).
     const rtdb = o.rtdbFile ? await RtdbFile.open(o.rtdbFile, log.child({ part: 'rtdb' })) : undefined;
     const boot = await chooseBootStatus({ rtdb, stateFile: o.stateFile, initialStatus: o.initialStatus }, log);
-    if (boot.from !== 'default') log.info({ status: boot.status, from: boot.from }, `restoring status ${boot.status} from ${boot.from}`);
-    const stateFile = o.stateFile ? new StateFile(o.stateFile, { logger: log.child({ part: 'state' }), stored: boot.stateFileStatus, now: () => clock.now() }) : undefined;
+    if (boot.from !== 'default')
+      log.info({ status: boot.status, from: boot.from }, `restoring status ${boot.status} from ${boot.from}`);
+    const stateFile = o.stateFile
+      ? new StateFile(o.stateFile, {
+          logger: log.child({ part: 'state' }),
+          stored: boot.stateFileStatus,
+          now: () => clock.now(),
+        })
+      : undefined;
     if (stateFile) cleanups.push(() => stateFile.flush());
     if (rtdb) cleanups.push(() => rtdb.flush());
     // Status reports reach the files only once the stored status is back on the device.
@@ -105,8 +112,13 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       stateFile?.save(status);
     };
 
-    const spec = isLink(o.link) || o.link.kind !== 'emulated' ? o.link : { ...o.link, initialStatus: o.link.initialStatus ?? boot.status };
-    const link = isLink(spec) ? spec : await createLink(spec, { config: o.config, clock, logger: log.child({ part: 'link' }) });
+    const spec =
+      isLink(o.link) || o.link.kind !== 'emulated'
+        ? o.link
+        : { ...o.link, initialStatus: o.link.initialStatus ?? boot.status };
+    const link = isLink(spec)
+      ? spec
+      : await createLink(spec, { config: o.config, clock, logger: log.child({ part: 'link' }) });
     const bus: BusClient = new BusClient(
       busClientOptions(o.config, {
         url: brokerUrl,
@@ -140,7 +152,9 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       new Promise<'waiting'>((r) => setTimeout(() => r('waiting'), waitMs).unref()),
     ]);
     if (first === 'waiting') {
-      log.info(`broker ${redactUrl(brokerUrl)} not connected within ${waitMs} ms; the home starts meanwhile, its reports are queued until the broker answers`);
+      log.info(
+        `broker ${redactUrl(brokerUrl)} not connected within ${waitMs} ms; the home starts meanwhile, its reports are queued until the broker answers`,
+      );
       connected.catch(() => undefined);
     }
 
@@ -162,7 +176,14 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
         exchange: o.config.emergency.exchange,
         logger: log.child({ part: 'emergency' }),
       });
-      const reaction = new EmergencyReaction({ bridge, link, command: o.config.emergency.command, homeId: o.config.device.id, clock, logger: log.child({ part: 'emergency' }) });
+      const reaction = new EmergencyReaction({
+        bridge,
+        link,
+        command: o.config.emergency.command,
+        homeId: o.config.device.id,
+        clock,
+        logger: log.child({ part: 'emergency' }),
+      });
       listener.on('emergency', (m) => reaction.trigger(m));
       listener.on('problem', (e) => bridge.reportProblem(e, 'amqp'));
       // After the link: a broadcast must find the device ready. A failed first attempt is reported and
@@ -218,8 +239,13 @@ async function bringBack(link: Link, bridge: Bridge, boot: BootStatus, clock: Cl
   } catch (e) {
     const err = toBridgeError(e);
     bridge.releaseStatus();
-    bridge.reportProblem(new BridgeError(err.code, `could not bring the device back to ${boot.status} (from ${boot.from}): ${err.message}`), 'restore');
+    bridge.reportProblem(
+      new BridgeError(
+        err.code,
+        `could not bring the device back to ${boot.status} (from ${boot.from}): ${err.message}`,
+      ),
+      'restore',
+    );
     return false;
   }
 }
-

@@ -100,7 +100,10 @@ export class StateFile {
         this.counters.writes++;
       } catch (e) {
         this.counters.failures++;
-        this.#o.logger.error({ file: this.path, err: (e as Error).message }, 'cannot write the state file; the next change tries again');
+        this.#o.logger.error(
+          { file: this.path, err: (e as Error).message },
+          'cannot write the state file; the next change tries again',
+        );
         return;
       }
     }

@@ -18,7 +18,8 @@ let runtime: Runtime;
 let bus: MqttRecorder;
 let reaction: EmergencyReaction;
 
-const fromHome = (command: string) => (m: Seen) => m.json?.['Producer'] === 'smarthome' && m.json['command'] === command;
+const fromHome = (command: string) => (m: Seen) =>
+  m.json?.['Producer'] === 'smarthome' && m.json['command'] === command;
 const emergencyEvent = (m: Seen): boolean => fromHome('event')(m) && m.json!['event'] === 'emergency';
 
 async function command(payload: string): Promise<void> {
@@ -28,9 +29,21 @@ async function command(payload: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  runtime = await startRuntime({ config, link: { kind: 'emulated' }, logger: silentLogger(), embeddedBroker: { port: 0 } });
+  runtime = await startRuntime({
+    config,
+    link: { kind: 'emulated' },
+    logger: silentLogger(),
+    embeddedBroker: { port: 0 },
+  });
   bus = await MqttRecorder.connect(runtime.brokerUrl, ['webos/#']);
-  reaction = new EmergencyReaction({ bridge: runtime.bridge, link: runtime.link, command: '022222220', homeId: 'smarthome', clock: runtime.clock, logger: silentLogger() });
+  reaction = new EmergencyReaction({
+    bridge: runtime.bridge,
+    link: runtime.link,
+    command: '022222220',
+    homeId: 'smarthome',
+    clock: runtime.clock,
+    logger: silentLogger(),
+  });
 });
 afterAll(async () => {
   await bus?.close();
@@ -46,7 +59,14 @@ describe('emergency reaction', () => {
     const event = await bus.next(emergencyEvent, mark);
     await bus.next((m) => fromHome('status')(m) && m.json!['status'] === '016155010', mark);
     expect(event.topic).toBe(config.bus.routes.event.topic);
-    expect(event.json).toMatchObject({ exchange: 'webos.fanout', message: 'earthquake', messages: 1, applied: '022222220', status: '016155010', changed: true });
+    expect(event.json).toMatchObject({
+      exchange: 'webos.fanout',
+      message: 'earthquake',
+      messages: 1,
+      applied: '022222220',
+      status: '016155010',
+      changed: true,
+    });
     expect(event.json).not.toHaveProperty('error');
     // The order the bridge hands them to the bus (the embedded broker may deliver a retained one later).
     expect(published.mock.calls.map(([m]) => m.route)).toEqual(['status', 'event']);
@@ -87,12 +107,19 @@ describe('emergency reaction', () => {
 
   it('a device that does not take the command: an error report and the event say so', async () => {
     await command('016155011');
-    const spy = vi.spyOn(runtime.link, 'apply').mockRejectedValueOnce(new BridgeError(ErrorCode.LINK_TIMEOUT, 'the device did not answer'));
+    const spy = vi
+      .spyOn(runtime.link, 'apply')
+      .mockRejectedValueOnce(new BridgeError(ErrorCode.LINK_TIMEOUT, 'the device did not answer'));
     const mark = bus.mark();
     reaction.trigger(fanout);
     const event = await bus.next(emergencyEvent, mark);
     spy.mockRestore();
-    expect(event.json).toMatchObject({ applied: '022222220', status: '016155011', changed: false, error: 'LINK_TIMEOUT' });
+    expect(event.json).toMatchObject({
+      applied: '022222220',
+      status: '016155011',
+      changed: false,
+      error: 'LINK_TIMEOUT',
+    });
     const error = await bus.next(fromHome('error'), mark);
     expect(error.json).toMatchObject({ code: 'LINK_TIMEOUT', source: 'amqp:webos.fanout' });
     // Commands still work afterwards.

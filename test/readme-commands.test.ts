@@ -22,7 +22,8 @@ type Step =
   | { serve: true; append?: string; dropPrefix?: string; ready: RegExp; why?: string }
   | { skip: string };
 
-const HARDWARE = 'needs a USB Uno on /dev/ttyACM0 (test/cli/firmware-flash.test.ts flashes and confirms the emulated Uno on a pty; test/links/ covers the links)';
+const HARDWARE =
+  'needs a USB Uno on /dev/ttyACM0 (test/cli/firmware-flash.test.ts flashes and confirms the emulated Uno on a pty; test/links/ covers the links)';
 const PLAN: Record<string, Step> = {
   'npm ci && npm start': {
     serve: true,
@@ -32,18 +33,31 @@ const PLAN: Record<string, Step> = {
     why: 'npm ci is not run again: it would replace node_modules under the running test runner (.ci/run runs it first)',
   },
   'npm ci && npm test': { skip: 'the whole test suite, which this test is part of' },
-  "mosquitto_sub -h 127.0.0.1 -t 'webos/#' -v": { serve: true, append: '-p $PORT', ready: /^webos\/server\/info \{.*"command":"sensor"/m },
-  'npx smarthome-bridge watch': { serve: true, append: '--broker mqtt://127.0.0.1:$PORT', ready: /webos\/server\/info +smarthome \[smarthome\] rain/ },
+  "mosquitto_sub -h 127.0.0.1 -t 'webos/#' -v": {
+    serve: true,
+    append: '-p $PORT',
+    ready: /^webos\/server\/info \{.*"command":"sensor"/m,
+  },
+  'npx smarthome-bridge watch': {
+    serve: true,
+    append: '--broker mqtt://127.0.0.1:$PORT',
+    ready: /webos\/server\/info +smarthome \[smarthome\] rain/,
+  },
   'mosquitto_pub -h 127.0.0.1 -t webos/smarthome/info -m 016155010': { run: true, append: '-p $PORT' },
-  'npx smarthome-bridge send 016155010': { run: true, append: '--broker mqtt://127.0.0.1:$PORT', expect: /^status 016155010: mode individual, aircon on \(power 6\)/m },
+  'npx smarthome-bridge send 016155010': {
+    run: true,
+    append: '--broker mqtt://127.0.0.1:$PORT',
+    expect: /^status 016155010: mode individual, aircon on \(power 6\)/m,
+  },
   'npx smarthome-bridge firmware flash --port /dev/ttyACM0': { skip: HARDWARE },
   'npx smarthome-bridge --link serial --port /dev/ttyACM0': { skip: HARDWARE },
   'npx smarthome-bridge firmware flash --firmata --port /dev/ttyACM0': { skip: HARDWARE },
   'npx smarthome-bridge --link firmata --port /dev/ttyACM0': { skip: HARDWARE },
   "export SMARTHOME_BRIDGE_PASSWORD='…'": { skip: 'sets the password for the production example below' },
-  'npx smarthome-bridge --broker mqtt://rabbit.example:1883 --username rabbit --client-id smarthome-livingroom --amqp-url amqp://rabbit.example:5672 --rtdb-file ./realtimedb.json': {
-    skip: 'needs the production RabbitMQ and its password (test/e2e runs --broker, --amqp-url and --rtdb-file against the CI RabbitMQ)',
-  },
+  'npx smarthome-bridge --broker mqtt://rabbit.example:1883 --username rabbit --client-id smarthome-livingroom --amqp-url amqp://rabbit.example:5672 --rtdb-file ./realtimedb.json':
+    {
+      skip: 'needs the production RabbitMQ and its password (test/e2e runs --broker, --amqp-url and --rtdb-file against the CI RabbitMQ)',
+    },
 };
 
 /**
@@ -104,7 +118,10 @@ describe("README's commands", () => {
   const commands = readmeCommands(readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8'));
 
   it('are all in the plan: run here, or skipped with a reason', () => {
-    expect(commands.filter((c) => !(c in PLAN)), 'README commands missing from PLAN in test/readme-commands.test.ts').toEqual([]);
+    expect(
+      commands.filter((c) => !(c in PLAN)),
+      'README commands missing from PLAN in test/readme-commands.test.ts',
+    ).toEqual([]);
     expect(commands.length).toBeGreaterThan(5);
   });
 
@@ -122,7 +139,8 @@ describe("README's commands", () => {
         serving.push(s);
         const deadline = Date.now() + 120_000;
         while (!step.ready.test(s.output())) {
-          if (s.child.exitCode !== null || Date.now() > deadline) throw new Error(`${command}: not ready (exit ${s.child.exitCode}); output:\n${s.output()}`);
+          if (s.child.exitCode !== null || Date.now() > deadline)
+            throw new Error(`${command}: not ready (exit ${s.child.exitCode}); output:\n${s.output()}`);
           await new Promise((r) => setTimeout(r, 100));
         }
       } else {

@@ -40,7 +40,10 @@ describe('RtdbFile', () => {
     await f.flush();
     expect(read(file)).toEqual({
       smarthome: { status: '016155010' },
-      sensor: { hometemp: { rain: '0' }, openweather: { air_level: 1, description: '', icon: '01d', temp: '', update: '' } },
+      sensor: {
+        hometemp: { rain: '0' },
+        openweather: { air_level: 1, description: '', icon: '01d', temp: '', update: '' },
+      },
       server: { notification: 'none' },
     });
     f.sensor({ sensor: 'climate', temperature: 26.4, humidity: 55, time: 0 });
@@ -56,19 +59,40 @@ describe('RtdbFile', () => {
     const file = path.join(dir, 'shared.json');
     const korean = '맑음';
     const original = JSON.stringify(
-      { sensor: { hometemp: { humi: 60, rain: 1, temp: 29.2 }, openweather: { air_level: 2, description: korean, icon: '02n', temp: '19.8', update: '2021-09-22' } }, smarthome: { status: '009060210' }, server: { notification: 'x' }, extra: [1, 2] },
+      {
+        sensor: {
+          hometemp: { humi: 60, rain: 1, temp: 29.2 },
+          openweather: { air_level: 2, description: korean, icon: '02n', temp: '19.8', update: '2021-09-22' },
+        },
+        smarthome: { status: '009060210' },
+        server: { notification: 'x' },
+        extra: [1, 2],
+      },
       null,
       4,
     );
     // CP949 bytes for 맑음 are B8 BC C0 BD.
-    writeFileSync(file, Buffer.concat([Buffer.from(original.split(korean)[0]!), Buffer.from([0xb8, 0xbc, 0xc0, 0xbd]), Buffer.from(original.split(korean)[1]!)]));
+    writeFileSync(
+      file,
+      Buffer.concat([
+        Buffer.from(original.split(korean)[0]!),
+        Buffer.from([0xb8, 0xbc, 0xc0, 0xbd]),
+        Buffer.from(original.split(korean)[1]!),
+      ]),
+    );
     const f = await RtdbFile.open(file, silentLogger());
     f.status('016155010');
     f.status('016155010');
     await f.flush();
     const after = read(file);
     expect(after['smarthome']).toEqual({ status: '016155010' });
-    expect(after['sensor']['openweather']).toEqual({ air_level: 2, description: korean, icon: '02n', temp: '19.8', update: '2021-09-22' });
+    expect(after['sensor']['openweather']).toEqual({
+      air_level: 2,
+      description: korean,
+      icon: '02n',
+      temp: '19.8',
+      update: '2021-09-22',
+    });
     expect(after['sensor']['hometemp']).toEqual({ humi: 60, rain: 1, temp: 29.2 });
     expect(after['server']).toEqual({ notification: 'x' });
     expect(after['extra']).toEqual([1, 2]);
@@ -89,7 +113,9 @@ describe('RtdbFile', () => {
   });
 
   it('an unwritable place is a clear error at start', async () => {
-    const err = await RtdbFile.open(path.join(dir, 'no', 'such', 'dir', 'realtimedb.json'), silentLogger()).catch((e: unknown) => e);
+    const err = await RtdbFile.open(path.join(dir, 'no', 'such', 'dir', 'realtimedb.json'), silentLogger()).catch(
+      (e: unknown) => e,
+    );
     expect(isBridgeError(err, ErrorCode.RTDB_FILE)).toBe(true);
   });
 
@@ -131,7 +157,14 @@ describe('--rtdb-file in the runtime', () => {
     const file = path.join(dir, 'realtimedb.json');
     const clock = new VirtualClock(0);
     const config = parseDevicesConfig({ bus: { healthPeriodMs: 0 } });
-    runtime = await startRuntime({ config, link: { kind: 'emulated' }, clock, logger: silentLogger(), embeddedBroker: { port: 0 }, rtdbFile: file });
+    runtime = await startRuntime({
+      config,
+      link: { kind: 'emulated' },
+      clock,
+      logger: silentLogger(),
+      embeddedBroker: { port: 0 },
+      rtdbFile: file,
+    });
     await runtime.rtdb!.flush();
     expect(read(file)['smarthome']['status']).toBe(runtime.link.status);
 
@@ -176,7 +209,9 @@ describe('--rtdb-file shared with a second writer', () => {
     const file = path.join(dir, 'concurrent.json');
     writeFileSync(file, JSON.stringify({ smarthome: { status: '000000000' }, extra: { kept: true } }, null, 4));
     const f = await RtdbFile.open(file, silentLogger());
-    const writer = spawn('/usr/bin/python3', [path.join(__dirname, 'support/rtdb-writer.py'), file, '300', 'backend'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const writer = spawn('/usr/bin/python3', [path.join(__dirname, 'support/rtdb-writer.py'), file, '300', 'backend'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     writer.stdout.on('data', (b: Buffer) => (out += b.toString()));
     writer.stderr.on('data', (b: Buffer) => (out += b.toString()));

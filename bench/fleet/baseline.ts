@@ -45,8 +45,16 @@ function publishReadings(i: number, dueMs: number): void {
   const now = performance.now();
   const time = new Date(origin + now).toISOString();
   const home = `${a.prefix}-${i}`;
-  c.publish('webos/report/smarthome/info', `{"Producer":"smarthome","command":"sensor","home":"${home}","time":"${time}","sensor":"climate","temp":27.3,"humi":55}`, { qos: 0, retain: false });
-  c.publish('webos/report/smarthome/info', `{"Producer":"smarthome","command":"sensor","home":"${home}","time":"${time}","sensor":"rain","rain":0}`, { qos: 0, retain: false });
+  c.publish(
+    'webos/report/smarthome/info',
+    `{"Producer":"smarthome","command":"sensor","home":"${home}","time":"${time}","sensor":"climate","temp":27.3,"humi":55}`,
+    { qos: 0, retain: false },
+  );
+  c.publish(
+    'webos/report/smarthome/info',
+    `{"Producer":"smarthome","command":"sensor","home":"${home}","time":"${time}","sensor":"rain","rain":0}`,
+    { qos: 0, retain: false },
+  );
   published += 2;
   const late = performance.now() - dueMs;
   lateness.record(late);
@@ -71,7 +79,14 @@ function connect(i: number): void {
     reconnectPeriod: 1000,
     connectTimeout: 10_000,
     queueQoSZero: false,
-    will: { topic: 'webos/report/smarthome/info', payload: Buffer.from(`{"Producer":"smarthome","command":"availability","home":"${home}","time":"${new Date().toISOString()}","state":"offline","link":"emulated","version":"0.1.0"}`), qos: 0, retain: false },
+    will: {
+      topic: 'webos/report/smarthome/info',
+      payload: Buffer.from(
+        `{"Producer":"smarthome","command":"availability","home":"${home}","time":"${new Date().toISOString()}","state":"offline","link":"emulated","version":"0.1.0"}`,
+      ),
+      qos: 0,
+      retain: false,
+    },
   });
   clients[i] = c;
   let first = true;
@@ -93,7 +108,18 @@ function connect(i: number): void {
 }
 
 function stats(): FleetStats {
-  return { homes, started: clients.length, connected, messagesIn: 0, messagesOut: published, reports: published, errors: 0, disconnects: 0, lateness: lateness.snapshot(), ackLatency: [] };
+  return {
+    homes,
+    started: clients.length,
+    connected,
+    messagesIn: 0,
+    messagesOut: published,
+    reports: published,
+    errors: 0,
+    disconnects: 0,
+    lateness: lateness.snapshot(),
+    ackLatency: [],
+  };
 }
 
 let next = 0;
@@ -113,7 +139,9 @@ tick();
 
 const report = setInterval(() => {
   const s = stats();
-  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), connected: s.connected, homes, stats: s })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ time: new Date().toISOString(), connected: s.connected, homes, stats: s })}\n`,
+  );
 }, Number(a['interval-ms']));
 
 process.on('SIGTERM', () => {

@@ -36,7 +36,19 @@ export async function startBenchMosquitto(): Promise<BenchMosquitto> {
   const logFile = path.join(dir, 'mosquitto.log');
   await writeFile(
     conf,
-    ['user root', 'persistence false', 'log_dest stderr', 'log_type error', 'log_type warning', 'allow_anonymous true', 'max_connections -1', 'set_tcp_nodelay true', 'max_queued_messages 1000', `listener ${port} 127.0.0.1`, ''].join('\n'),
+    [
+      'user root',
+      'persistence false',
+      'log_dest stderr',
+      'log_type error',
+      'log_type warning',
+      'allow_anonymous true',
+      'max_connections -1',
+      'set_tcp_nodelay true',
+      'max_queued_messages 1000',
+      `listener ${port} 127.0.0.1`,
+      '',
+    ].join('\n'),
   );
   const fd = openSync(logFile, 'a');
   const child: ChildProcess = spawn('mosquitto', ['-c', conf], { stdio: ['ignore', fd, fd] });

@@ -13,4 +13,5 @@ export function percentile(xs: readonly number[], p: number): number {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
 }
 
-export const round = (v: number, digits = 2): number => (Number.isFinite(v) ? Math.round(v * 10 ** digits) / 10 ** digits : v);
+export const round = (v: number, digits = 2): number =>
+  Number.isFinite(v) ? Math.round(v * 10 ** digits) / 10 ** digits : v;

@@ -45,7 +45,7 @@ export async function fetchStandardFirmata(options: FetchOptions = {}): Promise<
   await mkdir(cacheDir, { recursive: true });
   const work = await mkdtemp(join(cacheDir, 'fetch-'));
   try {
-    const tarball = await cachedTarball(cacheDir) ?? (await packTarball(work, cacheDir, options.npm ?? 'npm'));
+    const tarball = (await cachedTarball(cacheDir)) ?? (await packTarball(work, cacheDir, options.npm ?? 'npm'));
     await extractHex(tarball, work);
     const extracted = join(work, HEX_IN_PACKAGE);
     const actual = await sha256(extracted);
@@ -68,7 +68,9 @@ async function hasExpectedHash(path: string): Promise<boolean> {
 }
 
 async function sha256(path: string): Promise<string> {
-  return createHash('sha256').update(await readFile(path)).digest('hex');
+  return createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
 }
 
 async function cachedTarball(cacheDir: string): Promise<string | undefined> {
@@ -79,7 +81,10 @@ async function cachedTarball(cacheDir: string): Promise<string | undefined> {
 async function packTarball(work: string, cacheDir: string, npm: string): Promise<string> {
   let stdout: string;
   try {
-    ({ stdout } = await run(npm, ['pack', AVRGIRL_PACKAGE, '--pack-destination', work, '--silent'], { cwd: work, timeout: 120_000 }));
+    ({ stdout } = await run(npm, ['pack', AVRGIRL_PACKAGE, '--pack-destination', work, '--silent'], {
+      cwd: work,
+      timeout: 120_000,
+    }));
   } catch (e) {
     const detail = (e as { stderr?: string }).stderr?.trim() || (e as Error).message;
     throw new Error(
@@ -99,7 +104,9 @@ async function extractHex(tarball: string, work: string): Promise<void> {
   } catch (e) {
     await rm(tarball, { force: true });
     const detail = (e as { stderr?: string }).stderr?.trim() || (e as Error).message;
-    throw new Error(`cannot extract ${HEX_IN_PACKAGE} from ${tarball} (${detail}); the tarball was removed, run again to fetch it anew`);
+    throw new Error(
+      `cannot extract ${HEX_IN_PACKAGE} from ${tarball} (${detail}); the tarball was removed, run again to fetch it anew`,
+    );
   }
 }
 

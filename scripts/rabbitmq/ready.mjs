@@ -28,17 +28,39 @@ function parseArgs(argv) {
       return v;
     };
     switch (a) {
-      case '--host': opts.host = next(); break;
-      case '--port': opts.port = toPort(next()); break;
-      case '--tcp-port': opts.tcpPorts.push(toPort(next())); break;
-      case '--user': opts.user = next(); break;
-      case '--pass': opts.pass = next(); break;
-      case '--timeout': opts.timeoutS = Number(next()); break;
-      case '--timeout-ms': opts.timeoutMs = Number(next()); break;
-      case '--pgid': opts.pgid = Number(next()); break;
-      case '--count': opts.count = Number(next()); break;
-      case '--client-id': opts.clientId = next(); break;
-      case '--any-connack': opts.anyConnack = true; break;
+      case '--host':
+        opts.host = next();
+        break;
+      case '--port':
+        opts.port = toPort(next());
+        break;
+      case '--tcp-port':
+        opts.tcpPorts.push(toPort(next()));
+        break;
+      case '--user':
+        opts.user = next();
+        break;
+      case '--pass':
+        opts.pass = next();
+        break;
+      case '--timeout':
+        opts.timeoutS = Number(next());
+        break;
+      case '--timeout-ms':
+        opts.timeoutMs = Number(next());
+        break;
+      case '--pgid':
+        opts.pgid = Number(next());
+        break;
+      case '--count':
+        opts.count = Number(next());
+        break;
+      case '--client-id':
+        opts.clientId = next();
+        break;
+      case '--any-connack':
+        opts.anyConnack = true;
+        break;
       default:
         if (a.startsWith('--')) fail(`unknown option ${a}`);
         opts.rest.push(a);
@@ -101,7 +123,8 @@ export function probeMqtt({ host = '127.0.0.1', port, user, pass, timeoutMs = 20
       if (done) return;
       done = true;
       clearTimeout(timer);
-      if (rc === 0) sock.end(Buffer.from([0xe0, 0x00])); // DISCONNECT
+      if (rc === 0)
+        sock.end(Buffer.from([0xe0, 0x00])); // DISCONNECT
       else sock.destroy();
       resolve(rc);
     };
@@ -119,9 +142,19 @@ export function probeMqtt({ host = '127.0.0.1', port, user, pass, timeoutMs = 20
 export function tcpOpen(port, host = '127.0.0.1', timeoutMs = 1000) {
   return new Promise((resolve) => {
     const sock = net.connect({ host, port });
-    const timer = setTimeout(() => { sock.destroy(); resolve(false); }, timeoutMs);
-    sock.on('connect', () => { clearTimeout(timer); sock.destroy(); resolve(true); });
-    sock.on('error', () => { clearTimeout(timer); resolve(false); });
+    const timer = setTimeout(() => {
+      sock.destroy();
+      resolve(false);
+    }, timeoutMs);
+    sock.on('connect', () => {
+      clearTimeout(timer);
+      sock.destroy();
+      resolve(true);
+    });
+    sock.on('error', () => {
+      clearTimeout(timer);
+      resolve(false);
+    });
   });
 }
 
@@ -165,7 +198,14 @@ async function main() {
   switch (cmd) {
     case 'probe': {
       if (!o.port) fail('probe needs --port');
-      const rc = await probeMqtt({ host: o.host, port: o.port, user: o.user, pass: o.pass, timeoutMs: o.timeoutMs, clientId: o.clientId });
+      const rc = await probeMqtt({
+        host: o.host,
+        port: o.port,
+        user: o.user,
+        pass: o.pass,
+        timeoutMs: o.timeoutMs,
+        clientId: o.clientId,
+      });
       process.stdout.write(rc === null ? 'no connack\n' : `connack ${rc}\n`);
       return rc === null ? 1 : rc === 0 ? 0 : 3;
     }
@@ -227,8 +267,11 @@ async function main() {
 }
 
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('/ready.mjs')) {
-  main().then((code) => process.exit(code), (err) => {
-    process.stderr.write(`ready.mjs: ${err?.stack ?? err}\n`);
-    process.exit(2);
-  });
+  main().then(
+    (code) => process.exit(code),
+    (err) => {
+      process.stderr.write(`ready.mjs: ${err?.stack ?? err}\n`);
+      process.exit(2);
+    },
+  );
 }

@@ -36,15 +36,21 @@ export const AVR_PATH_PREFIX = 'avr:';
 export async function boardFromHexPath(path: string): Promise<Board> {
   const file = path.startsWith(AVR_PATH_PREFIX) ? path.slice(AVR_PATH_PREFIX.length) : '';
   if (!isAbsolute(file)) {
-    throw new BridgeError(ErrorCode.PORT_UNAVAILABLE, `not an emulated board path: ${path} (want avr:<absolute .hex path>)`, {
-      path,
-    });
+    throw new BridgeError(
+      ErrorCode.PORT_UNAVAILABLE,
+      `not an emulated board path: ${path} (want avr:<absolute .hex path>)`,
+      {
+        path,
+      },
+    );
   }
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    throw new BridgeError(ErrorCode.PORT_UNAVAILABLE, `cannot read firmware ${file}: ${(e as Error).message}`, { path });
+    throw new BridgeError(ErrorCode.PORT_UNAVAILABLE, `cannot read firmware ${file}: ${(e as Error).message}`, {
+      path,
+    });
   }
   return new Board(parseIntelHex(text));
 }

@@ -1,15 +1,8 @@
-import type {
-  BindingPortInterface,
-  OpenOptions,
-  PortStatus,
-  SetOptions,
-  UpdateOptions,
-} from './serialport-types.js';
+import type { BindingPortInterface, OpenOptions, PortStatus, SetOptions, UpdateOptions } from './serialport-types.js';
 import { receiveAtBaud } from './baud-mismatch.js';
 import type { Board } from './board.js';
 import { CanceledError, ReceiveQueue } from './receive-queue.js';
 import type { RunOptions } from './runner.js';
-
 
 export interface AvrPortOptions {
   run: RunOptions;

@@ -15,12 +15,16 @@ export async function loadFirmware(path: string = DEFAULT_FIRMWARE_HEX): Promise
     text = await readFile(file, 'utf8');
   } catch (e) {
     const hint = path === DEFAULT_FIRMWARE_HEX ? ' (build it with: smarthome-bridge firmware build)' : '';
-    throw new BridgeError(ErrorCode.HEX_INVALID, `cannot read firmware ${file}: ${(e as Error).message}${hint}`, { path: file });
+    throw new BridgeError(ErrorCode.HEX_INVALID, `cannot read firmware ${file}: ${(e as Error).message}${hint}`, {
+      path: file,
+    });
   }
   try {
     return parseIntelHex(text);
   } catch (e) {
     const why = isBridgeError(e) ? e.message : (e as Error).message;
-    throw new BridgeError(ErrorCode.HEX_INVALID, `firmware ${file} is not a valid Intel HEX file: ${why}`, { path: file });
+    throw new BridgeError(ErrorCode.HEX_INVALID, `firmware ${file} is not a valid Intel HEX file: ${why}`, {
+      path: file,
+    });
   }
 }

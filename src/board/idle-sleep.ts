@@ -149,7 +149,9 @@ function pointOf(t: TimerInternals, scheduled: number): number {
 }
 
 /** Timer ticks until the counter next reaches a compare value, TOP or BOTTOM (at least 1). */
-export function ticksToNextPoint(t: Pick<TimerInternals, 'tcnt' | 'countingUp' | 'timerMode' | 'ocrA' | 'ocrB' | 'ocrC' | 'hasOCRC' | 'TOP'>): number {
+export function ticksToNextPoint(
+  t: Pick<TimerInternals, 'tcnt' | 'countingUp' | 'timerMode' | 'ocrA' | 'ocrB' | 'ocrC' | 'hasOCRC' | 'TOP'>,
+): number {
   const top = t.TOP;
   const value = t.tcnt;
   if (!(top > 0) || value > top) return 1;

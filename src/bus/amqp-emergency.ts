@@ -136,7 +136,11 @@ export class AmqpEmergencyListener extends TypedEmitter<EmergencyListenerEvents>
       return;
     }
     this.counters.messages++;
-    const m: EmergencyMessage = { exchange: msg.fields.exchange, routingKey: msg.fields.routingKey, text: excerpt(msg.content, 200) };
+    const m: EmergencyMessage = {
+      exchange: msg.fields.exchange,
+      routingKey: msg.fields.routingKey,
+      text: excerpt(msg.content, 200),
+    };
     this.#log.warn({ exchange: m.exchange, routingKey: m.routingKey, text: m.text }, 'emergency broadcast received');
     try {
       this.emit('emergency', m);
@@ -150,7 +154,13 @@ export class AmqpEmergencyListener extends TypedEmitter<EmergencyListenerEvents>
     this.#conn = undefined;
     this.#consuming = false;
     if (this.#stopped) return;
-    this.#fail(new BridgeError(ErrorCode.EMERGENCY_UNAVAILABLE, `AMQP connection to ${redactUrl(this.#o.url)} lost: emergency broadcasts are not received until it is back`, { reason: 'lost' satisfies Failure }));
+    this.#fail(
+      new BridgeError(
+        ErrorCode.EMERGENCY_UNAVAILABLE,
+        `AMQP connection to ${redactUrl(this.#o.url)} lost: emergency broadcasts are not received until it is back`,
+        { reason: 'lost' satisfies Failure },
+      ),
+    );
   }
 
   #fail(err: BridgeError): void {
@@ -180,7 +190,11 @@ function classify(e: unknown, url: string, exchange: string): BridgeError {
       { reason: 'access-refused' satisfies Failure, exchange },
     );
   }
-  return new BridgeError(ErrorCode.EMERGENCY_UNAVAILABLE, `cannot listen for emergency broadcasts on ${redactUrl(url)}: ${text}`, { reason: 'unreachable' satisfies Failure, exchange });
+  return new BridgeError(
+    ErrorCode.EMERGENCY_UNAVAILABLE,
+    `cannot listen for emergency broadcasts on ${redactUrl(url)}: ${text}`,
+    { reason: 'unreachable' satisfies Failure, exchange },
+  );
 }
 
 /** Heartbeats every 10 s unless the URL says otherwise: a silently dead connection is noticed in ~20 s. */
@@ -198,7 +212,11 @@ function withHeartbeat(url: string): string {
  * The AMQP URL with the MQTT credentials filled in when it names no user of its own, so a password
  * need not sit in the process list (--username with $SMARTHOME_BRIDGE_PASSWORD or --password-file).
  */
-export function amqpUrlWithCredentials(url: string, username: string | undefined, password: string | undefined): string {
+export function amqpUrlWithCredentials(
+  url: string,
+  username: string | undefined,
+  password: string | undefined,
+): string {
   if (!username) return url;
   try {
     const u = new URL(url);

@@ -103,15 +103,23 @@ export class BusClient extends TypedEmitter<BusClientEvents> {
     super();
     this.#options = options;
     this.#log = options.logger;
-    this.queueFile = options.queueFile ? OutboxStore.open(options.queueFile.path, { fsyncIntervalMs: options.queueFile.fsyncIntervalMs }) : undefined;
+    this.queueFile = options.queueFile
+      ? OutboxStore.open(options.queueFile.path, { fsyncIntervalMs: options.queueFile.fsyncIntervalMs })
+      : undefined;
     if (this.queueFile && this.queueFile.stats.restored + this.queueFile.stats.corrupt > 0) {
-      this.#log.info({ file: this.queueFile.path, ...this.queueFile.stats }, 'reports left unconfirmed by the previous run are queued again');
+      this.#log.info(
+        { file: this.queueFile.path, ...this.queueFile.stats },
+        'reports left unconfirmed by the previous run are queued again',
+      );
     }
     this.outbox = new Outbox({ capacity: options.outboxCapacity, ...options.outboxPolicy }, this.queueFile);
     this.puback = new PubackWatchdog({
       timeoutMs: options.pubackTimeoutMs ?? 10_000,
       onTimeout: ({ oldestAgeMs, pending }) => {
-        this.#log.warn({ oldestAgeMs, pending }, 'broker has not acknowledged a QoS 1 publish in time; reconnecting (unacknowledged publishes are sent again)');
+        this.#log.warn(
+          { oldestAgeMs, pending },
+          'broker has not acknowledged a QoS 1 publish in time; reconnecting (unacknowledged publishes are sent again)',
+        );
         // Drop the socket, not the client: mqtt.js keeps its outgoing store and resends it on reconnect.
         this.#watch?.closingOurselves();
         this.#client?.stream?.destroy();
@@ -131,7 +139,13 @@ export class BusClient extends TypedEmitter<BusClientEvents> {
         inflight: this.outbox.inflight,
         pubackTimeouts: this.puback.timeouts,
       },
-      queueFile: q ? { 'queueFile.pending': q.pending, 'queueFile.restored': q.stats.restored, 'queueFile.corrupt': q.stats.corrupt } : {},
+      queueFile: q
+        ? {
+            'queueFile.pending': q.pending,
+            'queueFile.restored': q.stats.restored,
+            'queueFile.corrupt': q.stats.corrupt,
+          }
+        : {},
       drops: this.outbox.drops(),
       queueDepth: this.outbox.size,
       pubackLatencyMs: { p50: latency.percentile(50), p99: latency.percentile(99), count: latency.count },
@@ -163,12 +177,22 @@ export class BusClient extends TypedEmitter<BusClientEvents> {
       ...(MQTT_DEBUG ? {} : { log: noLog }),
       ...(o.username !== undefined ? { username: o.username } : {}),
       ...(o.password !== undefined ? { password: o.password } : {}),
-      ...(o.will ? { will: { topic: o.will.topic, payload: Buffer.from(o.will.payload), qos: o.will.qos, retain: o.will.retain } } : {}),
-      ...(o.tls ? { ca: o.tls.ca, cert: o.tls.cert, key: o.tls.key, rejectUnauthorized: o.tls.rejectUnauthorized } : {}),
+      ...(o.will
+        ? {
+            will: { topic: o.will.topic, payload: Buffer.from(o.will.payload), qos: o.will.qos, retain: o.will.retain },
+          }
+        : {}),
+      ...(o.tls
+        ? { ca: o.tls.ca, cert: o.tls.cert, key: o.tls.key, rejectUnauthorized: o.tls.rejectUnauthorized }
+        : {}),
     };
     const client = mqtt.connect(o.url, opts);
     this.#client = client;
-    const watch = new ConnectWatch({ clientId: o.clientId, url: redactUrl(o.url), connectTimeoutMs: opts.connectTimeout! });
+    const watch = new ConnectWatch({
+      clientId: o.clientId,
+      url: redactUrl(o.url),
+      connectTimeoutMs: opts.connectTimeout!,
+    });
     this.#watch = watch;
     followSockets(client, watch);
     return new Promise((resolve, reject) => {
@@ -297,7 +321,10 @@ export class BusClient extends TypedEmitter<BusClientEvents> {
       if (this.#connected) {
         let timer: NodeJS.Timeout | undefined;
         const ended = await Promise.race([
-          client.endAsync(false).then(() => true, () => true),
+          client.endAsync(false).then(
+            () => true,
+            () => true,
+          ),
           new Promise<false>((r) => (timer = setTimeout(() => r(false), graceMs))),
         ]);
         clearTimeout(timer);
@@ -351,10 +378,17 @@ function classifyError(err: Error & { code?: unknown }, url: string): BridgeErro
     );
   }
   if (code === 1 || code === 2) {
-    return new BridgeError(ErrorCode.BROKER_REFUSED, `broker ${redactUrl(url)} refused the connection: ${CONNACK_REASONS[code]} (CONNACK ${code})`, { connack: code });
+    return new BridgeError(
+      ErrorCode.BROKER_REFUSED,
+      `broker ${redactUrl(url)} refused the connection: ${CONNACK_REASONS[code]} (CONNACK ${code})`,
+      { connack: code },
+    );
   }
   const text = err.message ?? '';
-  if (/self[- ]signed|unable to verify|certificate|ERR_TLS|CERT_/i.test(text) || /CERT|TLS/.test(String(err.code ?? ''))) {
+  if (
+    /self[- ]signed|unable to verify|certificate|ERR_TLS|CERT_/i.test(text) ||
+    /CERT|TLS/.test(String(err.code ?? ''))
+  ) {
     return new BridgeError(
       ErrorCode.BROKER_REFUSED,
       `TLS to ${redactUrl(url)} failed: ${text}. Give the broker's CA with --ca, or --insecure to skip verification (not for production).`,
@@ -369,7 +403,11 @@ function classifyError(err: Error & { code?: unknown }, url: string): BridgeErro
  * attempts, so a running interval is re-armed with the new period.
  */
 function setReconnectPeriod(client: MqttClient, ms: number): void {
-  const c = client as unknown as { options: { reconnectPeriod: number }; reconnectTimer: NodeJS.Timeout | null; _setupReconnect(): void };
+  const c = client as unknown as {
+    options: { reconnectPeriod: number };
+    reconnectTimer: NodeJS.Timeout | null;
+    _setupReconnect(): void;
+  };
   if (c.options.reconnectPeriod === ms) return;
   c.options.reconnectPeriod = ms;
   if (c.reconnectTimer) {

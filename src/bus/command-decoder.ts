@@ -17,7 +17,10 @@ export type Request =
   | { kind: 'control'; id?: RequestId; producer?: string; format: 'json'; control: JsonControl }
   | { kind: 'status'; id?: RequestId; producer?: string };
 
-const Id = Type.Union([Type.String({ minLength: 1, maxLength: 64, pattern: '^[\\x20-\\x7e]+$' }), Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })]);
+const Id = Type.Union([
+  Type.String({ minLength: 1, maxLength: 64, pattern: '^[\\x20-\\x7e]+$' }),
+  Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
+]);
 const Digit = (max: number) => Type.Integer({ minimum: 0, maximum: max });
 const OpenClose = Type.Union([Type.Literal('open'), Type.Literal('close'), Type.Boolean()]);
 
@@ -28,13 +31,24 @@ const Control = Type.Object(
     id: Type.Optional(Id),
     mode: Type.Optional(Digit(4)),
     aircon: Type.Optional(
-      Type.Union([Type.Boolean(), Type.Object({ enabled: Type.Optional(Type.Boolean()), power: Type.Optional(Digit(9)) }, { additionalProperties: false })]),
+      Type.Union([
+        Type.Boolean(),
+        Type.Object(
+          { enabled: Type.Optional(Type.Boolean()), power: Type.Optional(Digit(9)) },
+          { additionalProperties: false },
+        ),
+      ]),
     ),
     light: Type.Optional(
       Type.Union([
         Type.Boolean(),
         Type.Object(
-          { enabled: Type.Optional(Type.Boolean()), brightness: Type.Optional(Digit(9)), color: Type.Optional(Digit(7)), effect: Type.Optional(Digit(3)) },
+          {
+            enabled: Type.Optional(Type.Boolean()),
+            brightness: Type.Optional(Digit(9)),
+            color: Type.Optional(Digit(7)),
+            effect: Type.Optional(Digit(3)),
+          },
           { additionalProperties: false },
         ),
       ]),
@@ -60,7 +74,11 @@ const KNOWN_COMMANDS = ['control', 'status'];
 /** Decodes one payload. `maxBytes` bounds what is even looked at. */
 export function decodeRequest(payload: Buffer, maxBytes: number): Request {
   if (payload.length > maxBytes) {
-    throw new BridgeError(ErrorCode.PAYLOAD_TOO_LARGE, `payload of ${payload.length} bytes exceeds the limit of ${maxBytes}`, { size: payload.length });
+    throw new BridgeError(
+      ErrorCode.PAYLOAD_TOO_LARGE,
+      `payload of ${payload.length} bytes exceeds the limit of ${maxBytes}`,
+      { size: payload.length },
+    );
   }
   const text = payload.toString('utf8').trim();
   if (text.startsWith('{')) return decodeJson(text);
@@ -72,7 +90,10 @@ function decodeJson(text: string): Request {
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new BridgeError(ErrorCode.PAYLOAD_NOT_JSON, `payload starts with "{" but is not valid JSON: ${(e as Error).message}`);
+    throw new BridgeError(
+      ErrorCode.PAYLOAD_NOT_JSON,
+      `payload starts with "{" but is not valid JSON: ${(e as Error).message}`,
+    );
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new BridgeError(ErrorCode.PAYLOAD_INVALID, 'a JSON command must be an object');
@@ -84,7 +105,11 @@ function decodeJson(text: string): Request {
     throw new BridgeError(ErrorCode.PAYLOAD_INVALID, '/command: missing field "command" (one of control, status)', ctx);
   }
   if (!KNOWN_COMMANDS.includes(obj['command'])) {
-    throw new BridgeError(ErrorCode.COMMAND_UNKNOWN, `/command: unknown command ${JSON.stringify(obj['command'].slice(0, 40))} (known: ${KNOWN_COMMANDS.join(', ')})`, ctx);
+    throw new BridgeError(
+      ErrorCode.COMMAND_UNKNOWN,
+      `/command: unknown command ${JSON.stringify(obj['command'].slice(0, 40))} (known: ${KNOWN_COMMANDS.join(', ')})`,
+      ctx,
+    );
   }
   const validate = obj['command'] === 'control' ? validateControl : validateStatusRequest;
   if (!validate(obj)) throw new BridgeError(ErrorCode.PAYLOAD_INVALID, reasonOf(validate.errors ?? []), ctx);
@@ -108,9 +133,12 @@ function reasonOf(errors: readonly ErrorObject[]): string {
   const candidates = real.filter((e) => depth(e) === deepest);
   const where = candidates[0]!.instancePath || '/';
   const specific = candidates.find((e) => e.keyword !== 'type' && e.keyword !== 'const');
-  if (specific?.keyword === 'additionalProperties') return `${where}: unknown field "${String(specific.params['additionalProperty'])}"`;
+  if (specific?.keyword === 'additionalProperties')
+    return `${where}: unknown field "${String(specific.params['additionalProperty'])}"`;
   if (specific) return `${where}: ${specific.message ?? 'is invalid'}`;
-  const accepted = candidates.map((e) => (e.keyword === 'const' ? JSON.stringify(e.params['allowedValue']) : String(e.params['type'])));
+  const accepted = candidates.map((e) =>
+    e.keyword === 'const' ? JSON.stringify(e.params['allowedValue']) : String(e.params['type']),
+  );
   return `${where}: must be ${[...new Set(accepted)].join(' or ')}`;
 }
 

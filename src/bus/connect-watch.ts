@@ -38,7 +38,15 @@ interface Attempt {
   byUs: boolean;
 }
 
-const fresh = (): Attempt => ({ opened: false, openedAt: undefined, connackAt: undefined, protocolError: undefined, silent: false, sessionError: false, byUs: false });
+const fresh = (): Attempt => ({
+  opened: false,
+  openedAt: undefined,
+  connackAt: undefined,
+  protocolError: undefined,
+  silent: false,
+  sessionError: false,
+  byUs: false,
+});
 
 /** mqtt.js's error when no CONNACK came within connectTimeout. */
 const CONNACK_TIMEOUT = 'connack timeout';
@@ -136,8 +144,8 @@ export class ConnectWatch {
     const reason = a.silent
       ? `no answer to CONNECT within ${seconds(this.#o.connectTimeoutMs)} s: the port accepts connections but says nothing (a firewall, a proxy, or a service that waits for the client to speak something other than MQTT)`
       : a.protocolError
-      ? `the broker answered CONNECT with something that is not MQTT (${a.protocolError}): is this the MQTT port (1883), not AMQP (5672) or HTTP?`
-      : 'the broker closed the connection without answering CONNECT: it may not speak MQTT 3.1.1 on this port, or refused the protocol';
+        ? `the broker answered CONNECT with something that is not MQTT (${a.protocolError}): is this the MQTT port (1883), not AMQP (5672) or HTTP?`
+        : 'the broker closed the connection without answering CONNECT: it may not speak MQTT 3.1.1 on this port, or refused the protocol';
     if (!this.#everConnected && this.#unanswered >= this.#o.refusedAfter) {
       return {
         kind: 'refused',

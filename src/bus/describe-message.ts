@@ -1,4 +1,11 @@
-import { COLOUR_NAMES, EFFECT_NAMES, MODE_NAMES, describeCommand, describeStatus, isValidCommand } from '../home/status-codec.js';
+import {
+  COLOUR_NAMES,
+  EFFECT_NAMES,
+  MODE_NAMES,
+  describeCommand,
+  describeStatus,
+  isValidCommand,
+} from '../home/status-codec.js';
 import { isBridgeError } from '../core/errors.js';
 import { decodeRequest, type JsonControl } from './command-decoder.js';
 import { excerpt } from './payloads.js';
@@ -34,10 +41,13 @@ export function describeMessage(topic: string, payload: Buffer): string {
       case 'event':
         if (m['event'] === 'emergency') {
           const from = `${who} ${home}EMERGENCY from ${String(m['exchange'])}`;
-          if (m['error']) return `${from}: ${String(m['applied'])} FAILED (${String(m['error'])}), status ${String(m['status'])}`;
+          if (m['error'])
+            return `${from}: ${String(m['applied'])} FAILED (${String(m['error'])}), status ${String(m['status'])}`;
           return `${from}: applied ${String(m['applied'])} → status ${String(m['status'])}${m['changed'] ? '' : ' (no change)'}`;
         }
-        return m['event'] === 'button' ? `${who} ${home}button ${String(m['button'])} held` : `${who} ${home}window ${m['open'] ? 'opened' : 'closed'} by hand`;
+        return m['event'] === 'button'
+          ? `${who} ${home}button ${String(m['button'])} held`
+          : `${who} ${home}window ${m['open'] ? 'opened' : 'closed'} by hand`;
       case 'ack':
         return `${who} ${home}ack${m['id'] !== undefined ? ` id ${String(m['id'])}` : ''}: ${String(m['request'])} → ${String(m['status'])}${m['changed'] ? '' : ' (no change)'} in ${String(m['latencyMs'])} ms`;
       case 'error': {
@@ -62,7 +72,9 @@ export function describeMessage(topic: string, payload: Buffer): string {
  * characters a replacement mark, so a payload cannot break the watch layout or drive the terminal.
  */
 function shown(text: string, max: number): string {
-  return excerpt(text, max).replace(/[\r\n\t]+/g, ' ').replace(/[\x00-\x1f\x7f\x9b]/g, '\ufffd');
+  return excerpt(text, max)
+    .replace(/[\r\n\t]+/g, ' ')
+    .replace(/[\x00-\x1f\x7f\x9b]/g, '\ufffd');
 }
 
 /** A JSON control command decoded like a report: what it asks for, or why the bridge will reject it. */
@@ -71,7 +83,8 @@ function describeControlPayload(payload: Buffer): string {
   let id: unknown;
   try {
     const request = decodeRequest(payload, Number.MAX_SAFE_INTEGER);
-    if (request.kind !== 'control' || request.format !== 'json') return `control ${shown(payload.toString('utf8'), 160)}`;
+    if (request.kind !== 'control' || request.format !== 'json')
+      return `control ${shown(payload.toString('utf8'), 160)}`;
     control = request.control;
     id = request.id;
   } catch (e) {

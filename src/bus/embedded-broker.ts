@@ -42,7 +42,10 @@ export async function startEmbeddedBroker(options: { host?: string; port?: numbe
         { host, port: wanted },
       );
     }
-    throw new BridgeError(ErrorCode.BROKER_UNREACHABLE, `cannot start the embedded broker on ${host}:${wanted}: ${(e as Error).message}`);
+    throw new BridgeError(
+      ErrorCode.BROKER_UNREACHABLE,
+      `cannot start the embedded broker on ${host}:${wanted}: ${(e as Error).message}`,
+    );
   }
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : wanted;
@@ -66,7 +69,11 @@ export async function startEmbeddedBroker(options: { host?: string; port?: numbe
  * Numbering QoS 0 messages when they are emitted keeps dedupe working and loses nothing.
  */
 function keepRetainedInOrder(broker: Aedes): void {
-  const state = broker as unknown as { id: string; counter: number; mq: { emit(packet: unknown, cb?: unknown): unknown } };
+  const state = broker as unknown as {
+    id: string;
+    counter: number;
+    mq: { emit(packet: unknown, cb?: unknown): unknown };
+  };
   const emit = state.mq.emit.bind(state.mq);
   state.mq.emit = (packet: unknown, cb?: unknown) => {
     const p = packet as { qos?: number; brokerId?: string; brokerCounter?: number };

@@ -1,4 +1,14 @@
-import { closeSync, fdatasyncSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fdatasyncSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { BridgeError, ErrorCode } from '../core/errors.js';
@@ -157,7 +167,11 @@ export class OutboxStore implements OutboxJournal {
     }
     const holder = Number(readFileSync(this.#lockPath, 'utf8').trim());
     if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
-      throw new BridgeError(ErrorCode.QUEUE_FILE, `queue file ${this.path} is in use by process ${holder} (one bridge per --queue-file)`, { path: this.path, pid: holder });
+      throw new BridgeError(
+        ErrorCode.QUEUE_FILE,
+        `queue file ${this.path} is in use by process ${holder} (one bridge per --queue-file)`,
+        { path: this.path, pid: holder },
+      );
     }
     writeFileSync(this.#lockPath, String(process.pid), { mode: 0o600 });
   }
@@ -200,10 +214,19 @@ function parseLine(line: string): { seq: number; message?: OutgoingMessage } | u
   if (m[2] === '-') return m[4] === undefined ? { seq } : undefined;
   try {
     const v = JSON.parse(m[4] ?? '') as Record<string, unknown>;
-    if (!ROUTES.has(v['r'] as string) || typeof v['t'] !== 'string' || typeof v['p'] !== 'string' || (v['q'] !== 0 && v['q'] !== 1) || typeof v['k'] !== 'boolean') {
+    if (
+      !ROUTES.has(v['r'] as string) ||
+      typeof v['t'] !== 'string' ||
+      typeof v['p'] !== 'string' ||
+      (v['q'] !== 0 && v['q'] !== 1) ||
+      typeof v['k'] !== 'boolean'
+    ) {
       return undefined;
     }
-    return { seq, message: { route: v['r'] as RouteName, topic: v['t'], payload: v['p'], qos: v['q'], retain: v['k'], seq } };
+    return {
+      seq,
+      message: { route: v['r'] as RouteName, topic: v['t'], payload: v['p'], qos: v['q'], retain: v['k'], seq },
+    };
   } catch {
     return undefined;
   }

@@ -33,7 +33,8 @@ export interface Sequenced {
   sent?: number;
 }
 
-export type SensorPayload = Base & Sequenced & { command: 'sensor' } & (
+export type SensorPayload = Base &
+  Sequenced & { command: 'sensor' } & (
     | { sensor: 'climate'; temp: number; humi: number }
     | { sensor: 'rain'; rain: 0 | 1 }
   );
@@ -123,7 +124,15 @@ void (true satisfies SameKeys<RouteName, (typeof ROUTE_NAMES)[number]>);
 export const iso = (ms: number): string => new Date(ms).toISOString();
 
 export function statusPayload(home: string, r: StatusReport): StatusPayload {
-  return { Producer: 'smarthome', command: 'status', home, time: iso(r.time), status: r.status, cause: r.cause, ...decodeStatus(r.status) };
+  return {
+    Producer: 'smarthome',
+    command: 'status',
+    home,
+    time: iso(r.time),
+    status: r.status,
+    cause: r.cause,
+    ...decodeStatus(r.status),
+  };
 }
 
 /** Written out in full, not spread from a shared base: this runs for every reading of every home of a fleet, and the spread costs several times the literal. */
@@ -136,7 +145,9 @@ export function sensorPayload(home: string, r: SensorReading): SensorPayload {
 
 export function eventPayload(home: string, e: HomeEvent): EventPayload {
   const base = { Producer: 'smarthome', command: 'event', home, time: iso(e.time) } as const;
-  return e.event === 'button' ? { ...base, event: 'button', button: e.button } : { ...base, event: 'window', open: e.open };
+  return e.event === 'button'
+    ? { ...base, event: 'button', button: e.button }
+    : { ...base, event: 'window', open: e.open };
 }
 
 /**

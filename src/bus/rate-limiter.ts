@@ -13,7 +13,8 @@ export class RateLimiter {
     readonly perSecond: number,
     private readonly now: () => number,
   ) {
-    if (!(perSecond >= 1) || !Number.isInteger(perSecond)) throw new RangeError(`perSecond must be a positive integer, got ${perSecond}`);
+    if (!(perSecond >= 1) || !Number.isInteger(perSecond))
+      throw new RangeError(`perSecond must be a positive integer, got ${perSecond}`);
     this.#times = new Float64Array(perSecond);
   }
 

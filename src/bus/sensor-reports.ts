@@ -26,7 +26,11 @@ export class SensorReportPolicy {
   /** Whether `r` should be published; if so it becomes the reference for the next decision. */
   shouldReport(r: SensorReading, now: number): boolean {
     const last = this.#last.get(r.sensor);
-    const report = this.#c.mode === 'period' || last === undefined || now - last.at >= this.#c.heartbeatMs || this.#moved(last.reading, r);
+    const report =
+      this.#c.mode === 'period' ||
+      last === undefined ||
+      now - last.at >= this.#c.heartbeatMs ||
+      this.#moved(last.reading, r);
     if (report) this.#last.set(r.sensor, { reading: r, at: now });
     else this.suppressed++;
     return report;
@@ -36,7 +40,10 @@ export class SensorReportPolicy {
     if (r.sensor === 'rain') return before.sensor !== 'rain' || before.raining !== r.raining;
     if (before.sensor !== 'climate') return true;
     const band = this.#c.deadBand;
-    return Math.abs(r.temperature - before.temperature) >= band.temperature || Math.abs(r.humidity - before.humidity) >= band.humidity;
+    return (
+      Math.abs(r.temperature - before.temperature) >= band.temperature ||
+      Math.abs(r.humidity - before.humidity) >= band.humidity
+    );
   }
 }
 
@@ -47,7 +54,10 @@ export class SensorReportPolicy {
  */
 export function withReportPeriod(config: DevicesConfig, periodMs: number): DevicesConfig {
   if (!(Number.isInteger(periodMs) && periodMs >= 100 && periodMs <= 86_400_000)) {
-    throw new BridgeError(ErrorCode.CONFIG_INVALID, `--report-period must be between 100 ms and 24 h, got ${periodMs} ms`);
+    throw new BridgeError(
+      ErrorCode.CONFIG_INVALID,
+      `--report-period must be between 100 ms and 24 h, got ${periodMs} ms`,
+    );
   }
   const sensors = config.sensors;
   return {

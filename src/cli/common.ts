@@ -22,14 +22,28 @@ export const PASSWORD_ENV = 'SMARTHOME_BRIDGE_PASSWORD';
 
 export function brokerOptions<T>(y: Argv<T>) {
   return y
-    .option('broker', { type: 'string', coerce: brokerUrl, describe: 'Broker URL: mqtt://host:port, mqtts://, ws:// or wss://. Without it, `run` starts an embedded broker.' })
-    .option('username', { type: 'string', describe: `MQTT user name. The password comes from $${PASSWORD_ENV} or --password-file, never the command line.` })
+    .option('broker', {
+      type: 'string',
+      coerce: brokerUrl,
+      describe: 'Broker URL: mqtt://host:port, mqtts://, ws:// or wss://. Without it, `run` starts an embedded broker.',
+    })
+    .option('username', {
+      type: 'string',
+      describe: `MQTT user name. The password comes from $${PASSWORD_ENV} or --password-file, never the command line.`,
+    })
     .option('password-file', { type: 'string', describe: 'File holding the MQTT password (first line).' })
     .option('ca', { type: 'string', describe: 'CA certificate (PEM) to verify an mqtts:// broker.' })
     .option('cert', { type: 'string', describe: 'Client certificate (PEM) for mqtts://.' })
     .option('key', { type: 'string', describe: 'Client key (PEM) for mqtts://.' })
-    .option('insecure', { type: 'boolean', default: false, describe: 'Skip TLS certificate verification (a warning is logged; never in production).' })
-    .option('devices', { type: 'string', describe: 'devices.json to use (default: the one shipped with the package).' });
+    .option('insecure', {
+      type: 'boolean',
+      default: false,
+      describe: 'Skip TLS certificate verification (a warning is logged; never in production).',
+    })
+    .option('devices', {
+      type: 'string',
+      describe: 'devices.json to use (default: the one shipped with the package).',
+    });
 }
 
 const BROKER_SCHEMES = ['mqtt:', 'mqtts:', 'ws:', 'wss:'];
@@ -40,10 +54,16 @@ export function brokerUrl(text: string): string {
   try {
     url = new URL(text);
   } catch {
-    throw new BridgeError(ErrorCode.CONFIG_INVALID, `--broker ${JSON.stringify(text)} is not a URL: use e.g. mqtt://127.0.0.1:1883`);
+    throw new BridgeError(
+      ErrorCode.CONFIG_INVALID,
+      `--broker ${JSON.stringify(text)} is not a URL: use e.g. mqtt://127.0.0.1:1883`,
+    );
   }
   if (!BROKER_SCHEMES.includes(url.protocol)) {
-    throw new BridgeError(ErrorCode.CONFIG_INVALID, `--broker ${text}: the scheme must be mqtt:, mqtts:, ws: or wss: (not ${url.protocol}), e.g. mqtt://${url.host || '127.0.0.1:1883'}`);
+    throw new BridgeError(
+      ErrorCode.CONFIG_INVALID,
+      `--broker ${text}: the scheme must be mqtt:, mqtts:, ws: or wss: (not ${url.protocol}), e.g. mqtt://${url.host || '127.0.0.1:1883'}`,
+    );
   }
   return text;
 }
@@ -53,7 +73,10 @@ export function readPassword(args: BrokerArgs): string | undefined {
     try {
       return readFileSync(args['password-file'], 'utf8').split(/\r?\n/)[0];
     } catch (e) {
-      throw new BridgeError(ErrorCode.CONFIG_UNREADABLE, `cannot read --password-file ${args['password-file']}: ${(e as Error).message}`);
+      throw new BridgeError(
+        ErrorCode.CONFIG_UNREADABLE,
+        `cannot read --password-file ${args['password-file']}: ${(e as Error).message}`,
+      );
     }
   }
   return process.env[PASSWORD_ENV];
@@ -72,7 +95,12 @@ export function readTls(args: BrokerArgs): TlsOptions | undefined {
   const cert = read('cert', args.cert);
   const key = read('key', args.key);
   if (!ca && !cert && !key && !args.insecure) return undefined;
-  return { ...(ca ? { ca: [ca] } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}), rejectUnauthorized: !args.insecure };
+  return {
+    ...(ca ? { ca: [ca] } : {}),
+    ...(cert ? { cert } : {}),
+    ...(key ? { key } : {}),
+    rejectUnauthorized: !args.insecure,
+  };
 }
 
 export async function readConfig(args: BrokerArgs): Promise<DevicesConfig> {
@@ -97,7 +125,10 @@ export const DURATION_HELP = 'a duration: 500ms, 2s, 1m, 1m30s; a bare number is
 export function parseDuration(text: string | number, option?: string): number {
   const raw = typeof text === 'number' ? String(text) : text.trim();
   const bad = (): BridgeError =>
-    new BridgeError(ErrorCode.CONFIG_INVALID, `${option ? `${option}: ` : ''}not a duration: ${JSON.stringify(text)} (use e.g. 500ms, 2s, 1m; a bare number is seconds)`);
+    new BridgeError(
+      ErrorCode.CONFIG_INVALID,
+      `${option ? `${option}: ` : ''}not a duration: ${JSON.stringify(text)} (use e.g. 500ms, 2s, 1m; a bare number is seconds)`,
+    );
   if (/^\d+(\.\d+)?$/.test(raw)) return Number(raw) * 1000;
   try {
     return toMs(raw);

@@ -35,13 +35,27 @@ export function findOnPath(program: string): string | undefined {
 async function firmataHex(): Promise<string> {
   if (existsSync(FIRMATA_HEX)) return FIRMATA_HEX;
   if (!existsSync(FIRMATA_FETCH)) {
-    throw new BridgeError(ErrorCode.FIRMWARE_BUILD, `no StandardFirmata at ${FIRMATA_HEX}; fetching it needs a source checkout (scripts/firmata)`);
+    throw new BridgeError(
+      ErrorCode.FIRMWARE_BUILD,
+      `no StandardFirmata at ${FIRMATA_HEX}; fetching it needs a source checkout (scripts/firmata)`,
+    );
   }
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['--import', 'tsx', FIRMATA_FETCH], { cwd: ROOT, timeout: 300_000 }, (e, stdout, stderr) => {
-      if (e) reject(new BridgeError(ErrorCode.FIRMWARE_BUILD, `cannot fetch StandardFirmata (npm run firmata:fetch): ${(stderr.trim().split('\n').pop() ?? e.message).trim()}`));
-      else resolve(stdout.trim().split('\n').pop()!.trim());
-    });
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', FIRMATA_FETCH],
+      { cwd: ROOT, timeout: 300_000 },
+      (e, stdout, stderr) => {
+        if (e)
+          reject(
+            new BridgeError(
+              ErrorCode.FIRMWARE_BUILD,
+              `cannot fetch StandardFirmata (npm run firmata:fetch): ${(stderr.trim().split('\n').pop() ?? e.message).trim()}`,
+            ),
+          );
+        else resolve(stdout.trim().split('\n').pop()!.trim());
+      },
+    );
   });
 }
 
@@ -52,9 +66,14 @@ function avrdude(program: string, args: string[]): Promise<{ code: number; last:
     let output = '';
     child.stdout.on('data', (b: Buffer) => (output += b.toString('utf8')));
     child.stderr.on('data', (b: Buffer) => (output += b.toString('utf8')));
-    child.once('error', (e) => reject(new BridgeError(ErrorCode.FIRMWARE_BUILD, `cannot run ${program}: ${e.message}`)));
+    child.once('error', (e) =>
+      reject(new BridgeError(ErrorCode.FIRMWARE_BUILD, `cannot run ${program}: ${e.message}`)),
+    );
     child.once('close', (code, signal) => {
-      const lines = output.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !/^avrdude( done)?[.:]? *(Thank you\.?)?$/.test(l));
+      const lines = output
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l !== '' && !/^avrdude( done)?[.:]? *(Thank you\.?)?$/.test(l));
       resolve({ code: code ?? (signal ? 128 : 1), last: lines.at(-1) ?? '' });
     });
   });
@@ -79,7 +98,11 @@ async function confirmSketch(port: string): Promise<string> {
  */
 export async function confirmFirmata(port: string, timeoutMs = 10_000): Promise<string> {
   const serial = new SerialPort({ path: port, baudRate: FIRMATA_BAUD, autoOpen: false });
-  await new Promise<void>((resolve, reject) => serial.open((e) => (e ? reject(new BridgeError(ErrorCode.PORT_UNAVAILABLE, `cannot open ${port}: ${e.message}`)) : resolve())));
+  await new Promise<void>((resolve, reject) =>
+    serial.open((e) =>
+      e ? reject(new BridgeError(ErrorCode.PORT_UNAVAILABLE, `cannot open ${port}: ${e.message}`)) : resolve(),
+    ),
+  );
   let ask: NodeJS.Timeout | undefined;
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -93,7 +116,16 @@ export async function confirmFirmata(port: string, timeoutMs = 10_000): Promise<
       const query = (): void => void serial.write(Buffer.from([0xf9]));
       query();
       ask = setInterval(query, 1000);
-      timer = setTimeout(() => reject(new BridgeError(ErrorCode.FIRMATA_TIMEOUT, `no Firmata version report on ${port} within ${timeoutMs / 1000} s`)), timeoutMs);
+      timer = setTimeout(
+        () =>
+          reject(
+            new BridgeError(
+              ErrorCode.FIRMATA_TIMEOUT,
+              `no Firmata version report on ${port} within ${timeoutMs / 1000} s`,
+            ),
+          ),
+        timeoutMs,
+      );
     });
     return `StandardFirmata answers on ${port} (Firmata protocol ${version})`;
   } finally {
@@ -112,16 +144,24 @@ export interface FlashOptions {
 
 export async function flash(o: FlashOptions): Promise<FlashResult> {
   const program = findOnPath('avrdude');
-  if (!program) throw new BridgeError(ErrorCode.FIRMWARE_BUILD, 'avrdude not found on PATH; install the Debian package avrdude (sudo apt-get install avrdude)');
+  if (!program)
+    throw new BridgeError(
+      ErrorCode.FIRMWARE_BUILD,
+      'avrdude not found on PATH; install the Debian package avrdude (sudo apt-get install avrdude)',
+    );
   const hex = o.firmata ? await firmataHex() : o.hex;
   if (!existsSync(hex)) throw new BridgeError(ErrorCode.FIRMWARE_BUILD, `no firmware at ${hex}`);
   const what = o.firmata ? 'StandardFirmata' : 'the smarthome sketch';
   const run = await avrdude(program, [...UNO_AVRDUDE_ARGS, '-P', o.port, '-U', `flash:w:${hex}:i`]);
-  if (run.code !== 0) return { code: 1, line: `avrdude could not flash ${what} to ${o.port} (exit ${run.code}): ${run.last}` };
+  if (run.code !== 0)
+    return { code: 1, line: `avrdude could not flash ${what} to ${o.port} (exit ${run.code}): ${run.last}` };
   try {
     const answer = o.firmata ? await confirmFirmata(o.port) : await confirmSketch(o.port);
     return { code: 0, line: `flashed ${what} to ${o.port}; ${answer}` };
   } catch (e) {
-    return { code: 1, line: `flashed ${what} to ${o.port}, but the board does not answer: ${toBridgeError(e).message}` };
+    return {
+      code: 1,
+      line: `flashed ${what} to ${o.port}, but the board does not answer: ${toBridgeError(e).message}`,
+    };
   }
 }

@@ -63,11 +63,16 @@ export class FleetView {
     const boards = stats.boards ? boardRates(prev?.boards, stats.boards) : undefined;
     const boardsText = boards ? ` · ${boardLine(boards)}` : '';
     if (this.output === 'json') {
-      this.out.write(`${JSON.stringify({ time: new Date().toISOString(), ...shown, ...(boards ? { boards } : {}), stats })}\n`);
+      this.out.write(
+        `${JSON.stringify({ time: new Date().toISOString(), ...shown, ...(boards ? { boards } : {}), stats })}\n`,
+      );
     } else if (this.output === 'text') {
       this.out.write(`${summaryLine(shown)}${boardsText}\n`);
     } else {
-      const line = stats.connected < stats.homes && stats.started < stats.homes ? progressLine(stats) : summaryLine(shown) + boardsText;
+      const line =
+        stats.connected < stats.homes && stats.started < stats.homes
+          ? progressLine(stats)
+          : summaryLine(shown) + boardsText;
       this.#shown = line;
       this.out.write(`\r\x1b[2K${line}`);
     }
@@ -85,7 +90,11 @@ export class FleetView {
   /** Ends the in-place line and prints the final counters. */
   finish(stats: FleetStats): void {
     if (this.output === 'tty') this.out.write('\n');
-    if (this.output === 'json') this.out.write(`${JSON.stringify({ time: new Date().toISOString(), final: true, stats })}\n`);
-    else this.out.write(`stopped: ${stats.messagesOut} messages out, ${stats.messagesIn} in, ${stats.reports} reports, ${stats.errors} errors, ${stats.disconnects} connections lost\n`);
+    if (this.output === 'json')
+      this.out.write(`${JSON.stringify({ time: new Date().toISOString(), final: true, stats })}\n`);
+    else
+      this.out.write(
+        `stopped: ${stats.messagesOut} messages out, ${stats.messagesIn} in, ${stats.reports} reports, ${stats.errors} errors, ${stats.disconnects} connections lost\n`,
+      );
   }
 }

@@ -14,7 +14,16 @@ import { loadFirmware } from '../board/firmware-file.js';
 import { resolveShard } from '../fleet/shard-auto.js';
 import { parseMaxLoss } from '../fleet/verify/session.js';
 import { AmqpReportSource, reportFilters } from '../fleet/verify/sources.js';
-import { brokerOptions, DURATION_HELP, parseDuration, SIGNAL_EXIT_CODE, readConfig, readPassword, readTls, type BrokerArgs } from './common.js';
+import {
+  brokerOptions,
+  DURATION_HELP,
+  parseDuration,
+  SIGNAL_EXIT_CODE,
+  readConfig,
+  readPassword,
+  readTls,
+  type BrokerArgs,
+} from './common.js';
 import { FleetView, type FleetOutput } from './fleet-view.js';
 import { LogDestination } from './live-view.js';
 import { httpOptions, readHttpBind, type HttpArgs } from './http-options.js';
@@ -51,60 +60,181 @@ interface FleetArgs extends BrokerArgs, HttpArgs {
 
 export function fleetOptions<T>(y: Argv<T>) {
   return verifyCommonOptions(httpOptions(brokerOptions(y), undefined))
-    .option('homes', { type: 'number', describe: 'Homes in the whole fleet (all shards together; with --mix, its sum).' })
-    .option('link', { choices: ['emulated', 'firmware'] as const, default: 'emulated' as const, describe: 'What every home runs: the TypeScript home, or our sketch on an emulated Uno behind the serial link (paced to real time).' })
-    .option('mix', { type: 'string', describe: 'Some homes of each kind, e.g. firmware:20,emulated:980 (the firmware homes spread evenly over the fleet).' })
+    .option('homes', {
+      type: 'number',
+      describe: 'Homes in the whole fleet (all shards together; with --mix, its sum).',
+    })
+    .option('link', {
+      choices: ['emulated', 'firmware'] as const,
+      default: 'emulated' as const,
+      describe:
+        'What every home runs: the TypeScript home, or our sketch on an emulated Uno behind the serial link (paced to real time).',
+    })
+    .option('mix', {
+      type: 'string',
+      describe:
+        'Some homes of each kind, e.g. firmware:20,emulated:980 (the firmware homes spread evenly over the fleet).',
+    })
     .option('hex', { type: 'string', describe: 'Firmware .hex of the firmware homes (default: the committed build).' })
-    .option('faults', { type: 'string', describe: 'A fault schedule (YAML or JSON): unplug, replug, board-reset, serial-garbage on chosen firmware homes at given times (docs/fleet.md).' })
-    .option('embedded', { type: 'boolean', default: false, describe: 'Start an embedded broker instead of using --broker.' })
-    .option('broker-port', { type: 'number', default: 1883, describe: 'Port of the embedded broker (127.0.0.1; 0 = any free port).' })
-    .option('prefix', { type: 'string', default: 'home', describe: 'Home i is <prefix>-<i>: its client id, the home in its reports, and its address webos/smarthome/<prefix>-<i>/#.' })
-    .option('connect-rate', { type: 'number', default: 500, describe: 'Connections opened per second (staggered, so the broker is not hit by all at once).' })
-    .option('report-period', { type: 'string', describe: `Sensor period of every home (${DURATION_HELP}; climate and rain; default: devices.json).` })
-    .option('climate-period', { type: 'string', describe: `Climate period of every home (${DURATION_HELP}; wins over --report-period).` })
-    .option('rain-period', { type: 'string', describe: `Rain period of every home (${DURATION_HELP}; wins over --report-period).` })
-    .option('verify', { type: 'boolean', default: false, describe: 'Also subscribe to the reports and count them end to end (lost, duplicated, out of order, latency); exit 1 when loss exceeds --max-loss.' })
-    .option('verify-amqp-url', { type: 'string', describe: 'With --verify: read the reports over AMQP from RabbitMQ (amqp://user:pass@host:5672, exchange webos.topic) instead of MQTT.' })
-    .option('workers', { type: 'number', default: 0, describe: 'Worker threads to spread the homes over (0: all in the main thread).' })
-    .option('shard', { type: 'string', describe: 'i/n: run homes i, i+n, i+2n, … so n processes or machines share one fleet; auto: $JOB_COMPLETION_INDEX/$FLEET_SHARDS (a Kubernetes Indexed Job).' })
-    .option('keepalive', { type: 'string', default: '60s', describe: `MQTT keepalive (${DURATION_HELP}; every home reports more often than this anyway).` })
-    .option('queue-size', { type: 'number', default: 100, describe: 'Reports each home keeps while the broker is away.' })
-    .option('output', { choices: ['tty', 'text', 'json'] as const, describe: 'tty: progress bar and a live line; text: a summary line per interval; json: one JSON object per interval (default: tty on a terminal, else text).' })
-    .option('interval', { type: 'string', describe: `Summary interval (${DURATION_HELP}; default 1s on a terminal, else 10s).` })
-    .option('log-level', { choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, default: 'warn' as const, describe: 'Log level (JSON lines on stderr; info logs every connection).' })
-    .option('state-dir', { type: 'string', describe: "Keep each home's status in DIR/<home id>.json and start each home from it: the same fleet after a restart." })
+    .option('faults', {
+      type: 'string',
+      describe:
+        'A fault schedule (YAML or JSON): unplug, replug, board-reset, serial-garbage on chosen firmware homes at given times (docs/fleet.md).',
+    })
+    .option('embedded', {
+      type: 'boolean',
+      default: false,
+      describe: 'Start an embedded broker instead of using --broker.',
+    })
+    .option('broker-port', {
+      type: 'number',
+      default: 1883,
+      describe: 'Port of the embedded broker (127.0.0.1; 0 = any free port).',
+    })
+    .option('prefix', {
+      type: 'string',
+      default: 'home',
+      describe:
+        'Home i is <prefix>-<i>: its client id, the home in its reports, and its address webos/smarthome/<prefix>-<i>/#.',
+    })
+    .option('connect-rate', {
+      type: 'number',
+      default: 500,
+      describe: 'Connections opened per second (staggered, so the broker is not hit by all at once).',
+    })
+    .option('report-period', {
+      type: 'string',
+      describe: `Sensor period of every home (${DURATION_HELP}; climate and rain; default: devices.json).`,
+    })
+    .option('climate-period', {
+      type: 'string',
+      describe: `Climate period of every home (${DURATION_HELP}; wins over --report-period).`,
+    })
+    .option('rain-period', {
+      type: 'string',
+      describe: `Rain period of every home (${DURATION_HELP}; wins over --report-period).`,
+    })
+    .option('verify', {
+      type: 'boolean',
+      default: false,
+      describe:
+        'Also subscribe to the reports and count them end to end (lost, duplicated, out of order, latency); exit 1 when loss exceeds --max-loss.',
+    })
+    .option('verify-amqp-url', {
+      type: 'string',
+      describe:
+        'With --verify: read the reports over AMQP from RabbitMQ (amqp://user:pass@host:5672, exchange webos.topic) instead of MQTT.',
+    })
+    .option('workers', {
+      type: 'number',
+      default: 0,
+      describe: 'Worker threads to spread the homes over (0: all in the main thread).',
+    })
+    .option('shard', {
+      type: 'string',
+      describe:
+        'i/n: run homes i, i+n, i+2n, … so n processes or machines share one fleet; auto: $JOB_COMPLETION_INDEX/$FLEET_SHARDS (a Kubernetes Indexed Job).',
+    })
+    .option('keepalive', {
+      type: 'string',
+      default: '60s',
+      describe: `MQTT keepalive (${DURATION_HELP}; every home reports more often than this anyway).`,
+    })
+    .option('queue-size', {
+      type: 'number',
+      default: 100,
+      describe: 'Reports each home keeps while the broker is away.',
+    })
+    .option('output', {
+      choices: ['tty', 'text', 'json'] as const,
+      describe:
+        'tty: progress bar and a live line; text: a summary line per interval; json: one JSON object per interval (default: tty on a terminal, else text).',
+    })
+    .option('interval', {
+      type: 'string',
+      describe: `Summary interval (${DURATION_HELP}; default 1s on a terminal, else 10s).`,
+    })
+    .option('log-level', {
+      choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const,
+      default: 'warn' as const,
+      describe: 'Log level (JSON lines on stderr; info logs every connection).',
+    })
+    .option('state-dir', {
+      type: 'string',
+      describe:
+        "Keep each home's status in DIR/<home id>.json and start each home from it: the same fleet after a restart.",
+    })
     .example('$0 fleet --homes 1000 --embedded --report-period 1s', 'a thousand homes on an embedded broker')
-    .example('$0 fleet --link firmware --homes 100 --workers 2 --embedded', 'a hundred emulated Unos running our sketch, each a home')
-    .example('$0 fleet --mix firmware:20,emulated:980 --embedded --faults faults.yaml', 'a mixed fleet, with boards unplugged and reset on schedule')
-    .example('$0 fleet --homes 10000 --embedded --http 127.0.0.1:8081', 'the panel at http://127.0.0.1:8081/fleet: a grid of every home')
-    .example('$0 fleet --homes 20000 --shard 0/2 --broker mqtt://rabbit:1883', 'half of a 20,000-home fleet (run 1/2 elsewhere)')
-    .example('$0 fleet --homes 1000 --embedded --state-dir ./fleet-state', 'every home keeps its status across restarts')
-    .example('$0 fleet --homes 1000 --embedded --climate-period 1s --rain-period 1s --verify --command-rate 5', 'two reports per home per second, counted end to end, with 5 commands/s')
-    .example('$0 fleet --homes 40000 --shard auto --broker mqtt://rabbit:1883', 'one pod of a Kubernetes Indexed Job (deploy/kubernetes/fleet-job.yaml)');
+    .example(
+      '$0 fleet --link firmware --homes 100 --workers 2 --embedded',
+      'a hundred emulated Unos running our sketch, each a home',
+    )
+    .example(
+      '$0 fleet --mix firmware:20,emulated:980 --embedded --faults faults.yaml',
+      'a mixed fleet, with boards unplugged and reset on schedule',
+    )
+    .example(
+      '$0 fleet --homes 10000 --embedded --http 127.0.0.1:8081',
+      'the panel at http://127.0.0.1:8081/fleet: a grid of every home',
+    )
+    .example(
+      '$0 fleet --homes 20000 --shard 0/2 --broker mqtt://rabbit:1883',
+      'half of a 20,000-home fleet (run 1/2 elsewhere)',
+    )
+    .example(
+      '$0 fleet --homes 1000 --embedded --state-dir ./fleet-state',
+      'every home keeps its status across restarts',
+    )
+    .example(
+      '$0 fleet --homes 1000 --embedded --climate-period 1s --rain-period 1s --verify --command-rate 5',
+      'two reports per home per second, counted end to end, with 5 commands/s',
+    )
+    .example(
+      '$0 fleet --homes 40000 --shard auto --broker mqtt://rabbit:1883',
+      'one pod of a Kubernetes Indexed Job (deploy/kubernetes/fleet-job.yaml)',
+    );
 }
 
 export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<void> {
   const logs = new LogDestination();
   const logger = createLogger(a['log-level'], undefined, logs);
-  if (!a.broker && !a.embedded) throw new BridgeError(ErrorCode.CONFIG_INVALID, 'fleet needs --broker URL, or --embedded for an in-process broker');
-  if (a.broker && a.embedded) throw new BridgeError(ErrorCode.CONFIG_INVALID, 'give either --broker or --embedded, not both');
+  if (!a.broker && !a.embedded)
+    throw new BridgeError(ErrorCode.CONFIG_INVALID, 'fleet needs --broker URL, or --embedded for an in-process broker');
+  if (a.broker && a.embedded)
+    throw new BridgeError(ErrorCode.CONFIG_INVALID, 'give either --broker or --embedded, not both');
   const mix = resolveMix(a.link, a.homes, a.mix);
   const homes = mix.firmware + mix.emulated;
   const periodic = ['report-period', 'climate-period', 'rain-period'] as const;
   const givenPeriod = periodic.find((o) => a[o] !== undefined);
   if (mix.firmware > 0 && givenPeriod !== undefined) {
-    throw new BridgeError(ErrorCode.CONFIG_INVALID, `--${givenPeriod} cannot apply to firmware homes: their periods are compiled into the sketch (devices.json: climate 60 s, rain 2 s); leave it out with --link firmware or --mix`);
+    throw new BridgeError(
+      ErrorCode.CONFIG_INVALID,
+      `--${givenPeriod} cannot apply to firmware homes: their periods are compiled into the sketch (devices.json: climate 60 s, rain 2 s); leave it out with --link firmware or --mix`,
+    );
   }
   if (mix.firmware === 0 && (a.hex !== undefined || a.faults !== undefined)) {
-    throw new BridgeError(ErrorCode.CONFIG_INVALID, `--${a.hex !== undefined ? 'hex' : 'faults'} needs firmware homes (--link firmware or --mix firmware:N,…)`);
+    throw new BridgeError(
+      ErrorCode.CONFIG_INVALID,
+      `--${a.hex !== undefined ? 'hex' : 'faults'} needs firmware homes (--link firmware or --mix firmware:N,…)`,
+    );
   }
   // A bad .hex is one line before anything starts, not a fatal error from every worker thread.
   if (a.hex !== undefined) await loadFirmware(a.hex);
-  const period = (option: (typeof periodic)[number]): number | undefined => (a[option] !== undefined ? parseDuration(a[option], `--${option}`) : undefined);
-  const config = fleetConfig(await readConfig(a), { reportPeriodMs: period('report-period'), climatePeriodMs: period('climate-period'), rainPeriodMs: period('rain-period') });
+  const period = (option: (typeof periodic)[number]): number | undefined =>
+    a[option] !== undefined ? parseDuration(a[option], `--${option}`) : undefined;
+  const config = fleetConfig(await readConfig(a), {
+    reportPeriodMs: period('report-period'),
+    climatePeriodMs: period('climate-period'),
+    rainPeriodMs: period('rain-period'),
+  });
   const maxLoss = parseMaxLoss(a['max-loss']);
-  if (a['command-rate'] > 0 && !a.verify) throw new BridgeError(ErrorCode.CONFIG_INVALID, '--command-rate needs --verify (the verifier sends the commands and times their acks)');
-  if (a['verify-amqp-url'] !== undefined && !a.verify) throw new BridgeError(ErrorCode.CONFIG_INVALID, '--verify-amqp-url needs --verify');
+  if (a['command-rate'] > 0 && !a.verify)
+    throw new BridgeError(
+      ErrorCode.CONFIG_INVALID,
+      '--command-rate needs --verify (the verifier sends the commands and times their acks)',
+    );
+  if (a['verify-amqp-url'] !== undefined && !a.verify)
+    throw new BridgeError(ErrorCode.CONFIG_INVALID, '--verify-amqp-url needs --verify');
   const shard = a.shard !== undefined ? resolveShard(a.shard) : undefined;
   const output: FleetOutput = a.output ?? (process.stdout.isTTY ? 'tty' : 'text');
   const intervalMs = parseDuration(a.interval ?? (output === 'tty' ? '1s' : '10s'), '--interval');
@@ -138,22 +268,42 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
   let panel: Panel | undefined;
   if (httpBind) {
     try {
-      panel = await startFleetPanel({ fleet, config, prefix: a.prefix, homes, url, bind: httpBind, username: a.username, password: readPassword(a), tls: readTls(a) });
+      panel = await startFleetPanel({
+        fleet,
+        config,
+        prefix: a.prefix,
+        homes,
+        url,
+        bind: httpBind,
+        username: a.username,
+        password: readPassword(a),
+        tls: readTls(a),
+      });
     } catch (e) {
       await broker?.close();
       throw e;
     }
   }
   // Rates are averaged over the shortest report period: every home reports once in it.
-  const view = new FleetView(output, process.stdout, { averageMs: Math.min(config.sensors.rain.periodMs, config.sensors.climate.periodMs) });
+  const view = new FleetView(output, process.stdout, {
+    averageMs: Math.min(config.sensors.rain.periodMs, config.sensors.climate.periodMs),
+  });
   // The live line and the main thread's logs on one terminal: logs go above the line (worker threads
   // log on stderr directly).
   if (output === 'tty' && process.stdout.isTTY && process.stderr.isTTY) logs.redirect((text) => view.writeAbove(text));
   if (output !== 'json') {
     const first = fleet.indices[0];
-    const range = fleet.indices.length === homes ? `${homes} homes` : `${fleet.indices.length} of ${homes} homes (shard ${shard ? `${shard.index}/${shard.count}` : a.shard})`;
-    if (mix.firmware > 0) process.stdout.write(`fleet: ${mix.firmware} firmware homes (emulated Unos, paced to real time), ${mix.emulated} emulated homes\n`);
-    process.stdout.write(`fleet: ${range} on ${redactUrl(url)}, ${a['connect-rate']}/s, ${a.workers} workers, first ${a.prefix}-${first ?? '—'}${panel ? `; panel ${panel.url}` : ''}\n`);
+    const range =
+      fleet.indices.length === homes
+        ? `${homes} homes`
+        : `${fleet.indices.length} of ${homes} homes (shard ${shard ? `${shard.index}/${shard.count}` : a.shard})`;
+    if (mix.firmware > 0)
+      process.stdout.write(
+        `fleet: ${mix.firmware} firmware homes (emulated Unos, paced to real time), ${mix.emulated} emulated homes\n`,
+      );
+    process.stdout.write(
+      `fleet: ${range} on ${redactUrl(url)}, ${a['connect-rate']}/s, ${a.workers} workers, first ${a.prefix}-${first ?? '—'}${panel ? `; panel ${panel.url}` : ''}\n`,
+    );
   }
 
   let verification: RunningVerify | undefined;
@@ -183,7 +333,12 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
   if (a.verify) {
     verification = await startVerify({
       source: a['verify-amqp-url']
-        ? new AmqpReportSource({ url: a['verify-amqp-url'], exchange: 'webos.topic', filters: reportFilters(config), onLost: (e) => void stop(2, e.message) })
+        ? new AmqpReportSource({
+            url: a['verify-amqp-url'],
+            exchange: 'webos.topic',
+            filters: reportFilters(config),
+            onLost: (e) => void stop(2, e.message),
+          })
         : mqttSource({ ...a, qos: Math.max(...Object.values(config.bus.routes).map((r) => r.qos)) }, url, config),
       baseline: 'zero',
       commandRate: a['command-rate'],
@@ -199,11 +354,19 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
   if (schedule) {
     // Faults outside this shard are another process's to inject.
     const mine = new Set(fleet.indices);
-    const local = schedule.map((f) => ({ ...f, homes: f.homes.filter((h) => mine.has(h)) })).filter((f) => f.homes.length > 0);
+    const local = schedule
+      .map((f) => ({ ...f, homes: f.homes.filter((h) => mine.has(h)) }))
+      .filter((f) => f.homes.length > 0);
     stopFaults = runFaultSchedule(local, fleet, new RealClock(), (f) => {
       const home = `${prefix}-${f.home}`;
-      if (output === 'json') process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), fault: f.fault, home, atMs: Math.round(f.atMs), ...(f.error ? { error: f.error } : {}) })}\n`);
-      else process.stdout.write(`${output === 'tty' ? '\r\x1b[2K' : ''}fault ${f.fault} on ${home} at ${(f.atMs / 1000).toFixed(1)} s${f.error ? ` failed: ${f.error}` : ''}\n`);
+      if (output === 'json')
+        process.stdout.write(
+          `${JSON.stringify({ time: new Date().toISOString(), fault: f.fault, home, atMs: Math.round(f.atMs), ...(f.error ? { error: f.error } : {}) })}\n`,
+        );
+      else
+        process.stdout.write(
+          `${output === 'tty' ? '\r\x1b[2K' : ''}fault ${f.fault} on ${home} at ${(f.atMs / 1000).toFixed(1)} s${f.error ? ` failed: ${f.error}` : ''}\n`,
+        );
     });
   }
   view.update(await fleet.stats());
@@ -217,7 +380,8 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
 /** MQTT keepalive is whole seconds on the wire. */
 function keepaliveS(text: string): number {
   const ms = parseDuration(text, '--keepalive');
-  if (ms !== 0 && ms < 1000) throw new BridgeError(ErrorCode.CONFIG_INVALID, '--keepalive must be 0 (off) or at least 1s');
+  if (ms !== 0 && ms < 1000)
+    throw new BridgeError(ErrorCode.CONFIG_INVALID, '--keepalive must be 0 (off) or at least 1s');
   return Math.round(ms / 1000);
 }
 

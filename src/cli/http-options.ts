@@ -14,7 +14,10 @@ export function httpOptions<T>(y: Argv<T>, byDefault: string | undefined) {
       ...(byDefault ? { default: byDefault } : {}),
       describe: `Serve the panel (page, API, /metrics) on [host:]port; off disables it${byDefault ? '' : ' (default off)'}. Beyond loopback (e.g. 0.0.0.0:8080) it needs --http-token-file.`,
     })
-    .option('http-token-file', { type: 'string', describe: 'File whose first line is the panel token (≥ 16 characters): page, API and /metrics then need it.' });
+    .option('http-token-file', {
+      type: 'string',
+      describe: 'File whose first line is the panel token (≥ 16 characters): page, API and /metrics then need it.',
+    });
 }
 
 /** The bind to serve, or undefined for off. */

@@ -46,7 +46,9 @@ export class LiveView {
       if (r.sensor === 'climate') this.#climate = `${r.temperature.toFixed(1)} °C, ${r.humidity} % RH`;
       else this.#rain = r.raining ? 'raining' : 'dry';
     });
-    this.link.on('event', (e: HomeEvent) => this.#push(e.event === 'button' ? `button ${e.button} held` : `window ${e.open ? 'opened' : 'closed'} by hand`));
+    this.link.on('event', (e: HomeEvent) =>
+      this.#push(e.event === 'button' ? `button ${e.button} held` : `window ${e.open ? 'opened' : 'closed'} by hand`),
+    );
     this.link.on('status', (r) => this.#push(`status ${r.status} (${r.cause})`));
     this.#timer = setInterval(() => this.render(), 250);
     this.#timer.unref();

@@ -20,7 +20,9 @@ function commandWords(): string {
   const subcommands: Record<string, string[]> = { scenario: ['run'], firmware: ['path', 'build'] };
   const known = ['run', 'send', 'watch', 'record', 'fleet', 'ports', 'virtual-arduino', ...Object.keys(subcommands)];
   if (first === undefined || !known.includes(first)) return 'smarthome-bridge';
-  return subcommands[first]?.includes(second ?? '') ? `smarthome-bridge ${first} ${second}` : `smarthome-bridge ${first}`;
+  return subcommands[first]?.includes(second ?? '')
+    ? `smarthome-bridge ${first} ${second}`
+    : `smarthome-bridge ${first}`;
 }
 
 /** Known failures print one clear line and exit 2; anything else is a bug and shows its stack. */
@@ -33,20 +35,27 @@ function fail(e: unknown): never {
     process.stderr.write(`smarthome-bridge: ${oneLine(e.message)}\n`);
     process.exit(2);
   }
-  process.stderr.write(`smarthome-bridge: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.stderr.write(
+    `smarthome-bridge: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+  );
   process.exit(70);
 }
 
 /** A usage error is one line, however many its message has (several bad scenario files, say). */
 function oneLine(text: string): string {
-  return text.trim().split(/\s*\n\s*/).join('; ');
+  return text
+    .trim()
+    .split(/\s*\n\s*/)
+    .join('; ');
 }
 
 process.on('unhandledRejection', fail);
 
 await yargs(hideBin(process.argv))
   .scriptName('smarthome-bridge')
-  .usage('$0 [command] [options]\n\nThe Car2Home smarthome in software: a virtual smarthome, or a bridge from an Arduino Uno to the Car2Home MQTT bus.')
+  .usage(
+    '$0 [command] [options]\n\nThe Car2Home smarthome in software: a virtual smarthome, or a bridge from an Arduino Uno to the Car2Home MQTT bus.',
+  )
   .command(runCommand)
   .command(sendCommand)
   .command(watchCommand)
@@ -65,7 +74,10 @@ await yargs(hideBin(process.argv))
   .alias('h', 'help')
   .example('$0', 'a virtual smarthome with an embedded MQTT broker on 127.0.0.1:1883')
   .example('$0 send 016155010', 'in another terminal: aircon on at power 6, light on purple, window open')
-  .example('$0 --link serial --port /dev/ttyACM0 --broker mqtt://rabbit.example:1883 --client-id smarthome-livingroom', 'bridge a real Uno to a production broker')
+  .example(
+    '$0 --link serial --port /dev/ttyACM0 --broker mqtt://rabbit.example:1883 --client-id smarthome-livingroom',
+    'bridge a real Uno to a production broker',
+  )
   .example('$0 <command> --help', 'options and examples of one command')
   .epilogue('Docs: README.md, docs/. Passwords come from $SMARTHOME_BRIDGE_PASSWORD or --password-file.')
   .fail((msg, err) => {

@@ -43,10 +43,14 @@ export async function listPorts(list?: () => Promise<PortInfo[]>): Promise<PortR
     return (await lister()).map(describePort);
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
-    const why = /udevadm/.test(message) && /ENOENT/.test(message)
-      ? 'udevadm was not found (serialport lists ports through udev, which this machine or container lacks; install udev)'
-      : message;
-    throw new BridgeError(ErrorCode.PORT_UNAVAILABLE, `cannot list serial ports: ${why}. Name the port directly instead, e.g. --link serial --port /dev/ttyACM0`);
+    const why =
+      /udevadm/.test(message) && /ENOENT/.test(message)
+        ? 'udevadm was not found (serialport lists ports through udev, which this machine or container lacks; install udev)'
+        : message;
+    throw new BridgeError(
+      ErrorCode.PORT_UNAVAILABLE,
+      `cannot list serial ports: ${why}. Name the port directly instead, e.g. --link serial --port /dev/ttyACM0`,
+    );
   }
 }
 
@@ -59,7 +63,14 @@ export function formatPorts(rows: PortRow[]): string {
     r.likelyArduino ? `<- likely an Arduino (${r.likelyArduino})` : '',
   ]);
   const widths = [0, 1, 2].map((i) => Math.max(...cells.map((c) => c[i]!.length)));
-  return `${cells.map((c) => c.map((v, i) => (i < 3 ? v.padEnd(widths[i]!) : v)).join('  ').trimEnd()).join('\n')}\n`;
+  return `${cells
+    .map((c) =>
+      c
+        .map((v, i) => (i < 3 ? v.padEnd(widths[i]!) : v))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')}\n`;
 }
 
 interface PortsArgs {

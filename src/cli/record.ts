@@ -28,11 +28,24 @@ export const recordCommand: CommandModule<object, RecordArgs> = {
       .option('port', { type: 'string', demandOption: true, describe: 'The board: /dev/ttyACM0, a pty, …' })
       .option('baud', { type: 'number', default: SERIAL_BAUD_RATE, describe: 'Baud rate.' })
       .option('out', { type: 'string', demandOption: true, describe: 'The recording to write (JSON lines).' })
-      .option('pty', { type: 'string', describe: 'Pass the board through on a pseudo-terminal at this path (run the bridge with --link serial --port PATH). Needs socat.' })
-      .option('duration', { type: 'string', describe: `Stop after this long (${DURATION_HELP}); default: until Ctrl-C.` })
+      .option('pty', {
+        type: 'string',
+        describe:
+          'Pass the board through on a pseudo-terminal at this path (run the bridge with --link serial --port PATH). Needs socat.',
+      })
+      .option('duration', {
+        type: 'string',
+        describe: `Stop after this long (${DURATION_HELP}); default: until Ctrl-C.`,
+      })
       .option('quiet', { type: 'boolean', default: false, describe: 'Do not echo the traffic.' })
-      .example('$0 record --port /dev/ttyACM0 --out bug.jsonl --pty /tmp/ttyUNO', 'then: smarthome-bridge run --link serial --port /tmp/ttyUNO')
-      .example('$0 record --port /dev/ttyACM0 --out session.jsonl', 'type GET 1, SET 2 016155010, … on stdin') as unknown as Argv<RecordArgs>,
+      .example(
+        '$0 record --port /dev/ttyACM0 --out bug.jsonl --pty /tmp/ttyUNO',
+        'then: smarthome-bridge run --link serial --port /tmp/ttyUNO',
+      )
+      .example(
+        '$0 record --port /dev/ttyACM0 --out session.jsonl',
+        'type GET 1, SET 2 016155010, … on stdin',
+      ) as unknown as Argv<RecordArgs>,
   handler: async (a) => {
     const durationMs = a.duration !== undefined ? parseDuration(a.duration, '--duration') : undefined;
     const echo = (from: string, bytes: Buffer): void => {
@@ -42,10 +55,18 @@ export const recordCommand: CommandModule<object, RecordArgs> = {
         if (text !== '') process.stdout.write(`${arrow} ${JSON.stringify(text).slice(1, -1)}\n`);
       }
     };
-    const recorder = await startRecorder({ port: a.port, baudRate: a.baud, out: a.out, pty: a.pty ? { link: a.pty } : undefined, onTraffic: echo });
+    const recorder = await startRecorder({
+      port: a.port,
+      baudRate: a.baud,
+      out: a.out,
+      pty: a.pty ? { link: a.pty } : undefined,
+      onTraffic: echo,
+    });
     process.stderr.write(
       `recording ${a.port} at ${a.baud} baud to ${a.out}` +
-        (a.pty ? `; bridge it with: smarthome-bridge run --link serial --port ${recorder.tap.hostPath}` : '; lines typed here go to the board') +
+        (a.pty
+          ? `; bridge it with: smarthome-bridge run --link serial --port ${recorder.tap.hostPath}`
+          : '; lines typed here go to the board') +
         `${durationMs !== undefined ? `; stopping after ${a.duration}` : '; Ctrl-C to stop'}\n`,
     );
     let input: ReturnType<typeof createInterface> | undefined;
@@ -73,7 +94,11 @@ export const recordCommand: CommandModule<object, RecordArgs> = {
     input?.close();
     await recorder.stop();
     process.stderr.write(`recorded ${recorder.entries} entries to ${a.out}\n`);
-    if (recorder.entries === 0) throw new BridgeError(ErrorCode.PORT_UNAVAILABLE, `nothing came from ${a.port}: is the baud rate right (--baud)?`);
+    if (recorder.entries === 0)
+      throw new BridgeError(
+        ErrorCode.PORT_UNAVAILABLE,
+        `nothing came from ${a.port}: is the baud rate right (--baud)?`,
+      );
     process.exit(exitCode);
   },
 };

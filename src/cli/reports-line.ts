@@ -14,13 +14,21 @@ export function whereReportsGo(config: DevicesConfig, restored: BootStatus): str
   for (const [name, r] of Object.entries(routes)) topics.set(r.topic, [...(topics.get(r.topic) ?? []), name]);
   // The topic most routes share is "reports"; the others are named by their routes.
   const groups = [...topics].sort((x, y) => y[1].length - x[1].length);
-  const where = groups.map(([topic, names], i) => `${i === 0 ? 'reports' : `${names.join('/')} reports`} on ${topic} (AMQP ${mqttToAmqp(topic)})`).join(', ');
+  const where = groups
+    .map(
+      ([topic, names], i) =>
+        `${i === 0 ? 'reports' : `${names.join('/')} reports`} on ${topic} (AMQP ${mqttToAmqp(topic)})`,
+    )
+    .join(', ');
   const s = config.bus.sensorReports;
   const sensors =
     s.mode === 'period'
       ? `sensors every reading (climate ${seconds(config.sensors.climate.periodMs)}, rain ${seconds(config.sensors.rain.periodMs)})`
       : `sensors on change (±${s.deadBand.temperature} °C, ±${s.deadBand.humidity} % RH, rain) and every ${seconds(s.heartbeatMs)}`;
-  const status = restored.from === 'default' ? `status ${restored.status} (nothing stored)` : `status ${restored.status} restored from ${restored.from}`;
+  const status =
+    restored.from === 'default'
+      ? `status ${restored.status} (nothing stored)`
+      : `status ${restored.status} restored from ${restored.from}`;
   return `${where}; ${sensors}; ${status}`;
 }
 

@@ -32,21 +32,49 @@ const runSubcommand: CommandModule<object, ScenarioRunArgs> = {
   builder: (y) =>
     y
       .positional('files', { type: 'string', array: true, demandOption: true, describe: 'Scenario files.' })
-      .option('link', { choices: ['emulated', 'firmware', 'serial', 'firmata', 'replay'] as const, describe: "Run on this link instead of the scenario's own (default emulated)." })
+      .option('link', {
+        choices: ['emulated', 'firmware', 'serial', 'firmata', 'replay'] as const,
+        describe: "Run on this link instead of the scenario's own (default emulated).",
+      })
       .option('port', { type: 'string', describe: 'Serial port for --link serial or firmata, e.g. /dev/ttyACM0.' })
       .option('baud', { type: 'number', describe: 'Baud rate for --link serial (default 115200).' })
       .option('hex', { type: 'string', describe: 'Firmware .hex for --link firmware.' })
       .option('file', { type: 'string', describe: 'Recording for --link replay.' })
-      .option('broker', { type: 'string', coerce: brokerUrl, describe: 'Use this broker (mqtt://, mqtts://, ws://, wss://) instead of an embedded one.' })
-      .option('username', { type: 'string', describe: 'MQTT user name (password from $SMARTHOME_BRIDGE_PASSWORD or --password-file).' })
+      .option('broker', {
+        type: 'string',
+        coerce: brokerUrl,
+        describe: 'Use this broker (mqtt://, mqtts://, ws://, wss://) instead of an embedded one.',
+      })
+      .option('username', {
+        type: 'string',
+        describe: 'MQTT user name (password from $SMARTHOME_BRIDGE_PASSWORD or --password-file).',
+      })
       .option('password-file', { type: 'string', describe: 'File holding the MQTT password.' })
-      .option('report', { choices: ['junit', 'tap'] as const, describe: 'Also write a machine-readable report (to --report-file, or stdout).' })
-      .option('report-file', { type: 'string', describe: 'Where to write the report (the human summary then goes to stdout).' })
-      .option('serial-tap', { type: 'boolean', default: false, describe: 'With --link serial: put a tap (a socat pty) in front of the port, so fault steps (serial-garbage, unplug, replug, board-reset) work.' })
+      .option('report', {
+        choices: ['junit', 'tap'] as const,
+        describe: 'Also write a machine-readable report (to --report-file, or stdout).',
+      })
+      .option('report-file', {
+        type: 'string',
+        describe: 'Where to write the report (the human summary then goes to stdout).',
+      })
+      .option('serial-tap', {
+        type: 'boolean',
+        default: false,
+        describe:
+          'With --link serial: put a tap (a socat pty) in front of the port, so fault steps (serial-garbage, unplug, replug, board-reset) work.',
+      })
       .option('bail', { type: 'boolean', default: false, describe: 'Stop after the first scenario that fails.' })
-      .option('log-level', { choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, default: 'silent' as const, describe: 'Bridge log level (JSON lines on stderr).' })
+      .option('log-level', {
+        choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const,
+        default: 'silent' as const,
+        describe: 'Bridge log level (JSON lines on stderr).',
+      })
       .example('$0 scenario run examples/*.yaml', 'every example on the emulated home')
-      .example('$0 scenario run examples/*.yaml --link serial --port /dev/ttyACM0 --report junit --report-file junit.xml', 'on a real Uno, with a JUnit report for CI') as unknown as Argv<ScenarioRunArgs>,
+      .example(
+        '$0 scenario run examples/*.yaml --link serial --port /dev/ttyACM0 --report junit --report-file junit.xml',
+        'on a real Uno, with a JUnit report for CI',
+      ) as unknown as Argv<ScenarioRunArgs>,
   handler: async (a) => {
     const scenarios = await loadAll(a.files);
     const human = a.report && !a['report-file'] ? process.stderr : process.stdout;
@@ -54,7 +82,9 @@ const runSubcommand: CommandModule<object, ScenarioRunArgs> = {
     const logger = createLogger(a['log-level']);
     const link = linkOverride(a);
     if (a.port !== undefined && a.link !== 'serial' && a.link !== 'firmata') {
-      process.stderr.write(`smarthome-bridge: --port ${a.port} is ignored: only --link serial and firmata use a serial port\n`);
+      process.stderr.write(
+        `smarthome-bridge: --port ${a.port} is ignored: only --link serial and firmata use a serial port\n`,
+      );
     }
     const results: ScenarioResult[] = [];
     for (const scenario of scenarios) {
@@ -73,7 +103,9 @@ const runSubcommand: CommandModule<object, ScenarioRunArgs> = {
       if (!r.ok && a.bail) break;
     }
     const failed = results.filter((r) => !r.ok).length;
-    say(`${results.length - failed} of ${scenarios.length} scenarios passed${results.length < scenarios.length ? ` (stopped after the first failure: --bail)` : ''}`);
+    say(
+      `${results.length - failed} of ${scenarios.length} scenarios passed${results.length < scenarios.length ? ` (stopped after the first failure: --bail)` : ''}`,
+    );
     if (a.report) {
       const text = a.report === 'junit' ? junitReport(results) : tapReport(results);
       if (a['report-file']) await writeFile(a['report-file'], text);
@@ -91,7 +123,10 @@ export const scenarioCommand: CommandModule = {
       .command(runSubcommand)
       .demandCommand(1)
       .example('$0 scenario run examples/*.yaml', 'every example on the emulated home')
-      .example('$0 scenario run examples/*.yaml --link firmware --report junit --report-file junit.xml', 'on the emulated Uno, with a JUnit report'),
+      .example(
+        '$0 scenario run examples/*.yaml --link firmware --report junit --report-file junit.xml',
+        'on the emulated Uno, with a JUnit report',
+      ),
   handler: () => undefined,
 };
 

@@ -1,7 +1,15 @@
 import mqtt from 'mqtt';
 import type { Argv, CommandModule } from 'yargs';
 import { describeStatus } from '../home/status-codec.js';
-import { brokerOptions, DURATION_HELP, parseDuration, readConfig, readPassword, readTls, type BrokerArgs } from './common.js';
+import {
+  brokerOptions,
+  DURATION_HELP,
+  parseDuration,
+  readConfig,
+  readPassword,
+  readTls,
+  type BrokerArgs,
+} from './common.js';
 import { describeMessage } from '../bus/describe-message.js';
 import { redactUrl } from '../bus/client.js';
 import { excerpt } from '../bus/payloads.js';
@@ -21,12 +29,27 @@ export const sendCommand: CommandModule<object, SendArgs> = {
   describe: 'Send a command (a 9-digit string or JSON) and print the acknowledgement and the resulting status.',
   builder: (y) =>
     brokerOptions(y)
-      .positional('payload', { type: 'string', demandOption: true, describe: 'e.g. 016155010 or \'{"command":"control","aircon":{"power":6}}\'' })
-      .option('topic', { type: 'string', default: 'webos/smarthome/info', describe: 'Topic to send on (Android uses webos/smarthome).' })
-      .option('timeout', { type: 'string', default: '5s', describe: `How long to wait for the acknowledgement (${DURATION_HELP}).` })
+      .positional('payload', {
+        type: 'string',
+        demandOption: true,
+        describe: 'e.g. 016155010 or \'{"command":"control","aircon":{"power":6}}\'',
+      })
+      .option('topic', {
+        type: 'string',
+        default: 'webos/smarthome/info',
+        describe: 'Topic to send on (Android uses webos/smarthome).',
+      })
+      .option('timeout', {
+        type: 'string',
+        default: '5s',
+        describe: `How long to wait for the acknowledgement (${DURATION_HELP}).`,
+      })
       .option('json', { type: 'boolean', default: false, describe: 'Print the acknowledgement as JSON.' })
       .example('$0 send 016155010', 'aircon on at power 6, light on purple, window open')
-      .example('$0 send \'{"Producer":"car","command":"control","window":"open","id":"42"}\'', 'a JSON command with an id') as unknown as Argv<SendArgs>,
+      .example(
+        '$0 send \'{"Producer":"car","command":"control","window":"open","id":"42"}\'',
+        'a JSON command with an id',
+      ) as unknown as Argv<SendArgs>,
   handler: async (a) => {
     const config = await readConfig(a);
     const url = a.broker ?? 'mqtt://127.0.0.1:1883';
@@ -50,7 +73,14 @@ export const sendCommand: CommandModule<object, SendArgs> = {
       client.end(true);
       process.exit(code);
     };
-    const timer = setTimeout(() => done(3, `no acknowledgement within ${formatMs(timeoutMs)}: is a smarthome-bridge serving on ${redactUrl(url)}?`), timeoutMs);
+    const timer = setTimeout(
+      () =>
+        done(
+          3,
+          `no acknowledgement within ${formatMs(timeoutMs)}: is a smarthome-bridge serving on ${redactUrl(url)}?`,
+        ),
+      timeoutMs,
+    );
     client.on('error', (e: Error & { code?: unknown }) => {
       clearTimeout(timer);
       done(e.code === 4 || e.code === 5 ? 2 : 3, `send: ${e.message}`);
@@ -70,7 +100,9 @@ export const sendCommand: CommandModule<object, SendArgs> = {
       clearTimeout(timer);
       if (m['command'] === 'ack') {
         const status = String(m['status']);
-        const out = a.json ? JSON.stringify(m) : `${describeMessage(topic, buf)}\nstatus ${status}: ${describeStatus(status)}`;
+        const out = a.json
+          ? JSON.stringify(m)
+          : `${describeMessage(topic, buf)}\nstatus ${status}: ${describeStatus(status)}`;
         done(0, out);
       } else if (m['command'] === 'error') {
         done(1, a.json ? JSON.stringify(m) : `error ${String(m['code'])}: ${String(m['reason'])}`);
@@ -96,7 +128,8 @@ export function withRequestId(typed: string): { payload: string; id?: string | n
   const obj = parsed as Record<string, unknown>;
   const given = obj['id'];
   // An id the bridge cannot echo (negative, too long, …) leaves its error report matched by excerpt.
-  if (given !== undefined) return { payload: typed, ...(idOf(given) !== undefined ? { id: given as string | number } : {}) };
+  if (given !== undefined)
+    return { payload: typed, ...(idOf(given) !== undefined ? { id: given as string | number } : {}) };
   const id = `send-${process.pid}-${Date.now() % 100_000}`;
   return { payload: JSON.stringify({ ...obj, id }), id };
 }
@@ -106,7 +139,11 @@ export function withRequestId(typed: string): { payload: string; id?: string | n
  * request has one; otherwise an ack by the command it applied, and an error report by the topic it came
  * from and its excerpt of the payload (the bridge's own excerpt function, so escaping and cut agree).
  */
-export function answerMatcher(payload: string, id: string | number | undefined, topic: string): (m: Record<string, unknown>) => boolean {
+export function answerMatcher(
+  payload: string,
+  id: string | number | undefined,
+  topic: string,
+): (m: Record<string, unknown>) => boolean {
   if (id !== undefined) return (m) => m['id'] === id;
   const cut = excerpt(Buffer.from(payload, 'utf8'));
   const command = payload.trim();

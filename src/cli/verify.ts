@@ -32,24 +32,68 @@ interface VerifyArgs extends BrokerArgs {
 /** The options `verify` shares with `fleet --verify`. */
 export function verifyCommonOptions<T>(y: Argv<T>) {
   return y
-    .option('command-rate', { type: 'number', default: 0, describe: 'Status commands per second to random homes that are up (heard from, not offline); their round trip (send → ack) is reported.' })
-    .option('max-loss', { type: 'string', default: '0', describe: 'Exit 1 when more reports than this were lost: a count (0) or a percentage of those expected (0.1%).' });
+    .option('command-rate', {
+      type: 'number',
+      default: 0,
+      describe:
+        'Status commands per second to random homes that are up (heard from, not offline); their round trip (send → ack) is reported.',
+    })
+    .option('max-loss', {
+      type: 'string',
+      default: '0',
+      describe: 'Exit 1 when more reports than this were lost: a count (0) or a percentage of those expected (0.1%).',
+    });
 }
 
 export function verifyOptions<T>(y: Argv<T>) {
   return verifyCommonOptions(brokerOptions(y))
-    .option('amqp-url', { type: 'string', describe: 'Read the reports over AMQP from RabbitMQ (amqp://user:pass@host:5672) instead of MQTT: a private queue bound to --exchange.' })
-    .option('exchange', { type: 'string', default: 'webos.topic', describe: "The RabbitMQ MQTT plugin's topic exchange (with --amqp-url)." })
-    .option('qos', { type: 'number', choices: [0, 1], default: 1, describe: 'MQTT subscription QoS; 1 keeps a session, so a broker restart loses nothing queued for the verifier.' })
-    .option('client-id', { type: 'string', describe: 'MQTT client id (default verify-<pid>). Given, a QoS 1 session is kept at exit, so the next verify with this id resumes it; otherwise it is unsubscribed at exit.' })
-    .option('prefix', { type: 'string', describe: "Count only homes <prefix>-<i> (the fleet's --prefix; default: every home)." })
-    .option('baseline', { choices: ['first-seen', 'zero'] as const, default: 'first-seen' as const, describe: "first-seen: each home's first report sets where its numbering starts (joining a running fleet); zero: expect every report from seq 0." })
+    .option('amqp-url', {
+      type: 'string',
+      describe:
+        'Read the reports over AMQP from RabbitMQ (amqp://user:pass@host:5672) instead of MQTT: a private queue bound to --exchange.',
+    })
+    .option('exchange', {
+      type: 'string',
+      default: 'webos.topic',
+      describe: "The RabbitMQ MQTT plugin's topic exchange (with --amqp-url).",
+    })
+    .option('qos', {
+      type: 'number',
+      choices: [0, 1],
+      default: 1,
+      describe: 'MQTT subscription QoS; 1 keeps a session, so a broker restart loses nothing queued for the verifier.',
+    })
+    .option('client-id', {
+      type: 'string',
+      describe:
+        'MQTT client id (default verify-<pid>). Given, a QoS 1 session is kept at exit, so the next verify with this id resumes it; otherwise it is unsubscribed at exit.',
+    })
+    .option('prefix', {
+      type: 'string',
+      describe: "Count only homes <prefix>-<i> (the fleet's --prefix; default: every home).",
+    })
+    .option('baseline', {
+      choices: ['first-seen', 'zero'] as const,
+      default: 'first-seen' as const,
+      describe:
+        "first-seen: each home's first report sets where its numbering starts (joining a running fleet); zero: expect every report from seq 0.",
+    })
     .option('duration', { type: 'string', describe: 'Stop after this long (e.g. 60s; default: until SIGINT/SIGTERM).' })
     .option('interval', { type: 'string', default: '10s', describe: 'Report interval.' })
-    .option('output', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'text: a line per interval; json: one JSON object per interval and a final one (type "final").' })
-    .example('$0 verify --broker mqtt://127.0.0.1:1883 --duration 60s', 'count a running fleet\'s reports for a minute')
-    .example('$0 verify --amqp-url amqp://guest:guest@rabbit:5672 --prefix home --command-rate 10 --output json', 'over AMQP on RabbitMQ, with 10 commands/s')
-    .example('$0 verify --broker mqtt://127.0.0.1:1883 --max-loss 0.1% --duration 5m', 'fail (exit 1) above 0.1 % loss');
+    .option('output', {
+      choices: ['text', 'json'] as const,
+      default: 'text' as const,
+      describe: 'text: a line per interval; json: one JSON object per interval and a final one (type "final").',
+    })
+    .example('$0 verify --broker mqtt://127.0.0.1:1883 --duration 60s', "count a running fleet's reports for a minute")
+    .example(
+      '$0 verify --amqp-url amqp://guest:guest@rabbit:5672 --prefix home --command-rate 10 --output json',
+      'over AMQP on RabbitMQ, with 10 commands/s',
+    )
+    .example(
+      '$0 verify --broker mqtt://127.0.0.1:1883 --max-loss 0.1% --duration 5m',
+      'fail (exit 1) above 0.1 % loss',
+    );
 }
 
 export interface VerifyRunOptions {
@@ -72,25 +116,42 @@ export interface RunningVerify {
 }
 
 export async function startVerify(o: VerifyRunOptions): Promise<RunningVerify> {
-  const session = new VerifySession({ source: o.source, clock: { now: wallTimeMs }, baseline: o.baseline, commandRate: o.commandRate, commandTopic, homePrefix: o.homePrefix, homes: o.homes });
+  const session = new VerifySession({
+    source: o.source,
+    clock: { now: wallTimeMs },
+    baseline: o.baseline,
+    commandRate: o.commandRate,
+    commandTopic,
+    homePrefix: o.homePrefix,
+    homes: o.homes,
+  });
   await session.start();
   const print = (r: VerifyReport, type: 'interval' | 'final'): void => {
-    process.stdout.write(o.output === 'json' ? `${JSON.stringify({ type: type === 'final' ? 'final' : 'verify', ...r })}\n` : `${formatReport(r, type === 'final')}\n`);
+    process.stdout.write(
+      o.output === 'json'
+        ? `${JSON.stringify({ type: type === 'final' ? 'final' : 'verify', ...r })}\n`
+        : `${formatReport(r, type === 'final')}\n`,
+    );
   };
   // On a terminal the fleet's live line owns the screen: only the final report is printed.
-  const ticker = o.output === 'tty' ? undefined : setInterval(() => print(session.report(true), 'interval'), o.intervalMs);
+  const ticker =
+    o.output === 'tty' ? undefined : setInterval(() => print(session.report(true), 'interval'), o.intervalMs);
   return {
     session,
     async stopCommands() {
       session.stopCommands();
-      for (let waited = 0; session.verifier.pendingCommands > 0 && waited < 2000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+      for (let waited = 0; session.verifier.pendingCommands > 0 && waited < 2000; waited += 50)
+        await new Promise((r) => setTimeout(r, 50));
     },
     async end() {
       clearInterval(ticker);
       const report = await session.finish();
       print(report, 'final');
       const failed = lossExceeds(report, o.maxLoss);
-      if (failed && o.output !== 'json') process.stderr.write(`smarthome-bridge: verify: ${report.lost} of ${report.expected} reports lost, more than --max-loss allows\n`);
+      if (failed && o.output !== 'json')
+        process.stderr.write(
+          `smarthome-bridge: verify: ${report.lost} of ${report.expected} reports lost, more than --max-loss allows\n`,
+        );
       return { report, failed };
     },
   };
@@ -102,7 +163,11 @@ export function commandTopic(home: string): string {
   return homeAddress(home.slice(0, dash), Number(home.slice(dash + 1))).commandFilter.replace(/#$/, 'info');
 }
 
-export function mqttSource(a: BrokerArgs & { qos?: number; 'client-id'?: string }, url: string, config: DevicesConfig): MqttReportSource {
+export function mqttSource(
+  a: BrokerArgs & { qos?: number; 'client-id'?: string },
+  url: string,
+  config: DevicesConfig,
+): MqttReportSource {
   return new MqttReportSource({
     url,
     filters: reportFilters(config),
@@ -116,13 +181,15 @@ export function mqttSource(a: BrokerArgs & { qos?: number; 'client-id'?: string 
 }
 
 async function verifyHandler(a: ArgumentsCamelCase<VerifyArgs>): Promise<void> {
-  if (!a.broker && !a['amqp-url']) throw new BridgeError(ErrorCode.CONFIG_INVALID, 'verify needs --broker URL (MQTT) or --amqp-url URL (RabbitMQ)');
+  if (!a.broker && !a['amqp-url'])
+    throw new BridgeError(ErrorCode.CONFIG_INVALID, 'verify needs --broker URL (MQTT) or --amqp-url URL (RabbitMQ)');
   const config = await readConfig(a);
   const maxLoss = parseMaxLoss(a['max-loss']);
   const intervalMs = parseDuration(a.interval ?? '10s');
   if (!(intervalMs >= 100)) throw new BridgeError(ErrorCode.CONFIG_INVALID, '--interval must be at least 100 ms');
   const durationMs = a.duration !== undefined ? parseDuration(a.duration) : undefined;
-  if (durationMs !== undefined && !(durationMs > 0)) throw new BridgeError(ErrorCode.CONFIG_INVALID, '--duration must be positive');
+  if (durationMs !== undefined && !(durationMs > 0))
+    throw new BridgeError(ErrorCode.CONFIG_INVALID, '--duration must be positive');
   const prefix = a.prefix !== undefined ? checkPrefix(a.prefix) : undefined;
 
   let stopping = false;
@@ -135,9 +202,17 @@ async function verifyHandler(a: ArgumentsCamelCase<VerifyArgs>): Promise<void> {
     process.exit(code ?? (result?.failed ? 1 : 0));
   };
   const source: ReportSource = a['amqp-url']
-    ? new AmqpReportSource({ url: a['amqp-url'], exchange: a.exchange, filters: reportFilters(config), onLost: (e) => void stop(2, e.message) })
+    ? new AmqpReportSource({
+        url: a['amqp-url'],
+        exchange: a.exchange,
+        filters: reportFilters(config),
+        onLost: (e) => void stop(2, e.message),
+      })
     : mqttSource(a, a.broker!, config);
-  if (a.output === 'text') process.stdout.write(`verify: reading ${source.kind === 'amqp' ? `exchange ${a.exchange} on ${redactUrl(a['amqp-url']!)}` : redactUrl(a.broker!)}\n`);
+  if (a.output === 'text')
+    process.stdout.write(
+      `verify: reading ${source.kind === 'amqp' ? `exchange ${a.exchange} on ${redactUrl(a['amqp-url']!)}` : redactUrl(a.broker!)}\n`,
+    );
   running = await startVerify({
     source,
     baseline: a.baseline,
@@ -154,7 +229,8 @@ async function verifyHandler(a: ArgumentsCamelCase<VerifyArgs>): Promise<void> {
 
 export const verifyCommand: CommandModule<object, VerifyArgs> = {
   command: 'verify',
-  describe: "Count a fleet's reports end to end: received/expected, lost, duplicated, out of order, latency, command round trip.",
+  describe:
+    "Count a fleet's reports end to end: received/expected, lost, duplicated, out of order, latency, command round trip.",
   builder: (y) => verifyOptions(y) as unknown as Argv<VerifyArgs>,
   handler: verifyHandler,
 };

@@ -24,20 +24,42 @@ export const virtualArduinoCommand: CommandModule<object, VirtualArduinoArgs> = 
   describe: 'Run the smarthome firmware on an emulated Uno and expose its serial port on a pseudo-terminal.',
   builder: (y) =>
     httpOptions(y, undefined)
-      .option('hex', { type: 'string', describe: 'Firmware .hex to run (default: the committed build of firmware/smarthome).' })
-      .option('symlink', { type: 'string', describe: 'Also make this symlink to the pseudo-terminal (a stable path, e.g. /tmp/ttyUNO).' })
+      .option('hex', {
+        type: 'string',
+        describe: 'Firmware .hex to run (default: the committed build of firmware/smarthome).',
+      })
+      .option('symlink', {
+        type: 'string',
+        describe: 'Also make this symlink to the pseudo-terminal (a stable path, e.g. /tmp/ttyUNO).',
+      })
       .option('link', { type: 'string', hidden: true, describe: 'Deprecated spelling of --symlink.' })
       .option('speed', { type: 'number', default: 1, describe: 'Pacing: 1 = real time, like a real Uno.' })
       .option('seed', { type: 'number', describe: 'Environment seed (default: devices.json environment.seed).' })
-      .option('devices', { type: 'string', describe: 'devices.json to use (default: the one shipped with the package).' })
-      .example('$0 virtual-arduino --symlink /tmp/ttyUNO', 'then, in another terminal: smarthome-bridge --link serial --port /tmp/ttyUNO')
-      .example('$0 virtual-arduino --speed 10 --seed 7', 'a faster board in another seeded room; the pty path is printed')
-      .example('$0 virtual-arduino --http 127.0.0.1:8082', 'with the board view (live pins, servo, LEDs, buttons) at http://127.0.0.1:8082/board') as unknown as Argv<VirtualArduinoArgs>,
+      .option('devices', {
+        type: 'string',
+        describe: 'devices.json to use (default: the one shipped with the package).',
+      })
+      .example(
+        '$0 virtual-arduino --symlink /tmp/ttyUNO',
+        'then, in another terminal: smarthome-bridge --link serial --port /tmp/ttyUNO',
+      )
+      .example(
+        '$0 virtual-arduino --speed 10 --seed 7',
+        'a faster board in another seeded room; the pty path is printed',
+      )
+      .example(
+        '$0 virtual-arduino --http 127.0.0.1:8082',
+        'with the board view (live pins, servo, LEDs, buttons) at http://127.0.0.1:8082/board',
+      ) as unknown as Argv<VirtualArduinoArgs>,
   handler: async (a: ArgumentsCamelCase<VirtualArduinoArgs>) => {
-    if (!(a.speed > 0) || !Number.isFinite(a.speed)) throw new BridgeError(ErrorCode.CONFIG_INVALID, '--speed must be a positive number');
+    if (!(a.speed > 0) || !Number.isFinite(a.speed))
+      throw new BridgeError(ErrorCode.CONFIG_INVALID, '--speed must be a positive number');
     if (a.link !== undefined) {
-      if (a.symlink !== undefined) throw new BridgeError(ErrorCode.CONFIG_INVALID, 'give --symlink only (--link is its deprecated spelling)');
-      process.stderr.write(`smarthome-bridge: virtual-arduino --link is deprecated (elsewhere --link names a link kind): use --symlink ${a.link}\n`);
+      if (a.symlink !== undefined)
+        throw new BridgeError(ErrorCode.CONFIG_INVALID, 'give --symlink only (--link is its deprecated spelling)');
+      process.stderr.write(
+        `smarthome-bridge: virtual-arduino --link is deprecated (elsewhere --link names a link kind): use --symlink ${a.link}\n`,
+      );
     }
     const symlink = a.symlink ?? a.link;
     const httpBind = readHttpBind(a);

@@ -18,7 +18,10 @@ export const watchCommand: CommandModule<object, WatchArgs> = {
       .option('raw', { type: 'boolean', default: false, describe: 'Also print the raw payload.' })
       .option('count', { type: 'number', describe: 'Exit after this many messages.' })
       .example('$0 watch', 'everything under webos/ on the local broker, decoded')
-      .example('$0 watch --broker mqtt://rabbit:1883 --topic "webos/report/#" --raw', 'reports on a production broker, with the raw payloads') as unknown as Argv<WatchArgs>,
+      .example(
+        '$0 watch --broker mqtt://rabbit:1883 --topic "webos/report/#" --raw',
+        'reports on a production broker, with the raw payloads',
+      ) as unknown as Argv<WatchArgs>,
   handler: async (a) => {
     const url = a.broker ?? 'mqtt://127.0.0.1:1883';
     const tls = readTls(a);

@@ -25,7 +25,9 @@ export function findJsonSyntaxError(text: string): JsonSyntaxError | undefined {
     while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
   };
   const unexpected = (expected: string): Fail =>
-    i >= text.length ? new Fail(i, `unexpected end of file, expected ${expected}`) : new Fail(i, `unexpected ${quote(text[i]!)}, expected ${expected}`);
+    i >= text.length
+      ? new Fail(i, `unexpected end of file, expected ${expected}`)
+      : new Fail(i, `unexpected ${quote(text[i]!)}, expected ${expected}`);
   const literal = (word: string): void => {
     if (text.startsWith(word, i)) i += word.length;
     else throw unexpected('a value');

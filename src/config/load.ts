@@ -57,7 +57,9 @@ function semanticProblems(c: DevicesConfig): string[] {
   if (w.openDeg === w.closedDeg) problems.push('/appliances/window/openDeg: must differ from closedDeg');
   for (const [name, route] of Object.entries(c.bus.routes)) {
     if (topicMatches(c.bus.commandFilter, route.topic)) {
-      problems.push(`/bus/routes/${name}/topic: "${route.topic}" is under the command filter ${c.bus.commandFilter} and would loop back as a command`);
+      problems.push(
+        `/bus/routes/${name}/topic: "${route.topic}" is under the command filter ${c.bus.commandFilter} and would loop back as a command`,
+      );
     }
   }
   const pins = new Map<string, string>();
@@ -79,7 +81,8 @@ function semanticProblems(c: DevicesConfig): string[] {
   // The climate parts differ per link: the DHT11 pin and the Firmata analog pins never coexist.
   const linkPins = new Map(pins);
   const dht = c.sensors.climate.serial.pin;
-  if (linkPins.has(dht)) problems.push(`/sensors/climate/serial/pin: pin ${dht} is already used by ${linkPins.get(dht)}`);
+  if (linkPins.has(dht))
+    problems.push(`/sensors/climate/serial/pin: pin ${dht} is already used by ${linkPins.get(dht)}`);
   const f = c.sensors.climate.firmata;
   for (const [where, p] of [
     ['/sensors/climate/firmata/temperature/pin', f.temperature.pin],
@@ -106,8 +109,17 @@ export function parseDevicesConfig(value: unknown, source = 'devices.json'): Dev
 function configError(source: string, problems: string[]): BridgeError {
   const unique = [...new Set(problems)];
   const head = `${source}${unique[0]!.startsWith('/') ? '' : ': '}${unique[0]}`;
-  const more = unique.length > 1 ? `\n${unique.slice(1).map((p) => `${source}${p}`).join('\n')}` : '';
-  return new BridgeError(ErrorCode.CONFIG_INVALID, `invalid configuration ${head}${more}`, { source, problems: unique });
+  const more =
+    unique.length > 1
+      ? `\n${unique
+          .slice(1)
+          .map((p) => `${source}${p}`)
+          .join('\n')}`
+      : '';
+  return new BridgeError(ErrorCode.CONFIG_INVALID, `invalid configuration ${head}${more}`, {
+    source,
+    problems: unique,
+  });
 }
 
 function parseJson(text: string, source: string): unknown {
@@ -119,7 +131,11 @@ function parseJson(text: string, source: string): unknown {
     const found = findJsonSyntaxError(text);
     if (found) {
       const { line, column } = lineColumn(text, found.offset);
-      throw new BridgeError(ErrorCode.CONFIG_INVALID, `invalid configuration ${source}:${line}:${column}: ${found.reason}`, { source, line, column });
+      throw new BridgeError(
+        ErrorCode.CONFIG_INVALID,
+        `invalid configuration ${source}:${line}:${column}: ${found.reason}`,
+        { source, line, column },
+      );
     }
     const message = (e instanceof Error ? e.message : String(e)).split('\n')[0];
     throw new BridgeError(ErrorCode.CONFIG_INVALID, `invalid configuration ${source}: ${message}`, { source });
@@ -131,7 +147,9 @@ export async function loadDevicesConfig(path = DEFAULT_DEVICES_PATH): Promise<De
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    throw new BridgeError(ErrorCode.CONFIG_UNREADABLE, `cannot read configuration ${path}: ${(e as Error).message}`, { source: path });
+    throw new BridgeError(ErrorCode.CONFIG_UNREADABLE, `cannot read configuration ${path}: ${(e as Error).message}`, {
+      source: path,
+    });
   }
   return parseDevicesConfig(parseJson(text, path), path);
 }
@@ -143,5 +161,8 @@ export function defaultDevicesConfig(): DevicesConfig {
 
 /** The shipped devices.json, read synchronously (for library users that want the original home). */
 export function shippedDevicesConfig(): DevicesConfig {
-  return parseDevicesConfig(parseJson(readFileSync(DEFAULT_DEVICES_PATH, 'utf8'), DEFAULT_DEVICES_PATH), DEFAULT_DEVICES_PATH);
+  return parseDevicesConfig(
+    parseJson(readFileSync(DEFAULT_DEVICES_PATH, 'utf8'), DEFAULT_DEVICES_PATH),
+    DEFAULT_DEVICES_PATH,
+  );
 }

@@ -140,7 +140,11 @@ export class Environment {
     if (this.#overrides.outdoorHumidity !== undefined) return this.#overrides.outdoorHumidity;
     const o = this.#config.outdoor;
     if (this.#isRaining()) return o.rainHumidity;
-    return clamp(o.humidityMean + o.humidityAmplitude * Math.cos((2 * Math.PI * (this.#hourOfDay(t) - 3)) / 24), 0, 100);
+    return clamp(
+      o.humidityMean + o.humidityAmplitude * Math.cos((2 * Math.PI * (this.#hourOfDay(t) - 3)) / 24),
+      0,
+      100,
+    );
   }
   #isRaining(): boolean {
     return this.#overrides.raining ?? this.#raining;

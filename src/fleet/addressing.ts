@@ -21,7 +21,10 @@ export function homeAddress(prefix: string, index: number): HomeAddress {
 /** A prefix that keeps ids valid client ids and single topic levels (devices.json device.id rules). */
 export function checkPrefix(prefix: string): string {
   if (!/^[A-Za-z0-9_-]{1,40}$/.test(prefix)) {
-    throw new BridgeError(ErrorCode.CONFIG_INVALID, `--prefix must be 1–40 letters, digits, _ or - (it becomes a client id and a topic level), got ${JSON.stringify(prefix)}`);
+    throw new BridgeError(
+      ErrorCode.CONFIG_INVALID,
+      `--prefix must be 1–40 letters, digits, _ or - (it becomes a client id and a topic level), got ${JSON.stringify(prefix)}`,
+    );
   }
   return prefix;
 }
@@ -38,7 +41,10 @@ export function parseShard(text: string): Shard {
   const index = m ? Number(m[1]) : NaN;
   const count = m ? Number(m[2]) : NaN;
   if (!(count >= 1) || !(index >= 0) || index >= count) {
-    throw new BridgeError(ErrorCode.CONFIG_INVALID, `--shard wants i/n with 0 ≤ i < n (e.g. 0/2 and 1/2 for two machines), got ${JSON.stringify(text)}`);
+    throw new BridgeError(
+      ErrorCode.CONFIG_INVALID,
+      `--shard wants i/n with 0 ≤ i < n (e.g. 0/2 and 1/2 for two machines), got ${JSON.stringify(text)}`,
+    );
   }
   return { index, count };
 }
@@ -72,7 +78,10 @@ export interface FleetConfigOptions {
 
 function checkPeriod(option: string, p: number | undefined): number | undefined {
   if (p !== undefined && !(Number.isInteger(p) && p >= 100 && p <= 86_400_000)) {
-    throw new BridgeError(ErrorCode.CONFIG_INVALID, `${option} must be a whole number of ms between 100 ms and 24 h, got ${p} ms`);
+    throw new BridgeError(
+      ErrorCode.CONFIG_INVALID,
+      `${option} must be a whole number of ms between 100 ms and 24 h, got ${p} ms`,
+    );
   }
   return p;
 }
@@ -97,7 +106,14 @@ export function fleetConfig(base: DevicesConfig, options: FleetConfigOptions = {
     ...base,
     sensors: {
       ...sensors,
-      climate: climate === undefined ? sensors.climate : { ...sensors.climate, periodMs: climate, firstReadingMs: Math.min(sensors.climate.firstReadingMs, climate) },
+      climate:
+        climate === undefined
+          ? sensors.climate
+          : {
+              ...sensors.climate,
+              periodMs: climate,
+              firstReadingMs: Math.min(sensors.climate.firstReadingMs, climate),
+            },
       rain: rain === undefined ? sensors.rain : { ...sensors.rain, periodMs: rain },
     },
     bus: periodic ? { ...base.bus, sensorReports: { ...base.bus.sensorReports, mode: 'period' } } : base.bus,

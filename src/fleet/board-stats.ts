@@ -44,7 +44,18 @@ export interface BoardStats {
 }
 
 export function emptyBoardStats(): BoardStats {
-  return { boards: 0, lag: [], lagMax: 0, mhz: 0, mhzMin: 0, lines: 0, checksumErrors: 0, resets: 0, boot: [], each: [] };
+  return {
+    boards: 0,
+    lag: [],
+    lagMax: 0,
+    mhz: 0,
+    mhzMin: 0,
+    lines: 0,
+    checksumErrors: 0,
+    resets: 0,
+    boot: [],
+    each: [],
+  };
 }
 
 /** Adds up workers' board figures (undefined when no part runs boards). */

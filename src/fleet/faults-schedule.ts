@@ -41,7 +41,10 @@ const KEYS = new Set(['at', 'home', 'homes', 'fault', 'for', 'bytes']);
 function duration(value: unknown, what: string): number {
   if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value * 1000;
   const m = typeof value === 'string' ? /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(value.trim()) : null;
-  if (!m) throw new Error(`${what} must be a duration such as 500ms, 10s or 2m (bare numbers are seconds), got ${JSON.stringify(value)}`);
+  if (!m)
+    throw new Error(
+      `${what} must be a duration such as 500ms, 10s or 2m (bare numbers are seconds), got ${JSON.stringify(value)}`,
+    );
   return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
 }
 
@@ -50,24 +53,31 @@ function homeIndex(value: unknown, ctx: ScheduleContext): number {
   const m = new RegExp(`^(?:${ctx.prefix.replace(/[-]/g, '\\-')}-)?(\\d+)$`).exec(text);
   const index = m ? Number(m[1]) : NaN;
   if (!(typeof value === 'number' || typeof value === 'string') || !(index >= 0 && index < ctx.homes)) {
-    throw new Error(`home ${JSON.stringify(value)} is not a home of this fleet (${ctx.prefix}-0 … ${ctx.prefix}-${ctx.homes - 1}, or an index)`);
+    throw new Error(
+      `home ${JSON.stringify(value)} is not a home of this fleet (${ctx.prefix}-0 … ${ctx.prefix}-${ctx.homes - 1}, or an index)`,
+    );
   }
-  if (homeKind(index, ctx.mix) !== 'firmware') throw new Error(`${ctx.prefix}-${index} runs the emulated home, which has no board to fault (firmware homes only)`);
+  if (homeKind(index, ctx.mix) !== 'firmware')
+    throw new Error(`${ctx.prefix}-${index} runs the emulated home, which has no board to fault (firmware homes only)`);
   return index;
 }
 
 function entry(raw: unknown, ctx: ScheduleContext): ScheduledFault {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error('must be a map with at, home(s) and fault');
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new Error('must be a map with at, home(s) and fault');
   const e = raw as Record<string, unknown>;
   const unknown = Object.keys(e).filter((k) => !KEYS.has(k));
   if (unknown.length) throw new Error(`unknown key ${JSON.stringify(unknown[0])} (keys: ${[...KEYS].join(', ')})`);
-  if (typeof e['fault'] !== 'string' || !isLinkFault(e['fault'])) throw new Error(`fault must be one of ${LINK_FAULTS.join(', ')}, got ${JSON.stringify(e['fault'])}`);
+  if (typeof e['fault'] !== 'string' || !isLinkFault(e['fault']))
+    throw new Error(`fault must be one of ${LINK_FAULTS.join(', ')}, got ${JSON.stringify(e['fault'])}`);
   if (e['at'] === undefined) throw new Error('at is missing (when, after the fleet started)');
   if ((e['home'] === undefined) === (e['homes'] === undefined)) throw new Error('give either home or homes');
   const list = e['homes'] ?? [e['home']];
   if (!Array.isArray(list) || list.length === 0) throw new Error('homes must be a non-empty list');
-  if (e['for'] !== undefined && e['fault'] !== 'unplug') throw new Error('for is only for unplug (the replug after it)');
-  if (e['bytes'] !== undefined && (e['fault'] !== 'serial-garbage' || typeof e['bytes'] !== 'string')) throw new Error('bytes is a string, only for serial-garbage');
+  if (e['for'] !== undefined && e['fault'] !== 'unplug')
+    throw new Error('for is only for unplug (the replug after it)');
+  if (e['bytes'] !== undefined && (e['fault'] !== 'serial-garbage' || typeof e['bytes'] !== 'string'))
+    throw new Error('bytes is a string, only for serial-garbage');
   return {
     atMs: duration(e['at'], 'at'),
     homes: list.map((h) => homeIndex(h, ctx)),
@@ -83,9 +93,16 @@ export function parseFaultSchedule(text: string, ctx: ScheduleContext, file = 's
   try {
     doc = parseYaml(text); // YAML 1.2 reads JSON too
   } catch (e) {
-    throw new BridgeError(ErrorCode.CONFIG_INVALID, `--faults ${file}: not YAML or JSON: ${(e as Error).message.split('\n')[0]}`);
+    throw new BridgeError(
+      ErrorCode.CONFIG_INVALID,
+      `--faults ${file}: not YAML or JSON: ${(e as Error).message.split('\n')[0]}`,
+    );
   }
-  if (!Array.isArray(doc)) throw new BridgeError(ErrorCode.CONFIG_INVALID, `--faults ${file}: want a list of faults (- at: 10s, home: ${ctx.prefix}-0, fault: unplug)`);
+  if (!Array.isArray(doc))
+    throw new BridgeError(
+      ErrorCode.CONFIG_INVALID,
+      `--faults ${file}: want a list of faults (- at: 10s, home: ${ctx.prefix}-0, fault: unplug)`,
+    );
   return doc.map((raw, i) => {
     try {
       return entry(raw, ctx);
@@ -121,7 +138,12 @@ export interface InjectedFault {
  * Runs a schedule on `clock` against a fleet: every fault at its time, an unplug's replug `for` later.
  * `onFault` hears each injection (with the error when it failed; the schedule goes on). Returns a stop.
  */
-export function runFaultSchedule(schedule: readonly ScheduledFault[], target: FaultTarget, clock: Clock, onFault: (f: InjectedFault) => void): () => void {
+export function runFaultSchedule(
+  schedule: readonly ScheduledFault[],
+  target: FaultTarget,
+  clock: Clock,
+  onFault: (f: InjectedFault) => void,
+): () => void {
   const start = clock.now();
   const timers = new Set<Timer>();
   let stopped = false;

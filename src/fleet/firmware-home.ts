@@ -62,7 +62,8 @@ export class BoardProbe {
       this.#bootsAtStart = link.board.boots + 1;
     });
     link.on('status', (r) => {
-      if (r.cause === 'boot' && this.bootMs === undefined && this.#startedAt !== undefined) this.bootMs = performance.now() - this.#startedAt;
+      if (r.cause === 'boot' && this.bootMs === undefined && this.#startedAt !== undefined)
+        this.bootMs = performance.now() - this.#startedAt;
     });
   }
 

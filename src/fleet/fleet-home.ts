@@ -71,7 +71,8 @@ export class FleetHome {
     if (o.stateDir !== undefined) {
       const file = homeStatePath(o.stateDir, id);
       const read = readStateFileSync(file);
-      if (read.problem !== undefined) logger.warn({ file, problem: read.problem }, 'the state file cannot be used; booting without it');
+      if (read.problem !== undefined)
+        logger.warn({ file, problem: read.problem }, 'the state file cannot be used; booting without it');
       stored = read.status;
       // No fsync per write: thousands of homes; the rename keeps every file whole across a crash of the
       // process, and a power cut loses at most the last changes. A home without a file boots as

@@ -55,8 +55,10 @@ export class Fleet extends TypedEmitter<FleetEvents> {
 
   constructor(options: FleetOptions) {
     super();
-    if (!(Number.isInteger(options.homes) && options.homes >= 1)) throw new BridgeError(ErrorCode.CONFIG_INVALID, `--homes must be a whole number ≥ 1, got ${options.homes}`);
-    if (!(Number.isInteger(options.workers) && options.workers >= 0)) throw new BridgeError(ErrorCode.CONFIG_INVALID, `--workers must be a whole number ≥ 0, got ${options.workers}`);
+    if (!(Number.isInteger(options.homes) && options.homes >= 1))
+      throw new BridgeError(ErrorCode.CONFIG_INVALID, `--homes must be a whole number ≥ 1, got ${options.homes}`);
+    if (!(Number.isInteger(options.workers) && options.workers >= 0))
+      throw new BridgeError(ErrorCode.CONFIG_INVALID, `--workers must be a whole number ≥ 0, got ${options.workers}`);
     this.#o = options;
     this.indices = shardIndices(options.homes, options.shard);
   }
@@ -81,7 +83,11 @@ export class Fleet extends TypedEmitter<FleetEvents> {
       parts.map(
         (indices, worker) =>
           new Promise<void>((resolve, reject) => {
-            const init: WorkerInit = { worker, logLevel, slice: { ...common, indices, connectRate: common.connectRate / parts.length } };
+            const init: WorkerInit = {
+              worker,
+              logLevel,
+              slice: { ...common, indices, connectRate: common.connectRate / parts.length },
+            };
             const w = startWorker(init);
             const handle: WorkerHandle = {
               worker: w,
@@ -120,7 +126,8 @@ export class Fleet extends TypedEmitter<FleetEvents> {
             w.once('exit', () => {
               for (const r of handle.pending.values()) r(handle.last);
               handle.pending.clear();
-              for (const r of handle.faults.values()) r(new BridgeError(ErrorCode.LINK_CLOSED, `fleet worker ${worker} has stopped`));
+              for (const r of handle.faults.values())
+                r(new BridgeError(ErrorCode.LINK_CLOSED, `fleet worker ${worker} has stopped`));
               handle.faults.clear();
               for (const r of handle.cells.values()) r(undefined);
               handle.cells.clear();
@@ -156,10 +163,23 @@ export class Fleet extends TypedEmitter<FleetEvents> {
   async inject(index: number, fault: LinkFault, options: LinkFaultOptions = {}): Promise<void> {
     if (this.#slice) return this.#slice.inject(index, fault, options);
     const h = this.#workers.find((w) => w.indices.has(index));
-    if (!h) throw new BridgeError(ErrorCode.CONFIG_INVALID, `cannot inject ${fault} into ${this.#o.prefix}-${index}: not a home of this ${this.#o.shard ? 'shard' : 'fleet'}`);
-    if (h.worker.threadId < 0) throw new BridgeError(ErrorCode.LINK_CLOSED, `cannot inject ${fault} into ${this.#o.prefix}-${index}: its worker has stopped`);
+    if (!h)
+      throw new BridgeError(
+        ErrorCode.CONFIG_INVALID,
+        `cannot inject ${fault} into ${this.#o.prefix}-${index}: not a home of this ${this.#o.shard ? 'shard' : 'fleet'}`,
+      );
+    if (h.worker.threadId < 0)
+      throw new BridgeError(
+        ErrorCode.LINK_CLOSED,
+        `cannot inject ${fault} into ${this.#o.prefix}-${index}: its worker has stopped`,
+      );
     const seq = ++this.#seq;
-    const bytes = options.bytes === undefined ? undefined : typeof options.bytes === 'string' ? options.bytes : Buffer.from(options.bytes).toString('latin1');
+    const bytes =
+      options.bytes === undefined
+        ? undefined
+        : typeof options.bytes === 'string'
+          ? options.bytes
+          : Buffer.from(options.bytes).toString('latin1');
     const error = await new Promise<BridgeError | undefined>((resolve) => {
       h.faults.set(seq, resolve);
       h.worker.postMessage({ type: 'fault', seq, index, fault, bytes } satisfies WorkerCommand);
@@ -170,7 +190,10 @@ export class Fleet extends TypedEmitter<FleetEvents> {
   /** Every home's cell (state and last lateness), in the order of `indices`: the panel's grid. */
   async cells(): Promise<FleetCells> {
     if (this.#slice) return this.#slice.cells();
-    const out: FleetCells = { state: new Uint8Array(this.indices.length), lateMs: new Uint16Array(this.indices.length) };
+    const out: FleetCells = {
+      state: new Uint8Array(this.indices.length),
+      lateMs: new Uint16Array(this.indices.length),
+    };
     const seq = ++this.#seq;
     await Promise.all(
       this.#workers.map(
@@ -197,7 +220,8 @@ export class Fleet extends TypedEmitter<FleetEvents> {
       await this.#slice.stop();
       return this.#slice.stats();
     }
-    for (const h of this.#workers) if (h.worker.threadId >= 0) h.worker.postMessage({ type: 'stop' } satisfies WorkerCommand);
+    for (const h of this.#workers)
+      if (h.worker.threadId >= 0) h.worker.postMessage({ type: 'stop' } satisfies WorkerCommand);
     await Promise.all(
       this.#workers.map(async (h) => {
         // A worker whose homes will not let go (a socket that never closes) is ended after 10 s.

@@ -19,12 +19,19 @@ export function parseMix(text: string): FleetMix {
   for (const part of text.split(',').map((p) => p.trim())) {
     const m = /^(firmware|emulated):(\d+)$/.exec(part);
     if (!m || seen.has(m[1]!)) {
-      throw new BridgeError(ErrorCode.CONFIG_INVALID, `--mix wants kind:count pairs, each kind once, e.g. firmware:20,emulated:980 (kinds: ${HOME_KINDS.join(', ')}), got ${JSON.stringify(text)}`);
+      throw new BridgeError(
+        ErrorCode.CONFIG_INVALID,
+        `--mix wants kind:count pairs, each kind once, e.g. firmware:20,emulated:980 (kinds: ${HOME_KINDS.join(', ')}), got ${JSON.stringify(text)}`,
+      );
     }
     seen.add(m[1]!);
     mix[m[1] as HomeKind] = Number(m[2]);
   }
-  if (mix.firmware + mix.emulated < 1) throw new BridgeError(ErrorCode.CONFIG_INVALID, `--mix must add up to at least one home, got ${JSON.stringify(text)}`);
+  if (mix.firmware + mix.emulated < 1)
+    throw new BridgeError(
+      ErrorCode.CONFIG_INVALID,
+      `--mix must add up to at least one home, got ${JSON.stringify(text)}`,
+    );
   return mix;
 }
 
@@ -34,12 +41,14 @@ export function parseMix(text: string): FleetMix {
  */
 export function resolveMix(link: HomeKind, homes: number | undefined, mixText: string | undefined): FleetMix {
   if (mixText === undefined) {
-    if (homes === undefined) throw new BridgeError(ErrorCode.CONFIG_INVALID, 'fleet needs --homes N (or --mix firmware:F,emulated:E)');
+    if (homes === undefined)
+      throw new BridgeError(ErrorCode.CONFIG_INVALID, 'fleet needs --homes N (or --mix firmware:F,emulated:E)');
     return link === 'firmware' ? { firmware: homes, emulated: 0 } : { firmware: 0, emulated: homes };
   }
   const mix = parseMix(mixText);
   const total = mix.firmware + mix.emulated;
-  if (homes !== undefined && homes !== total) throw new BridgeError(ErrorCode.CONFIG_INVALID, `--homes ${homes} does not match --mix (${total} homes)`);
+  if (homes !== undefined && homes !== total)
+    throw new BridgeError(ErrorCode.CONFIG_INVALID, `--homes ${homes} does not match --mix (${total} homes)`);
   return mix;
 }
 
@@ -51,5 +60,7 @@ export function resolveMix(link: HomeKind, homes: number | undefined, mixText: s
 export function homeKind(index: number, mix: FleetMix): HomeKind {
   const homes = mix.firmware + mix.emulated;
   if (mix.firmware === 0) return 'emulated';
-  return Math.floor(((index + 1) * mix.firmware) / homes) > Math.floor((index * mix.firmware) / homes) ? 'firmware' : 'emulated';
+  return Math.floor(((index + 1) * mix.firmware) / homes) > Math.floor((index * mix.firmware) / homes)
+    ? 'firmware'
+    : 'emulated';
 }

@@ -15,11 +15,24 @@ export function resolveShard(text: string, env: NodeJS.ProcessEnv = process.env)
   const index = env[SHARD_INDEX_ENV];
   const count = env[SHARD_COUNT_ENV];
   if (index === undefined || index === '' || count === undefined || count === '') {
-    const missing = [index ? undefined : SHARD_INDEX_ENV, count ? undefined : SHARD_COUNT_ENV].filter(Boolean).join(' and ');
-    throw new BridgeError(ErrorCode.CONFIG_INVALID, `--shard auto needs ${missing} in the environment (set by an Indexed Job: deploy/kubernetes/fleet-job.yaml)`);
+    const missing = [index ? undefined : SHARD_INDEX_ENV, count ? undefined : SHARD_COUNT_ENV]
+      .filter(Boolean)
+      .join(' and ');
+    throw new BridgeError(
+      ErrorCode.CONFIG_INVALID,
+      `--shard auto needs ${missing} in the environment (set by an Indexed Job: deploy/kubernetes/fleet-job.yaml)`,
+    );
   }
-  if (!/^\d+$/.test(index.trim()) || !/^\d+$/.test(count.trim()) || Number(index) >= Number(count) || Number(count) < 1) {
-    throw new BridgeError(ErrorCode.CONFIG_INVALID, `--shard auto: ${SHARD_INDEX_ENV}=${JSON.stringify(index)} and ${SHARD_COUNT_ENV}=${JSON.stringify(count)} must be whole numbers with 0 ≤ index < count`);
+  if (
+    !/^\d+$/.test(index.trim()) ||
+    !/^\d+$/.test(count.trim()) ||
+    Number(index) >= Number(count) ||
+    Number(count) < 1
+  ) {
+    throw new BridgeError(
+      ErrorCode.CONFIG_INVALID,
+      `--shard auto: ${SHARD_INDEX_ENV}=${JSON.stringify(index)} and ${SHARD_COUNT_ENV}=${JSON.stringify(count)} must be whole numbers with 0 ≤ index < count`,
+    );
   }
   return { index: Number(index), count: Number(count) };
 }

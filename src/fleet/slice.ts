@@ -81,7 +81,8 @@ export class FleetSlice extends TypedEmitter<SliceEvents> {
 
   constructor(options: SliceOptions) {
     super();
-    if (!(options.connectRate > 0)) throw new BridgeError(ErrorCode.CONFIG_INVALID, `--connect-rate must be positive, got ${options.connectRate}`);
+    if (!(options.connectRate > 0))
+      throw new BridgeError(ErrorCode.CONFIG_INVALID, `--connect-rate must be positive, got ${options.connectRate}`);
     this.#o = options;
     this.#lateMs = new Uint16Array(options.indices.length);
   }
@@ -171,10 +172,18 @@ export class FleetSlice extends TypedEmitter<SliceEvents> {
   async inject(index: number, fault: LinkFault, options: LinkFaultOptions = {}): Promise<void> {
     const home = this.#byIndex.get(index);
     const id = homeAddress(this.#o.prefix, index).id;
-    if (!home) throw new BridgeError(ErrorCode.CONFIG_INVALID, `cannot inject ${fault} into ${id}: it is not running here (not in this shard, or not started yet)`);
+    if (!home)
+      throw new BridgeError(
+        ErrorCode.CONFIG_INVALID,
+        `cannot inject ${fault} into ${id}: it is not running here (not in this shard, or not started yet)`,
+      );
     const link = home.link;
     if (!hasFaultInjection(link) || !link.faults.supported.includes(fault)) {
-      throw new BridgeError(ErrorCode.FAULT_UNSUPPORTED, `cannot inject ${fault} into ${id}: its ${link.kind} link offers ${hasFaultInjection(link) ? link.faults.supported.join(', ') || 'no faults' : 'no fault injection'}`, { home: id, fault });
+      throw new BridgeError(
+        ErrorCode.FAULT_UNSUPPORTED,
+        `cannot inject ${fault} into ${id}: its ${link.kind} link offers ${hasFaultInjection(link) ? link.faults.supported.join(', ') || 'no faults' : 'no fault injection'}`,
+        { home: id, fault },
+      );
     }
     await link.faults.inject(fault, options);
   }
@@ -208,7 +217,14 @@ export class FleetSlice extends TypedEmitter<SliceEvents> {
     const address = homeAddress(o.prefix, index);
     let link: FleetHomeOptions['link'];
     if (o.mix && this.#program && this.#boards && homeKind(index, o.mix) === 'firmware') {
-      const firmware = createFirmwareHomeLink({ config: o.config, program: this.#program, source: o.hex ?? DEFAULT_FIRMWARE_HEX, index, origin: clock.now(), logger: o.logger.child({ home: address.id }) });
+      const firmware = createFirmwareHomeLink({
+        config: o.config,
+        program: this.#program,
+        source: o.hex ?? DEFAULT_FIRMWARE_HEX,
+        index,
+        origin: clock.now(),
+        logger: o.logger.child({ home: address.id }),
+      });
       this.#boards.add(new BoardProbe(address.id, firmware));
       link = firmware;
     }

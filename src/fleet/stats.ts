@@ -31,7 +31,18 @@ export interface FleetStats {
 }
 
 export function emptyStats(): FleetStats {
-  return { homes: 0, started: 0, connected: 0, messagesIn: 0, messagesOut: 0, reports: 0, errors: 0, disconnects: 0, lateness: [], ackLatency: [] };
+  return {
+    homes: 0,
+    started: 0,
+    connected: 0,
+    messagesIn: 0,
+    messagesOut: 0,
+    reports: 0,
+    errors: 0,
+    disconnects: 0,
+    lateness: [],
+    ackLatency: [],
+  };
 }
 
 /** Sums snapshots (the main thread adding up its workers). */

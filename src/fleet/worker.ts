@@ -18,7 +18,9 @@ const tls = init.slice.tls;
 const asBuffer = (b: Uint8Array | undefined): Buffer | undefined => (b ? Buffer.from(b) : undefined);
 const slice = new FleetSlice({
   ...init.slice,
-  tls: tls ? { ...tls, ca: tls.ca?.map((b) => Buffer.from(b)), cert: asBuffer(tls.cert), key: asBuffer(tls.key) } : undefined,
+  tls: tls
+    ? { ...tls, ca: tls.ca?.map((b) => Buffer.from(b)), cert: asBuffer(tls.cert), key: asBuffer(tls.key) }
+    : undefined,
   logger: createLogger(init.logLevel).child({ worker: init.worker }),
 });
 slice.on('fatal', (e) => post({ type: 'fatal', message: e.message, code: e.code }));
@@ -32,8 +34,7 @@ port.on('message', (m: WorkerCommand) => {
         post({ type: 'fault', seq: m.seq, error: { message: err.message, code: err.code } });
       },
     );
-  }
-  else if (m.type === 'cells') post({ type: 'cells', seq: m.seq, cells: slice.cells() });
+  } else if (m.type === 'cells') post({ type: 'cells', seq: m.seq, cells: slice.cells() });
   else if (m.type === 'stop') {
     void slice.stop().then(() => {
       post({ type: 'stopped', stats: slice.stats() });

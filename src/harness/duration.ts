@@ -33,5 +33,8 @@ export function formatMs(ms: number): string {
 }
 
 function invalid(d: Duration): BridgeError {
-  return new BridgeError(ErrorCode.CONFIG_INVALID, `not a duration: ${JSON.stringify(d)} (use e.g. 500ms, 2s, 1m30s, 1h)`);
+  return new BridgeError(
+    ErrorCode.CONFIG_INVALID,
+    `not a duration: ${JSON.stringify(d)} (use e.g. 500ms, 2s, 1m30s, 1h)`,
+  );
 }

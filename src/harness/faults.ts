@@ -11,7 +11,14 @@ import { sleep } from './signal.js';
  * (src/links/faults.ts) and are refused with a clear error by links that cannot do them.
  */
 export type FaultName = LinkFault | 'broker-outage' | 'broker-restore';
-export const FAULT_NAMES: readonly FaultName[] = ['serial-garbage', 'unplug', 'replug', 'board-reset', 'broker-outage', 'broker-restore'];
+export const FAULT_NAMES: readonly FaultName[] = [
+  'serial-garbage',
+  'unplug',
+  'replug',
+  'board-reset',
+  'broker-outage',
+  'broker-restore',
+];
 
 export interface FaultOptions extends LinkFaultOptions {
   /** For `broker-outage`: restore the broker after this much home time (default: stay down). */
@@ -49,7 +56,10 @@ export class HarnessFaults {
     if (name === 'broker-outage' || name === 'broker-restore') {
       const proxy = this.#o.proxy;
       if (!proxy) {
-        throw new BridgeError(ErrorCode.FAULT_UNSUPPORTED, `cannot inject ${name}: ${this.#o.noProxyReason ?? 'the bridge is not behind the harness relay'}`);
+        throw new BridgeError(
+          ErrorCode.FAULT_UNSUPPORTED,
+          `cannot inject ${name}: ${this.#o.noProxyReason ?? 'the bridge is not behind the harness relay'}`,
+        );
       }
       if (name === 'broker-restore') return this.#restore(proxy);
       proxy.cut();
@@ -61,7 +71,10 @@ export class HarnessFaults {
       return;
     }
     if (!isLinkFault(name)) {
-      throw new BridgeError(ErrorCode.FAULT_UNSUPPORTED, `unknown fault ${JSON.stringify(name)} (known: ${FAULT_NAMES.join(', ')})`);
+      throw new BridgeError(
+        ErrorCode.FAULT_UNSUPPORTED,
+        `unknown fault ${JSON.stringify(name)} (known: ${FAULT_NAMES.join(', ')})`,
+      );
     }
     const lf = this.#o.linkFaults;
     if (!lf?.supported.includes(name)) {

@@ -77,7 +77,10 @@ export class BusObserver {
       await client.subscribeAsync([this.#o.filter ?? 'webos/#', BARRIER_TOPIC], { qos: 0 });
     } catch (e) {
       client.end(true);
-      throw new BridgeError(ErrorCode.BROKER_UNREACHABLE, `the test harness cannot reach the broker ${this.#o.url}: ${(e as Error).message}`);
+      throw new BridgeError(
+        ErrorCode.BROKER_UNREACHABLE,
+        `the test harness cannot reach the broker ${this.#o.url}: ${(e as Error).message}`,
+      );
     }
   }
 

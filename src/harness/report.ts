@@ -37,12 +37,17 @@ export function expectationError(f: ExpectationFailure): BridgeError {
   for (const m of [...statuses].reverse()) {
     const s = statusOf(m)!;
     const j = m.json as Record<string, unknown>;
-    const why = j['command'] === 'ack' ? `ack${j['id'] !== undefined ? ` id ${String(j['id'])}` : ''}` : String(j['cause']);
+    const why =
+      j['command'] === 'ack' ? `ack${j['id'] !== undefined ? ` id ${String(j['id'])}` : ''}` : String(j['cause']);
     lines.push(`    ${rel(m.receivedAt)} ${s} (${why}): ${isValidCommand(s) ? describeStatus(s) : 'not a status'}`);
   }
   if (f.linkStatus !== undefined) lines.push(`  link status now: ${f.linkStatus}`);
   const recent = f.messages.slice(-SHOWN);
-  lines.push(recent.length > 0 ? `  observed messages (last ${recent.length} of ${f.messages.length}, last first):` : '  observed messages: none');
+  lines.push(
+    recent.length > 0
+      ? `  observed messages (last ${recent.length} of ${f.messages.length}, last first):`
+      : '  observed messages: none',
+  );
   for (const m of [...recent].reverse()) {
     lines.push(`    ${rel(m.receivedAt)} ${m.topic} ${describeMessage(m.topic, Buffer.from(m.payload))}`);
   }

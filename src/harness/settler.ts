@@ -52,7 +52,10 @@ export class Settler {
     await tracked.whenIdle(this.commandTimeoutMs + 1000);
     await nextTurn();
     if (!runtime.bus.connected) return;
-    await observer.barrier((topic, payload) => runtime.bus.publishNow({ route: 'ack', topic, payload, qos: 0, retain: false }), SETTLE_WALL_MS);
+    await observer.barrier(
+      (topic, payload) => runtime.bus.publishNow({ route: 'ack', topic, payload, qos: 0, retain: false }),
+      SETTLE_WALL_MS,
+    );
     this.#seenEvents = tracked.eventCount;
   }
 }
@@ -88,7 +91,8 @@ export async function waitInHomeTime<T>(
   for (;;) {
     const found = check();
     const now = clock.now();
-    if (found !== undefined || now >= deadline) return { found, waitedMs: now - start, wallMs: performance.now() - wall0 };
+    if (found !== undefined || now >= deadline)
+      return { found, waitedMs: now - start, wallMs: performance.now() - wall0 };
     if (virtual) {
       const next = virtual.nextDue();
       const to = next === undefined ? deadline : Math.min(Math.max(next, now), deadline);

@@ -15,10 +15,13 @@ export class Signal {
         clearTimeout(timer);
         resolve(true);
       };
-      const timer = setTimeout(() => {
-        this.#waiters = this.#waiters.filter((w) => w !== done);
-        resolve(false);
-      }, Math.max(0, wallMs));
+      const timer = setTimeout(
+        () => {
+          this.#waiters = this.#waiters.filter((w) => w !== done);
+          resolve(false);
+        },
+        Math.max(0, wallMs),
+      );
       this.#waiters.push(done);
     });
   }

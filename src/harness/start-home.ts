@@ -66,7 +66,9 @@ export async function startHome(options: StartHomeOptions = {}): Promise<TestHom
   const spec = linkSpecOf(options);
   const kind: LinkKind = 'kind' in spec ? spec.kind : 'emulated';
   const virtual = (options.time ?? (kind === 'emulated' || kind === 'replay' ? 'virtual' : 'real')) === 'virtual';
-  const requested: Clock = options.clock ?? (virtual ? new VirtualClock(options.startTime ?? DEFAULT_VIRTUAL_START) : new RealClock(options.speed ?? 1));
+  const requested: Clock =
+    options.clock ??
+    (virtual ? new VirtualClock(options.startTime ?? DEFAULT_VIRTUAL_START) : new RealClock(options.speed ?? 1));
   const id = `smarthome-harness-${process.pid}-${++instances}`;
   const cleanups: (() => Promise<void>)[] = [];
   let runtime: Runtime | undefined;
@@ -80,7 +82,9 @@ export async function startHome(options: StartHomeOptions = {}): Promise<TestHom
       linkSpec = { ...spec, port: tap.hostPath! };
       tapFaults = tap;
     }
-    const inner = isLink(linkSpec) ? linkSpec : await createLink(linkSpec, { config, clock: requested, logger: logger.child({ part: 'link' }) });
+    const inner = isLink(linkSpec)
+      ? linkSpec
+      : await createLink(linkSpec, { config, clock: requested, logger: logger.child({ part: 'link' }) });
     // A link that keeps its own time (an emulated board counts its cycles) is waited on in that time.
     const clock = ownClockOf(inner) ?? requested;
 
@@ -128,12 +132,23 @@ export async function startHome(options: StartHomeOptions = {}): Promise<TestHom
     }
     const faults = new HarnessFaults({
       proxy,
-      noProxyReason: proxy ? undefined : `the bridge talks to ${brokerUrl} directly (only plain mqtt:// brokers can be cut off)`,
+      noProxyReason: proxy
+        ? undefined
+        : `the bridge talks to ${brokerUrl} directly (only plain mqtt:// brokers can be cut off)`,
       bus: runtime.bus,
       linkKind: inner.kind,
       linkFaults: options.linkFaults ?? tapFaults ?? (hasFaultInjection(inner) ? inner.faults : undefined),
     });
-    const home = new TestHome({ config, clock, runtime, tracked, observer, physical: physicalAccessOf(inner), faults, cleanups });
+    const home = new TestHome({
+      config,
+      clock,
+      runtime,
+      tracked,
+      observer,
+      physical: physicalAccessOf(inner),
+      faults,
+      cleanups,
+    });
     await home.settle();
     return home;
   } catch (e) {
@@ -155,14 +170,20 @@ function linkSpecOf(o: StartHomeOptions): LinkSpec | Link {
     if (link === 'emulated') return { kind: 'emulated', seed: o.seed, initialStatus: o.initialStatus };
     // The board keeps its own time and the harness waits on it: no need to hold it to the wall clock.
     if (link === 'firmware') return { kind: 'firmware', pacing: 'unpaced', seed: o.seed };
-    throw new BridgeError(ErrorCode.CONFIG_INVALID, `link ${JSON.stringify(link)} needs arguments: pass a LinkSpec such as { kind: 'serial', port: '/dev/ttyACM0' }`);
+    throw new BridgeError(
+      ErrorCode.CONFIG_INVALID,
+      `link ${JSON.stringify(link)} needs arguments: pass a LinkSpec such as { kind: 'serial', port: '/dev/ttyACM0' }`,
+    );
   }
   if (isLink(link)) return link;
-  if (link.kind === 'emulated') return { ...link, seed: link.seed ?? o.seed, initialStatus: link.initialStatus ?? o.initialStatus };
+  if (link.kind === 'emulated')
+    return { ...link, seed: link.seed ?? o.seed, initialStatus: link.initialStatus ?? o.initialStatus };
   return link;
 }
 
 function ownClockOf(link: Link): Clock | undefined {
   const c = (link as { clock?: Partial<Clock> }).clock;
-  return c && typeof c.now === 'function' && typeof c.setTimer === 'function' && typeof c.clearTimer === 'function' ? (c as Clock) : undefined;
+  return c && typeof c.now === 'function' && typeof c.setTimer === 'function' && typeof c.clearTimer === 'function'
+    ? (c as Clock)
+    : undefined;
 }

@@ -166,7 +166,10 @@ export class TestHome {
   /** Waits until the status on the bus matches (a status pattern: digits, `x` for any). */
   async expectStatus(pattern: string, options: WithinOptions = {}): Promise<string> {
     if (!isStatusPattern(pattern)) {
-      throw new BridgeError(ErrorCode.CONFIG_INVALID, `not a status pattern: ${JSON.stringify(pattern)} (nine digits, x for any)`);
+      throw new BridgeError(
+        ErrorCode.CONFIG_INVALID,
+        `not a status pattern: ${JSON.stringify(pattern)} (nine digits, x for any)`,
+      );
     }
     const spelled = isValidCommand(pattern) ? ` (${describeStatus(pattern)})` : '';
     return this.#waitFor(
@@ -189,7 +192,8 @@ export class TestHome {
   async expectMessage(match: MessageMatch, options: WithinOptions = {}): Promise<ObservedMessage> {
     const found = await this.#waitFor(
       'expectMessage',
-      () => this.messages.find((m) => m.seq >= this.#windowStart && !this.#consumed.has(m.seq) && messageMatches(m, match)),
+      () =>
+        this.messages.find((m) => m.seq >= this.#windowStart && !this.#consumed.has(m.seq) && messageMatches(m, match)),
       options,
       describeMatch(match),
       match,
@@ -223,11 +227,26 @@ export class TestHome {
     this.#windowStart = ms.length > 0 ? ms[ms.length - 1]!.seq + 1 : 0;
   }
 
-  async #waitFor<T>(what: string, check: () => T | undefined, options: WithinOptions, expected: string, match?: MessageMatch): Promise<T> {
+  async #waitFor<T>(
+    what: string,
+    check: () => T | undefined,
+    options: WithinOptions,
+    expected: string,
+    match?: MessageMatch,
+  ): Promise<T> {
     this.#expectedSinceAction = true;
     const r = await waitInHomeTime(this.#p.clock, this.#settler, toMs(options.within ?? '2s'), check);
     if (r.found !== undefined) return r.found;
-    throw expectationError({ what, expected, waitedMs: r.waitedMs, wallMs: r.wallMs, messages: this.messages, startedAt: this.#startedAt, linkStatus: this.status, match });
+    throw expectationError({
+      what,
+      expected,
+      waitedMs: r.waitedMs,
+      wallMs: r.wallMs,
+      messages: this.messages,
+      startedAt: this.#startedAt,
+      linkStatus: this.status,
+      match,
+    });
   }
 
   #physical(what: string): PhysicalAccess {

@@ -4,7 +4,15 @@ import type { Clock, Timer } from '../environment/clock.js';
 import { BOOT_STATUS, decodeStatus, mergeCommand, validateCommand, validateStatus, withDigit } from './status-codec.js';
 import { lightOutput } from './light.js';
 import { WindowServo } from './window.js';
-import type { ButtonName, HomeEvent, Outputs, SensorReading, StatusCause, StatusReport, StatusString } from './types.js';
+import type {
+  ButtonName,
+  HomeEvent,
+  Outputs,
+  SensorReading,
+  StatusCause,
+  StatusReport,
+  StatusString,
+} from './types.js';
 
 /**
  * The smarthome's behaviour (docs/home-behaviour.md), pure and clock-driven: no I/O. It is told what
@@ -88,15 +96,26 @@ export class Home extends TypedEmitter<HomeEvents> {
     this.#started = true;
     const c = this.#config.sensors;
     const phase = (periodMs: number): number => Math.round(this.#sensorPhase * periodMs);
-    this.#climateTimer = this.#every(c.climate.firstReadingMs + phase(c.climate.periodMs), c.climate.periodMs, (at) => this.#readClimate(at), (t) => (this.#climateTimer = t));
-    this.#rainTimer = this.#every(c.rain.periodMs + phase(c.rain.periodMs), c.rain.periodMs, (at) => this.#readRain(at), (t) => (this.#rainTimer = t));
+    this.#climateTimer = this.#every(
+      c.climate.firstReadingMs + phase(c.climate.periodMs),
+      c.climate.periodMs,
+      (at) => this.#readClimate(at),
+      (t) => (this.#climateTimer = t),
+    );
+    this.#rainTimer = this.#every(
+      c.rain.periodMs + phase(c.rain.periodMs),
+      c.rain.periodMs,
+      (at) => this.#readRain(at),
+      (t) => (this.#rainTimer = t),
+    );
     this.#report('boot');
     this.#checkContact();
   }
 
   stop(): void {
     this.#started = false;
-    for (const t of [this.#climateTimer, this.#rainTimer, this.#debounceTimer, ...this.#holdTimers.values()]) this.#clock.clearTimer(t);
+    for (const t of [this.#climateTimer, this.#rainTimer, this.#debounceTimer, ...this.#holdTimers.values()])
+      this.#clock.clearTimer(t);
     this.#holdTimers.clear();
     this.#held.clear();
     this.#window.stop();

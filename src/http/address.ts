@@ -23,7 +23,10 @@ export function parseHttpBind(text: string | undefined, tokenFile?: string): Htt
   const m = /^(?:\[([0-9a-fA-F:.]+)\]:|([^:[\]]+):)?(\d{1,5})$/.exec(value);
   const port = m ? Number(m[3]) : NaN;
   if (!m || !(port >= 0 && port <= 65535)) {
-    throw new BridgeError(ErrorCode.CONFIG_INVALID, `--http must be [host:]port or off (e.g. 8080, 127.0.0.1:8080, 0.0.0.0:8080), got ${JSON.stringify(text)}`);
+    throw new BridgeError(
+      ErrorCode.CONFIG_INVALID,
+      `--http must be [host:]port or off (e.g. 8080, 127.0.0.1:8080, 0.0.0.0:8080), got ${JSON.stringify(text)}`,
+    );
   }
   const host = m[1] ?? m[2] ?? '127.0.0.1';
   const token = tokenFile !== undefined ? readToken(tokenFile) : undefined;
@@ -48,10 +51,17 @@ function readToken(path: string): string {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new BridgeError(ErrorCode.CONFIG_UNREADABLE, `cannot read --http-token-file ${path}: ${(e as Error).message}`);
+    throw new BridgeError(
+      ErrorCode.CONFIG_UNREADABLE,
+      `cannot read --http-token-file ${path}: ${(e as Error).message}`,
+    );
   }
   const token = text.split(/\r?\n/)[0]!.trim();
-  if (token.length < 16) throw new BridgeError(ErrorCode.CONFIG_INVALID, `--http-token-file ${path}: the token must be at least 16 characters on the first line`);
+  if (token.length < 16)
+    throw new BridgeError(
+      ErrorCode.CONFIG_INVALID,
+      `--http-token-file ${path}: the token must be at least 16 characters on the first line`,
+    );
   return token;
 }
 

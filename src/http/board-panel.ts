@@ -45,7 +45,8 @@ export async function pressButton(
   const body = (await readJson(req)) as { button?: unknown; action?: unknown };
   if (!physical) throw new BridgeError(ErrorCode.PHYSICAL_UNSUPPORTED, 'this link has no buttons the panel can press');
   const button = body.button as ButtonName;
-  if (!BUTTONS.includes(button)) throw new BridgeError(ErrorCode.PAYLOAD_INVALID, `button must be one of ${BUTTONS.join(', ')}`);
+  if (!BUTTONS.includes(button))
+    throw new BridgeError(ErrorCode.PAYLOAD_INVALID, `button must be one of ${BUTTONS.join(', ')}`);
   const action = body.action ?? 'click';
   if (action === 'press') physical.press(button);
   else if (action === 'release') physical.release(button);

@@ -40,16 +40,28 @@ export function boardSnapshot(board: Board, wiring: EnvironmentWiring, config: D
   return {
     millis: Math.round(board.time()),
     pins,
-    servo: { pin: unoPin(a.window.pins.servo), pulseUs: wiring.servo.pulseUs, angle: wiring.servo.angle, windowAngle: out.windowAngle },
+    servo: {
+      pin: unoPin(a.window.pins.servo),
+      pulseUs: wiring.servo.pulseUs,
+      angle: wiring.servo.angle,
+      windowAngle: out.windowAngle,
+    },
     fan: { pin: unoPin(a.aircon.pins.fan), duty: out.fanDuty },
-    light: { pins: { r: unoPin(a.light.pins.red), g: unoPin(a.light.pins.green), b: unoPin(a.light.pins.blue) }, duty: out.light },
+    light: {
+      pins: { r: unoPin(a.light.pins.red), g: unoPin(a.light.pins.green), b: unoPin(a.light.pins.blue) },
+      duty: out.light,
+    },
     dht: {
       pin: unoPin(s.climate.serial.pin),
       answers: wiring.dht.answers,
       temperature: frame ? frame[2]! + frame[3]! / 10 : undefined,
       humidity: frame ? frame[0]! : undefined,
     },
-    buttons: { aircon: button(s.buttons.pins.aircon), light: button(s.buttons.pins.light), gas: button(s.buttons.pins.gas) },
+    buttons: {
+      aircon: button(s.buttons.pins.aircon),
+      light: button(s.buttons.pins.light),
+      gas: button(s.buttons.pins.gas),
+    },
     gasValve: { pin: unoPin(a.gasValve.pins.output), open: out.gasValveOpen },
     rain: { pin: unoPin(s.rain.pin), high: board.pinLevel(unoPin(s.rain.pin)) },
     contact: { pin: unoPin(a.window.pins.contact), high: board.pinLevel(unoPin(a.window.pins.contact)) },

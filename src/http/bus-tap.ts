@@ -12,7 +12,9 @@ export interface BusTapOptions {
   filters: string[];
   username?: string | undefined;
   password?: string | undefined;
-  tls?: { ca?: Buffer[] | undefined; cert?: Buffer | undefined; key?: Buffer | undefined; rejectUnauthorized: boolean } | undefined;
+  tls?:
+    | { ca?: Buffer[] | undefined; cert?: Buffer | undefined; key?: Buffer | undefined; rejectUnauthorized: boolean }
+    | undefined;
   onMessage: (topic: string, payload: Buffer) => void;
 }
 
@@ -81,12 +83,24 @@ export class BusTap {
    * Publishes `payload` on `topic` and resolves with the bridge's answer for `home`: the ack or error
    * with the command's id (JSON), or the next one for that home naming this 9-digit request.
    */
-  async send(topic: string, payload: string, home: string, id: string | undefined, request: string | undefined): Promise<CommandAnswer> {
+  async send(
+    topic: string,
+    payload: string,
+    home: string,
+    id: string | undefined,
+    request: string | undefined,
+  ): Promise<CommandAnswer> {
     const client = this.#client;
-    if (!client?.connected) throw new BridgeError(ErrorCode.BROKER_UNREACHABLE, 'the panel is not connected to the broker');
-    if (this.#waiters.size >= MAX_WAITERS) throw new BridgeError(ErrorCode.QUEUE_OVERFLOW, `more than ${MAX_WAITERS} commands from the panel are waiting for an answer`);
+    if (!client?.connected)
+      throw new BridgeError(ErrorCode.BROKER_UNREACHABLE, 'the panel is not connected to the broker');
+    if (this.#waiters.size >= MAX_WAITERS)
+      throw new BridgeError(
+        ErrorCode.QUEUE_OVERFLOW,
+        `more than ${MAX_WAITERS} commands from the panel are waiting for an answer`,
+      );
     const match = (m: Record<string, unknown>): boolean =>
-      m['home'] === home && (id !== undefined ? m['id'] === id : m['command'] === 'error' ? m['id'] === undefined : m['request'] === request);
+      m['home'] === home &&
+      (id !== undefined ? m['id'] === id : m['command'] === 'error' ? m['id'] === undefined : m['request'] === request);
     return new Promise<CommandAnswer>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#waiters.delete(waiter);

@@ -26,7 +26,9 @@ export interface FleetPanelOptions {
   bind: HttpBind;
   username?: string | undefined;
   password?: string | undefined;
-  tls?: { ca?: Buffer[] | undefined; cert?: Buffer | undefined; key?: Buffer | undefined; rejectUnauthorized: boolean } | undefined;
+  tls?:
+    | { ca?: Buffer[] | undefined; cert?: Buffer | undefined; key?: Buffer | undefined; rejectUnauthorized: boolean }
+    | undefined;
 }
 
 const POLL_MS = 1000;
@@ -91,12 +93,23 @@ export async function startFleetPanel(o: FleetPanelOptions): Promise<Panel> {
   const watch = (url: URL): HomeWatch => {
     const id = url.searchParams.get('home') ?? '';
     const index = parseHomeIndex(id, o.prefix);
-    if (index === undefined || !fleet.indices.includes(index)) throw new BridgeError(ErrorCode.PAYLOAD_INVALID, `no home ${JSON.stringify(id)} in this fleet`);
+    if (index === undefined || !fleet.indices.includes(index))
+      throw new BridgeError(ErrorCode.PAYLOAD_INVALID, `no home ${JSON.stringify(id)} in this fleet`);
     let w = watches.get(id);
     if (!w) {
-      if (watches.size >= MAX_WATCHES) throw new BridgeError(ErrorCode.QUEUE_OVERFLOW, `at most ${MAX_WATCHES} fleet homes can be watched at once`);
+      if (watches.size >= MAX_WATCHES)
+        throw new BridgeError(ErrorCode.QUEUE_OVERFLOW, `at most ${MAX_WATCHES} fleet homes can be watched at once`);
       const address = homeAddress(o.prefix, index);
-      w = new HomeWatch({ home: id, config: o.config, url: o.url, commandTopic: commandTopic(address.commandFilter), username: o.username, password: o.password, tls: o.tls, now: () => Date.now() });
+      w = new HomeWatch({
+        home: id,
+        config: o.config,
+        url: o.url,
+        commandTopic: commandTopic(address.commandFilter),
+        username: o.username,
+        password: o.password,
+        tls: o.tls,
+        now: () => Date.now(),
+      });
       watches.set(id, w);
       w.start();
     }
@@ -119,7 +132,8 @@ export async function startFleetPanel(o: FleetPanelOptions): Promise<Panel> {
         send(res, 200, 'application/octet-stream', body);
       },
       '/api/state': (_q, res, url) => sendJson(res, 200, watch(url).state()),
-      '/events': (q: IncomingMessage, res: ServerResponse, url) => (url.searchParams.has('home') ? watch(url).hub.handler(q, res) : hub.handler(q, res)),
+      '/events': (q: IncomingMessage, res: ServerResponse, url) =>
+        url.searchParams.has('home') ? watch(url).hub.handler(q, res) : hub.handler(q, res),
       '/metrics': async (_q, res) => send(res, 200, metrics.registry.contentType, await metrics.text()),
     },
     post: { '/api/command': (q, res, url) => watch(url).command(q, res) },

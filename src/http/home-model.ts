@@ -36,7 +36,14 @@ export class HomeModel {
   health: Record<string, unknown> | undefined;
   readonly log: LogEntry[] = [];
   readonly errors: Array<{ t: number; code: string; reason: string; source?: string }> = [];
-  readonly acks: Array<{ t: number; id?: unknown; request: string; status: string; latencyMs: number; roundTripMs?: number }> = [];
+  readonly acks: Array<{
+    t: number;
+    id?: unknown;
+    request: string;
+    status: string;
+    latencyMs: number;
+    roundTripMs?: number;
+  }> = [];
   readonly history: HistoryPoint[] = [];
   readonly counts = { messages: 0, commands: 0, reports: 0, acks: 0, errors: 0 };
   #historyStride = 1;
@@ -86,12 +93,23 @@ export class HomeModel {
         break;
       case 'ack':
         this.counts.acks++;
-        this.acks.unshift({ t, id: m['id'], request: String(m['request']), status: String(m['status']), latencyMs: Number(m['latencyMs']) });
+        this.acks.unshift({
+          t,
+          id: m['id'],
+          request: String(m['request']),
+          status: String(m['status']),
+          latencyMs: Number(m['latencyMs']),
+        });
         this.acks.length = Math.min(this.acks.length, ACKS_MAX);
         break;
       case 'error':
         this.counts.errors++;
-        this.errors.unshift({ t, code: String(m['code']), reason: String(m['reason']), ...(typeof m['source'] === 'string' ? { source: m['source'] } : {}) });
+        this.errors.unshift({
+          t,
+          code: String(m['code']),
+          reason: String(m['reason']),
+          ...(typeof m['source'] === 'string' ? { source: m['source'] } : {}),
+        });
         this.errors.length = Math.min(this.errors.length, ERRORS_MAX);
         break;
       case 'availability':

@@ -26,7 +26,9 @@ export interface HomePanelOptions {
   server?: PanelServer | undefined;
   username?: string | undefined;
   password?: string | undefined;
-  tls?: { ca?: Buffer[] | undefined; cert?: Buffer | undefined; key?: Buffer | undefined; rejectUnauthorized: boolean } | undefined;
+  tls?:
+    | { ca?: Buffer[] | undefined; cert?: Buffer | undefined; key?: Buffer | undefined; rejectUnauthorized: boolean }
+    | undefined;
 }
 
 export interface Panel {
@@ -105,7 +107,12 @@ export async function startHomePanel(o: HomePanelOptions): Promise<Panel & { ser
       outputs: physical?.outputs(),
       physical: physical !== undefined,
       board: link instanceof FirmwareLink,
-      bus: { url: runtime.brokerUrl.replace(/\/\/[^@/]*@/, '//'), connected: bus.connected, panelConnected: tap.connected, commandTopic: commandTopic(config.bus.commandFilter) },
+      bus: {
+        url: runtime.brokerUrl.replace(/\/\/[^@/]*@/, '//'),
+        connected: bus.connected,
+        panelConnected: tap.connected,
+        commandTopic: commandTopic(config.bus.commandFilter),
+      },
       bridgeHealth: bridge.health(),
       buttonHoldMs: config.sensors.buttons.holdMs,
     };
@@ -137,9 +144,14 @@ export async function startHomePanel(o: HomePanelOptions): Promise<Panel & { ser
     } else if (typeof body.payload === 'string') {
       // Anything else is sent as it is: the bridge's error report is the answer the user wants to see.
       payload = body.payload;
-    } else throw new BridgeError(ErrorCode.PAYLOAD_INVALID, 'give {"payload": "<9 digits>"} or {"payload": {…JSON command…}}');
+    } else
+      throw new BridgeError(
+        ErrorCode.PAYLOAD_INVALID,
+        'give {"payload": "<9 digits>"} or {"payload": {…JSON command…}}',
+      );
     const answer = await tap.send(commandTopic(config.bus.commandFilter), payload, home, id, request);
-    if (answer.reply['command'] === 'ack') model.noteRoundTrip(answer.reply['id'], String(answer.reply['request']), answer.roundTripMs);
+    if (answer.reply['command'] === 'ack')
+      model.noteRoundTrip(answer.reply['id'], String(answer.reply['request']), answer.roundTripMs);
     hub?.mark();
     sendJson(res, 200, { sent: payload, topic: commandTopic(config.bus.commandFilter), ...answer });
   };
@@ -148,11 +160,17 @@ export async function startHomePanel(o: HomePanelOptions): Promise<Panel & { ser
   server.serve({
     get: {
       '/api/state': (_q, res) => sendJson(res, 200, { ...live(), history: model.history }),
-      '/api/board': (_q, res) => (link instanceof FirmwareLink ? sendJson(res, 200, boardSnapshot(link.board, link.wiring, config)) : sendJson(res, 404, { error: 'no emulated board' })),
+      '/api/board': (_q, res) =>
+        link instanceof FirmwareLink
+          ? sendJson(res, 200, boardSnapshot(link.board, link.wiring, config))
+          : sendJson(res, 404, { error: 'no emulated board' }),
       '/events': (q, res) => hub!.handler(q, res),
       '/metrics': async (_q, res) => send(res, 200, metrics.registry.contentType, await metrics.registry.metrics()),
     },
-    post: { '/api/command': postCommand, '/api/press': (q, res) => pressButton(q, res, physical, config.sensors.buttons.holdMs, clock.speed) },
+    post: {
+      '/api/command': postCommand,
+      '/api/press': (q, res) => pressButton(q, res, physical, config.sensors.buttons.holdMs, clock.speed),
+    },
   });
   tap.start();
   try {

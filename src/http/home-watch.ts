@@ -18,7 +18,9 @@ export interface HomeWatchOptions {
   commandTopic: string;
   username?: string | undefined;
   password?: string | undefined;
-  tls?: { ca?: Buffer[] | undefined; cert?: Buffer | undefined; key?: Buffer | undefined; rejectUnauthorized: boolean } | undefined;
+  tls?:
+    | { ca?: Buffer[] | undefined; cert?: Buffer | undefined; key?: Buffer | undefined; rejectUnauthorized: boolean }
+    | undefined;
   now: () => number;
 }
 
@@ -63,10 +65,17 @@ export class HomeWatch {
       asking = true;
       const id = `panel-status-${++this.#seq}`;
       void this.#tap
-        .send(this.#o.commandTopic, JSON.stringify({ Producer: 'panel', command: 'status', id }), this.#o.home, id, undefined)
+        .send(
+          this.#o.commandTopic,
+          JSON.stringify({ Producer: 'panel', command: 'status', id }),
+          this.#o.home,
+          id,
+          undefined,
+        )
         .then(
           (a) => {
-            if (typeof a.reply['status'] === 'string' && this.model.status === undefined) this.model.noteStatus(a.reply['status'], 'request');
+            if (typeof a.reply['status'] === 'string' && this.model.status === undefined)
+              this.model.noteStatus(a.reply['status'], 'request');
             this.hub.mark();
           },
           () => undefined,
@@ -92,7 +101,11 @@ export class HomeWatch {
       id = String((body.payload as Record<string, unknown>)['id'] ?? `panel-${process.pid}-${++this.#seq}`);
       payload = JSON.stringify({ ...(body.payload as Record<string, unknown>), id });
     } else if (typeof body.payload === 'string') payload = body.payload;
-    else throw new BridgeError(ErrorCode.PAYLOAD_INVALID, 'give {"payload": "<9 digits>"} or {"payload": {…JSON command…}}');
+    else
+      throw new BridgeError(
+        ErrorCode.PAYLOAD_INVALID,
+        'give {"payload": "<9 digits>"} or {"payload": {…JSON command…}}',
+      );
     const answer = await this.#tap.send(this.#o.commandTopic, payload, this.#o.home, id, request);
     if (answer.reply['command'] === 'ack') {
       this.model.noteRoundTrip(answer.reply['id'], String(answer.reply['request']), answer.roundTripMs);
@@ -115,10 +128,19 @@ export class HomeWatch {
       ...snap,
       now: this.#o.now(),
       speed: 1,
-      link: { kind: 'emulated (fleet)', state: this.model.availability === 'offline' ? 'stopped' : this.model.status ? 'ready' : 'starting', counters: {} },
+      link: {
+        kind: 'emulated (fleet)',
+        state: this.model.availability === 'offline' ? 'stopped' : this.model.status ? 'ready' : 'starting',
+        counters: {},
+      },
       physical: false,
       board: false,
-      bus: { url: this.#o.url.replace(/\/\/[^@/]*@/, '//'), connected: this.#tap.connected, panelConnected: this.#tap.connected, commandTopic: this.#o.commandTopic },
+      bus: {
+        url: this.#o.url.replace(/\/\/[^@/]*@/, '//'),
+        connected: this.#tap.connected,
+        panelConnected: this.#tap.connected,
+        commandTopic: this.#o.commandTopic,
+      },
     };
   }
 }

@@ -37,10 +37,17 @@ class Computed {
 /** Node's process metrics, less the three gauges prom-client names `_total` (promtool flags them). */
 function processMetrics(registry: client.Registry): void {
   client.collectDefaultMetrics({ register: registry, prefix: 'smarthome_process_' });
-  for (const name of ['active_handles_total', 'active_requests_total', 'active_resources_total']) registry.removeSingleMetric(`smarthome_process_nodejs_${name}`);
+  for (const name of ['active_handles_total', 'active_requests_total', 'active_resources_total'])
+    registry.removeSingleMetric(`smarthome_process_nodejs_${name}`);
 }
 
-export function register(registry: client.Registry, name: string, help: string, type: Sample['type'], compute: () => Value[]): void {
+export function register(
+  registry: client.Registry,
+  name: string,
+  help: string,
+  type: Sample['type'],
+  compute: () => Value[],
+): void {
   registry.registerMetric(new Computed(name, help, type, compute) as unknown as client.Metric);
 }
 
@@ -70,24 +77,59 @@ const LINK_STATES = ['starting', 'ready', 'unresponsive', 'disconnected', 'stopp
 export function homeMetrics(src: HomeMetricsSource): HomeMetrics {
   const registry = new client.Registry();
   processMetrics(registry);
-  const ack = new client.Histogram({ name: 'smarthome_ack_latency_seconds', help: 'Command receipt to acknowledgement, as the bridge measured it.', buckets: LATENCY_BUCKETS_S, registers: [registry] });
-  const late = new client.Histogram({ name: 'smarthome_report_lateness_seconds', help: 'How long after its own time a report reached a subscriber of the broker.', buckets: LATENCY_BUCKETS_S, registers: [registry] });
-  register(registry, 'smarthome_messages_in_total', 'Messages received from the broker, by route.', 'counter', () => [{ labels: { route: 'command' }, value: src.messagesIn() }]);
+  const ack = new client.Histogram({
+    name: 'smarthome_ack_latency_seconds',
+    help: 'Command receipt to acknowledgement, as the bridge measured it.',
+    buckets: LATENCY_BUCKETS_S,
+    registers: [registry],
+  });
+  const late = new client.Histogram({
+    name: 'smarthome_report_lateness_seconds',
+    help: 'How long after its own time a report reached a subscriber of the broker.',
+    buckets: LATENCY_BUCKETS_S,
+    registers: [registry],
+  });
+  register(registry, 'smarthome_messages_in_total', 'Messages received from the broker, by route.', 'counter', () => [
+    { labels: { route: 'command' }, value: src.messagesIn() },
+  ]);
   register(registry, 'smarthome_messages_out_total', 'Messages published, by route.', 'counter', () =>
     Object.entries(src.sentByRoute()).map(([route, v]) => ({ labels: { route }, value: v ?? 0 })),
   );
-  register(registry, 'smarthome_errors_total', 'Errors counted by the bridge, by code.', 'counter', () => Object.entries(src.errors()).map(([code, v]) => ({ labels: { code }, value: v })));
-  register(registry, 'smarthome_queue_depth', 'Reports waiting for the broker.', 'gauge', () => [{ value: src.queueDepth() }]);
-  register(registry, 'smarthome_reconnects_total', 'Reconnections to the broker.', 'counter', () => [{ value: src.reconnects() }]);
+  register(registry, 'smarthome_errors_total', 'Errors counted by the bridge, by code.', 'counter', () =>
+    Object.entries(src.errors()).map(([code, v]) => ({ labels: { code }, value: v })),
+  );
+  register(registry, 'smarthome_queue_depth', 'Reports waiting for the broker.', 'gauge', () => [
+    { value: src.queueDepth() },
+  ]);
+  register(registry, 'smarthome_reconnects_total', 'Reconnections to the broker.', 'counter', () => [
+    { value: src.reconnects() },
+  ]);
   register(registry, 'smarthome_link_state', 'Link state (1 for the current one).', 'gauge', () => {
     const now = src.linkState();
     return LINK_STATES.map((state) => ({ labels: { kind: src.linkKind(), state }, value: state === now ? 1 : 0 }));
   });
-  register(registry, 'smarthome_serial_lines_total', 'Protocol lines on the serial line, by direction (serial and firmware links).', 'counter', () => {
-    const l = src.serialLines();
-    return l ? [{ labels: { direction: 'in' }, value: l.in }, { labels: { direction: 'out' }, value: l.out }] : [];
-  });
-  register(registry, 'smarthome_serial_checksum_errors_total', 'Lines from the board dropped for a bad checksum.', 'counter', () => [{ value: src.checksumErrors() }]);
+  register(
+    registry,
+    'smarthome_serial_lines_total',
+    'Protocol lines on the serial line, by direction (serial and firmware links).',
+    'counter',
+    () => {
+      const l = src.serialLines();
+      return l
+        ? [
+            { labels: { direction: 'in' }, value: l.in },
+            { labels: { direction: 'out' }, value: l.out },
+          ]
+        : [];
+    },
+  );
+  register(
+    registry,
+    'smarthome_serial_checksum_errors_total',
+    'Lines from the board dropped for a bad checksum.',
+    'counter',
+    () => [{ value: src.checksumErrors() }],
+  );
   return {
     registry,
     ack: (ms) => ack.observe(ms / 1000),
@@ -102,16 +144,44 @@ export function fleetMetrics(stats: () => Promise<FleetStats>): { registry: clie
   let current: FleetStats | undefined;
   const s = (): FleetStats => current!;
   register(registry, 'smarthome_fleet_homes', 'Homes assigned to this process.', 'gauge', () => [{ value: s().homes }]);
-  register(registry, 'smarthome_fleet_homes_started', 'Homes whose connection was attempted.', 'gauge', () => [{ value: s().started }]);
-  register(registry, 'smarthome_fleet_homes_connected', 'Homes connected to the broker now.', 'gauge', () => [{ value: s().connected }]);
-  register(registry, 'smarthome_messages_in_total', 'Messages received from the broker, all homes.', 'counter', () => [{ labels: { route: 'command' }, value: s().messagesIn }]);
-  register(registry, 'smarthome_messages_out_total', 'Messages published, all homes.', 'counter', () => [{ labels: { route: 'all' }, value: s().messagesOut }]);
-  register(registry, 'smarthome_fleet_reports_total', 'Sensor readings published, all homes.', 'counter', () => [{ value: s().reports }]);
-  register(registry, 'smarthome_errors_total', 'Error reports and refused connections, all homes.', 'counter', () => [{ labels: { code: 'all' }, value: s().errors }]);
-  register(registry, 'smarthome_reconnects_total', 'Connections lost after being established, all homes.', 'counter', () => [{ value: s().disconnects }]);
-  register(registry, 'smarthome_ack_latency_seconds', 'Command receipt to acknowledgement, all homes.', 'histogram', () => histogramValues('smarthome_ack_latency_seconds', s().ackLatency));
-  register(registry, 'smarthome_report_lateness_seconds', 'How late each report went out against its schedule, all homes.', 'histogram', () =>
-    histogramValues('smarthome_report_lateness_seconds', s().lateness),
+  register(registry, 'smarthome_fleet_homes_started', 'Homes whose connection was attempted.', 'gauge', () => [
+    { value: s().started },
+  ]);
+  register(registry, 'smarthome_fleet_homes_connected', 'Homes connected to the broker now.', 'gauge', () => [
+    { value: s().connected },
+  ]);
+  register(registry, 'smarthome_messages_in_total', 'Messages received from the broker, all homes.', 'counter', () => [
+    { labels: { route: 'command' }, value: s().messagesIn },
+  ]);
+  register(registry, 'smarthome_messages_out_total', 'Messages published, all homes.', 'counter', () => [
+    { labels: { route: 'all' }, value: s().messagesOut },
+  ]);
+  register(registry, 'smarthome_fleet_reports_total', 'Sensor readings published, all homes.', 'counter', () => [
+    { value: s().reports },
+  ]);
+  register(registry, 'smarthome_errors_total', 'Error reports and refused connections, all homes.', 'counter', () => [
+    { labels: { code: 'all' }, value: s().errors },
+  ]);
+  register(
+    registry,
+    'smarthome_reconnects_total',
+    'Connections lost after being established, all homes.',
+    'counter',
+    () => [{ value: s().disconnects }],
+  );
+  register(
+    registry,
+    'smarthome_ack_latency_seconds',
+    'Command receipt to acknowledgement, all homes.',
+    'histogram',
+    () => histogramValues('smarthome_ack_latency_seconds', s().ackLatency),
+  );
+  register(
+    registry,
+    'smarthome_report_lateness_seconds',
+    'How late each report went out against its schedule, all homes.',
+    'histogram',
+    () => histogramValues('smarthome_report_lateness_seconds', s().lateness),
   );
   return {
     registry,
@@ -143,6 +213,10 @@ function histogramValues(name: string, counts: readonly number[]): Value[] {
     total += counts[i]!;
     sum += counts[i]! * mid(i);
   }
-  out.push({ metricName: `${name}_bucket`, labels: { le: '+Inf' }, value: total }, { metricName: `${name}_sum`, value: sum }, { metricName: `${name}_count`, value: total });
+  out.push(
+    { metricName: `${name}_bucket`, labels: { le: '+Inf' }, value: total },
+    { metricName: `${name}_sum`, value: sum },
+    { metricName: `${name}_count`, value: total },
+  );
   return out;
 }

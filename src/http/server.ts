@@ -51,8 +51,20 @@ export class PanelServer {
     await new Promise<void>((resolve, reject) => {
       this.#server.once('error', (e: NodeJS.ErrnoException) => {
         if (e.code === 'EADDRINUSE') {
-          reject(new BridgeError(ErrorCode.HTTP_PORT_BUSY, `cannot serve the panel: ${host}:${port} is already in use; pick another with --http, or --http off`, { host, port }));
-        } else reject(new BridgeError(ErrorCode.CONFIG_INVALID, `cannot serve the panel on ${host}:${port}: ${e.message}`, { host, port }));
+          reject(
+            new BridgeError(
+              ErrorCode.HTTP_PORT_BUSY,
+              `cannot serve the panel: ${host}:${port} is already in use; pick another with --http, or --http off`,
+              { host, port },
+            ),
+          );
+        } else
+          reject(
+            new BridgeError(ErrorCode.CONFIG_INVALID, `cannot serve the panel on ${host}:${port}: ${e.message}`, {
+              host,
+              port,
+            }),
+          );
       });
       this.#server.listen(port, host, () => resolve());
     });
@@ -71,23 +83,33 @@ export class PanelServer {
       res.setHeader('X-Content-Type-Options', 'nosniff');
       res.setHeader('Referrer-Policy', 'no-referrer');
       if (url.pathname === '/healthz' && req.method === 'GET') return void send(res, 200, 'text/plain', 'ok\n');
-      if (!this.#authorised(req, url)) return void send(res, 401, 'application/json', JSON.stringify({ error: 'token required' }));
+      if (!this.#authorised(req, url))
+        return void send(res, 401, 'application/json', JSON.stringify({ error: 'token required' }));
       const routes = this.#routes;
       if (!routes) return void send(res, 503, 'text/plain', 'starting\n');
       if (req.method === 'POST') {
-        if (crossSite(req)) return void send(res, 403, 'application/json', JSON.stringify({ error: 'cross-site request refused' }));
-        if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) return void send(res, 415, 'application/json', JSON.stringify({ error: 'send JSON' }));
+        if (crossSite(req))
+          return void send(res, 403, 'application/json', JSON.stringify({ error: 'cross-site request refused' }));
+        if (!/^application\/json\b/.test(req.headers['content-type'] ?? ''))
+          return void send(res, 415, 'application/json', JSON.stringify({ error: 'send JSON' }));
         const h = routes.post[url.pathname];
         if (!h) return void send(res, 404, 'application/json', JSON.stringify({ error: 'no such endpoint' }));
         return void (await h(req, res, url));
       }
-      if (req.method !== 'GET' && req.method !== 'HEAD') return void send(res, 405, 'text/plain', 'method not allowed\n');
+      if (req.method !== 'GET' && req.method !== 'HEAD')
+        return void send(res, 405, 'text/plain', 'method not allowed\n');
       const h = routes.get[url.pathname];
       if (h) return void (await h(req, res, url));
       if (await serveStatic(url.pathname, req, res)) return;
       send(res, 404, 'text/plain', 'not found\n');
     } catch (e) {
-      if (!res.headersSent) send(res, e instanceof BridgeError ? 400 : 500, 'application/json', JSON.stringify({ error: (e as Error).message, ...(e instanceof BridgeError ? { code: e.code } : {}) }));
+      if (!res.headersSent)
+        send(
+          res,
+          e instanceof BridgeError ? 400 : 500,
+          'application/json',
+          JSON.stringify({ error: (e as Error).message, ...(e instanceof BridgeError ? { code: e.code } : {}) }),
+        );
       else res.destroy();
     }
   }
@@ -125,7 +147,10 @@ function safeEqual(a: string, b: string): boolean {
 }
 
 export function send(res: ServerResponse, status: number, type: string, body: string | Buffer): void {
-  res.writeHead(status, { 'Content-Type': type.includes('charset') || type.startsWith('image') ? type : `${type}; charset=utf-8`, 'Cache-Control': 'no-store' });
+  res.writeHead(status, {
+    'Content-Type': type.includes('charset') || type.startsWith('image') ? type : `${type}; charset=utf-8`,
+    'Cache-Control': 'no-store',
+  });
   res.end(body);
 }
 
@@ -139,7 +164,8 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new BridgeError(ErrorCode.PAYLOAD_TOO_LARGE, `request body over ${MAX_BODY_BYTES} bytes`);
+    if (size > MAX_BODY_BYTES)
+      throw new BridgeError(ErrorCode.PAYLOAD_TOO_LARGE, `request body over ${MAX_BODY_BYTES} bytes`);
     chunks.push(chunk as Buffer);
   }
   try {

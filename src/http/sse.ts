@@ -29,7 +29,11 @@ export class SseHub {
   }
 
   handler = (req: IncomingMessage, res: ServerResponse): void => {
-    res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-store',
+      Connection: 'keep-alive',
+    });
     res.write('retry: 2000\n\n');
     this.#clients.add(res);
     res.write(`data: ${JSON.stringify(this.#snapshot())}\n\n`);

@@ -15,7 +15,10 @@ const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 
 export const STATIC_DIR = path.join(PACKAGE_ROOT, 'src/http/static');
 const WOKWI_BUNDLE = (() => {
   try {
-    return path.join(path.dirname(createRequire(import.meta.url).resolve('@wokwi/elements/package.json')), 'dist/wokwi-elements.bundle.min.js');
+    return path.join(
+      path.dirname(createRequire(import.meta.url).resolve('@wokwi/elements/package.json')),
+      'dist/wokwi-elements.bundle.min.js',
+    );
   } catch {
     return undefined;
   }
@@ -29,7 +32,12 @@ const TYPES: Record<string, string> = {
   '.json': 'application/json; charset=utf-8',
 };
 
-const PAGES: Record<string, string> = { '/': 'home.html', '/home': 'home.html', '/fleet': 'fleet.html', '/board': 'board.html' };
+const PAGES: Record<string, string> = {
+  '/': 'home.html',
+  '/home': 'home.html',
+  '/fleet': 'fleet.html',
+  '/board': 'board.html',
+};
 
 export async function serveStatic(pathname: string, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
   let file: string | undefined;

@@ -29,7 +29,11 @@ export async function createLink(spec: LinkSpec, ctx: LinkContext): Promise<Link
     case 'replay': {
       const { ReplayLink } = await import('./replay/replay-link.js');
       // The recording plays on the given clock: virtual in tests, so its hours pass in milliseconds.
-      return ReplayLink.fromFile(spec.file, { clock: ctx.clock, logger: ctx.logger, commandTimeoutMs: ctx.config.bus.commandTimeoutMs });
+      return ReplayLink.fromFile(spec.file, {
+        clock: ctx.clock,
+        logger: ctx.logger,
+        commandTimeoutMs: ctx.config.bus.commandTimeoutMs,
+      });
     }
     case 'firmware': {
       const { FirmwareLink } = await import('./firmware/firmware-link.js');

@@ -39,7 +39,9 @@ export async function startRecorder(o: RecorderOptions): Promise<Recorder> {
   const out: WriteStream = createWriteStream(o.out, { flags: 'w' });
   await new Promise<void>((resolve, reject) => {
     out.once('open', () => resolve());
-    out.once('error', (e) => reject(new BridgeError(ErrorCode.CONFIG_UNREADABLE, `cannot write the recording ${o.out}: ${e.message}`)));
+    out.once('error', (e) =>
+      reject(new BridgeError(ErrorCode.CONFIG_UNREADABLE, `cannot write the recording ${o.out}: ${e.message}`)),
+    );
   });
   out.write(encodeHeader({ port: o.port, baudRate: o.baudRate, started: new Date().toISOString() }));
   let entries = 0;

@@ -16,7 +16,10 @@ export interface SerialTapOptions {
 }
 
 /** Noise as a loose connector or a wrong baud rate produces: control bytes, high bytes, a broken line. */
-export const DEFAULT_GARBAGE = Buffer.from('\u0000\u00ff\u0013~~\u00f0\u0080garbage\r\n?? *ZZ\nSTATUS command 0161550*00\n', 'latin1');
+export const DEFAULT_GARBAGE = Buffer.from(
+  '\u0000\u00ff\u0013~~\u00f0\u0080garbage\r\n?? *ZZ\nSTATUS command 0161550*00\n',
+  'latin1',
+);
 
 /**
  * Sits on a board's serial port and sees every byte. With `pty`, it exposes the board to a host program
@@ -36,9 +39,22 @@ export class SerialTap implements FaultInjection {
   }
 
   static async open(o: SerialTapOptions): Promise<SerialTap> {
-    const stream = new SerialPortStream({ binding: o.binding ?? SerialPort.binding, path: o.port, baudRate: o.baudRate, autoOpen: false });
+    const stream = new SerialPortStream({
+      binding: o.binding ?? SerialPort.binding,
+      path: o.port,
+      baudRate: o.baudRate,
+      autoOpen: false,
+    });
     await new Promise<void>((resolve, reject) =>
-      stream.open((err) => (err ? reject(new BridgeError(ErrorCode.PORT_UNAVAILABLE, `cannot open serial port ${o.port}: ${err.message}`, { path: o.port })) : resolve())),
+      stream.open((err) =>
+        err
+          ? reject(
+              new BridgeError(ErrorCode.PORT_UNAVAILABLE, `cannot open serial port ${o.port}: ${err.message}`, {
+                path: o.port,
+              }),
+            )
+          : resolve(),
+      ),
     );
     const tap = new SerialTap(o, stream);
     stream.on('data', (chunk: Buffer) => {
@@ -75,11 +91,19 @@ export class SerialTap implements FaultInjection {
 
   async inject(fault: LinkFault, options: LinkFaultOptions = {}): Promise<void> {
     if (!this.supported.includes(fault)) {
-      throw new BridgeError(ErrorCode.FAULT_UNSUPPORTED, `the serial tap on ${this.#o.port} cannot inject ${fault} without a pty for the host`);
+      throw new BridgeError(
+        ErrorCode.FAULT_UNSUPPORTED,
+        `the serial tap on ${this.#o.port} cannot inject ${fault} without a pty for the host`,
+      );
     }
     switch (fault) {
       case 'serial-garbage': {
-        const bytes = options.bytes === undefined ? DEFAULT_GARBAGE : typeof options.bytes === 'string' ? Buffer.from(options.bytes, 'latin1') : Buffer.from(options.bytes);
+        const bytes =
+          options.bytes === undefined
+            ? DEFAULT_GARBAGE
+            : typeof options.bytes === 'string'
+              ? Buffer.from(options.bytes, 'latin1')
+              : Buffer.from(options.bytes);
         // The host must see it as coming from the board; the board never sees it.
         this.#o.onTraffic?.('board', bytes);
         this.#pty?.write(bytes);
@@ -128,7 +152,11 @@ export class SerialTap implements FaultInjection {
       await new Promise((r) => setTimeout(r, 50));
       await set(true);
     } catch (e) {
-      throw new BridgeError(ErrorCode.FAULT_UNSUPPORTED, `cannot reset the board on ${this.#o.port} through DTR: ${(e as Error).message}`, { path: this.#o.port });
+      throw new BridgeError(
+        ErrorCode.FAULT_UNSUPPORTED,
+        `cannot reset the board on ${this.#o.port} through DTR: ${(e as Error).message}`,
+        { path: this.#o.port },
+      );
     }
   }
 }

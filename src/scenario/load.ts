@@ -13,14 +13,19 @@ import type { Scenario, ScenarioStep, SourcePos } from './types.js';
  */
 const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
 const validateFile = ajv.compile<ScenarioFile>(ScenarioFileSchema);
-const validateStep = Object.fromEntries(STEP_KINDS.map((k) => [k, ajv.compile(STEP_SCHEMAS[k])])) as Record<StepKind, ValidateFunction>;
+const validateStep = Object.fromEntries(STEP_KINDS.map((k) => [k, ajv.compile(STEP_SCHEMAS[k])])) as Record<
+  StepKind,
+  ValidateFunction
+>;
 
 export async function loadScenario(file: string): Promise<Scenario> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    throw new BridgeError(ErrorCode.CONFIG_UNREADABLE, `cannot read scenario ${file}: ${(e as Error).message}`, { file });
+    throw new BridgeError(ErrorCode.CONFIG_UNREADABLE, `cannot read scenario ${file}: ${(e as Error).message}`, {
+      file,
+    });
   }
   return parseScenario(text, file);
 }
@@ -28,7 +33,10 @@ export async function loadScenario(file: string): Promise<Scenario> {
 export function parseScenario(text: string, file: string): Scenario {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const at = (path: readonly (string | number)[], key?: string): SourcePos => ({ file, ...positionOf(doc, lines, path, key) });
+  const at = (path: readonly (string | number)[], key?: string): SourcePos => ({
+    file,
+    ...positionOf(doc, lines, path, key),
+  });
   if (doc.errors.length > 0) {
     throw invalid(
       file,
@@ -49,8 +57,17 @@ export function parseScenario(text: string, file: string): Scenario {
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return; // reported above
     const kinds = Object.keys(raw).filter((k): k is StepKind => (STEP_KINDS as string[]).includes(k));
     if (kinds.length !== 1) {
-      const found = kinds.length === 0 ? `found ${Object.keys(raw).map((k) => `"${k}"`).join(', ') || 'nothing'}` : `found ${kinds.join(' and ')}`;
-      problems.push(`${fmt(at(['steps', i]))}: /steps/${i}: a step has exactly one of ${STEP_KINDS.join(', ')} (${found})`);
+      const found =
+        kinds.length === 0
+          ? `found ${
+              Object.keys(raw)
+                .map((k) => `"${k}"`)
+                .join(', ') || 'nothing'
+            }`
+          : `found ${kinds.join(' and ')}`;
+      problems.push(
+        `${fmt(at(['steps', i]))}: /steps/${i}: a step has exactly one of ${STEP_KINDS.join(', ')} (${found})`,
+      );
       return;
     }
     const kind = kinds[0]!;
@@ -69,7 +86,8 @@ export function parseScenario(text: string, file: string): Scenario {
     file,
     name: value.name,
     description: value.description,
-    link: typeof link === 'object' && link.kind === 'replay' ? { kind: 'replay', file: resolve(base, link.file) } : link,
+    link:
+      typeof link === 'object' && link.kind === 'replay' ? { kind: 'replay', file: resolve(base, link.file) } : link,
     devices: value.devices !== undefined ? resolve(base, value.devices) : undefined,
     seed: value.seed,
     time: value.time,
@@ -83,11 +101,19 @@ const fmt = (p: SourcePos): string => `${p.file}:${p.line}:${p.column}`;
 
 function invalid(file: string, problems: string[]): BridgeError {
   const unique = [...new Set(problems)];
-  return new BridgeError(ErrorCode.SCENARIO_INVALID, `invalid scenario ${unique.join('\n')}`, { file, problems: unique });
+  return new BridgeError(ErrorCode.SCENARIO_INVALID, `invalid scenario ${unique.join('\n')}`, {
+    file,
+    problems: unique,
+  });
 }
 
 /** Line and column of the node at `path` (or of its key `key`), or of the nearest ancestor that exists. */
-function positionOf(doc: Document, lines: LineCounter, path: readonly (string | number)[], key?: string): { line: number; column: number } {
+function positionOf(
+  doc: Document,
+  lines: LineCounter,
+  path: readonly (string | number)[],
+  key?: string,
+): { line: number; column: number } {
   let p = [...path];
   let node = p.length === 0 ? doc.contents : doc.getIn(p, true);
   while (node === undefined && p.length > 0) {
@@ -114,12 +140,20 @@ function pointerSegments(pointer: string): (string | number)[] {
     .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 }
 
-function describeErrors(errors: readonly ErrorObject[], prefix: (string | number)[], at: (path: (string | number)[], key?: string) => SourcePos): string[] {
+function describeErrors(
+  errors: readonly ErrorObject[],
+  prefix: (string | number)[],
+  at: (path: (string | number)[], key?: string) => SourcePos,
+): string[] {
   // A wrong `link` fails every alternative of its union: say it once.
   const unionPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
   const out: string[] = [];
   for (const e of errors) {
-    if (e.keyword !== 'anyOf' && [...unionPaths].some((u) => e.instancePath === u || e.instancePath.startsWith(`${u}/`))) continue;
+    if (
+      e.keyword !== 'anyOf' &&
+      [...unionPaths].some((u) => e.instancePath === u || e.instancePath.startsWith(`${u}/`))
+    )
+      continue;
     const path = [...prefix, ...pointerSegments(e.instancePath)];
     const pointer = `/${path.join('/')}`.replace(/\/$/, '') || '/';
     let key: string | undefined;
@@ -136,7 +170,8 @@ function describeErrors(errors: readonly ErrorObject[], prefix: (string | number
         message = `must be one of ${(e.params['allowedValues'] as unknown[]).map((v) => String(v)).join(', ')}`;
         break;
       case 'anyOf':
-        message = 'must be emulated, firmware, or an object such as {kind: serial, port: /dev/ttyACM0} or {kind: replay, file: rec.jsonl}';
+        message =
+          'must be emulated, firmware, or an object such as {kind: serial, port: /dev/ttyACM0} or {kind: replay, file: rec.jsonl}';
         break;
       case 'minProperties':
         message = 'must not be empty';
@@ -144,7 +179,9 @@ function describeErrors(errors: readonly ErrorObject[], prefix: (string | number
       case 'pattern':
       case 'type': {
         const description = (e.parentSchema as { description?: string } | undefined)?.description;
-        message = description ? `must be ${description[0]!.toLowerCase()}${description.slice(1).replace(/\.$/, '')}` : (e.message ?? e.keyword);
+        message = description
+          ? `must be ${description[0]!.toLowerCase()}${description.slice(1).replace(/\.$/, '')}`
+          : (e.message ?? e.keyword);
         break;
       }
       default:

@@ -41,7 +41,8 @@ function suite(r: ScenarioResult, timestamp: Date): Counts & { xml: string } {
       const name = attr(`step ${o.step.number}: ${describeStep(o.step)}`);
       const head = `    <testcase classname="${classname}" name="${name}" file="${attr(o.step.at.file)}" line="${o.step.at.line}" time="${seconds(o.wallMs)}"`;
       if (o.status === 'passed') cases.push(`${head}/>`);
-      else if (o.status === 'skipped') cases.push(`${head}>`, '      <skipped message="an earlier step failed"/>', '    </testcase>');
+      else if (o.status === 'skipped')
+        cases.push(`${head}>`, '      <skipped message="an earlier step failed"/>', '    </testcase>');
       else {
         const body = r.failure?.message ?? o.error?.message ?? 'failed';
         cases.push(

@@ -22,8 +22,20 @@ export function tapReport(results: readonly ScenarioResult[]): string {
           code: failed.error?.code,
           details: r.failure?.message ?? failed.error?.message,
         }
-      : { message: 'the home did not start or stop cleanly', severity: 'fail', code: r.setupError?.code, details: r.setupError?.message };
-    out.push('  ---', ...stringify(diag, { lineWidth: 0 }).trimEnd().split('\n').map((l) => `  ${l}`), '  ...');
+      : {
+          message: 'the home did not start or stop cleanly',
+          severity: 'fail',
+          code: r.setupError?.code,
+          details: r.setupError?.message,
+        };
+    out.push(
+      '  ---',
+      ...stringify(diag, { lineWidth: 0 })
+        .trimEnd()
+        .split('\n')
+        .map((l) => `  ${l}`),
+      '  ...',
+    );
   });
   return `${out.join('\n')}\n`;
 }

@@ -136,7 +136,9 @@ export function describeStep(step: ScenarioStep): string {
   if (step.spec.name) return step.spec.name;
   switch (step.kind) {
     case 'set':
-      return `set ${Object.entries(step.spec.set).map(([k, v]) => `${k}=${String(v)}`).join(', ')}`;
+      return `set ${Object.entries(step.spec.set)
+        .map(([k, v]) => `${k}=${String(v)}`)
+        .join(', ')}`;
     case 'press':
       return `press ${step.spec.press}${step.spec.hold !== undefined ? ` for ${String(step.spec.hold)}` : ''}`;
     case 'pushWindow':
@@ -149,7 +151,8 @@ export function describeStep(step: ScenarioStep): string {
       return `wait ${String(step.spec.wait)}`;
     case 'expect': {
       const { within, ...match } = step.spec.expect;
-      const what = Object.keys(match).length === 1 && match.status !== undefined ? `status ${match.status}` : describeMatch(match);
+      const what =
+        Object.keys(match).length === 1 && match.status !== undefined ? `status ${match.status}` : describeMatch(match);
       return `expect ${what}${within !== undefined ? ` within ${String(within)}` : ''}`;
     }
     case 'fault':

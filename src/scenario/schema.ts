@@ -19,9 +19,14 @@ const Duration = Type.Unsafe<number | string>({
   pattern: DURATION_PATTERN,
   description: 'A duration: 500ms, 2s, 1m30s, 1h, or a number of milliseconds.',
 });
-const StatusPattern = Type.String({ pattern: '^[0-9xX?]{9}$', description: 'Nine characters, each a digit or x (any digit).' });
+const StatusPattern = Type.String({
+  pattern: '^[0-9xX?]{9}$',
+  description: 'Nine characters, each a digit or x (any digit).',
+});
 const Topic = Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\u0000]+$' });
-const StepName = Type.Optional(Type.String({ maxLength: 200, description: 'Shown in reports instead of the step text.' }));
+const StepName = Type.Optional(
+  Type.String({ maxLength: 200, description: 'Shown in reports instead of the step text.' }),
+);
 const strict = { additionalProperties: false } as const;
 
 const Conditions = Type.Object(
@@ -39,7 +44,11 @@ const ExpectBody = Type.Object(
   {
     topic: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'A topic or filter (+, #).' })),
     payload: Type.Optional(Type.String({ description: 'The exact payload text.' })),
-    fields: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'A partial JSON payload; keys may be paths (aircon.on).' })),
+    fields: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), {
+        description: 'A partial JSON payload; keys may be paths (aircon.on).',
+      }),
+    ),
     status: Type.Optional(StatusPattern),
     within: Type.Optional(Duration),
   },
@@ -48,11 +57,24 @@ const ExpectBody = Type.Object(
 
 export const STEP_SCHEMAS = {
   set: Type.Object({ set: Conditions, name: StepName }, strict),
-  press: Type.Object({ press: oneOf(['aircon', 'light', 'gas'] as const, 'The button to hold.'), hold: Type.Optional(Duration), name: StepName }, strict),
-  pushWindow: Type.Object({ pushWindow: oneOf(['open', 'close'] as const, 'Where the window is pushed by hand.'), name: StepName }, strict),
+  press: Type.Object(
+    {
+      press: oneOf(['aircon', 'light', 'gas'] as const, 'The button to hold.'),
+      hold: Type.Optional(Duration),
+      name: StepName,
+    },
+    strict,
+  ),
+  pushWindow: Type.Object(
+    { pushWindow: oneOf(['open', 'close'] as const, 'Where the window is pushed by hand.'), name: StepName },
+    strict,
+  ),
   send: Type.Object(
     {
-      send: Type.Unsafe<string | Record<string, unknown>>({ type: ['string', 'object'], description: 'A payload: a 9-digit string, any text, or an object sent as JSON.' }),
+      send: Type.Unsafe<string | Record<string, unknown>>({
+        type: ['string', 'object'],
+        description: 'A payload: a 9-digit string, any text, or an object sent as JSON.',
+      }),
       topic: Type.Optional(Topic),
       name: StepName,
     },
@@ -77,10 +99,30 @@ export type StepOf<K extends StepKind> = Static<(typeof STEP_SCHEMAS)[K]>;
 
 const LinkChoice = Type.Union([
   oneOf(['emulated', 'firmware'] as const, 'A link that needs no arguments.'),
-  Type.Object({ kind: Type.Literal('emulated'), seed: Type.Optional(Type.Integer()), initialStatus: Type.Optional(Type.String()) }, strict),
+  Type.Object(
+    {
+      kind: Type.Literal('emulated'),
+      seed: Type.Optional(Type.Integer()),
+      initialStatus: Type.Optional(Type.String()),
+    },
+    strict,
+  ),
   Type.Object({ kind: Type.Literal('firmware'), hex: Type.Optional(Type.String()) }, strict),
-  Type.Object({ kind: Type.Literal('serial'), port: Type.String({ minLength: 1 }), baudRate: Type.Optional(Type.Integer({ minimum: 300 })) }, strict),
-  Type.Object({ kind: Type.Literal('replay'), file: Type.String({ minLength: 1, description: 'A recording, relative to the scenario file.' }) }, strict),
+  Type.Object(
+    {
+      kind: Type.Literal('serial'),
+      port: Type.String({ minLength: 1 }),
+      baudRate: Type.Optional(Type.Integer({ minimum: 300 })),
+    },
+    strict,
+  ),
+  Type.Object(
+    {
+      kind: Type.Literal('replay'),
+      file: Type.String({ minLength: 1, description: 'A recording, relative to the scenario file.' }),
+    },
+    strict,
+  ),
 ]);
 
 export const ScenarioFileSchema = Type.Object(

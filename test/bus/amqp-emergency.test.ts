@@ -20,7 +20,14 @@ afterEach(async () => {
 });
 
 function listener(url: string, exchange = 'webos.fanout'): AmqpEmergencyListener {
-  const l = new AmqpEmergencyListener({ url, exchange, logger: silentLogger(), minBackoffMs: 100, maxBackoffMs: 400, connectTimeoutMs: 2000 });
+  const l = new AmqpEmergencyListener({
+    url,
+    exchange,
+    logger: silentLogger(),
+    minBackoffMs: 100,
+    maxBackoffMs: 400,
+    connectTimeoutMs: 2000,
+  });
   cleanups.push(() => l.stop());
   return l;
 }
@@ -136,8 +143,12 @@ describe.skipIf(!authAmqpUrl)('emergency listener with a refused login', () => {
 
 describe('AMQP credentials', () => {
   it('fills in the MQTT user and password only when the URL names no user', () => {
-    expect(amqpUrlWithCredentials('amqp://rabbit.local:5672', 'device', 'p@ss word')).toBe('amqp://device:p%40ss%20word@rabbit.local:5672');
-    expect(amqpUrlWithCredentials('amqp://other:x@rabbit.local:5672', 'device', 'secret')).toBe('amqp://other:x@rabbit.local:5672');
+    expect(amqpUrlWithCredentials('amqp://rabbit.local:5672', 'device', 'p@ss word')).toBe(
+      'amqp://device:p%40ss%20word@rabbit.local:5672',
+    );
+    expect(amqpUrlWithCredentials('amqp://other:x@rabbit.local:5672', 'device', 'secret')).toBe(
+      'amqp://other:x@rabbit.local:5672',
+    );
     expect(amqpUrlWithCredentials('amqp://rabbit.local:5672', undefined, 'secret')).toBe('amqp://rabbit.local:5672');
   });
 });

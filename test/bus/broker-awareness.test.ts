@@ -93,11 +93,21 @@ describe.skipIf(!amqpUrl)('the AMQP port of RabbitMQ given as the MQTT broker', 
 
   it('the CLI given that port exits 2 within seconds, saying why', async () => {
     const port = new URL(amqpUrl!).port;
-    const p = bridgeProcess(['run', '--broker', `mqtt://127.0.0.1:${port}`, '--client-id', `amqp-port-cli-${process.pid}`, '--log-level', 'error']);
+    const p = bridgeProcess([
+      'run',
+      '--broker',
+      `mqtt://127.0.0.1:${port}`,
+      '--client-id',
+      `amqp-port-cli-${process.pid}`,
+      '--log-level',
+      'error',
+    ]);
     try {
       const exit = await p.exited;
       expect(exit.code).toBe(2);
-      expect(p.stderr).toMatch(/smarthome-bridge: mqtt:\/\/127\.0\.0\.1:\d+: the broker answered CONNECT with something that is not MQTT/);
+      expect(p.stderr).toMatch(
+        /smarthome-bridge: mqtt:\/\/127\.0\.0\.1:\d+: the broker answered CONNECT with something that is not MQTT/,
+      );
     } finally {
       await p.kill();
     }
@@ -110,7 +120,8 @@ describe('one client id in two running clients', () => {
     cleanups.push(() => broker.close());
     const a = client(broker.url, 'same-id');
     const b = client(broker.url, 'same-id');
-    const fatal = (bus: BusClient) => new Promise<[BusClient, BridgeError]>((r) => bus.once('fatal', (e) => r([bus, e])));
+    const fatal = (bus: BusClient) =>
+      new Promise<[BusClient, BridgeError]>((r) => bus.once('fatal', (e) => r([bus, e])));
     await a.start();
     await b.start();
     const [loser, e] = await Promise.race([fatal(a), fatal(b)]);

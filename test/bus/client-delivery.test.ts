@@ -23,7 +23,13 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-const reading = (n: number, qos: 0 | 1 = 1): OutgoingMessage => ({ route: 'sensor', topic: 'webos/report/smarthome/info', payload: `{"n":${n}}`, qos, retain: false });
+const reading = (n: number, qos: 0 | 1 = 1): OutgoingMessage => ({
+  route: 'sensor',
+  topic: 'webos/report/smarthome/info',
+  payload: `{"n":${n}}`,
+  qos,
+  retain: false,
+});
 
 function client(url: string, extra: Partial<ConstructorParameters<typeof BusClient>[0]> = {}): BusClient {
   const c = new BusClient({
@@ -49,7 +55,8 @@ async function until(what: string, cond: () => boolean, timeoutMs = 10_000): Pro
   }
 }
 
-const payloadsOf = (b: TestBroker): string[] => b.published.filter((p) => p.topic === 'webos/report/smarthome/info').map((p) => p.payload);
+const payloadsOf = (b: TestBroker): string[] =>
+  b.published.filter((p) => p.topic === 'webos/report/smarthome/info').map((p) => p.payload);
 
 describe('BusClient delivery under broker faults', () => {
   it('sends a QoS 1 report again after a broker restart when the first broker never acknowledged it (clean session)', async () => {

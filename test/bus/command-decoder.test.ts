@@ -4,7 +4,8 @@ import { controlToCommand, decodeRequest, type JsonControl, type Request } from 
 import { mergeCommand } from '../../src/home/status-codec.js';
 
 const LIMIT = 4096;
-const decode = (text: string | Buffer, limit = LIMIT): Request => decodeRequest(typeof text === 'string' ? Buffer.from(text) : text, limit);
+const decode = (text: string | Buffer, limit = LIMIT): Request =>
+  decodeRequest(typeof text === 'string' ? Buffer.from(text) : text, limit);
 
 function rejection(text: string | Buffer, limit = LIMIT): BridgeError {
   try {
@@ -52,7 +53,9 @@ describe('legacy 9-digit strings', () => {
   });
 
   it('rejects bytes that are not UTF-8 digits', () => {
-    expect(rejection(Buffer.from([0x30, 0x31, 0x36, 0x31, 0x35, 0x35, 0x30, 0x31, 0xff])).code).toBe(ErrorCode.STATUS_NOT_DIGIT);
+    expect(rejection(Buffer.from([0x30, 0x31, 0x36, 0x31, 0x35, 0x35, 0x30, 0x31, 0xff])).code).toBe(
+      ErrorCode.STATUS_NOT_DIGIT,
+    );
   });
 });
 
@@ -76,7 +79,11 @@ describe('JSON commands', () => {
 
   it('decodes a status request', () => {
     expect(decode('{"command":"status"}')).toEqual({ kind: 'status' });
-    expect(decode('{"Producer":"android","command":"status","id":"s"}')).toEqual({ kind: 'status', id: 's', producer: 'android' });
+    expect(decode('{"Producer":"android","command":"status","id":"s"}')).toEqual({
+      kind: 'status',
+      id: 's',
+      producer: 'android',
+    });
   });
 
   it('accepts surrounding whitespace', () => {
@@ -229,7 +236,9 @@ describe('controlToCommand', () => {
   });
 
   it('leaves it off when enabled is false, keeping the current values', () => {
-    expect(mergeCommand(current, controlToCommand(control({ aircon: { enabled: false, power: 2 } }), current))).toBe('006155011');
+    expect(mergeCommand(current, controlToCommand(control({ aircon: { enabled: false, power: 2 } }), current))).toBe(
+      '006155011',
+    );
     expect(mergeCommand(current, controlToCommand(control({ light: false }), current))).toBe('016055011');
   });
 

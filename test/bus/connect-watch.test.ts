@@ -53,7 +53,12 @@ describe('ConnectWatch: CONNECT answered by a closed socket', () => {
 
   it('names a port that accepts the connection and never answers CONNECT as silent, not as "not MQTT"', () => {
     let now = 0;
-    const w = new ConnectWatch({ clientId: 'home-1', url: 'mqtt://broker:1883', connectTimeoutMs: 10_000, now: () => now });
+    const w = new ConnectWatch({
+      clientId: 'home-1',
+      url: 'mqtt://broker:1883',
+      connectTimeoutMs: 10_000,
+      now: () => now,
+    });
     w.socketOpened();
     now = 2500;
     expect(w.silentFor()).toBe('no answer to CONNECT within 2.5 s');

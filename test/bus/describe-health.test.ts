@@ -40,7 +40,12 @@ describe('watch: health reports', () => {
   });
 
   it('says none and - where there is nothing to show, and copes with missing fields', () => {
-    const text = describeMessage('webos/report/smarthome/info', health({ counters: {}, ackLatencyMs: { p50: 0, p99: 0, count: 0 }, pubackLatencyMs: undefined, uptimeS: 5 }));
-    expect(text).toBe('smarthome [flat-3] health: up 5s; in 0, out 0; reconnects 0; queue 2, in flight 0; dropped none; command ack p50/p99 -, broker ack -; errors none');
+    const text = describeMessage(
+      'webos/report/smarthome/info',
+      health({ counters: {}, ackLatencyMs: { p50: 0, p99: 0, count: 0 }, pubackLatencyMs: undefined, uptimeS: 5 }),
+    );
+    expect(text).toBe(
+      'smarthome [flat-3] health: up 5s; in 0, out 0; reconnects 0; queue 2, in flight 0; dropped none; command ack p50/p99 -, broker ack -; errors none',
+    );
   });
 });

@@ -16,7 +16,14 @@ const journal = (): string => {
   dirs.push(d);
   return path.join(d, 'queue.jsonl');
 };
-const msg = (seq: number, payload = `{"n":${seq}}`): OutgoingMessage => ({ route: 'sensor', topic: 'webos/report/smarthome/info', payload, qos: 1, retain: false, seq });
+const msg = (seq: number, payload = `{"n":${seq}}`): OutgoingMessage => ({
+  route: 'sensor',
+  topic: 'webos/report/smarthome/info',
+  payload,
+  qos: 1,
+  retain: false,
+  seq,
+});
 // fsync batching is irrelevant here (and an fsync per line is slow): flush at close.
 const open = (f: string): OutboxStore => OutboxStore.open(f, { fsyncIntervalMs: 60_000 });
 
@@ -35,7 +42,12 @@ describe('OutboxStore journal', () => {
       [2, tricky],
       [3, '{"n":3}'],
     ]);
-    expect(t.restored[0]).toMatchObject({ route: 'sensor', topic: 'webos/report/smarthome/info', qos: 1, retain: false });
+    expect(t.restored[0]).toMatchObject({
+      route: 'sensor',
+      topic: 'webos/report/smarthome/info',
+      qos: 1,
+      retain: false,
+    });
     expect(t.nextSeq).toBe(4);
     expect(t.stats).toMatchObject({ restored: 2, corrupt: 0 });
     t.close();
@@ -108,8 +120,12 @@ describe('OutboxStore journal', () => {
       for (let i = 1; i <= 500; i++) s.add({ route: 'sensor', topic: 't', payload: String(i), qos: 1, retain: false, seq: i });
       process.stdout.write('written\\n');
       setInterval(() => {}, 1000);`;
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-    await new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => d.toString().includes('written') && resolve()));
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    await new Promise<void>((resolve) =>
+      child.stdout.on('data', (d: Buffer) => d.toString().includes('written') && resolve()),
+    );
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
     const s = open(f);

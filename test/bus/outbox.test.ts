@@ -7,7 +7,13 @@ import { Outbox, type OutgoingMessage } from '../../src/bus/outbox.js';
 import { OutboxStore } from '../../src/bus/outbox-store.js';
 import type { RouteName } from '../../src/bus/payloads.js';
 
-const msg = (route: RouteName, payload: string, topic = 'webos/report/smarthome/info'): OutgoingMessage => ({ route, topic, payload, qos: 1, retain: false });
+const msg = (route: RouteName, payload: string, topic = 'webos/report/smarthome/info'): OutgoingMessage => ({
+  route,
+  topic,
+  payload,
+  qos: 1,
+  retain: false,
+});
 const payloads = (ms: OutgoingMessage[]): string[] => ms.map((m) => m.payload);
 
 describe('Outbox queue policy', () => {
@@ -117,28 +123,40 @@ describe('Outbox bounds and priorities', () => {
   it('counts drops per route and never holds more than its capacity, for any sequence of reports', () => {
     const routes: RouteName[] = ['status', 'sensor', 'event', 'ack', 'error', 'availability', 'health'];
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 8 }), fc.array(fc.tuple(fc.constantFrom(...routes), fc.constantFrom('webos/report/smarthome/info', 'webos/report/smarthome/error')), { maxLength: 60 }), (capacity, pushes) => {
-        const o = new Outbox(capacity);
-        const superseded = new Map<string, number>();
-        pushes.forEach(([route, topic], i) => {
-          o.push(msg(route, `${route}-${i}`, topic));
-          expect(o.size).toBeLessThanOrEqual(capacity);
-        });
-        const out = o.drain();
-        const dropped = Object.values(o.drops()).reduce((a, b) => a + b, 0);
-        // Every report is either delivered, dropped (counted) or superseded by a newer one of its topic.
-        for (const [route, topic] of pushes) {
-          if (['status', 'health', 'availability'].includes(route)) superseded.set(`${route} ${topic}`, (superseded.get(`${route} ${topic}`) ?? 0) + 1);
-        }
-        const latestKinds = [...superseded.values()].reduce((a, n) => a + n - 1, 0);
-        expect(out.length + dropped).toBeGreaterThanOrEqual(pushes.length - latestKinds);
-        expect(out.length + dropped).toBeLessThanOrEqual(pushes.length);
-        // Delivered in the order pushed.
-        const order = out.map((m) => Number(m.payload.split('-')[1]));
-        expect([...order].sort((a, b) => a - b)).toEqual(order);
-        // An ack is dropped only when the queue holds nothing but acks (and availability, never dropped for another).
-        if ((o.drops()['ack'] ?? 0) > 0) expect(out.every((m) => m.route === 'ack' || m.route === 'availability')).toBe(true);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 8 }),
+        fc.array(
+          fc.tuple(
+            fc.constantFrom(...routes),
+            fc.constantFrom('webos/report/smarthome/info', 'webos/report/smarthome/error'),
+          ),
+          { maxLength: 60 },
+        ),
+        (capacity, pushes) => {
+          const o = new Outbox(capacity);
+          const superseded = new Map<string, number>();
+          pushes.forEach(([route, topic], i) => {
+            o.push(msg(route, `${route}-${i}`, topic));
+            expect(o.size).toBeLessThanOrEqual(capacity);
+          });
+          const out = o.drain();
+          const dropped = Object.values(o.drops()).reduce((a, b) => a + b, 0);
+          // Every report is either delivered, dropped (counted) or superseded by a newer one of its topic.
+          for (const [route, topic] of pushes) {
+            if (['status', 'health', 'availability'].includes(route))
+              superseded.set(`${route} ${topic}`, (superseded.get(`${route} ${topic}`) ?? 0) + 1);
+          }
+          const latestKinds = [...superseded.values()].reduce((a, n) => a + n - 1, 0);
+          expect(out.length + dropped).toBeGreaterThanOrEqual(pushes.length - latestKinds);
+          expect(out.length + dropped).toBeLessThanOrEqual(pushes.length);
+          // Delivered in the order pushed.
+          const order = out.map((m) => Number(m.payload.split('-')[1]));
+          expect([...order].sort((a, b) => a - b)).toEqual(order);
+          // An ack is dropped only when the queue holds nothing but acks (and availability, never dropped for another).
+          if ((o.drops()['ack'] ?? 0) > 0)
+            expect(out.every((m) => m.route === 'ack' || m.route === 'availability')).toBe(true);
+        },
+      ),
     );
   });
 });

@@ -8,7 +8,7 @@ describe('RateLimiter', () => {
     const passed: number[] = [];
     // 10,000 events spread over 5 s, unevenly: bursts at window edges included.
     for (let i = 0; i < 10_000; i++) {
-      now = Math.floor((i * i) / 20_000_000 * 5000) + (i % 3);
+      now = Math.floor(((i * i) / 20_000_000) * 5000) + (i % 3);
       if (limiter.take()) passed.push(now);
     }
     for (let i = 10; i < passed.length; i++) expect(passed[i]! - passed[i - 10]!).toBeGreaterThanOrEqual(1000);

@@ -4,7 +4,12 @@ import { defaultDevicesConfig } from '../../src/config/load.js';
 import type { SensorReading } from '../../src/home/types.js';
 
 const config = defaultDevicesConfig().bus.sensorReports;
-const climate = (temperature: number, humidity: number, time = 0): SensorReading => ({ sensor: 'climate', temperature, humidity, time });
+const climate = (temperature: number, humidity: number, time = 0): SensorReading => ({
+  sensor: 'climate',
+  temperature,
+  humidity,
+  time,
+});
 const rain = (raining: boolean, time = 0): SensorReading => ({ sensor: 'rain', raining, time });
 const MIN = 60_000;
 
@@ -62,6 +67,8 @@ describe('mode period (an explicit --report-period, the fleet’s load tests)', 
     expect(c.sensors.climate).toMatchObject({ periodMs: 1000, firstReadingMs: 1000 });
     expect(c.bus.sensorReports.mode).toBe('period');
     expect(defaultDevicesConfig().bus.sensorReports.mode).toBe('change');
-    expect(() => withReportPeriod(defaultDevicesConfig(), 50)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
+    expect(() => withReportPeriod(defaultDevicesConfig(), 50)).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID' }),
+    );
   });
 });

@@ -12,13 +12,17 @@ import { REPO_ROOT } from '../support/brokers.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'bin-launcher-'));
 cpSync(path.join(REPO_ROOT, 'bin'), path.join(root, 'bin'), { recursive: true });
-for (const f of ['src', 'node_modules', 'package.json', 'devices.json', 'firmware']) symlinkSync(path.join(REPO_ROOT, f), path.join(root, f));
+for (const f of ['src', 'node_modules', 'package.json', 'devices.json', 'firmware'])
+  symlinkSync(path.join(REPO_ROOT, f), path.join(root, f));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 function launch(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(root, 'bin', 'smarthome-bridge.js'), ...args], { timeout: 60_000 }, (e, stdout, stderr) =>
-      resolve({ code: e ? ((e as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      [path.join(root, 'bin', 'smarthome-bridge.js'), ...args],
+      { timeout: 60_000 },
+      (e, stdout, stderr) => resolve({ code: e ? ((e as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
 }

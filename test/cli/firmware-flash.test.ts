@@ -38,7 +38,9 @@ describe('firmware flash', () => {
     const empty = await mkdtemp(join(dir, 'empty-'));
     const r = await runCli(['firmware', 'flash', '--port', '/dev/ttyACM0'], 60_000, { PATH: empty });
     expect(r.code).toBe(2);
-    expect(r.stderr.trim().split('\n')).toEqual(['smarthome-bridge: avrdude not found on PATH; install the Debian package avrdude (sudo apt-get install avrdude)']);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      'smarthome-bridge: avrdude not found on PATH; install the Debian package avrdude (sudo apt-get install avrdude)',
+    ]);
   }, 90_000);
 
   it('without --port: one line, exit 2', async () => {
@@ -49,10 +51,12 @@ describe('firmware flash', () => {
   }, 90_000);
 
   it("avrdude failing: exit 1 with avrdude's own reason", async () => {
-    const PATH = await standIn(1, "avrdude: stk500_recv(): programmer is not responding");
+    const PATH = await standIn(1, 'avrdude: stk500_recv(): programmer is not responding');
     const r = await runCli(['firmware', 'flash', '--port', '/dev/ttyACM9'], 60_000, { PATH });
     expect(r.code).toBe(1);
-    expect(r.stderr.trim()).toBe('avrdude could not flash the smarthome sketch to /dev/ttyACM9 (exit 1): avrdude: stk500_recv(): programmer is not responding');
+    expect(r.stderr.trim()).toBe(
+      'avrdude could not flash the smarthome sketch to /dev/ttyACM9 (exit 1): avrdude: stk500_recv(): programmer is not responding',
+    );
   }, 90_000);
 
   describe('on the emulated Uno', () => {
@@ -67,24 +71,44 @@ describe('firmware flash', () => {
       const r = await runCli(['firmware', 'flash', '--port', uno.pty.path], 150_000, { PATH });
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
-      expect(r.stdout.trim().split('\n')).toEqual([`flashed the smarthome sketch to ${uno.pty.path}; the smarthome sketch answers on ${uno.pty.path} (status 000000000)`]);
+      expect(r.stdout.trim().split('\n')).toEqual([
+        `flashed the smarthome sketch to ${uno.pty.path}; the smarthome sketch answers on ${uno.pty.path} (status 000000000)`,
+      ]);
       const args = (await readFile(argsFile, 'utf8')).trim().split('\n');
-      expect(args).toEqual(['-p', 'atmega328p', '-c', 'arduino', '-b', '115200', '-D', '-P', uno.pty.path, '-U', `flash:w:${FIRMWARE_HEX}:i`]);
+      expect(args).toEqual([
+        '-p',
+        'atmega328p',
+        '-c',
+        'arduino',
+        '-b',
+        '115200',
+        '-D',
+        '-P',
+        uno.pty.path,
+        '-U',
+        `flash:w:${FIRMWARE_HEX}:i`,
+      ]);
       await uno.stop();
       uno = undefined;
     }, 180_000);
 
-    it('--firmata flashes the fetched StandardFirmata and confirms its version report', async () => {
-      const firmata = await standardFirmata();
-      uno = await startVirtualArduino({ config: defaultDevicesConfig(), hex: firmata.path });
-      const PATH = await standIn(0);
-      const r = await runCli(['firmware', 'flash', '--firmata', '--port', uno.pty.path], 150_000, { PATH });
-      expect(r.stderr).toBe('');
-      expect(r.code).toBe(0);
-      expect(r.stdout.trim().split('\n')).toEqual([`flashed StandardFirmata to ${uno.pty.path}; StandardFirmata answers on ${uno.pty.path} (Firmata protocol 2.4)`]);
-      const args = (await readFile(argsFile, 'utf8')).trim().split('\n');
-      expect(args.slice(-2)).toEqual(['-U', `flash:w:${firmata.path}:i`]);
-    }, FETCH_TIMEOUT_MS + 150_000);
+    it(
+      '--firmata flashes the fetched StandardFirmata and confirms its version report',
+      async () => {
+        const firmata = await standardFirmata();
+        uno = await startVirtualArduino({ config: defaultDevicesConfig(), hex: firmata.path });
+        const PATH = await standIn(0);
+        const r = await runCli(['firmware', 'flash', '--firmata', '--port', uno.pty.path], 150_000, { PATH });
+        expect(r.stderr).toBe('');
+        expect(r.code).toBe(0);
+        expect(r.stdout.trim().split('\n')).toEqual([
+          `flashed StandardFirmata to ${uno.pty.path}; StandardFirmata answers on ${uno.pty.path} (Firmata protocol 2.4)`,
+        ]);
+        const args = (await readFile(argsFile, 'utf8')).trim().split('\n');
+        expect(args.slice(-2)).toEqual(['-U', `flash:w:${firmata.path}:i`]);
+      },
+      FETCH_TIMEOUT_MS + 150_000,
+    );
 
     it('a port where nothing answers: flashed, but exit 1 saying the board does not answer', async () => {
       // Our sketch's handshake against StandardFirmata: the wrong firmware for what was flashed.

@@ -24,14 +24,21 @@ describe('the live view on a terminal', () => {
   it('shows log lines above the live region, never inside it', async () => {
     const port = await freePort();
     const command = `${process.execPath} --import tsx src/cli/main.ts --broker-port ${port} --log-level info`;
-    const child = spawn('script', ['-q', '-f', '-c', command, '/dev/null'], { cwd: REPO_ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('script', ['-q', '-f', '-c', command, '/dev/null'], {
+      cwd: REPO_ROOT,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     stopTerminal = () => {
       if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
     };
     let output = '';
     child.stdout.on('data', (b: Buffer) => (output += b.toString('utf8')));
     child.stderr.on('data', (b: Buffer) => (output += b.toString('utf8')));
-    await until(() => output.includes('Car2Home smarthome on'), () => `the live view; terminal so far:\n${output}`);
+    await until(
+      () => output.includes('Car2Home smarthome on'),
+      () => `the live view; terminal so far:\n${output}`,
+    );
 
     const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { protocolVersion: 4, reconnectPeriod: 0 });
     for (const bad of ['{"bad":', '0161', '016159010']) {
@@ -39,7 +46,10 @@ describe('the live view on a terminal', () => {
       await new Promise((r) => setTimeout(r, 400));
     }
     await client.endAsync();
-    await until(() => (output.match(/"code":"STATUS_RANGE"/g) ?? []).length > 0, () => `the third warning; terminal so far:\n${output}`);
+    await until(
+      () => (output.match(/"code":"STATUS_RANGE"/g) ?? []).length > 0,
+      () => `the third warning; terminal so far:\n${output}`,
+    );
     // Let the view redraw a few times after the last log line.
     await new Promise((r) => setTimeout(r, 800));
     stopTerminal();
@@ -51,7 +61,10 @@ describe('the live view on a terminal', () => {
     expect(headers, lines.join('\n')).toHaveLength(1);
     const top = headers[0]!;
     const block = lines.slice(top);
-    expect(block.slice(1, 6).map((l) => l.split(' ')[0]), lines.join('\n')).toEqual(['status', 'aircon', 'light', 'window', 'climate']);
+    expect(
+      block.slice(1, 6).map((l) => l.split(' ')[0]),
+      lines.join('\n'),
+    ).toEqual(['status', 'aircon', 'light', 'window', 'climate']);
     // Nothing but the view below its header: the region was not scrolled or torn by a log line.
     expect(block.filter((l) => l.includes('{'))).toEqual([]);
     // Every log line is whole (valid JSON) and the three warnings are all there, above the region.

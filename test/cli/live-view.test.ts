@@ -51,7 +51,9 @@ describe('LiveView with logs on the same terminal', () => {
     const { before, block } = liveBlock(lines);
     // Five log lines, in order, each whole on its own line, all above the block.
     const logLines = before.filter((l) => l.startsWith('{'));
-    expect(logLines.map((l) => (JSON.parse(l) as { msg: string }).msg)).toEqual([0, 1, 2, 3, 4].map((i) => `bad command ${i}`));
+    expect(logLines.map((l) => (JSON.parse(l) as { msg: string }).msg)).toEqual(
+      [0, 1, 2, 3, 4].map((i) => `bad command ${i}`),
+    );
     expect(before).toEqual(logLines);
     // One block, drawn once at the bottom: the header, the status lines, the events; no log inside.
     expect(block[0]).toBe(HEADER);

@@ -9,7 +9,10 @@ import { describePort, formatPorts, listPorts } from '../../src/cli/ports.js';
 import { REPO_ROOT } from '../support/brokers.js';
 
 /** The real CLI as a child process; resolves with its exit code and output. */
-function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function cli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, NO_COLOR: '1', ...env },
@@ -43,9 +46,33 @@ describe('smarthome-bridge ports', () => {
 
   it('marks likely Arduinos by USB vendor or name', async () => {
     const rows = await listPorts(async () => [
-      { path: '/dev/ttyACM0', manufacturer: 'Arduino (www.arduino.cc)', vendorId: '2341', productId: '0043', serialNumber: '1', pnpId: undefined, locationId: undefined },
-      { path: '/dev/ttyUSB0', manufacturer: '1a86', vendorId: '1A86', productId: '7523', serialNumber: undefined, pnpId: undefined, locationId: undefined },
-      { path: '/dev/ttyS0', manufacturer: undefined, vendorId: undefined, productId: undefined, serialNumber: undefined, pnpId: undefined, locationId: undefined },
+      {
+        path: '/dev/ttyACM0',
+        manufacturer: 'Arduino (www.arduino.cc)',
+        vendorId: '2341',
+        productId: '0043',
+        serialNumber: '1',
+        pnpId: undefined,
+        locationId: undefined,
+      },
+      {
+        path: '/dev/ttyUSB0',
+        manufacturer: '1a86',
+        vendorId: '1A86',
+        productId: '7523',
+        serialNumber: undefined,
+        pnpId: undefined,
+        locationId: undefined,
+      },
+      {
+        path: '/dev/ttyS0',
+        manufacturer: undefined,
+        vendorId: undefined,
+        productId: undefined,
+        serialNumber: undefined,
+        pnpId: undefined,
+        locationId: undefined,
+      },
     ]);
     expect(rows.map((r) => r.likelyArduino)).toEqual(['Arduino', 'CH340 USB serial, common on Uno clones', undefined]);
     const text = formatPorts(rows);
@@ -53,7 +80,17 @@ describe('smarthome-bridge ports', () => {
     expect(text.split('\n')[0]).toMatch(/2341:0043\s+<- likely an Arduino \(Arduino\)$/);
     expect(text.split('\n')[2]).not.toContain('likely');
     expect(formatPorts([])).toMatch(/no serial ports found/);
-    expect(describePort({ path: '/dev/x', manufacturer: 'Arduino LLC', vendorId: undefined, productId: undefined, serialNumber: undefined, pnpId: undefined, locationId: undefined }).likelyArduino).toBe('Arduino');
+    expect(
+      describePort({
+        path: '/dev/x',
+        manufacturer: 'Arduino LLC',
+        vendorId: undefined,
+        productId: undefined,
+        serialNumber: undefined,
+        pnpId: undefined,
+        locationId: undefined,
+      }).likelyArduino,
+    ).toBe('Arduino');
   });
 });
 
@@ -83,16 +120,33 @@ describe('smarthome-bridge run --link firmware', () => {
   it('refuses a board built from another devices.json: one line naming the field, exit 2', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'smarthome-moved-pin-'));
     try {
-      const json = JSON.parse(readFileSync(join(REPO_ROOT, 'devices.json'), 'utf8')) as { sensors: { climate: { serial: { pin: string } } } };
+      const json = JSON.parse(readFileSync(join(REPO_ROOT, 'devices.json'), 'utf8')) as {
+        sensors: { climate: { serial: { pin: string } } };
+      };
       json.sensors.climate.serial.pin = 'D13';
       const devices = join(dir, 'devices.json');
       await writeFile(devices, JSON.stringify(json));
-      const r = await cli(['run', '--link', 'firmware', '--devices', devices, '--broker-host', '127.0.0.1', '--broker-port', '0']);
+      const r = await cli([
+        'run',
+        '--link',
+        'firmware',
+        '--devices',
+        devices,
+        '--broker-host',
+        '127.0.0.1',
+        '--broker-port',
+        '0',
+      ]);
       expect(r.code).toBe(2);
       // The log (JSON lines) comes first; the failure is the last line, and no stack trace.
-      const errors = r.stderr.trim().split('\n').filter((l) => !l.startsWith('{'));
+      const errors = r.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => !l.startsWith('{'));
       expect(errors).toHaveLength(1);
-      expect(errors[0]).toMatch(/^smarthome-bridge: the board on .* was built with sensors\.climate\.serial\.pin D2, but devices\.json says D13/);
+      expect(errors[0]).toMatch(
+        /^smarthome-bridge: the board on .* was built with sensors\.climate\.serial\.pin D2, but devices\.json says D13/,
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -37,7 +37,10 @@ describe.concurrent('usage errors: one line, exit 2', () => {
     [['run', '--link', 'bluetooth'], /Invalid values:.*link/],
     [['run', '--no-such-option'], /Unknown argument/],
     // --broker takes only MQTT schemes, in every command that has it
-    [['run', '--broker', 'http://127.0.0.1:1883'], /--broker http:\/\/127\.0\.0\.1:1883: the scheme must be mqtt:, mqtts:, ws: or wss:/],
+    [
+      ['run', '--broker', 'http://127.0.0.1:1883'],
+      /--broker http:\/\/127\.0\.0\.1:1883: the scheme must be mqtt:, mqtts:, ws: or wss:/,
+    ],
     [['send', '016155010', '--broker', 'amqp://127.0.0.1:5672'], /the scheme must be mqtt:/],
     [['watch', '--broker', '127.0.0.1:1883'], /--broker|scheme/],
     [['fleet', '--homes', '2', '--broker', 'https://rabbit'], /the scheme must be mqtt:/],
@@ -117,6 +120,11 @@ describe('parseDuration, the one parser of every duration option', () => {
   });
 
   it.each(['', 'soon', '-1', '-1s', '2 parsecs', '1x', 's'])('%j is a CONFIG_INVALID naming the option', (text) => {
-    expect(() => parseDuration(text, '--timeout')).toThrow(expect.objectContaining({ code: ErrorCode.CONFIG_INVALID, message: expect.stringMatching(/^--timeout: not a duration/) }));
+    expect(() => parseDuration(text, '--timeout')).toThrow(
+      expect.objectContaining({
+        code: ErrorCode.CONFIG_INVALID,
+        message: expect.stringMatching(/^--timeout: not a duration/),
+      }),
+    );
   });
 });

@@ -15,7 +15,12 @@ let bus: MqttRecorder;
 let watch: CliRun | undefined;
 
 beforeAll(async () => {
-  runtime = await startRuntime({ config, link: { kind: 'emulated' }, logger: silentLogger(), embeddedBroker: { port: 0 } });
+  runtime = await startRuntime({
+    config,
+    link: { kind: 'emulated' },
+    logger: silentLogger(),
+    embeddedBroker: { port: 0 },
+  });
   bus = await MqttRecorder.connect(runtime.brokerUrl, ['#']);
 });
 
@@ -36,7 +41,10 @@ async function until(what: () => boolean, label: () => string, ms = 30_000): Pro
 describe('smarthome-bridge watch', () => {
   it('decodes JSON commands and shows error excerpts unescaped', async () => {
     watch = startCli(['watch', '--broker', runtime.brokerUrl, '--topic', 'webos/+/+']);
-    await until(() => watch!.stderr().includes('watching'), () => `watch to subscribe; stderr: ${watch!.stderr()}`);
+    await until(
+      () => watch!.stderr().includes('watching'),
+      () => `watch to subscribe; stderr: ${watch!.stderr()}`,
+    );
     await bus.publish('webos/smarthome/info', '{"Producer":"car","command":"control","window":"open","id":"42"}');
     await bus.publish('webos/smarthome/info', '{"bad":');
     const lines = (): string[] => watch!.stdout().split('\n');
@@ -44,9 +52,13 @@ describe('smarthome-bridge watch', () => {
       () => lines().some((l) => l.includes('PAYLOAD_NOT_JSON')) && lines().some((l) => l.includes('ack id 42')),
       () => `the error report and the ack; stdout:\n${watch!.stdout()}`,
     );
-    expect(lines().find((l) => l.includes('car control'))).toMatch(/webos\/smarthome\/info +car control id 42: window open$/);
+    expect(lines().find((l) => l.includes('car control'))).toMatch(
+      /webos\/smarthome\/info +car control id 42: window open$/,
+    );
     expect(lines().find((l) => l.includes('not JSON'))).toMatch(/webos\/smarthome\/info +not JSON: \{"bad":$/);
-    expect(lines().find((l) => l.includes('PAYLOAD_NOT_JSON'))).toMatch(/ERROR PAYLOAD_NOT_JSON: .* \(payload \{"bad":\)$/);
+    expect(lines().find((l) => l.includes('PAYLOAD_NOT_JSON'))).toMatch(
+      /ERROR PAYLOAD_NOT_JSON: .* \(payload \{"bad":\)$/,
+    );
     expect(watch.stdout()).not.toContain('\\"');
   }, 60_000);
 });

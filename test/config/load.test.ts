@@ -6,7 +6,13 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, isBridgeError, type BridgeError } from '../../src/core/errors.js';
-import { DEFAULT_DEVICES_PATH, defaultDevicesConfig, loadDevicesConfig, parseDevicesConfig, shippedDevicesConfig } from '../../src/config/load.js';
+import {
+  DEFAULT_DEVICES_PATH,
+  defaultDevicesConfig,
+  loadDevicesConfig,
+  parseDevicesConfig,
+  shippedDevicesConfig,
+} from '../../src/config/load.js';
 import { devicesJsonSchema } from '../../src/config/json-schema.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -77,7 +83,12 @@ describe('defaults', () => {
     const c = parseDevicesConfig({});
     expect(c).toEqual(defaultDevicesConfig());
     expect(c.device.id).toBe('smarthome');
-    expect(c.appliances.light).toMatchObject({ dutyPerBrightnessStep: 25, sleepStepMs: 150, guideStepMs: 1450, treeStepMs: 500 });
+    expect(c.appliances.light).toMatchObject({
+      dutyPerBrightnessStep: 25,
+      sleepStepMs: 150,
+      guideStepMs: 1450,
+      treeStepMs: 500,
+    });
     expect(c.bus.routes.status).toEqual({ topic: 'webos/report/smarthome/info', qos: 0, retain: true });
     expect(c.bus.routes.error.topic).toBe('webos/report/smarthome/error');
     expect(c.bus.ignoredTopics).toEqual(['webos/smarthome/error', 'webos/smarthome/warning']);
@@ -106,20 +117,56 @@ describe('invalid files: one clear error naming the path and field', () => {
     ['out of range', { appliances: { window: { openDeg: 200 } } }, '/appliances/window/openDeg: must be <= 180'],
     ['a negative seed', { environment: { seed: -1 } }, '/environment/seed: must be >= 0'],
     ['a QoS of 2', { bus: { routes: { ack: { qos: 2 } } } }, '/bus/routes/ack/qos: must be one of 0, 1'],
-    ['a non-PWM pin for the fan', { appliances: { aircon: { pins: { fan: 'D4' } } } }, '/appliances/aircon/pins/fan: must be one of "D3", "D5", "D6", "D9", "D10", "D11"'],
-    ['a serial pin', { appliances: { window: { pins: { contact: 'D1' } } } }, '/appliances/window/pins/contact: must match pattern'],
-    ['a firmata temperature part the link cannot drive', { sensors: { climate: { firmata: { temperature: { part: 'dht11' } } } } }, '/sensors/climate/firmata/temperature/part: must be one of "tmp36", "lm35"'],
-    ['a wildcard in a route topic', { bus: { routes: { sensor: { topic: 'webos/+/info' } } } }, '/bus/routes/sensor/topic: must match pattern'],
+    [
+      'a non-PWM pin for the fan',
+      { appliances: { aircon: { pins: { fan: 'D4' } } } },
+      '/appliances/aircon/pins/fan: must be one of "D3", "D5", "D6", "D9", "D10", "D11"',
+    ],
+    [
+      'a serial pin',
+      { appliances: { window: { pins: { contact: 'D1' } } } },
+      '/appliances/window/pins/contact: must match pattern',
+    ],
+    [
+      'a firmata temperature part the link cannot drive',
+      { sensors: { climate: { firmata: { temperature: { part: 'dht11' } } } } },
+      '/sensors/climate/firmata/temperature/part: must be one of "tmp36", "lm35"',
+    ],
+    [
+      'a wildcard in a route topic',
+      { bus: { routes: { sensor: { topic: 'webos/+/info' } } } },
+      '/bus/routes/sensor/topic: must match pattern',
+    ],
     [
       'a route topic under the command filter',
       { bus: { routes: { status: { topic: 'webos/smarthome/status' } } } },
       '/bus/routes/status/topic: "webos/smarthome/status" is under the command filter webos/smarthome/# and would loop back as a command',
     ],
-    ['a route topic equal to Android’s bare command topic', { bus: { routes: { event: { topic: 'webos/smarthome' } } } }, '/bus/routes/event/topic: "webos/smarthome" is under the command filter'],
-    ['a duplicate pin', { appliances: { gasValve: { pins: { output: 'D4' } } } }, '/sensors/buttons/pins/aircon: pin D4 is already used by /appliances/gasValve/pins/output'],
-    ['the DHT11 on an appliance pin', { sensors: { climate: { serial: { pin: 'D8' } } } }, '/sensors/climate/serial/pin: pin D8 is already used by /appliances/gasValve/pins/output'],
-    ['a Firmata analog pin shared with rain', { sensors: { climate: { firmata: { humidity: { pin: 'A1' } } } } }, '/sensors/climate/firmata/humidity/pin: pin A1 is already used by /sensors/rain/pin'],
-    ['a window that never moves', { appliances: { window: { openDeg: 0 } } }, '/appliances/window/openDeg: must differ from closedDeg'],
+    [
+      'a route topic equal to Android’s bare command topic',
+      { bus: { routes: { event: { topic: 'webos/smarthome' } } } },
+      '/bus/routes/event/topic: "webos/smarthome" is under the command filter',
+    ],
+    [
+      'a duplicate pin',
+      { appliances: { gasValve: { pins: { output: 'D4' } } } },
+      '/sensors/buttons/pins/aircon: pin D4 is already used by /appliances/gasValve/pins/output',
+    ],
+    [
+      'the DHT11 on an appliance pin',
+      { sensors: { climate: { serial: { pin: 'D8' } } } },
+      '/sensors/climate/serial/pin: pin D8 is already used by /appliances/gasValve/pins/output',
+    ],
+    [
+      'a Firmata analog pin shared with rain',
+      { sensors: { climate: { firmata: { humidity: { pin: 'A1' } } } } },
+      '/sensors/climate/firmata/humidity/pin: pin A1 is already used by /sensors/rain/pin',
+    ],
+    [
+      'a window that never moves',
+      { appliances: { window: { openDeg: 0 } } },
+      '/appliances/window/openDeg: must differ from closedDeg',
+    ],
     ['four mode names', { modes: ['a', 'b', 'c', 'd'] }, '/modes: must NOT have fewer than 5 items'],
     ['an array', [], '/: must be object'],
   ])('%s', (_what, value, expected) => {
@@ -184,7 +231,11 @@ describe('devices.schema.json', () => {
 describe('the CLI with a bad devices.json', () => {
   const cli = async (cmd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
     try {
-      const { stdout, stderr } = await execFileAsync(cmd, args, { cwd: ROOT, timeout: 85_000, env: { ...process.env, NO_COLOR: '1' } });
+      const { stdout, stderr } = await execFileAsync(cmd, args, {
+        cwd: ROOT,
+        timeout: 85_000,
+        env: { ...process.env, NO_COLOR: '1' },
+      });
       return { code: 0, stdout, stderr };
     } catch (e) {
       const x = e as { code?: number; stdout?: string; stderr?: string };
@@ -192,8 +243,13 @@ describe('the CLI with a bad devices.json', () => {
     }
   };
 
-  it('exits ≠ 0 with one clear line on stderr and no stack trace (npx tsx src/cli/main.ts --devices <bad>)', { timeout: 90_000 }, async () => {
-    const file = await writeDevices('cli-bad.json', JSON.stringify({ bus: { routes: { status: { topic: 'webos/smarthome/status' } } } }));
+  it('exits ≠ 0 with one clear line on stderr and no stack trace (npx tsx src/cli/main.ts --devices <bad>)', {
+    timeout: 90_000,
+  }, async () => {
+    const file = await writeDevices(
+      'cli-bad.json',
+      JSON.stringify({ bus: { routes: { status: { topic: 'webos/smarthome/status' } } } }),
+    );
     const r = await cli('npx', ['tsx', 'src/cli/main.ts', '--devices', file]);
     expect(r.code).not.toBe(0);
     const lines = r.stderr.trim().split('\n');
@@ -211,7 +267,15 @@ describe('the CLI with a bad devices.json', () => {
     expect(syntax.code).not.toBe(0);
     expect(syntax.stderr.trim().split('\n')).toHaveLength(1);
     expect(syntax.stderr).toContain(`${file}:2:`);
-    const missing = await cli(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'send', '016155010', '--devices', path.join(dir, 'nope.json')]);
+    const missing = await cli(process.execPath, [
+      '--import',
+      'tsx',
+      'src/cli/main.ts',
+      'send',
+      '016155010',
+      '--devices',
+      path.join(dir, 'nope.json'),
+    ]);
     expect(missing.code).not.toBe(0);
     expect(missing.stderr.trim().split('\n')).toHaveLength(1);
     expect(missing.stderr).toContain('nope.json');

@@ -7,7 +7,8 @@ import type { Rig, RigFactory } from './rig.js';
 
 // Every reading published (mode period): the test follows the room minute by minute.
 const config = parseDevicesConfig({ bus: { healthPeriodMs: 0, sensorReports: { mode: 'period' } } });
-const fromBridge = (command: string) => (m: Seen) => m.json?.['Producer'] === 'smarthome' && m.json['command'] === command;
+const fromBridge = (command: string) => (m: Seen) =>
+  m.json?.['Producer'] === 'smarthome' && m.json['command'] === command;
 
 /**
  * The same home seen from the bus: the link behind the runtime and an embedded broker, driven by a real
@@ -27,14 +28,29 @@ export function busConformance(name: string, factory: RigFactory): void {
 
     it('bus command → acknowledgement and status report; a bad command → its error; air-con on → cooler sensor reports', async () => {
       rig = await factory();
-      runtime = await startRuntime({ config, link: rig.link, logger: silentLogger(), embeddedBroker: { host: '127.0.0.1', port: 0 } });
+      runtime = await startRuntime({
+        config,
+        link: rig.link,
+        logger: silentLogger(),
+        embeddedBroker: { host: '127.0.0.1', port: 0 },
+      });
       bus = await MqttRecorder.connect(runtime.brokerUrl, ['webos/#']);
 
       let mark = bus.mark();
       await bus.publish('webos/smarthome/info', '016155010');
-      const ack = await bus.next((m) => fromBridge('ack')(m) && m.json!['request'] === '016155010', mark, 10_000, 'ack');
+      const ack = await bus.next(
+        (m) => fromBridge('ack')(m) && m.json!['request'] === '016155010',
+        mark,
+        10_000,
+        'ack',
+      );
       expect(ack.json).toMatchObject({ status: '016155010', changed: true });
-      const status = await bus.next((m) => fromBridge('status')(m) && m.json!['status'] === '016155010', mark, 10_000, 'status report');
+      const status = await bus.next(
+        (m) => fromBridge('status')(m) && m.json!['status'] === '016155010',
+        mark,
+        10_000,
+        'status report',
+      );
       expect(status.json).toMatchObject({ cause: 'command' });
 
       mark = bus.mark();

@@ -86,7 +86,11 @@ export const commandScenarios: Scenario[] = [
     check(rig) {
       expect(rig.transcript.applied).toEqual([
         { command: '016155010', status: '016155010' },
-        ...INVALID_COMMANDS.map(({ command, code, context }) => ({ command, error: code, context: expect.objectContaining(context) })),
+        ...INVALID_COMMANDS.map(({ command, code, context }) => ({
+          command,
+          error: code,
+          context: expect.objectContaining(context),
+        })),
         { command: '016155010', status: '016155010' },
       ]);
       expect(reportsAfterBoot(rig)).toEqual(['command 016155010']);

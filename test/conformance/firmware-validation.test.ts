@@ -63,7 +63,9 @@ describe("the sketch's own command validation and merge", () => {
     const uno = new RawBoard();
     await uno.boot();
     // Tokens only: a line field cannot be empty or hold a space.
-    for (const { command, code, context } of INVALID_COMMANDS.filter((c) => c.command !== '' && !c.command.includes(' '))) {
+    for (const { command, code, context } of INVALID_COMMANDS.filter(
+      (c) => c.command !== '' && !c.command.includes(' '),
+    )) {
       const answer = await uno.set(command);
       expect(answer.type, command).toBe('error');
       const err = boardErrorToBridgeError(answer as Extract<typeof answer, { type: 'error' }>);

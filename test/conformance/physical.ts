@@ -106,7 +106,16 @@ export const physicalScenarios: Scenario[] = [
   {
     name: 'outputs follow the status: fan duty, light colour at brightness, gas valve, window angle',
     async run(rig) {
-      for (const status of ['019000000', '004190001', '000121011', '017155010', '011171000', '001133000', '000161010', '000000000']) {
+      for (const status of [
+        '019000000',
+        '004190001',
+        '000121011',
+        '017155010',
+        '011171000',
+        '001133000',
+        '000161010',
+        '000000000',
+      ]) {
         await rig.apply(status);
         await rig.advance(1300);
         expectOutputsFor(rig, status);

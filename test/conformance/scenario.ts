@@ -31,7 +31,12 @@ export async function runScenario(scenario: Scenario, factory: RigFactory): Prom
 }
 
 /** One `it` per scenario for `name`'s link; with a reference, also the same transcript as it gives. */
-export function conformanceSuite(name: string, scenarios: readonly Scenario[], factory: RigFactory, reference?: RigFactory): void {
+export function conformanceSuite(
+  name: string,
+  scenarios: readonly Scenario[],
+  factory: RigFactory,
+  reference?: RigFactory,
+): void {
   describe(`conformance on the ${name} link`, () => {
     for (const scenario of scenarios) {
       it(

@@ -33,7 +33,8 @@ export class Transcript {
   /** Records the outcome of one apply. */
   recordApply(command: string, outcome: { status?: string; error?: unknown }): void {
     if (outcome.status !== undefined) this.applied.push({ command, status: outcome.status });
-    else if (isBridgeError(outcome.error)) this.applied.push({ command, error: outcome.error.code, context: { ...outcome.error.context } });
+    else if (isBridgeError(outcome.error))
+      this.applied.push({ command, error: outcome.error.code, context: { ...outcome.error.context } });
     else throw outcome.error;
   }
 
@@ -42,7 +43,9 @@ export class Transcript {
     return this.statuses.map((s) => `${s.cause} ${s.status}`);
   }
   eventLines(): string[] {
-    return this.events.map((e) => (e.event === 'button' ? `button ${e.button}` : `window ${e.open ? 'open' : 'closed'}`));
+    return this.events.map((e) =>
+      e.event === 'button' ? `button ${e.button}` : `window ${e.open ? 'open' : 'closed'}`,
+    );
   }
 }
 

@@ -88,7 +88,9 @@ describe.skipIf(!rabbitMqttUrl || !rabbitAmqpUrl)('RabbitMQ (production config) 
     await expect(ch.checkExchange('webos.topic')).resolves.toBeDefined();
     await expect(ch.checkExchange('webos.fanout')).resolves.toBeDefined();
     // Redeclaring with the same arguments succeeds only if it is a non-durable topic exchange.
-    await expect(ch.assertExchange('webos.topic', 'topic', { durable: false })).resolves.toMatchObject({ exchange: 'webos.topic' });
+    await expect(ch.assertExchange('webos.topic', 'topic', { durable: false })).resolves.toMatchObject({
+      exchange: 'webos.topic',
+    });
     await ch.close();
   });
 
@@ -98,9 +100,13 @@ describe.skipIf(!rabbitMqttUrl || !rabbitAmqpUrl)('RabbitMQ (production config) 
     await ch.bindQueue(queue, 'webos.topic', 'webos.smarthome.#');
     const body = JSON.stringify({ probe: unique() });
     const received = new Promise<amqp.ConsumeMessage>((resolve) => {
-      void ch.consume(queue, (msg) => {
-        if (msg && msg.content.toString() === body) resolve(msg);
-      }, { noAck: true });
+      void ch.consume(
+        queue,
+        (msg) => {
+          if (msg && msg.content.toString() === body) resolve(msg);
+        },
+        { noAck: true },
+      );
     });
 
     const client = await connect(rabbitMqttUrl!);

@@ -21,4 +21,9 @@ const hasRabbitmq = existsSync('/usr/lib/rabbitmq/bin/rabbitmq-server') || inCI(
 
 describeBusSuite({ name: 'the embedded broker (aedes)', url: embedded.url, restartable: aedesProcess });
 describeBusSuite({ name: 'mosquitto', url: mosquittoUrl, restartable: hasMosquitto ? mosquittoProcess : undefined });
-describeBusSuite({ name: 'RabbitMQ', url: rabbitmqUrl, restartable: hasRabbitmq ? rabbitmqProcess : undefined, restartTimeoutMs: 240_000 });
+describeBusSuite({
+  name: 'RabbitMQ',
+  url: rabbitmqUrl,
+  restartable: hasRabbitmq ? rabbitmqProcess : undefined,
+  restartTimeoutMs: 240_000,
+});

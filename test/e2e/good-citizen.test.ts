@@ -75,7 +75,9 @@ describe.skipIf(!mqttUrl || !amqpUrl)('a home at rest on RabbitMQ with the produ
           }
           // Only this home's messages: the broker is shared with other tests.
           if (typeof json === 'object' && json !== null && (json as Record<string, unknown>)['home'] === home) {
-            seen.get(name)!.push({ routingKey: msg.fields.routingKey, json: json as Record<string, unknown>, at: clock.now() });
+            seen
+              .get(name)!
+              .push({ routingKey: msg.fields.routingKey, json: json as Record<string, unknown>, at: clock.now() });
           }
         },
         { noAck: true },
@@ -84,7 +86,14 @@ describe.skipIf(!mqttUrl || !amqpUrl)('a home at rest on RabbitMQ with the produ
     // The shipped devices.json, as production runs it; only the home id and client id are this test's.
     const config = await loadDevicesConfig();
     config.device.id = home;
-    runtime = await startRuntime({ config, link: { kind: 'emulated' }, clock, logger: silentLogger(), brokerUrl: mqttUrl!, clientId: home });
+    runtime = await startRuntime({
+      config,
+      link: { kind: 'emulated' },
+      clock,
+      logger: silentLogger(),
+      brokerUrl: mqttUrl!,
+      clientId: home,
+    });
     await new Promise((r) => setTimeout(r, HOUR / SPEED));
     endedAt = clock.now();
     await runtime.stop();
@@ -99,7 +108,8 @@ describe.skipIf(!mqttUrl || !amqpUrl)('a home at rest on RabbitMQ with the produ
   it('nothing reaches webos.server, webos.car, webos.android, webos.camera or webos.smarthome.#', () => {
     const all = seen.get('#')!;
     expect(all.length).toBeGreaterThan(0);
-    for (const q of FORBIDDEN) expect({ queue: q, messages: seen.get(q)!.map((m) => m.routingKey) }).toEqual({ queue: q, messages: [] });
+    for (const q of FORBIDDEN)
+      expect({ queue: q, messages: seen.get(q)!.map((m) => m.routingKey) }).toEqual({ queue: q, messages: [] });
     expect(new Set(all.map((m) => m.routingKey))).toEqual(new Set(['webos.report.smarthome.info']));
   });
 
@@ -112,16 +122,22 @@ describe.skipIf(!mqttUrl || !amqpUrl)('a home at rest on RabbitMQ with the produ
     expect(boot.map((m) => m.json['command']).sort()).toEqual(['availability', 'sensor', 'sensor', 'status']);
     // At rest: nobody commands this home. (It listens on the shared webos/smarthome/#, where another
     // test may send commands meanwhile; what those cause is not rest and is left out of the rate.)
-    const commanded = (m: Seen): boolean => m.json['command'] === 'ack' || m.json['command'] === 'error' || m.json['cause'] === 'command';
+    const commanded = (m: Seen): boolean =>
+      m.json['command'] === 'ack' || m.json['command'] === 'error' || m.json['cause'] === 'command';
     const rest = all.filter((m) => m.at >= startedAt + 60_000 && m.at <= endedAt && !commanded(m));
     const minutes = (endedAt - startedAt - 60_000) / 60_000;
     const perMinute = rest.length / minutes;
-    const kinds = rest.map((m) => `${String(m.json['command'])}${m.json['sensor'] ? `:${String(m.json['sensor'])}` : ''}`);
-    console.info(`[at rest] ${rest.length} messages in ${minutes.toFixed(1)} min of home time = ${perMinute.toFixed(2)}/min: ${kinds.join(', ')}`);
+    const kinds = rest.map(
+      (m) => `${String(m.json['command'])}${m.json['sensor'] ? `:${String(m.json['sensor'])}` : ''}`,
+    );
+    console.info(
+      `[at rest] ${rest.length} messages in ${minutes.toFixed(1)} min of home time = ${perMinute.toFixed(2)}/min: ${kinds.join(', ')}`,
+    );
     expect(minutes).toBeGreaterThan(50);
     expect(perMinute).toBeLessThanOrEqual(0.5);
     // Heartbeats keep every sensor and the bridge visibly alive.
-    for (const kind of ['sensor:climate', 'sensor:rain', 'health']) expect(kinds.filter((k) => k === kind).length).toBeGreaterThanOrEqual(3);
+    for (const kind of ['sensor:climate', 'sensor:rain', 'health'])
+      expect(kinds.filter((k) => k === kind).length).toBeGreaterThanOrEqual(3);
   });
 
   it('data.log (#.#.#, unconsumed) holds everything it published: every key matches it', () => {

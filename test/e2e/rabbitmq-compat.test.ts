@@ -34,12 +34,18 @@ const PIKA = path.join(REPO_ROOT, 'test/support/pika');
 const PYTHON = '/usr/bin/python3';
 
 const tag = `${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
-const config = parseDevicesConfig({ device: { id: `compat-${tag}` }, bus: { healthPeriodMs: 0, maxErrorReportsPerSecond: 1000 } });
+const config = parseDevicesConfig({
+  device: { id: `compat-${tag}` },
+  bus: { healthPeriodMs: 0, maxErrorReportsPerSecond: 1000 },
+});
 const home = config.device.id;
 
 /** Like Backend-Server's mqtt_publish: a fresh pika connection per message, no properties. */
 function pikaPublish(key: string, ...bodies: string[]): void {
-  const r = spawnSync(PYTHON, [path.join(PIKA, 'publish.py'), amqpUrl!, 'webos.topic', key, ...bodies], { encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync(PYTHON, [path.join(PIKA, 'publish.py'), amqpUrl!, 'webos.topic', key, ...bodies], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   if (r.status !== 0) throw new Error(`publish.py failed (${r.status}): ${r.stderr}`);
   expect(r.stdout.trim()).toBe(`sent ${bodies.length}`);
 }
@@ -50,7 +56,8 @@ describe.skipIf(!mqttUrl || !amqpUrl)('the real components around the bridge on 
   let conn: ChannelModel;
   let car: Channel;
 
-  const mine = (command: string) => (d: Delivery) => d.json?.['home'] === home && d.json['Producer'] === 'smarthome' && d.json['command'] === command;
+  const mine = (command: string) => (d: Delivery) =>
+    d.json?.['home'] === home && d.json['Producer'] === 'smarthome' && d.json['command'] === command;
   const ackOf = (request: string) => (d: Delivery) => mine('ack')(d) && d.json!['request'] === request;
   /** CarDashboard's sendMqtt: amqplib publish on webos.topic. */
   function carPublish(key: string, body: string): number {
@@ -61,14 +68,22 @@ describe.skipIf(!mqttUrl || !amqpUrl)('the real components around the bridge on 
   async function settleAt(command: string): Promise<void> {
     const mark = carPublish('webos.smarthome.info', command);
     const ack = await server.next(ackOf(command), mark);
-    if (ack.json!['changed']) await server.next((d) => mine('status')(d) && d.json!['status'] === ack.json!['status'], mark);
+    if (ack.json!['changed'])
+      await server.next((d) => mine('status')(d) && d.json!['status'] === ack.json!['status'], mark);
   }
 
   beforeAll(async () => {
     server = await AmqpRecorder.connect(amqpUrl!, ['webos.report.smarthome.#']);
     conn = await amqp.connect(amqpUrl!);
     car = await conn.createChannel();
-    runtime = await startRuntime({ config, link: { kind: 'emulated' }, logger: silentLogger(), brokerUrl: mqttUrl!, clientId: `compat-${tag}`, amqpUrl: amqpUrl! });
+    runtime = await startRuntime({
+      config,
+      link: { kind: 'emulated' },
+      logger: silentLogger(),
+      brokerUrl: mqttUrl!,
+      clientId: `compat-${tag}`,
+      amqpUrl: amqpUrl!,
+    });
     await settleAt('000000000');
   }, 60_000);
   afterAll(async () => {
@@ -123,14 +138,25 @@ describe.skipIf(!mqttUrl || !amqpUrl)('the real components around the bridge on 
     car.publish('webos.topic', 'webos.smarthome.warning', Buffer.from('022222221'));
     const probe = carPublish('webos.smarthome.info', '{"command":"status","id":"after-error-text"}');
     await server.next((d) => mine('ack')(d) && d.json!['id'] === 'after-error-text', probe);
-    const answered = server.since(mark).filter((d) => (mine('ack')(d) && d.json!['request'] === '022222221') || (mine('error')(d) && /webos\/smarthome\/(error|warning)/.test(String(d.json!['source']))));
+    const answered = server
+      .since(mark)
+      .filter(
+        (d) =>
+          (mine('ack')(d) && d.json!['request'] === '022222221') ||
+          (mine('error')(d) && /webos\/smarthome\/(error|warning)/.test(String(d.json!['source']))),
+      );
     expect(answered).toEqual([]);
     expect(runtime.link.status).toBe('016155010');
   });
 
   it('pika, consuming as the backend does, gets the reports with routing key and JSON', async () => {
     await settleAt('016155010');
-    const reader = new Proc(PYTHON, [path.join(PIKA, 'consume.py'), amqpUrl!, 'webos.topic', 'webos.report.smarthome.#']);
+    const reader = new Proc(PYTHON, [
+      path.join(PIKA, 'consume.py'),
+      amqpUrl!,
+      'webos.topic',
+      'webos.report.smarthome.#',
+    ]);
     try {
       await reader.waitFor(/^ready$/m, 30_000);
       carPublish('webos.smarthome.info', '022222221');
@@ -141,7 +167,10 @@ describe.skipIf(!mqttUrl || !amqpUrl)('the real components around the bridge on 
           .map((l) => JSON.parse(l) as { routingKey: string; body: string; headers: Record<string, string> })
           .map((l) => ({ ...l, json: JSON.parse(l.body) as Record<string, unknown> }))
           .find((l) => l.json['home'] === home && l.json['command'] === 'ack');
-      const ack = await vi.waitFor(() => readAck() ?? Promise.reject(new Error(`no ack from ${home} yet:\n${reader.output}`)), { timeout: 20_000, interval: 100 });
+      const ack = await vi.waitFor(
+        () => readAck() ?? Promise.reject(new Error(`no ack from ${home} yet:\n${reader.output}`)),
+        { timeout: 20_000, interval: 100 },
+      );
       expect(ack).toBeDefined();
       expect(ack!.routingKey).toBe('webos.report.smarthome.info');
       expect(ack!.json).toMatchObject({ Producer: 'smarthome', request: '022222221', status: '016155011' });
@@ -159,7 +188,12 @@ describe.skipIf(!mqttUrl || !amqpUrl)('the real components around the bridge on 
     car.publish('webos.fanout', '', Buffer.from(text));
     const event = await server.next((d) => mine('event')(d) && d.json!['event'] === 'emergency', mark, 20_000);
     expect(event.routingKey).toBe('webos.report.smarthome.info');
-    expect(event.json).toMatchObject({ exchange: 'webos.fanout', applied: '022222220', status: '016155010', changed: true });
+    expect(event.json).toMatchObject({
+      exchange: 'webos.fanout',
+      applied: '022222220',
+      status: '016155010',
+      changed: true,
+    });
     expect(String(event.json!['message'])).toContain(tag);
     const status = await server.next((d) => mine('status')(d) && d.json!['status'] === '016155010', mark);
     expect(status.json).toMatchObject({ gasValveOpen: false, aircon: { on: true, power: 6 }, windowOpen: true });
@@ -172,9 +206,20 @@ describe.skipIf(!mqttUrl || !amqpUrl)('the real components around the bridge on 
     const cliHome = `compat-cli-${tag}`;
     const devices = path.join(dir, 'devices.json');
     writeFileSync(devices, JSON.stringify(parseDevicesConfig({ device: { id: cliHome } })));
-    const state = (s: string) => (d: Delivery) => d.json?.['home'] === cliHome && d.json['command'] === 'availability' && d.json['state'] === s;
+    const state = (s: string) => (d: Delivery) =>
+      d.json?.['home'] === cliHome && d.json['command'] === 'availability' && d.json['state'] === s;
     const mark = server.mark();
-    const p = bridgeProcess(['run', '--broker', mqttUrl!, '--client-id', `compat-cli-${tag}`, '--devices', devices, '--log-level', 'warn']);
+    const p = bridgeProcess([
+      'run',
+      '--broker',
+      mqttUrl!,
+      '--client-id',
+      `compat-cli-${tag}`,
+      '--devices',
+      devices,
+      '--log-level',
+      'warn',
+    ]);
     try {
       await server.next(state('online'), mark, 60_000, 'online availability');
       const before = server.mark();
@@ -198,22 +243,46 @@ describe.skipIf(!mqttUrl || !amqpUrl)('the real components around the bridge on 
     writeFileSync(devices, JSON.stringify(cli.config));
     const reports = cli.config.bus.routes.status.topic.replace(/\//g, '.');
     const own = await AmqpRecorder.connect(amqpUrl!, [reports]);
-    const ofCli = (command: string) => (d: Delivery) => d.json?.['home'] === cli.config.device.id && d.json['command'] === command;
+    const ofCli = (command: string) => (d: Delivery) =>
+      d.json?.['home'] === cli.config.device.id && d.json['command'] === command;
     // No user in the AMQP URL: amqplib's default (guest), which the CI broker allows on loopback.
     const amqpNoUser = `amqp://127.0.0.1:${new URL(amqpUrl!).port}`;
-    const p = bridgeProcess(['run', '--broker', mqttUrl!, '--client-id', cli.clientId, '--devices', devices, '--amqp-url', amqpNoUser, '--rtdb-file', rtdb, '--log-level', 'info']);
+    const p = bridgeProcess([
+      'run',
+      '--broker',
+      mqttUrl!,
+      '--client-id',
+      cli.clientId,
+      '--devices',
+      devices,
+      '--amqp-url',
+      amqpNoUser,
+      '--rtdb-file',
+      rtdb,
+      '--log-level',
+      'info',
+    ]);
     try {
       await p.waitFor(/listening for emergency broadcasts/, 60_000);
       const mark = own.mark();
-      car.publish('webos.topic', cli.config.bus.commandFilter.replace('#', 'info').replace(/\//g, '.'), Buffer.from('022222221'));
+      car.publish(
+        'webos.topic',
+        cli.config.bus.commandFilter.replace('#', 'info').replace(/\//g, '.'),
+        Buffer.from('022222221'),
+      );
       await own.next((d) => ofCli('ack')(d) && d.json!['request'] === '022222221', mark);
-      await vi.waitFor(() => expect(JSON.parse(readFileSync(rtdb, 'utf8')).smarthome.status).toMatch(/1$/), { timeout: 10_000 });
+      await vi.waitFor(() => expect(JSON.parse(readFileSync(rtdb, 'utf8')).smarthome.status).toMatch(/1$/), {
+        timeout: 10_000,
+      });
 
       car.publish('webos.fanout', '', Buffer.from(`cli drill ${tag}`));
       const event = await own.next((d) => ofCli('event')(d) && d.json!['event'] === 'emergency', mark, 20_000);
       expect(event.json).toMatchObject({ applied: '022222220', changed: true });
       expect(String(event.json!['status'])).toMatch(/0$/);
-      await vi.waitFor(() => expect(JSON.parse(readFileSync(rtdb, 'utf8')).smarthome.status).toBe(event.json!['status']), { timeout: 10_000 });
+      await vi.waitFor(
+        () => expect(JSON.parse(readFileSync(rtdb, 'utf8')).smarthome.status).toBe(event.json!['status']),
+        { timeout: 10_000 },
+      );
       expect((await p.stop()).code).toBe(0);
     } finally {
       await p.kill();

@@ -18,7 +18,8 @@ import { requireSocat, startPtyPair, type PtyPair } from '../support/socat.js';
  * starting it again is a USB cable pulled and plugged back.
  */
 const haveSocat = requireSocat();
-if (!haveSocat && inCI()) throw new Error('socat is required in CI for the pseudo-terminal tests (apt-get install socat)');
+if (!haveSocat && inCI())
+  throw new Error('socat is required in CI for the pseudo-terminal tests (apt-get install socat)');
 
 interface Report {
   topic: string;
@@ -55,9 +56,16 @@ afterEach(async () => {
 });
 
 async function startBridge(): Promise<Runtime> {
-  runtime = await startRuntime({ config, link: { kind: 'serial', port: pair.a }, logger: silentLogger(), embeddedBroker: { host: '127.0.0.1', port: 0 } });
+  runtime = await startRuntime({
+    config,
+    link: { kind: 'serial', port: pair.a },
+    logger: silentLogger(),
+    embeddedBroker: { host: '127.0.0.1', port: 0 },
+  });
   client = await mqtt.connectAsync(runtime.brokerUrl, { protocolVersion: 4 });
-  client.on('message', (topic, payload) => reports.push({ topic, body: JSON.parse(payload.toString()) as Record<string, unknown> }));
+  client.on('message', (topic, payload) =>
+    reports.push({ topic, body: JSON.parse(payload.toString()) as Record<string, unknown> }),
+  );
   await client.subscribeAsync('webos/report/smarthome/#');
   return runtime;
 }
@@ -90,7 +98,10 @@ describe.runIf(haveSocat)('serial link on a pseudo-terminal pair', () => {
     expect(status.body).toMatchObject({ status: '016155010', windowOpen: true });
 
     // JSON control with an id: re-encoded as a 9-digit SET against the current status.
-    await client!.publishAsync('webos/smarthome', JSON.stringify({ command: 'control', id: 'j1', light: false, window: 'close' }));
+    await client!.publishAsync(
+      'webos/smarthome',
+      JSON.stringify({ command: 'control', id: 'j1', light: false, window: 'close' }),
+    );
     const jsonAck = await waitFor('ack', { id: 'j1' });
     expect(jsonAck.body).toMatchObject({ status: '016055000', changed: true });
     expect(board.received.at(-1)).toMatchObject({ type: 'set', command: jsonAck.body['request'] });
@@ -108,7 +119,10 @@ describe.runIf(haveSocat)('serial link on a pseudo-terminal pair', () => {
     const before = board.received.length;
     await client!.publishAsync('webos/smarthome/info', '016155010\nSET 1 111111111');
     await client!.publishAsync('webos/smarthome/info', '01615501*');
-    await client!.publishAsync('webos/smarthome', JSON.stringify({ command: 'control', id: 'x\nSET 1 111111111', mode: 1 }));
+    await client!.publishAsync(
+      'webos/smarthome',
+      JSON.stringify({ command: 'control', id: 'x\nSET 1 111111111', mode: 1 }),
+    );
     await expect.poll(() => reports.filter((r) => r.body['command'] === 'error').length, { timeout: 4000 }).toBe(3);
     await client!.publishAsync('webos/smarthome/info', '100000000');
     await waitFor('ack', { request: '100000000' });

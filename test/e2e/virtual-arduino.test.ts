@@ -17,11 +17,13 @@ import { requireSocat } from '../support/socat.js';
  * serves it on an embedded broker.
  */
 const haveSocat = requireSocat();
-if (!haveSocat && inCI()) throw new Error('socat is required in CI for the pseudo-terminal tests (apt-get install socat)');
+if (!haveSocat && inCI())
+  throw new Error('socat is required in CI for the pseudo-terminal tests (apt-get install socat)');
 
 // Every reading published (mode period): the test waits for the board's next rain reading.
 const config = parseDevicesConfig({ bus: { healthPeriodMs: 0, sensorReports: { mode: 'period' } } });
-const fromBridge = (command: string) => (m: Seen) => m.json?.['Producer'] === 'smarthome' && m.json['command'] === command;
+const fromBridge = (command: string) => (m: Seen) =>
+  m.json?.['Producer'] === 'smarthome' && m.json['command'] === command;
 
 let dir: string | undefined;
 let cli: CliRun | undefined;
@@ -49,7 +51,12 @@ describe.runIf(haveSocat)('virtual-arduino', () => {
     expect(cli.stdout()).toMatch(/serial port: \/dev\/pts\/\d+/);
     expect(cli.stdout()).toContain(`symlink: ${link} -> /dev/pts/`);
 
-    runtime = await startRuntime({ config, link: { kind: 'serial', port: link }, logger: silentLogger(), embeddedBroker: { host: '127.0.0.1', port: 0 } });
+    runtime = await startRuntime({
+      config,
+      link: { kind: 'serial', port: link },
+      logger: silentLogger(),
+      embeddedBroker: { host: '127.0.0.1', port: 0 },
+    });
     expect(runtime.link.state).toBe('ready');
     bus = await MqttRecorder.connect(runtime.brokerUrl, ['webos/#']);
     const mark = bus.mark();
@@ -58,7 +65,12 @@ describe.runIf(haveSocat)('virtual-arduino', () => {
     expect(ack.json).toMatchObject({ status: '016155010', changed: true });
     await bus.next((m) => fromBridge('status')(m) && m.json!['status'] === '016155010', mark, 10_000, 'status report');
     // The room is wired: the board reports rain every 2 s of board time (real time here).
-    const rain = await bus.next((m) => fromBridge('sensor')(m) && m.json!['sensor'] === 'rain', mark, 10_000, 'rain reading');
+    const rain = await bus.next(
+      (m) => fromBridge('sensor')(m) && m.json!['sensor'] === 'rain',
+      mark,
+      10_000,
+      'rain reading',
+    );
     expect(rain.json).toMatchObject({ rain: 0 });
 
     await runtime.stop();

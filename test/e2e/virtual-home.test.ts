@@ -28,18 +28,33 @@ async function send(topic: string, payload: string): Promise<number> {
   return mark;
 }
 const fromBridge = (m: Seen): boolean => m.json?.['Producer'] === 'smarthome';
-const ackOf = (request: string) => (m: Seen) => fromBridge(m) && m.json!['command'] === 'ack' && m.json!['request'] === request;
-const errorFor = (code: string) => (m: Seen) => fromBridge(m) && m.json!['command'] === 'error' && m.json!['code'] === code;
+const ackOf = (request: string) => (m: Seen) =>
+  fromBridge(m) && m.json!['command'] === 'ack' && m.json!['request'] === request;
+const errorFor = (code: string) => (m: Seen) =>
+  fromBridge(m) && m.json!['command'] === 'error' && m.json!['code'] === code;
 
 /** Puts the home in a known state and waits for everything the bridge says about it (ack and status report). */
 async function settleAt(command: string): Promise<void> {
   const mark = await send('webos/smarthome/info', command);
   const ack = await bus.next(ackOf(command), mark);
-  if (ack.json!['changed']) await bus.next((m) => fromBridge(m) && m.json!['command'] === 'status' && m.json!['cause'] === 'command' && m.json!['status'] === ack.json!['status'], mark);
+  if (ack.json!['changed'])
+    await bus.next(
+      (m) =>
+        fromBridge(m) &&
+        m.json!['command'] === 'status' &&
+        m.json!['cause'] === 'command' &&
+        m.json!['status'] === ack.json!['status'],
+      mark,
+    );
 }
 
 beforeAll(async () => {
-  runtime = await startRuntime({ config, link: { kind: 'emulated' }, logger: silentLogger(), embeddedBroker: { port: 0 } });
+  runtime = await startRuntime({
+    config,
+    link: { kind: 'emulated' },
+    logger: silentLogger(),
+    embeddedBroker: { port: 0 },
+  });
   bus = await MqttRecorder.connect(runtime.brokerUrl, ['#']);
 });
 
@@ -55,7 +70,10 @@ describe('commands over the embedded broker', () => {
   it('016155010 → a status report and an ack, on the configured topics with QoS and retain as configured', async () => {
     const mark = await send('webos/smarthome/info', '016155010');
     const ack = await bus.next(ackOf('016155010'), mark);
-    const status = await bus.next((m) => fromBridge(m) && m.json!['command'] === 'status' && m.json!['status'] === '016155010', mark);
+    const status = await bus.next(
+      (m) => fromBridge(m) && m.json!['command'] === 'status' && m.json!['status'] === '016155010',
+      mark,
+    );
     expect(status.topic).toBe(routes.status.topic);
     expect(status.qos).toBe(routes.status.qos);
     expect(status.json).toMatchObject({
@@ -74,7 +92,14 @@ describe('commands over the embedded broker', () => {
     expect(ack.topic).toBe(routes.ack.topic);
     expect(ack.qos).toBe(routes.ack.qos);
     expect(ack.retain).toBe(false);
-    expect(ack.json).toMatchObject({ Producer: 'smarthome', command: 'ack', home: 'smarthome', request: '016155010', status: '016155010', changed: true });
+    expect(ack.json).toMatchObject({
+      Producer: 'smarthome',
+      command: 'ack',
+      home: 'smarthome',
+      request: '016155010',
+      status: '016155010',
+      changed: true,
+    });
     expect(ack.json).not.toHaveProperty('id');
     expect(typeof ack.json!['latencyMs']).toBe('number');
 
@@ -93,7 +118,9 @@ describe('commands over the embedded broker', () => {
     // A status report would come before the answer to a later request.
     const probe = await send('webos/smarthome/info', '{"command":"status","id":"p"}');
     await bus.next((m) => fromBridge(m) && m.json!['command'] === 'status' && m.json!['cause'] === 'request', probe);
-    expect(bus.since(mark).filter((m) => fromBridge(m) && m.json!['command'] === 'status' && m.json!['cause'] !== 'request')).toEqual([]);
+    expect(
+      bus.since(mark).filter((m) => fromBridge(m) && m.json!['command'] === 'status' && m.json!['cause'] !== 'request'),
+    ).toEqual([]);
   });
 
   it('accepts Android’s bare webos/smarthome topic', async () => {
@@ -107,7 +134,10 @@ describe('commands over the embedded broker', () => {
     ['a string id', '"car-7"', 'car-7'],
     ['a number id', '42', 42],
   ])('answers a JSON command with %s with an ack carrying that id', async (_what, idJson, id) => {
-    const mark = await send('webos/smarthome/info', `{"Producer":"car","command":"control","gasValve":"close","id":${idJson}}`);
+    const mark = await send(
+      'webos/smarthome/info',
+      `{"Producer":"car","command":"control","gasValve":"close","id":${idJson}}`,
+    );
     const ack = await bus.next((m) => fromBridge(m) && m.json!['command'] === 'ack' && m.json!['id'] === id, mark);
     expect(ack.json).toMatchObject({ request: '022255020', status: '016155010', id });
   });
@@ -116,7 +146,10 @@ describe('commands over the embedded broker', () => {
     const mark = await send('webos/smarthome/info', '{"command":"status","id":"s-1"}');
     const ack = await bus.next(ackOf('status'), mark);
     expect(ack.json).toMatchObject({ id: 's-1', status: '016155010', changed: false });
-    const report = await bus.next((m) => fromBridge(m) && m.json!['command'] === 'status' && m.json!['cause'] === 'request', mark);
+    const report = await bus.next(
+      (m) => fromBridge(m) && m.json!['command'] === 'status' && m.json!['cause'] === 'request',
+      mark,
+    );
     expect(report.json!['status']).toBe('016155010');
   });
 });
@@ -132,26 +165,44 @@ describe('bad payloads', () => {
     ['cut-off JSON', '{"command":"control","id":"j1"', ErrorCode.PAYLOAD_NOT_JSON, undefined, /JSON/],
     ['an unknown command', '{"command":"reboot","id":"u1"}', ErrorCode.COMMAND_UNKNOWN, 'u1', /reboot/],
     ['a wrong type', '{"command":"control","aircon":"on","id":9}', ErrorCode.PAYLOAD_INVALID, 9, /\/aircon/],
-    ['an unknown field', '{"command":"control","fan":1,"id":"f"}', ErrorCode.PAYLOAD_INVALID, 'f', /unknown field "fan"/],
+    [
+      'an unknown field',
+      '{"command":"control","fan":1,"id":"f"}',
+      ErrorCode.PAYLOAD_INVALID,
+      'f',
+      /unknown field "fan"/,
+    ],
     ['a 100 kB payload', '0'.repeat(100_000), ErrorCode.PAYLOAD_TOO_LARGE, undefined, /100000 bytes/],
-  ])('%s → an error report with code, reason and id when known; the next good command is served', async (_what, payload, code, id, reason) => {
-    const mark = await send(topic, payload);
-    const err = await bus.next(errorFor(code), mark);
-    expect(err.topic).toBe(routes.error.topic);
-    expect(err.qos).toBe(routes.error.qos);
-    expect(err.json).toMatchObject({ Producer: 'smarthome', command: 'error', home: 'smarthome', code, source: topic });
-    expect(String(err.json!['reason'])).toMatch(reason);
-    if (id === undefined) expect(err.json).not.toHaveProperty('id');
-    else expect(err.json!['id']).toBe(id);
-    // The payload itself, cut at 64 characters: escaped once (by JSON), not twice.
-    expect(err.json!['excerpt']).toBe(payload.length > 64 ? `${payload.slice(0, 64)}…` : payload);
-    expect(runtime.link.status).toBe('016155010');
+  ])(
+    '%s → an error report with code, reason and id when known; the next good command is served',
+    async (_what, payload, code, id, reason) => {
+      const mark = await send(topic, payload);
+      const err = await bus.next(errorFor(code), mark);
+      expect(err.topic).toBe(routes.error.topic);
+      expect(err.qos).toBe(routes.error.qos);
+      expect(err.json).toMatchObject({
+        Producer: 'smarthome',
+        command: 'error',
+        home: 'smarthome',
+        code,
+        source: topic,
+      });
+      expect(String(err.json!['reason'])).toMatch(reason);
+      if (id === undefined) expect(err.json).not.toHaveProperty('id');
+      else expect(err.json!['id']).toBe(id);
+      // The payload itself, cut at 64 characters: escaped once (by JSON), not twice.
+      expect(err.json!['excerpt']).toBe(payload.length > 64 ? `${payload.slice(0, 64)}…` : payload);
+      expect(runtime.link.status).toBe('016155010');
 
-    const next = await send(topic, `{"command":"control","light":{"brightness":${payload.length % 9}},"id":"after"}`);
-    const ack = await bus.next((m) => fromBridge(m) && m.json!['command'] === 'ack' && m.json!['id'] === 'after', next);
-    expect(String(ack.json!['status'])[3]).toBe('1');
-    await settleAt('016155010');
-  });
+      const next = await send(topic, `{"command":"control","light":{"brightness":${payload.length % 9}},"id":"after"}`);
+      const ack = await bus.next(
+        (m) => fromBridge(m) && m.json!['command'] === 'ack' && m.json!['id'] === 'after',
+        next,
+      );
+      expect(String(ack.json!['status'])[3]).toBe('1');
+      await settleAt('016155010');
+    },
+  );
 
   it('text on webos/smarthome/error and …/warning is neither applied nor answered', async () => {
     const mark = await send('webos/smarthome/error', '022222221');
@@ -161,12 +212,16 @@ describe('bad payloads', () => {
     await bus.next((m) => fromBridge(m) && m.json!['command'] === 'ack' && m.json!['id'] === 'probe', probe);
     await bus.next((m) => fromBridge(m) && m.json!['command'] === 'status' && m.json!['cause'] === 'request', probe);
     const answers = bus.since(mark).filter(fromBridge);
-    expect(answers.map((m) => `${String(m.json!['command'])} ${String(m.json!['cause'] ?? m.json!['id'])}`).sort()).toEqual(['ack probe', 'status request']);
+    expect(
+      answers.map((m) => `${String(m.json!['command'])} ${String(m.json!['cause'] ?? m.json!['id'])}`).sort(),
+    ).toEqual(['ack probe', 'status request']);
     expect(runtime.link.status).toBe('016155010');
   });
 
   it('never publishes anything under webos/smarthome/… itself', () => {
-    const underCommands = bus.seen.filter((m) => m.topic === 'webos/smarthome' || m.topic.startsWith('webos/smarthome/'));
+    const underCommands = bus.seen.filter(
+      (m) => m.topic === 'webos/smarthome' || m.topic.startsWith('webos/smarthome/'),
+    );
     const unexpected = underCommands.filter((m) => !sent.some((s) => s.topic === m.topic && s.payload === m.text));
     expect(unexpected).toEqual([]);
     expect(underCommands.length).toBe(sent.length);
@@ -185,7 +240,8 @@ describe('the real CLI as a process', () => {
     await watcher?.close();
     await broker?.close();
   });
-  const availability = (state: string) => (m: Seen) => m.json?.['command'] === 'availability' && m.json['state'] === state;
+  const availability = (state: string) => (m: Seen) =>
+    m.json?.['command'] === 'availability' && m.json['state'] === state;
 
   it('announces offline through its will when it dies abruptly (SIGKILL)', CLI_TIMEOUT, async () => {
     const mark = watcher.mark();
@@ -218,7 +274,9 @@ describe('the real CLI as a process', () => {
     }
   });
 
-  it('a second bridge with the same client id stops with one line naming the id (exit 2); the first keeps serving', { timeout: 150_000 }, async () => {
+  it('a second bridge with the same client id stops with one line naming the id (exit 2); the first keeps serving', {
+    timeout: 150_000,
+  }, async () => {
     const mark = watcher.mark();
     const first = startCli(['--broker', broker.url, '--log-level', 'silent', '--client-id', 'bridge-twin']);
     let second: ReturnType<typeof startCli> | undefined;
@@ -227,7 +285,9 @@ describe('the real CLI as a process', () => {
       second = startCli(['--broker', broker.url, '--log-level', 'silent', '--client-id', 'bridge-twin']);
       const exit = await second.exited;
       expect(exit.code).toBe(2);
-      expect(second.stderr().trim().split('\n')).toEqual([expect.stringMatching(/^smarthome-bridge: .*same client id "bridge-twin".*--client-id bridge-twin-2/)]);
+      expect(second.stderr().trim().split('\n')).toEqual([
+        expect.stringMatching(/^smarthome-bridge: .*same client id "bridge-twin".*--client-id bridge-twin-2/),
+      ]);
       // The first is not knocked off any more: it answers a command.
       const r = await runCli(['send', '{"command":"status"}', '--broker', broker.url, '--timeout', '20s']);
       expect(r.code).toBe(0);
@@ -244,7 +304,9 @@ describe('the real CLI as a process', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('ack: 016155010 → 016155010');
-    expect(r.stdout).toContain('status 016155010: mode individual, aircon on (power 6), light on (purple, brightness 5, normal), window open, gas valve closed');
+    expect(r.stdout).toContain(
+      'status 016155010: mode individual, aircon on (power 6), light on (purple, brightness 5, normal), window open, gas valve closed',
+    );
   });
 
   it('send 01615501 exits 1 with the error', CLI_TIMEOUT, async () => {
@@ -307,7 +369,12 @@ describe('embedded broker on a busy port', () => {
       expect((attempt as Error).message).toMatch(/--client-id smarthome-bridge-2/);
       expect((attempt as Error).message).toContain('--broker-port');
 
-      const viaRuntime = await startRuntime({ config, link: { kind: 'emulated' }, logger: silentLogger(), embeddedBroker: { port: first.port } }).then(
+      const viaRuntime = await startRuntime({
+        config,
+        link: { kind: 'emulated' },
+        logger: silentLogger(),
+        embeddedBroker: { port: first.port },
+      }).then(
         async (r) => {
           await r.stop();
           throw new Error('a runtime started its broker on a busy port');

@@ -89,7 +89,9 @@ describe('appliances change the room', () => {
   });
 
   it('the air-con cannot cool below its minimum temperature', () => {
-    const env = new Environment(envConfig({ outdoor: { ...envConfig().outdoor, temperatureMean: 18, temperatureAmplitude: 0 } }));
+    const env = new Environment(
+      envConfig({ outdoor: { ...envConfig().outdoor, temperatureMean: 18, temperatureAmplitude: 0 } }),
+    );
     env.setActuators(0, { airconPower: 9, windowOpen: false });
     for (let t = 0; t <= 2 * DAY; t += HOUR) expect(env.sample(t).indoorTemperature).toBeGreaterThanOrEqual(16 - 1e-9);
     expect(env.sample(2 * DAY).indoorTemperature).toBeCloseTo(16, 0);
@@ -98,7 +100,8 @@ describe('appliances change the room', () => {
   it('an open window couples indoor to outdoor faster than a closed one', () => {
     const closed = new Environment(envConfig());
     const open = new Environment(envConfig());
-    for (const env of [closed, open]) env.setOverrides(0, { outdoorTemperature: 15, outdoorHumidity: 90, raining: false });
+    for (const env of [closed, open])
+      env.setOverrides(0, { outdoorTemperature: 15, outdoorHumidity: 90, raining: false });
     open.setActuators(0, { airconPower: 0, windowOpen: true });
     const c = closed.sample(30 * MIN);
     const o = open.sample(30 * MIN);
@@ -149,7 +152,9 @@ describe('rain', () => {
   });
 
   it('no episode is shorter than a minute', () => {
-    const env = new Environment(envConfig({ seed: 9, rain: { meanDryHours: 0.01, meanRainHours: 0.01, raining: false } }));
+    const env = new Environment(
+      envConfig({ seed: 9, rain: { meanDryHours: 0.01, meanRainHours: 0.01, raining: false } }),
+    );
     let last = env.sample(0).raining;
     let since = 0;
     for (let t = 10_000; t <= DAY; t += 10_000) {

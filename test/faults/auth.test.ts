@@ -28,7 +28,19 @@ afterAll(async () => {
 });
 
 function bridge(url: string, args: string[], env: NodeJS.ProcessEnv = {}): Proc {
-  return bridgeProcess(['run', '--broker', url, '--client-id', `auth-${process.pid}-${Math.random().toString(36).slice(2, 6)}`, '--log-level', 'trace', ...args], env);
+  return bridgeProcess(
+    [
+      'run',
+      '--broker',
+      url,
+      '--client-id',
+      `auth-${process.pid}-${Math.random().toString(36).slice(2, 6)}`,
+      '--log-level',
+      'trace',
+      ...args,
+    ],
+    env,
+  );
 }
 
 async function expectRefused(p: Proc, secret: string): Promise<void> {

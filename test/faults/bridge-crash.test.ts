@@ -31,7 +31,19 @@ describe('bridge killed during an outage', () => {
     const gate = new Gate(broker.port);
     await gate.open();
     cleanups.push(() => gate.shut());
-    const args = ['run', '--broker', gate.url, '--devices', devices.file, '--queue-file', queueFile, '--client-id', `crash-${process.pid}`, '--log-level', 'info'];
+    const args = [
+      'run',
+      '--broker',
+      gate.url,
+      '--devices',
+      devices.file,
+      '--queue-file',
+      queueFile,
+      '--client-id',
+      `crash-${process.pid}`,
+      '--log-level',
+      'info',
+    ];
 
     const first = bridgeProcess(args);
     cleanups.push(() => first.kill());
@@ -56,7 +68,10 @@ describe('bridge killed during an outage', () => {
     await bridgeServing(second);
     const restored = await second.waitFor(/"restored":(\d+)/);
     const secondStart = Date.now();
-    await recorder.until('readings of the second run', () => rain().filter((m) => readingTime(m) > secondStart).length >= 5);
+    await recorder.until(
+      'readings of the second run',
+      () => rain().filter((m) => readingTime(m) > secondStart).length >= 5,
+    );
     expect((await second.stop()).code).toBe(0);
 
     const all = rain();
@@ -64,7 +79,9 @@ describe('bridge killed during an outage', () => {
     const secondRun = all.filter((m) => readingTime(m) > killedAt);
     const count = countReadings(firstRun);
     const queued = new Set(firstRun.filter((m) => readingTime(m) > outageStart).map((m) => m.text)).size;
-    console.info(`[queue file] first run: ${count.unique} distinct readings, ${queued} taken during the outage and delivered by the second run (journal restored ${restored[1]}), duplicates ${count.duplicates}, missing ${count.missing.length}`);
+    console.info(
+      `[queue file] first run: ${count.unique} distinct readings, ${queued} taken during the outage and delivered by the second run (journal restored ${restored[1]}), duplicates ${count.duplicates}, missing ${count.missing.length}`,
+    );
     // Every period of the first run, including the outage up to the kill, has its reading.
     expect(count.missing).toEqual([]);
     expect(count.crowded).toBe(0);

@@ -8,7 +8,12 @@ import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { inCI } from '../support/brokers.js';
 import { runOutage } from './support/outage.js';
-import { aedesProcess, mosquittoProcess, rabbitmqProcess, type RestartableBroker } from './support/restartable-brokers.js';
+import {
+  aedesProcess,
+  mosquittoProcess,
+  rabbitmqProcess,
+  type RestartableBroker,
+} from './support/restartable-brokers.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -17,7 +22,13 @@ afterEach(async () => {
 
 const hasRabbitmq = existsSync('/usr/lib/rabbitmq/bin/rabbitmq-server') || inCI();
 
-const cases: { name: string; start: () => Promise<RestartableBroker>; outageMs: number; timeout: number; skip?: boolean }[] = [
+const cases: {
+  name: string;
+  start: () => Promise<RestartableBroker>;
+  outageMs: number;
+  timeout: number;
+  skip?: boolean;
+}[] = [
   { name: 'aedes (own process)', start: aedesProcess, outageMs: 2000, timeout: 90_000 },
   { name: 'mosquitto', start: mosquittoProcess, outageMs: 2000, timeout: 90_000 },
   { name: 'RabbitMQ', start: rabbitmqProcess, outageMs: 500, timeout: 480_000, skip: !hasRabbitmq },

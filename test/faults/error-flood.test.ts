@@ -28,22 +28,49 @@ describe('error flood', () => {
     const devices = writeFaultDevices({ qos: 0, healthPeriodMs: 500 });
     cleanups.push(devices.remove);
     const port = await freePort();
-    const bridge = bridgeProcess(['run', '--broker-port', String(port), '--devices', devices.file, '--log-level', 'error']);
+    const bridge = bridgeProcess([
+      'run',
+      '--broker-port',
+      String(port),
+      '--devices',
+      devices.file,
+      '--log-level',
+      'error',
+    ]);
     cleanups.push(() => bridge.kill());
     await bridgeServing(bridge);
     const url = `mqtt://127.0.0.1:${port}`;
     const recorder = await Recorder.connect(url, 'webos/report/smarthome/#');
     cleanups.push(() => recorder.close());
-    const sender = await mqtt.connectAsync(url, { protocolVersion: 4, clientId: `flood-${process.pid}`, reconnectPeriod: 0 });
+    const sender = await mqtt.connectAsync(url, {
+      protocolVersion: 4,
+      clientId: `flood-${process.pid}`,
+      reconnectPeriod: 0,
+    });
     cleanups.push(() => sender.endAsync(true));
 
     for (let i = 0; i < FLOOD; i++) sender.publish('webos/smarthome/info', BAD[i % BAD.length]!.payload, { qos: 0 });
-    await sender.publishAsync('webos/smarthome/info', JSON.stringify({ command: 'control', id: 'after-flood', light: { brightness: 7 } }), { qos: 1 });
+    await sender.publishAsync(
+      'webos/smarthome/info',
+      JSON.stringify({ command: 'control', id: 'after-flood', light: { brightness: 7 } }),
+      { qos: 1 },
+    );
 
-    const json = () => recorder.messages.map((m) => m.json).filter((j): j is Record<string, unknown> => j !== undefined);
-    await recorder.until('the acknowledgement of the good command', () => json().some((j) => j['command'] === 'ack' && j['id'] === 'after-flood'), 60_000);
-    const counted = (h: Record<string, unknown>, code: string): number => ((h['counters'] as Record<string, number>)[`error.${code}`] ?? 0);
-    await recorder.until('a health report with every bad command counted', () => json().some((j) => j['command'] === 'health' && BAD.every((b) => counted(j, b.code) === FLOOD / BAD.length)), 30_000);
+    const json = () =>
+      recorder.messages.map((m) => m.json).filter((j): j is Record<string, unknown> => j !== undefined);
+    await recorder.until(
+      'the acknowledgement of the good command',
+      () => json().some((j) => j['command'] === 'ack' && j['id'] === 'after-flood'),
+      60_000,
+    );
+    const counted = (h: Record<string, unknown>, code: string): number =>
+      (h['counters'] as Record<string, number>)[`error.${code}`] ?? 0;
+    await recorder.until(
+      'a health report with every bad command counted',
+      () =>
+        json().some((j) => j['command'] === 'health' && BAD.every((b) => counted(j, b.code) === FLOOD / BAD.length)),
+      30_000,
+    );
 
     const ack = json().find((j) => j['command'] === 'ack' && j['id'] === 'after-flood')!;
     // Light on at brightness 7: the command after the flood was applied.
@@ -58,11 +85,15 @@ describe('error flood', () => {
     expect(errors.length).toBeGreaterThanOrEqual(CAP);
     expect(new Set(errors.map((e) => e['code']))).toEqual(new Set(BAD.map((b) => b.code)));
 
-    const health = json().filter((j) => j['command'] === 'health').pop()!;
+    const health = json()
+      .filter((j) => j['command'] === 'health')
+      .pop()!;
     const c = health['counters'] as Record<string, number>;
     expect(c['messagesIn']).toBeGreaterThanOrEqual(FLOOD + 1);
     expect(c['errorReportsSuppressed']).toBe(FLOOD - errors.length);
-    console.info(`[flood] ${FLOOD} bad commands in; ${errors.length} error reports over ${spanS.toFixed(1)} s; suppressed ${c['errorReportsSuppressed']}; counted ${BAD.map((b) => `${b.code}=${counted(health, b.code)}`).join(' ')}`);
+    console.info(
+      `[flood] ${FLOOD} bad commands in; ${errors.length} error reports over ${spanS.toFixed(1)} s; suppressed ${c['errorReportsSuppressed']}; counted ${BAD.map((b) => `${b.code}=${counted(health, b.code)}`).join(' ')}`,
+    );
     expect(bridge.running).toBe(true);
     expect((await bridge.stop()).code).toBe(0);
   }, 120_000);

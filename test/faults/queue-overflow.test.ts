@@ -26,7 +26,21 @@ describe('queue overflow during an outage', () => {
     const gate = new Gate(broker.port);
     await gate.open();
     cleanups.push(() => gate.shut());
-    const bridge = bridgeProcess(['run', '--broker', gate.url, '--devices', devices.file, '--queue-size', '5', '--health-period', '500ms', '--client-id', `overflow-${process.pid}`, '--log-level', 'info']);
+    const bridge = bridgeProcess([
+      'run',
+      '--broker',
+      gate.url,
+      '--devices',
+      devices.file,
+      '--queue-size',
+      '5',
+      '--health-period',
+      '500ms',
+      '--client-id',
+      `overflow-${process.pid}`,
+      '--log-level',
+      'info',
+    ]);
     cleanups.push(() => bridge.kill());
     await bridgeServing(bridge);
     await bridge.waitFor(/connected to broker/);
@@ -41,9 +55,16 @@ describe('queue overflow during an outage', () => {
     await recorder.ready();
     await gate.open();
     const restored = Date.now();
-    const json = () => recorder.messages.map((m) => m.json).filter((j): j is Record<string, unknown> => j !== undefined);
-    await recorder.until('the overflow report', () => json().some((j) => j['command'] === 'error' && j['code'] === 'QUEUE_OVERFLOW'), 30_000);
-    await recorder.until('a health report after the restart', () => json().some((j) => j['command'] === 'health' && Date.parse(String(j['time'])) > restored));
+    const json = () =>
+      recorder.messages.map((m) => m.json).filter((j): j is Record<string, unknown> => j !== undefined);
+    await recorder.until(
+      'the overflow report',
+      () => json().some((j) => j['command'] === 'error' && j['code'] === 'QUEUE_OVERFLOW'),
+      30_000,
+    );
+    await recorder.until('a health report after the restart', () =>
+      json().some((j) => j['command'] === 'health' && Date.parse(String(j['time'])) > restored),
+    );
     expect((await bridge.stop()).code).toBe(0);
 
     const overflow = json().filter((j) => j['command'] === 'error' && j['code'] === 'QUEUE_OVERFLOW');
@@ -58,10 +79,14 @@ describe('queue overflow during an outage', () => {
     expect(queued.length).toBeGreaterThanOrEqual(4);
     expect(queued.length).toBeLessThanOrEqual(5);
     expect(readingTime(queued[queued.length - 1]!)).toBeGreaterThan(reconnectAt - 200);
-    const health = json().filter((j) => j['command'] === 'health').pop()!;
+    const health = json()
+      .filter((j) => j['command'] === 'health')
+      .pop()!;
     const dropped = (health['counters'] as Record<string, number>)['dropped.sensor'] ?? 0;
     expect(dropped).toBeGreaterThanOrEqual(taken - 5 - 3);
     expect(String(overflow[0]!['reason'])).toMatch(/reports were dropped while the broker was away: .*"sensor":\d+/);
-    console.info(`[overflow] outage ${reconnectAt - outageStart} ms, ${queued.length} readings kept, ${dropped} dropped; ${String(overflow[0]!['reason'])}`);
+    console.info(
+      `[overflow] outage ${reconnectAt - outageStart} ms, ${queued.length} readings kept, ${dropped} dropped; ${String(overflow[0]!['reason'])}`,
+    );
   }, 90_000);
 });

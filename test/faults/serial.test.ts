@@ -37,7 +37,12 @@ beforeEach(async () => {
   pair = await startPtyPair(join(dir, 'ttyBridge'), join(dir, 'ttyBoard'));
   board = new FakeBoard({ path: pair.b, config, initialStatus: '000000000' });
   await board.open();
-  runtime = await startRuntime({ config, link: { kind: 'serial', port: pair.a }, logger: silentLogger(), embeddedBroker: { host: '127.0.0.1', port: 0 } });
+  runtime = await startRuntime({
+    config,
+    link: { kind: 'serial', port: pair.a },
+    logger: silentLogger(),
+    embeddedBroker: { host: '127.0.0.1', port: 0 },
+  });
   recorder = await Recorder.connect(runtime.brokerUrl, 'webos/report/smarthome/#');
 });
 
@@ -57,19 +62,30 @@ const reports = (command: string, match: Record<string, unknown> = {}) =>
 
 /** Sends a JSON control turning the light on at `brightness`; resolves with its ack or error report. */
 async function command(id: string, brightness: number, timeoutMs = 20_000): Promise<Record<string, unknown>> {
-  await recorder!.client.publishAsync('webos/smarthome/info', JSON.stringify({ command: 'control', id, light: { enabled: true, brightness } }));
-  await recorder!.until(`the answer to ${id}`, () => reports('ack', { id }).length + reports('error', { id }).length > 0, timeoutMs);
+  await recorder!.client.publishAsync(
+    'webos/smarthome/info',
+    JSON.stringify({ command: 'control', id, light: { enabled: true, brightness } }),
+  );
+  await recorder!.until(
+    `the answer to ${id}`,
+    () => reports('ack', { id }).length + reports('error', { id }).length > 0,
+    timeoutMs,
+  );
   return [...reports('ack', { id }), ...reports('error', { id })][0]!;
 }
 
 /** The latest health report's counters, once it shows `ready`. */
 async function counters(ready: (c: Record<string, number>) => boolean): Promise<Record<string, number>> {
   let c: Record<string, number> = {};
-  await recorder!.until('a health report with the counts', () => {
-    const h = reports('health').pop();
-    c = (h?.['counters'] ?? {}) as Record<string, number>;
-    return ready(c);
-  }, 20_000);
+  await recorder!.until(
+    'a health report with the counts',
+    () => {
+      const h = reports('health').pop();
+      c = (h?.['counters'] ?? {}) as Record<string, number>;
+      return ready(c);
+    },
+    20_000,
+  );
   return c;
 }
 
@@ -79,10 +95,14 @@ async function quietAndReady(): Promise<void> {
     Object.entries((j?.['counters'] ?? {}) as Record<string, number>)
       .filter(([k]) => /^link\.(garbled|tooLong|checksum|unknown|bootNoise)$/.test(k))
       .reduce((a, [, v]) => a + v, 0);
-  await recorder!.until('the line to go quiet and the link to be ready', () => {
-    const h = reports('health');
-    return h.length >= 2 && drops(h[h.length - 1]) === drops(h[h.length - 2]) && runtime!.link.state === 'ready';
-  }, 60_000);
+  await recorder!.until(
+    'the line to go quiet and the link to be ready',
+    () => {
+      const h = reports('health');
+      return h.length >= 2 && drops(h[h.length - 1]) === drops(h[h.length - 2]) && runtime!.link.state === 'ready';
+    },
+    60_000,
+  );
 }
 
 /** No second holds more device error reports than the cap. */
@@ -100,7 +120,9 @@ describe.runIf(haveSocat)('serial faults', () => {
       board.sendRaw(`${'X'.repeat(300 + i)}\n`); // overlong
       board.sendRaw('ACK 1 000000000*00\n'); // bad checksum
     }
-    const c = await counters((k) => (k['link.garbled'] ?? 0) >= 200 && (k['link.tooLong'] ?? 0) >= 200 && (k['link.checksum'] ?? 0) >= 200);
+    const c = await counters(
+      (k) => (k['link.garbled'] ?? 0) >= 200 && (k['link.tooLong'] ?? 0) >= 200 && (k['link.checksum'] ?? 0) >= 200,
+    );
     expect(c['error.LINE_CHECKSUM']).toBeGreaterThanOrEqual(200);
     const answer = await command('after', 3);
     expect(answer).toMatchObject({ command: 'ack' });
@@ -118,7 +140,9 @@ describe.runIf(haveSocat)('serial faults', () => {
       // Let the pty drain: a real cable delivers at its baud rate, not all at once.
       if (sent % (1024 * 1024) === 0) await new Promise((r) => setTimeout(r, 50));
     }
-    const c = await counters((k) => (k['link.garbled'] ?? 0) + (k['link.tooLong'] ?? 0) + (k['link.checksum'] ?? 0) > 10_000);
+    const c = await counters(
+      (k) => (k['link.garbled'] ?? 0) + (k['link.tooLong'] ?? 0) + (k['link.checksum'] ?? 0) > 10_000,
+    );
     // The stream drowned the heartbeats, so the link may have declared the board unresponsive and be
     // reopening the port: wait until the line is quiet and the link ready again, then command.
     await quietAndReady();
@@ -127,23 +151,40 @@ describe.runIf(haveSocat)('serial faults', () => {
     checkErrorCap();
     // The line reader holds at most one line: 10 MB through it leaves no trace in memory.
     expect(process.memoryUsage().rss - rssBefore).toBeLessThan(150 * 1024 * 1024);
-    console.info(`[serial] 10 MB random: dropped garbled ${c['link.garbled']}, too long ${c['link.tooLong']}, bad checksum ${c['link.checksum']}, unknown ${c['link.unknown']}; ${reports('error').length} error reports`);
+    console.info(
+      `[serial] 10 MB random: dropped garbled ${c['link.garbled']}, too long ${c['link.tooLong']}, bad checksum ${c['link.checksum']}, unknown ${c['link.unknown']}; ${reports('error').length} error reports`,
+    );
   }, 180_000);
 
   it('the peer closed and recreated in the middle of a command: one answer for it, then the next command works', async () => {
     expect((await command('before', 1))['command']).toBe('ack');
     // The board stops listening; the command goes out and nobody answers; then the cable is pulled.
     await board.close();
-    const pending = recorder!.client.publishAsync('webos/smarthome/info', JSON.stringify({ command: 'control', id: 'mid', light: { enabled: true, brightness: 5 } }));
+    const pending = recorder!.client.publishAsync(
+      'webos/smarthome/info',
+      JSON.stringify({ command: 'control', id: 'mid', light: { enabled: true, brightness: 5 } }),
+    );
     await pending;
     await new Promise((r) => setTimeout(r, 200));
     await pair.kill();
-    await recorder!.until('the link to report the lost port', () => reports('error', { code: 'PORT_UNAVAILABLE' }).length > 0, 20_000);
+    await recorder!.until(
+      'the link to report the lost port',
+      () => reports('error', { code: 'PORT_UNAVAILABLE' }).length > 0,
+      20_000,
+    );
     await pair.start();
     await board.open();
-    await recorder!.until('the link to be ready again after the cable is back', () => runtime!.link.state === 'ready', 30_000);
+    await recorder!.until(
+      'the link to be ready again after the cable is back',
+      () => runtime!.link.state === 'ready',
+      30_000,
+    );
     // The interrupted command got exactly one answer: an ack if a resend reached the board, else an error.
-    await recorder!.until('an answer to the interrupted command', () => reports('ack', { id: 'mid' }).length + reports('error', { id: 'mid' }).length > 0, 20_000);
+    await recorder!.until(
+      'an answer to the interrupted command',
+      () => reports('ack', { id: 'mid' }).length + reports('error', { id: 'mid' }).length > 0,
+      20_000,
+    );
     await new Promise((r) => setTimeout(r, 500));
     expect(reports('ack', { id: 'mid' }).length + reports('error', { id: 'mid' }).length).toBe(1);
     const answer = await command('after', 3);

@@ -24,7 +24,17 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const run = (...extra: string[]): Proc => bridgeProcess(['run', '--broker', broker.url, '--client-id', `tls-${process.pid}-${Math.random().toString(36).slice(2, 6)}`, '--log-level', 'info', ...extra]);
+const run = (...extra: string[]): Proc =>
+  bridgeProcess([
+    'run',
+    '--broker',
+    broker.url,
+    '--client-id',
+    `tls-${process.pid}-${Math.random().toString(36).slice(2, 6)}`,
+    '--log-level',
+    'info',
+    ...extra,
+  ]);
 
 describe('TLS to the broker', () => {
   it('connects with the right CA and a client certificate', async () => {

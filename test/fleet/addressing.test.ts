@@ -1,11 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { isBridgeError } from '../../src/core/errors.js';
 import { defaultDevicesConfig } from '../../src/config/load.js';
-import { checkPrefix, fleetConfig, homeAddress, parseShard, shardIndices, splitEvenly } from '../../src/fleet/addressing.js';
+import {
+  checkPrefix,
+  fleetConfig,
+  homeAddress,
+  parseShard,
+  shardIndices,
+  splitEvenly,
+} from '../../src/fleet/addressing.js';
 
 describe('fleet addressing', () => {
   it('gives home i the id, client id and command address <prefix>-<i>', () => {
-    expect(homeAddress('home', 7)).toEqual({ index: 7, id: 'home-7', clientId: 'home-7', commandFilter: 'webos/smarthome/home-7/#' });
+    expect(homeAddress('home', 7)).toEqual({
+      index: 7,
+      id: 'home-7',
+      clientId: 'home-7',
+      commandFilter: 'webos/smarthome/home-7/#',
+    });
   });
 
   it('refuses a prefix that would not be a valid client id or a single topic level', () => {
@@ -37,7 +49,10 @@ describe('fleet addressing', () => {
   });
 
   it('splits homes over workers in near-equal contiguous slices', () => {
-    expect(splitEvenly([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4, 5]]);
+    expect(splitEvenly([1, 2, 3, 4, 5], 2)).toEqual([
+      [1, 2],
+      [3, 4, 5],
+    ]);
     expect(splitEvenly([1, 2], 4)).toEqual([[1], [2]]);
   });
 
@@ -53,6 +68,8 @@ describe('fleet addressing', () => {
     // The base is untouched (it may be shared).
     expect(base.bus.routes.status.retain).toBe(true);
     expect(fleetConfig(base).sensors).toEqual(base.sensors);
-    expect(() => fleetConfig(base, { reportPeriodMs: 50 })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
+    expect(() => fleetConfig(base, { reportPeriodMs: 50 })).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID' }),
+    );
   });
 });

@@ -18,41 +18,73 @@ describe('smarthome-bridge fleet (the CLI)', () => {
     await broker?.close();
   });
 
-  it.each([0, 2])('serves every home and exits cleanly on SIGTERM, every home announcing offline (workers: %i)', async (workers) => {
-    const prefix = `cli${workers}`;
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli/main.ts', 'fleet', '--homes', '4', '--broker', broker.url, '--prefix', prefix, '--workers', String(workers), '--output', 'json', '--interval', '200ms'],
-      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    const lines: Record<string, unknown>[] = [];
-    let stderr = '';
-    let rest = '';
-    child.stdout.on('data', (d: Buffer) => {
-      rest += d.toString();
-      const parts = rest.split('\n');
-      rest = parts.pop()!;
-      for (const p of parts) lines.push(JSON.parse(p) as Record<string, unknown>);
-    });
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    try {
-      await until(() => lines.some((l) => l['connected'] === 4), `4 homes connected (stderr: ${stderr})`, 60_000);
-      expect([...broker.clientIds].filter((id) => id.startsWith(`${prefix}-`)).sort()).toEqual([0, 1, 2, 3].map((i) => `${prefix}-${i}`));
-      child.kill('SIGTERM');
-      expect(await exited).toBe(0);
-    } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
-    }
-    expect(lines.at(-1)).toMatchObject({ final: true, stats: { homes: 4 } });
-    await until(
-      () => observer.messages.filter((m) => m.payload['command'] === 'availability' && m.payload['state'] === 'offline' && String(m.payload['home']).startsWith(`${prefix}-`)).length === 4,
-      'every home to announce offline',
-    );
-  }, 90_000);
+  it.each([0, 2])(
+    'serves every home and exits cleanly on SIGTERM, every home announcing offline (workers: %i)',
+    async (workers) => {
+      const prefix = `cli${workers}`;
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          'src/cli/main.ts',
+          'fleet',
+          '--homes',
+          '4',
+          '--broker',
+          broker.url,
+          '--prefix',
+          prefix,
+          '--workers',
+          String(workers),
+          '--output',
+          'json',
+          '--interval',
+          '200ms',
+        ],
+        { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      const lines: Record<string, unknown>[] = [];
+      let stderr = '';
+      let rest = '';
+      child.stdout.on('data', (d: Buffer) => {
+        rest += d.toString();
+        const parts = rest.split('\n');
+        rest = parts.pop()!;
+        for (const p of parts) lines.push(JSON.parse(p) as Record<string, unknown>);
+      });
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      try {
+        await until(() => lines.some((l) => l['connected'] === 4), `4 homes connected (stderr: ${stderr})`, 60_000);
+        expect([...broker.clientIds].filter((id) => id.startsWith(`${prefix}-`)).sort()).toEqual(
+          [0, 1, 2, 3].map((i) => `${prefix}-${i}`),
+        );
+        child.kill('SIGTERM');
+        expect(await exited).toBe(0);
+      } finally {
+        if (child.exitCode === null) child.kill('SIGKILL');
+      }
+      expect(lines.at(-1)).toMatchObject({ final: true, stats: { homes: 4 } });
+      await until(
+        () =>
+          observer.messages.filter(
+            (m) =>
+              m.payload['command'] === 'availability' &&
+              m.payload['state'] === 'offline' &&
+              String(m.payload['home']).startsWith(`${prefix}-`),
+          ).length === 4,
+        'every home to announce offline',
+      );
+    },
+    90_000,
+  );
 
   it('refuses to start without a broker', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'fleet', '--homes', '2'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'fleet', '--homes', '2'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));

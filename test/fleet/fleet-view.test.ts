@@ -18,7 +18,14 @@ function capture(): { stream: Writable; lines: string[] } {
 /** 200 homes all reporting at once, once a second (the burst 10 ms after each full second). */
 function lockstep(atMs: number): FleetStats {
   const bursts = atMs >= 10 ? Math.floor((atMs - 10) / 1000) + 1 : 0;
-  return { ...emptyStats(), homes: 200, started: 200, connected: 200, messagesOut: 200 * bursts, reports: 200 * bursts };
+  return {
+    ...emptyStats(),
+    homes: 200,
+    started: 200,
+    connected: 200,
+    messagesOut: 200 * bursts,
+    reports: 200 * bursts,
+  };
 }
 
 const outRates = (lines: string[]): string[] => lines.map((l) => /out (\d+)\/s/.exec(l)?.[1] ?? '?');

@@ -52,8 +52,15 @@ describe.each([0, 2])('a fleet of %i… homes (workers: %i)'.replace('%i…', St
   });
 
   it('puts the home id in every report, with status and availability not retained', async () => {
-    await until(() => new Set(observer.messages.filter((m) => m.payload['command'] === 'sensor').map((m) => m.payload['home'])).size === HOMES, 'a sensor reading from every home');
-    const online = observer.messages.filter((m) => m.payload['command'] === 'availability' && m.payload['state'] === 'online');
+    await until(
+      () =>
+        new Set(observer.messages.filter((m) => m.payload['command'] === 'sensor').map((m) => m.payload['home']))
+          .size === HOMES,
+      'a sensor reading from every home',
+    );
+    const online = observer.messages.filter(
+      (m) => m.payload['command'] === 'availability' && m.payload['state'] === 'online',
+    );
     expect(online.map((m) => String(m.payload['home'])).sort()).toEqual(ids(all));
     const boot = observer.messages.filter((m) => m.payload['command'] === 'status' && m.payload['cause'] === 'boot');
     expect(boot.map((m) => String(m.payload['home'])).sort()).toEqual(ids(all));
@@ -61,15 +68,21 @@ describe.each([0, 2])('a fleet of %i… homes (workers: %i)'.replace('%i…', St
     // A late subscriber gets nothing retained from thousands of homes sharing the topic.
     const late = await observe(broker.url);
     await sleep(200);
-    expect(late.messages.filter((m) => m.payload['command'] === 'status' || m.payload['command'] === 'availability')).toEqual([]);
+    expect(
+      late.messages.filter((m) => m.payload['command'] === 'status' || m.payload['command'] === 'availability'),
+    ).toEqual([]);
     await late.client.endAsync();
   });
 
   it("spreads the homes' first sensor readings over the report period (they all connect within 0.1 s)", async () => {
     const sensor = (): Observer['messages'] => observer.messages.filter((m) => m.payload['command'] === 'sensor');
-    await until(() => new Set(sensor().map((m) => m.payload['home'])).size === HOMES, 'a sensor reading from every home');
+    await until(
+      () => new Set(sensor().map((m) => m.payload['home'])).size === HOMES,
+      'a sensor reading from every home',
+    );
     const first = new Map<unknown, number>();
-    for (const m of sensor()) if (!first.has(m.payload['home'])) first.set(m.payload['home'], Date.parse(String(m.payload['time'])));
+    for (const m of sensor())
+      if (!first.has(m.payload['home'])) first.set(m.payload['home'], Date.parse(String(m.payload['time'])));
     const times = [...first.values()];
     // Lockstep homes would all report within the 0.1 s it took them to connect; spread, they cover
     // most of the 1 s period (home i at the fractional part of i·0.618 of it).
@@ -78,15 +91,24 @@ describe.each([0, 2])('a fleet of %i… homes (workers: %i)'.replace('%i…', St
 
   it('applies a command to webos/smarthome/<home>/info in that home only, acknowledged with its id', async () => {
     const from = observer.messages.length;
-    await observer.client.publishAsync('webos/smarthome/t-3/info', JSON.stringify({ Producer: 'car', command: 'control', aircon: { enabled: true, power: 5 }, id: `w${workers}` }));
-    const acks = (): Observer['messages'] => observer.messages.slice(from).filter((m) => m.payload['command'] === 'ack');
+    await observer.client.publishAsync(
+      'webos/smarthome/t-3/info',
+      JSON.stringify({ Producer: 'car', command: 'control', aircon: { enabled: true, power: 5 }, id: `w${workers}` }),
+    );
+    const acks = (): Observer['messages'] =>
+      observer.messages.slice(from).filter((m) => m.payload['command'] === 'ack');
     await until(() => acks().length > 0, 'the acknowledgement');
     await sleep(300);
     expect(acks()).toHaveLength(1);
     expect(acks()[0]!.payload).toMatchObject({ home: 't-3', id: `w${workers}`, changed: true, status: '015000000' });
-    const changes = observer.messages.slice(from).filter((m) => m.payload['command'] === 'status' && m.payload['cause'] === 'command');
+    const changes = observer.messages
+      .slice(from)
+      .filter((m) => m.payload['command'] === 'status' && m.payload['cause'] === 'command');
     expect(changes.map((m) => m.payload['home'])).toEqual(['t-3']);
-    await until(async () => (await fleet.stats()).ackLatency.reduce((a, b) => a + b, 0) === 1, 'the fleet to count the acknowledgement');
+    await until(
+      async () => (await fleet.stats()).ackLatency.reduce((a, b) => a + b, 0) === 1,
+      'the fleet to count the acknowledgement',
+    );
     const stats = await fleet.stats();
     expect(stats).toMatchObject({ homes: HOMES, connected: HOMES, errors: 0 });
     expect(stats.messagesIn).toBe(1);

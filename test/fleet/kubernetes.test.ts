@@ -9,7 +9,9 @@ import { REPO_ROOT } from '../support/brokers.js';
 import { startCli } from '../support/cli-process.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- walking a parsed manifest */
-const manifest = parseAllDocuments(readFileSync(path.join(REPO_ROOT, 'deploy/kubernetes/fleet-job.yaml'), 'utf8')).map((d) => d.toJS() as any);
+const manifest = parseAllDocuments(readFileSync(path.join(REPO_ROOT, 'deploy/kubernetes/fleet-job.yaml'), 'utf8')).map(
+  (d) => d.toJS() as any,
+);
 const byKind = (kind: string): any[] => manifest.filter((d) => d?.kind === kind);
 const option = (args: string[], name: string): string | undefined => {
   const i = args.indexOf(name);
@@ -66,7 +68,9 @@ describe('deploy/kubernetes/fleet-job.yaml', () => {
 describe('--shard auto', () => {
   it('takes index and count from JOB_COMPLETION_INDEX and FLEET_SHARDS', () => {
     expect(resolveShard('auto', { [SHARD_INDEX_ENV]: '2', [SHARD_COUNT_ENV]: '4' })).toEqual({ index: 2, count: 4 });
-    expect(shardIndices(10, resolveShard('auto', { [SHARD_INDEX_ENV]: '1', [SHARD_COUNT_ENV]: '4' }))).toEqual([1, 5, 9]);
+    expect(shardIndices(10, resolveShard('auto', { [SHARD_INDEX_ENV]: '1', [SHARD_COUNT_ENV]: '4' }))).toEqual([
+      1, 5, 9,
+    ]);
     expect(resolveShard('1/3', {})).toEqual({ index: 1, count: 3 });
   });
 
@@ -81,7 +85,10 @@ describe('--shard auto', () => {
   });
 
   it('the CLI exits 2 with one line when the environment is not set', async () => {
-    const run = startCli(['fleet', '--homes', '4', '--broker', 'mqtt://127.0.0.1:1', '--shard', 'auto'], { [SHARD_INDEX_ENV]: '', [SHARD_COUNT_ENV]: '' });
+    const run = startCli(['fleet', '--homes', '4', '--broker', 'mqtt://127.0.0.1:1', '--shard', 'auto'], {
+      [SHARD_INDEX_ENV]: '',
+      [SHARD_COUNT_ENV]: '',
+    });
     const timer = setTimeout(() => run.kill(), 60_000);
     const { code } = await run.exited;
     clearTimeout(timer);

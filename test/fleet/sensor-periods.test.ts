@@ -7,7 +7,10 @@ describe('fleet sensor periods (--climate-period, --rain-period, --report-period
 
   it('sets each sensor on its own', () => {
     const c = fleetConfig(base, { climatePeriodMs: 500, rainPeriodMs: 3000 });
-    expect(c.sensors.climate).toMatchObject({ periodMs: 500, firstReadingMs: Math.min(base.sensors.climate.firstReadingMs, 500) });
+    expect(c.sensors.climate).toMatchObject({
+      periodMs: 500,
+      firstReadingMs: Math.min(base.sensors.climate.firstReadingMs, 500),
+    });
     expect(c.sensors.rain.periodMs).toBe(3000);
   });
 

@@ -47,7 +47,10 @@ describe('fleet --state-dir: every home keeps its status across a restart of the
     const first = await startFleet(2);
     const sender = await mqtt.connectAsync(broker.url, { protocolVersion: 4 });
     await sender.publishAsync('webos/smarthome/s-2/info', '016155010');
-    await until(() => observer.messages.some((m) => m.payload['home'] === 's-2' && m.payload['command'] === 'ack'), 'the ack of s-2');
+    await until(
+      () => observer.messages.some((m) => m.payload['home'] === 's-2' && m.payload['command'] === 'ack'),
+      'the ack of s-2',
+    );
     await first.stop();
     expect(JSON.parse(readFileSync(path.join(dir, 's-2.json'), 'utf8'))).toMatchObject({ status: '016155010' });
     // Homes still at the boot status wrote nothing: no file restores to the same 000000000.
@@ -57,9 +60,24 @@ describe('fleet --state-dir: every home keeps its status across a restart of the
 
     observer.messages.length = 0;
     const second = await startFleet(0);
-    await until(() => observer.messages.filter((m) => m.payload['command'] === 'status' && m.payload['cause'] === 'boot').length === HOMES, 'every boot status');
-    const boot = Object.fromEntries(observer.messages.filter((m) => m.payload['cause'] === 'boot').map((m) => [m.payload['home'], m.payload['status']]));
-    expect(boot).toEqual({ 's-0': '000000000', 's-1': '000000000', 's-2': '016155010', 's-3': '000000000', 's-4': '000000000' });
+    await until(
+      () =>
+        observer.messages.filter((m) => m.payload['command'] === 'status' && m.payload['cause'] === 'boot').length ===
+        HOMES,
+      'every boot status',
+    );
+    const boot = Object.fromEntries(
+      observer.messages
+        .filter((m) => m.payload['cause'] === 'boot')
+        .map((m) => [m.payload['home'], m.payload['status']]),
+    );
+    expect(boot).toEqual({
+      's-0': '000000000',
+      's-1': '000000000',
+      's-2': '016155010',
+      's-3': '000000000',
+      's-4': '000000000',
+    });
     expect(second.slice!.homes.find((h) => h.address.id === 's-2')!.link.status).toBe('016155010');
     await second.stop();
     await sender.endAsync();

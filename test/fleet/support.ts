@@ -15,7 +15,9 @@ export async function startWatchedBroker(): Promise<WatchedBroker> {
   const clientIds = new Set<string>();
   const subscriptions = new Map<string, string[]>();
   broker.on('clientReady', (c) => clientIds.add(c.id));
-  broker.on('subscribe', (subs, c) => subscriptions.set(c.id, [...(subscriptions.get(c.id) ?? []), ...subs.map((s) => s.topic)]));
+  broker.on('subscribe', (subs, c) =>
+    subscriptions.set(c.id, [...(subscriptions.get(c.id) ?? []), ...subs.map((s) => s.topic)]),
+  );
   const server: Server = createServer(broker.handle);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
@@ -37,7 +39,11 @@ export interface Observer {
 
 /** A plain subscriber of every report topic. */
 export async function observe(url: string, filter = 'webos/report/smarthome/#'): Promise<Observer> {
-  const client = await mqtt.connectAsync(url, { clientId: `observer-${process.pid}-${Math.random().toString(16).slice(2, 8)}`, protocolVersion: 4, reconnectPeriod: 0 });
+  const client = await mqtt.connectAsync(url, {
+    clientId: `observer-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+  });
   const messages: Observer['messages'] = [];
   client.on('message', (topic, payload) => {
     try {

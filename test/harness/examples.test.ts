@@ -13,7 +13,13 @@ const scenarios = readdirSync(EXAMPLES).filter((f) => f.endsWith('.yaml'));
 describe('examples/', () => {
   it('holds a scenario for each of the original system flows', () => {
     expect(scenarios).toEqual(
-      expect.arrayContaining(['android-toggle.yaml', 'backend-schedule.yaml', 'cardashboard-mode-tile.yaml', 'emergency-broadcast.yaml', 'rain-window-open.yaml']),
+      expect.arrayContaining([
+        'android-toggle.yaml',
+        'backend-schedule.yaml',
+        'cardashboard-mode-tile.yaml',
+        'emergency-broadcast.yaml',
+        'rain-window-open.yaml',
+      ]),
     );
   });
 
@@ -26,7 +32,9 @@ describe('examples/', () => {
   // The library example is a node:test file (vitest does not collect examples/): it is run here as
   // its users would run it, so it cannot rot.
   it('home.test.ts passes under node:test', async () => {
-    const run = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--test', 'examples/home.test.ts'], { cwd: REPO_ROOT });
+    const run = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--test', 'examples/home.test.ts'], {
+      cwd: REPO_ROOT,
+    });
     expect(run.stdout).toMatch(/# pass 1/);
     expect(run.stdout).toMatch(/# fail 0/);
   }, 60_000);

@@ -26,9 +26,13 @@ describe('a failing expectation explains itself', () => {
     expect(isBridgeError(e, 'EXPECTATION_FAILED')).toBe(true);
     const text = e.message;
     expect(text).toMatch(/^expectStatus failed after waiting 2s of home time \(\d+ms wall\)/);
-    expect(text).toContain('expected: status 016155010 (mode individual, aircon on (power 6), light on (purple, brightness 5, normal), window open, gas valve closed) on the bus');
+    expect(text).toContain(
+      'expected: status 016155010 (mode individual, aircon on (power 6), light on (purple, brightness 5, normal), window open, gas valve closed) on the bus',
+    );
     expect(text).toContain('observed statuses (last first):');
-    expect(text).toContain('+0.000s 012000000 (ack): mode individual, aircon on (power 2), light off, window closed, gas valve closed');
+    expect(text).toContain(
+      '+0.000s 012000000 (ack): mode individual, aircon on (power 2), light off, window closed, gas valve closed',
+    );
     expect(text).toContain('+0.000s 012000000 (command)');
     expect(text).toMatch(/\+0\.000s 000000000 \(boot\)/);
     expect(text).toContain('link status now: 012000000');
@@ -42,9 +46,16 @@ describe('a failing expectation explains itself', () => {
   it('expectMessage names the topic and fields it wanted', async () => {
     home = await startHome();
     await home.send({ command: 'control', id: 'a1', light: true });
-    const e = await failure(home.expectMessage({ topic: 'webos/report/smarthome/info', fields: { command: 'ack', id: '42' } }, { within: '500ms' }));
+    const e = await failure(
+      home.expectMessage(
+        { topic: 'webos/report/smarthome/info', fields: { command: 'ack', id: '42' } },
+        { within: '500ms' },
+      ),
+    );
     expect(e.message).toMatch(/^expectMessage failed after waiting 500ms of home time/);
-    expect(e.message).toContain('expected: a message on webos/report/smarthome/info with fields {"command":"ack","id":"42"}');
+    expect(e.message).toContain(
+      'expected: a message on webos/report/smarthome/info with fields {"command":"ack","id":"42"}',
+    );
     expect(e.message).toMatch(/ack id a1: 0221\d{5} → 0021\d{5}|ack id a1/);
     expect((e as { context?: Record<string, unknown> }).context?.['waitedMs']).toBe(500);
   });
@@ -64,10 +75,14 @@ describe('a failing expectation explains itself', () => {
     // Both acknowledgements are in the window opened by the first send.
     await home.expectMessage({ fields: { command: 'ack', request: '016222222' } }, { within: 0 });
     await home.expectMessage({ fields: { command: 'ack', request: '002222222' } }, { within: 0 });
-    await expect(home.expectMessage({ fields: { command: 'ack' } }, { within: 0 })).rejects.toThrow(/expectMessage failed/);
+    await expect(home.expectMessage({ fields: { command: 'ack' } }, { within: 0 })).rejects.toThrow(
+      /expectMessage failed/,
+    );
     await home.advance('10ms');
     // The boot status is before the new window.
-    await expect(home.expectMessage({ fields: { cause: 'boot' } }, { within: 0 })).rejects.toThrow(/expectMessage failed/);
+    await expect(home.expectMessage({ fields: { cause: 'boot' } }, { within: 0 })).rejects.toThrow(
+      /expectMessage failed/,
+    );
   });
 
   it('rejects a status pattern that is not nine digits or x', async () => {

@@ -54,21 +54,30 @@ describe('the harness on the firmware link', () => {
     await home.expectMessage({ fields: { command: 'sensor', sensor: 'rain' } }, { within: 0 });
   });
 
-  it.each(LINK_FAULTS)('%s is injected if the link offers it, else refused naming the link; the link keeps serving', async (fault) => {
-    const link = await newLink();
-    home = await startHome({ link });
-    const offered = hasFaultInjection(link) && link.faults.supported.includes(fault);
-    const err = await home.fault(fault).catch((e: unknown) => e);
-    if (offered) expect(err).toBeUndefined();
-    else expect(isBridgeError(err, 'FAULT_UNSUPPORTED') && (err as Error).message.includes('link firmware cannot inject')).toBe(true);
-    if (fault === 'unplug') await home.fault('replug').catch(() => undefined);
-    await home.advance('5s');
-    await home.send('012255022');
-    await home.expectMessage({ fields: { command: 'ack', request: '012255022' } }, { within: '5s' });
-  });
+  it.each(LINK_FAULTS)(
+    '%s is injected if the link offers it, else refused naming the link; the link keeps serving',
+    async (fault) => {
+      const link = await newLink();
+      home = await startHome({ link });
+      const offered = hasFaultInjection(link) && link.faults.supported.includes(fault);
+      const err = await home.fault(fault).catch((e: unknown) => e);
+      if (offered) expect(err).toBeUndefined();
+      else
+        expect(
+          isBridgeError(err, 'FAULT_UNSUPPORTED') && (err as Error).message.includes('link firmware cannot inject'),
+        ).toBe(true);
+      if (fault === 'unplug') await home.fault('replug').catch(() => undefined);
+      await home.advance('5s');
+      await home.send('012255022');
+      await home.expectMessage({ fields: { command: 'ack', request: '012255022' } }, { within: '5s' });
+    },
+  );
 
-  it.each(readdirSync(path.join(REPO_ROOT, 'examples')).filter((f) => f.endsWith('.yaml')))('examples/%s passes', async (file) => {
-    const r = await runScenario(await loadScenario(path.join(REPO_ROOT, 'examples', file)), { link: SPEC });
-    expect(r.failure?.message ?? r.setupError?.message).toBeUndefined();
-  });
+  it.each(readdirSync(path.join(REPO_ROOT, 'examples')).filter((f) => f.endsWith('.yaml')))(
+    'examples/%s passes',
+    async (file) => {
+      const r = await runScenario(await loadScenario(path.join(REPO_ROOT, 'examples', file)), { link: SPEC });
+      expect(r.failure?.message ?? r.setupError?.message).toBeUndefined();
+    },
+  );
 });

@@ -26,10 +26,14 @@ describe.skipIf(!requireSocat())('smarthome-bridge record', () => {
     board = new FakeBoard({ path: pair.b, config: shippedDevicesConfig() });
     await board.open();
     const out = join(dir, 'rec.jsonl');
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'record', '--port', pair.a, '--out', out, '--duration', '4s'], {
-      cwd: REPO_ROOT,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', 'record', '--port', pair.a, '--out', out, '--duration', '4s'],
+      {
+        cwd: REPO_ROOT,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));

@@ -31,7 +31,13 @@ afterEach(async () => {
 
 /** What the bus said, without times and latencies, by kind. */
 function busOutput(messages: readonly ObservedMessage[]) {
-  const out = { acks: [] as string[], statuses: [] as string[], sensors: [] as string[], events: [] as string[], errors: [] as string[] };
+  const out = {
+    acks: [] as string[],
+    statuses: [] as string[],
+    sensors: [] as string[],
+    events: [] as string[],
+    errors: [] as string[],
+  };
   for (const m of messages) {
     const j = m.json as Record<string, unknown> | undefined;
     if (j?.['Producer'] !== 'smarthome') continue;
@@ -75,8 +81,16 @@ describe.skipIf(!requireSocat())('record and replay', () => {
     pair = await startPtyPair(join(dir, 'ttyRecorder'), join(dir, 'ttyBoard'));
     // The board's clock runs five times faster, so its 2 s sensor period takes 400 ms here.
     board = new FakeBoard({ path: pair.b, config: shippedDevicesConfig(), clock: new RealClock(5) });
-    recorder = await startRecorder({ port: pair.a, baudRate: 115_200, out: file, pty: { link: join(dir, 'ttyBridge') } });
-    const link = await createLink({ kind: 'serial', port: join(dir, 'ttyBridge') }, { config: shippedDevicesConfig(), clock: new RealClock(), logger: silentLogger() });
+    recorder = await startRecorder({
+      port: pair.a,
+      baudRate: 115_200,
+      out: file,
+      pty: { link: join(dir, 'ttyBridge') },
+    });
+    const link = await createLink(
+      { kind: 'serial', port: join(dir, 'ttyBridge') },
+      { config: shippedDevicesConfig(), clock: new RealClock(), logger: silentLogger() },
+    );
     // A Uno resets when the host opens its port; the fake board is switched on then instead (its port
     // was closed until now, so nothing came before its BOOT).
     link.once('state', () => setTimeout(() => void board!.open().then(() => board!.boot()), 100));
@@ -93,7 +107,9 @@ describe.skipIf(!requireSocat())('record and replay', () => {
     expect(recording.header).toMatchObject({ format: 'smarthome-bridge-recording', version: 1, baudRate: 115_200 });
     const fromHost = recording.entries.filter((e) => e.from === 'host').map((e) => e.data);
     expect(fromHost.some((d) => /^SET [0-9A-F]+ 016155010\*[0-9A-F]{2}\n$/.test(d))).toBe(true);
-    expect(recording.entries.some((e) => e.from === 'board' && /^BOOT 1\.0\.0 1 fake-uno\*[0-9A-F]{2}\n$/.test(e.data))).toBe(true);
+    expect(
+      recording.entries.some((e) => e.from === 'board' && /^BOOT 1\.0\.0 1 fake-uno\*[0-9A-F]{2}\n$/.test(e.data)),
+    ).toBe(true);
 
     home = await startHome({ link: { kind: 'replay', file }, devices: periodic });
     expect(home.link.kind).toBe('replay');

@@ -10,7 +10,8 @@ import { ReplayLink } from '../../src/links/replay/replay-link.js';
 
 const board = (t: number, line: BoardLine): RecordingEntry => ({ t, from: 'board', data: encodeBoardLine(line) });
 const host = (t: number, line: HostLine): RecordingEntry => ({ t, from: 'host', data: encodeHostLine(line) });
-const hb = (t: number, uptime: number) => board(t, { type: 'heartbeat', uptime, counters: { checksum: 0, tooLong: 0, garbled: 0, unknown: 0 } });
+const hb = (t: number, uptime: number) =>
+  board(t, { type: 'heartbeat', uptime, counters: { checksum: 0, tooLong: 0, garbled: 0, unknown: 0 } });
 
 /** A session as docs/serial-protocol.md §7 shows it, recorded 1.5 s after the port opened. */
 const SESSION: RecordingEntry[] = [
@@ -37,7 +38,8 @@ const SESSION: RecordingEntry[] = [
   board(3602, { type: 'status', cause: 'button', status: '012155010' }),
 ];
 const recordingText = (entries: RecordingEntry[]): string =>
-  encodeHeader({ port: '/dev/ttyACM0', baudRate: 115_200, started: '2021-11-15T00:00:00.000Z' }) + entries.map(encodeEntry).join('');
+  encodeHeader({ port: '/dev/ttyACM0', baudRate: 115_200, started: '2021-11-15T00:00:00.000Z' }) +
+  entries.map(encodeEntry).join('');
 
 let home: TestHome | undefined;
 afterEach(async () => {
@@ -58,7 +60,10 @@ describe('the replay link', () => {
     await home.expectMessage({ fields: { command: 'status', cause: 'boot', status: '000000000' } }, { within: 0 });
     await home.expectMessage({ fields: { command: 'availability', state: 'online', link: 'replay' } }, { within: 0 });
     await home.send('016155010');
-    await home.expectMessage({ fields: { command: 'ack', request: '016155010', status: '016155010', changed: true } }, { within: 0 });
+    await home.expectMessage(
+      { fields: { command: 'ack', request: '016155010', status: '016155010', changed: true } },
+      { within: 0 },
+    );
     await home.expectMessage({ fields: { command: 'status', cause: 'command', status: '016155010' } }, { within: 0 });
     // The second recorded SET of the same command: no STATUS line, an unchanged ack.
     await home.send('016155010');
@@ -73,7 +78,10 @@ describe('the replay link', () => {
     await home.expectMessage({ fields: { command: 'sensor', sensor: 'rain', rain: 1 } }, { within: 0 });
     await home.expectMessage({ fields: { command: 'sensor', sensor: 'climate', temp: 23.4, humi: 45 } }, { within: 0 });
     await home.advance('100ms');
-    await home.expectMessage({ topic: 'webos/report/smarthome/error', fields: { command: 'error', code: 'LINE_CHECKSUM', source: 'device' } }, { within: 0 });
+    await home.expectMessage(
+      { topic: 'webos/report/smarthome/error', fields: { command: 'error', code: 'LINE_CHECKSUM', source: 'device' } },
+      { within: 0 },
+    );
     await home.expectMessage({ fields: { command: 'event', event: 'button', button: 'light' } }, { within: 0 });
     await home.expectStatus('012155010', { within: 0 });
   });
@@ -81,7 +89,10 @@ describe('the replay link', () => {
   it('refuses a command the recording holds no answer for, naming what it holds', async () => {
     home = await replayHome();
     await home.send('022222221', { topic: 'webos/smarthome' });
-    const err = await home.expectMessage({ topic: 'webos/report/smarthome/error', fields: { code: 'REPLAY_MISMATCH' } }, { within: 0 });
+    const err = await home.expectMessage(
+      { topic: 'webos/report/smarthome/error', fields: { code: 'REPLAY_MISMATCH' } },
+      { within: 0 },
+    );
     expect((err.json as { reason: string }).reason).toBe(
       'the recording session.jsonl holds no answer to command 022222221 (unplayed commands: 016155010, 016155011)',
     );
@@ -100,7 +111,11 @@ describe('the replay link', () => {
   });
 
   it('a recording without BOOT still starts (a board that did not reset)', async () => {
-    home = await replayHome([hb(0, 5000), board(5, { type: 'status', cause: 'button', status: '000100000' }), hb(1000, 6000)]);
+    home = await replayHome([
+      hb(0, 5000),
+      board(5, { type: 'status', cause: 'button', status: '000100000' }),
+      hb(1000, 6000),
+    ]);
     await home.expectStatus('000100000', { within: 0 });
   });
 });
@@ -115,9 +130,18 @@ describe('recording files', () => {
   it.each([
     ['', 'invalid recording x.jsonl:1: empty'],
     ['{"format":"other"}\n', 'invalid recording x.jsonl:1: not a smarthome-bridge recording'],
-    [`${encodeHeader({ port: 'p', baudRate: 1, started: 's' })}{"t":1,"from":"board","data":"A\\n"}\nnot json\n`, 'invalid recording x.jsonl:3: not JSON'],
-    [`${encodeHeader({ port: 'p', baudRate: 1, started: 's' })}{"t":5,"from":"board","data":"A"}\n{"t":4,"from":"host","data":"B"}\n`, 'invalid recording x.jsonl:3: "t" goes back in time'],
-    [`${encodeHeader({ port: 'p', baudRate: 1, started: 's' })}{"t":5,"from":"cable","data":"A"}\n`, 'invalid recording x.jsonl:2: "from" must be "board" or "host"'],
+    [
+      `${encodeHeader({ port: 'p', baudRate: 1, started: 's' })}{"t":1,"from":"board","data":"A\\n"}\nnot json\n`,
+      'invalid recording x.jsonl:3: not JSON',
+    ],
+    [
+      `${encodeHeader({ port: 'p', baudRate: 1, started: 's' })}{"t":5,"from":"board","data":"A"}\n{"t":4,"from":"host","data":"B"}\n`,
+      'invalid recording x.jsonl:3: "t" goes back in time',
+    ],
+    [
+      `${encodeHeader({ port: 'p', baudRate: 1, started: 's' })}{"t":5,"from":"cable","data":"A"}\n`,
+      'invalid recording x.jsonl:2: "from" must be "board" or "host"',
+    ],
   ])('are rejected with the line of the problem (%#)', (text, message) => {
     let error: unknown;
     try {

@@ -36,14 +36,30 @@ describe('scenario files', () => {
     );
     expect(s.name).toBe('all steps');
     expect(s.seed).toBe(3);
-    expect(s.steps.map((st) => st.kind)).toEqual(['set', 'press', 'pushWindow', 'send', 'send', 'wait', 'expect', 'fault']);
+    expect(s.steps.map((st) => st.kind)).toEqual([
+      'set',
+      'press',
+      'pushWindow',
+      'send',
+      'send',
+      'wait',
+      'expect',
+      'fault',
+    ]);
     expect(s.steps.map((st) => st.at.line)).toEqual([4, 5, 7, 8, 10, 11, 12, 13]);
     expect(s.steps[1]!.at).toEqual({ file: 'dir/all.yaml', line: 5, column: 5 });
-    expect(s.steps[7]!.spec).toEqual({ fault: 'broker-outage', for: '5s', name: 'the broker goes away for five seconds' });
+    expect(s.steps[7]!.spec).toEqual({
+      fault: 'broker-outage',
+      for: '5s',
+      name: 'the broker goes away for five seconds',
+    });
   });
 
   it('reads JSON too, with positions', () => {
-    const s = parseScenario('{\n  "name": "json",\n  "steps": [\n    { "send": "016155010" },\n    { "expect": { "status": "016155010" } }\n  ]\n}\n', 'j.json');
+    const s = parseScenario(
+      '{\n  "name": "json",\n  "steps": [\n    { "send": "016155010" },\n    { "expect": { "status": "016155010" } }\n  ]\n}\n',
+      'j.json',
+    );
     expect(s.steps.map((st) => [st.kind, st.at.line])).toEqual([
       ['send', 4],
       ['expect', 5],
@@ -85,12 +101,19 @@ describe('scenario files', () => {
   });
 
   it('names a missing name and empty steps', () => {
-    expect(problemsOf('steps: []\n', 'e.yaml')).toEqual(['e.yaml:1:1: /: missing field "name"', 'e.yaml:1:8: /steps: must NOT have fewer than 1 items']);
+    expect(problemsOf('steps: []\n', 'e.yaml')).toEqual([
+      'e.yaml:1:1: /: missing field "name"',
+      'e.yaml:1:8: /steps: must NOT have fewer than 1 items',
+    ]);
   });
 
   it('reports YAML syntax errors with their line', () => {
-    expect(problemsOf('name: x\nsteps:\n  - wait: 1s\n  - send: "016155010" b\n', 's.yaml')).toEqual(['s.yaml:4:23: Unexpected scalar at node end']);
-    expect(problemsOf('name: x\nsteps:\n  - wait: 1s\n\t- wait: 2s\n', 't.yaml')[0]).toBe('t.yaml:4:1: Tabs are not allowed as indentation');
+    expect(problemsOf('name: x\nsteps:\n  - wait: 1s\n  - send: "016155010" b\n', 's.yaml')).toEqual([
+      's.yaml:4:23: Unexpected scalar at node end',
+    ]);
+    expect(problemsOf('name: x\nsteps:\n  - wait: 1s\n\t- wait: 2s\n', 't.yaml')[0]).toBe(
+      't.yaml:4:1: Tabs are not allowed as indentation',
+    );
   });
 
   it('rejects duplicate keys', () => {
@@ -99,7 +122,10 @@ describe('scenario files', () => {
   });
 
   it('resolves devices and replay files against the scenario directory', () => {
-    const s = parseScenario('name: r\ndevices: ../devices.json\nlink: { kind: replay, file: rec/a.jsonl }\nsteps:\n  - wait: 1s\n', '/srv/scn/a.yaml');
+    const s = parseScenario(
+      'name: r\ndevices: ../devices.json\nlink: { kind: replay, file: rec/a.jsonl }\nsteps:\n  - wait: 1s\n',
+      '/srv/scn/a.yaml',
+    );
     expect(s.devices).toBe('/srv/devices.json');
     expect(s.link).toEqual({ kind: 'replay', file: '/srv/scn/rec/a.jsonl' });
   });

@@ -59,19 +59,27 @@ describe('runScenario', () => {
     expect(r.ok).toBe(false);
     expect(r.steps.map((s) => s.status)).toEqual(['passed', 'passed', 'failed', 'skipped']);
     const text = r.failure!.message;
-    expect(text).toMatch(/^step 3 \(failing\.yaml:5:5\) expect a message on webos\/report\/smarthome\/info with fields \{"command":"ack","request":"016155010"\} within 1s:\n/);
+    expect(text).toMatch(
+      /^step 3 \(failing\.yaml:5:5\) expect a message on webos\/report\/smarthome\/info with fields \{"command":"ack","request":"016155010"\} within 1s:\n/,
+    );
     expect(text).toContain('expectMessage failed after waiting 1s of home time');
-    expect(text).toContain('expected: a message on webos/report/smarthome/info with fields {"command":"ack","request":"016155010"}');
+    expect(text).toContain(
+      'expected: a message on webos/report/smarthome/info with fields {"command":"ack","request":"016155010"}',
+    );
     expect(text).toContain('022222212 → 000000010');
   });
 
   it('a step the link cannot do fails with the reason', async () => {
     const r = await runScenario(parseScenario('name: garbage\nsteps:\n  - fault: serial-garbage\n', 'g.yaml'));
-    expect(r.failure?.message).toMatch(/^step 1 \(g\.yaml:3:5\) fault serial-garbage:\n {2}link emulated cannot inject serial-garbage/);
+    expect(r.failure?.message).toMatch(
+      /^step 1 \(g\.yaml:3:5\) fault serial-garbage:\n {2}link emulated cannot inject serial-garbage/,
+    );
   });
 
   it('a home that does not start is an error, not a failed step', async () => {
-    const r = await runScenario(parseScenario('name: nowhere\nsteps:\n  - wait: 1s\n', 'n.yaml'), { link: { kind: 'serial', port: '/dev/no-such-smarthome-port' } });
+    const r = await runScenario(parseScenario('name: nowhere\nsteps:\n  - wait: 1s\n', 'n.yaml'), {
+      link: { kind: 'serial', port: '/dev/no-such-smarthome-port' },
+    });
     expect(r.ok).toBe(false);
     expect(r.setupError?.code).toBe('PORT_UNAVAILABLE');
     expect(r.setupError?.message).toContain('/dev/no-such-smarthome-port');
@@ -83,7 +91,12 @@ describe('reports', () => {
   let results: ScenarioResult[];
   beforeAll(async () => {
     results = [
-      await runScenario(parseScenario('name: passes & "quotes" <ok>\nsteps:\n  - send: "016155010"\n  - expect: { status: "016155010" }\n', 'pass.yaml')),
+      await runScenario(
+        parseScenario(
+          'name: passes & "quotes" <ok>\nsteps:\n  - send: "016155010"\n  - expect: { status: "016155010" }\n',
+          'pass.yaml',
+        ),
+      ),
       await runScenario(parseScenario(FAILING, 'failing.yaml')),
     ];
   });
@@ -114,7 +127,12 @@ describe('reports', () => {
   it('TAP names each scenario and explains the failure in a YAML block', () => {
     const tap = tapReport(results);
     const lines = tap.split('\n');
-    expect(lines.slice(0, 4)).toEqual(['TAP version 14', '1..2', 'ok 1 - passes & "quotes" <ok> (pass.yaml)', 'not ok 2 - fails at the third step (failing.yaml)']);
+    expect(lines.slice(0, 4)).toEqual([
+      'TAP version 14',
+      '1..2',
+      'ok 1 - passes & "quotes" <ok> (pass.yaml)',
+      'not ok 2 - fails at the third step (failing.yaml)',
+    ]);
     expect(tap).toContain('  at: failing.yaml:5:5\n  step: 3\n  code: EXPECTATION_FAILED\n');
     expect(lines.at(-2)).toBe('  ...');
   });
@@ -125,7 +143,10 @@ describe('smarthome-bridge scenario run', { timeout: 60_000 }, () => {
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'scenario-cli-'));
-    await writeFile(path.join(dir, 'pass.yaml'), 'name: passes\nsteps:\n  - send: "016155010"\n  - expect: { status: "016155010" }\n');
+    await writeFile(
+      path.join(dir, 'pass.yaml'),
+      'name: passes\nsteps:\n  - send: "016155010"\n  - expect: { status: "016155010" }\n',
+    );
     await writeFile(path.join(dir, 'failing.yaml'), FAILING);
     await writeFile(path.join(dir, 'broken.yaml'), 'name: broken\nsteps:\n  - wait: soon\n');
   });
@@ -135,7 +156,9 @@ describe('smarthome-bridge scenario run', { timeout: 60_000 }, () => {
   // Run from the repository (where tsx resolves), with the files given relative to it.
   const rel = (name: string): string => path.relative(REPO_ROOT, path.join(dir, name));
   const cli = (...args: string[]) =>
-    execFileAsync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'scenario', 'run', ...args], { cwd: REPO_ROOT }).then(
+    execFileAsync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'scenario', 'run', ...args], {
+      cwd: REPO_ROOT,
+    }).then(
       (r) => ({ code: 0, ...r }),
       (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
     );

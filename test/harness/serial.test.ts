@@ -39,7 +39,10 @@ async function serialHome(): Promise<TestHome> {
   pair = await startPtyPair(join(dir, 'ttyTap'), join(dir, 'ttyBoard'));
   board = new FakeBoard({ path: pair.b, config: shippedDevicesConfig() });
   tap = await SerialTap.open({ port: pair.a, baudRate: 115_200, pty: { link: join(dir, 'ttyBridge') } });
-  const link = await createLink({ kind: 'serial', port: tap.hostPath! }, { config: shippedDevicesConfig(), clock: new RealClock(), logger: silentLogger() });
+  const link = await createLink(
+    { kind: 'serial', port: tap.hostPath! },
+    { config: shippedDevicesConfig(), clock: new RealClock(), logger: silentLogger() },
+  );
   link.once('state', () => setTimeout(() => void board!.open().then(() => board!.boot()), 100));
   return startHome({ link, linkFaults: tap });
 }
@@ -52,7 +55,9 @@ describe.skipIf(!requireSocat())('example scenarios on the serial link', () => {
       board = new FakeBoard({ path: pair.b, config: shippedDevicesConfig() });
       await board.open();
       // The board does not reset when the link opens the port: the link probes it with PING (2.5 s).
-      const r = await runScenario(await loadScenario(join(REPO_ROOT, 'examples', file)), { link: { kind: 'serial', port: pair.a } });
+      const r = await runScenario(await loadScenario(join(REPO_ROOT, 'examples', file)), {
+        link: { kind: 'serial', port: pair.a },
+      });
       expect(r.failure?.message ?? r.setupError?.message).toBeUndefined();
     },
     30_000,
@@ -63,7 +68,10 @@ describe.skipIf(!requireSocat())('faults on the serial link, through a serial ta
   it('serial-garbage is reported as dropped lines and the link keeps serving', async () => {
     home = await serialHome();
     await home.fault('serial-garbage');
-    await home.expectMessage({ topic: 'webos/report/smarthome/error', fields: { command: 'error', source: 'device', code: 'LINE_GARBLED' } });
+    await home.expectMessage({
+      topic: 'webos/report/smarthome/error',
+      fields: { command: 'error', source: 'device', code: 'LINE_GARBLED' },
+    });
     await home.expectMessage({ topic: 'webos/report/smarthome/error', fields: { code: 'LINE_CHECKSUM' } });
     await home.send('016155010');
     await home.expectMessage({ fields: { command: 'ack', status: '016155010' } });

@@ -20,7 +20,10 @@ describe('startHome on the emulated link', () => {
     home = await startHome();
     expect(home.link.kind).toBe('emulated');
     await home.expectStatus('000000000');
-    await home.expectMessage({ topic: 'webos/report/smarthome/info', fields: { command: 'availability', state: 'online', link: 'emulated' } });
+    await home.expectMessage({
+      topic: 'webos/report/smarthome/info',
+      fields: { command: 'availability', state: 'online', link: 'emulated' },
+    });
     await home.expectMessage({ fields: { command: 'status', cause: 'boot' } });
   });
 
@@ -29,14 +32,20 @@ describe('startHome on the emulated link', () => {
     await home.send('016155010');
     // send waits for the bridge: the acknowledgement is already there.
     expect(json(home).some((m) => m?.['command'] === 'ack' && m['status'] === '016155010')).toBe(true);
-    await home.expectMessage({ topic: 'webos/report/smarthome/info', fields: { command: 'ack', request: '016155010', changed: true } });
+    await home.expectMessage({
+      topic: 'webos/report/smarthome/info',
+      fields: { command: 'ack', request: '016155010', changed: true },
+    });
     await home.expectStatus('016155010', { within: 0 });
     expect(home.status).toBe('016155010');
   });
 
   it('send: a JSON command with an id on the Android topic is acknowledged with that id', async () => {
     home = await startHome();
-    await home.send({ Producer: 'android', command: 'control', id: 42, aircon: { power: 6 } }, { topic: 'webos/smarthome' });
+    await home.send(
+      { Producer: 'android', command: 'control', id: 42, aircon: { power: 6 } },
+      { topic: 'webos/smarthome' },
+    );
     const ack = await home.expectMessage({ fields: { command: 'ack', id: '42' } });
     expect((ack.json as { status: string }).status).toBe('016000000');
     await home.expectMessage({ fields: { command: 'status', cause: 'command', 'aircon.on': true, 'aircon.power': 6 } });
@@ -73,7 +82,9 @@ describe('startHome on the emulated link', () => {
   it('press: a hold shorter than the configured time toggles nothing', async () => {
     home = await startHome();
     await home.press('light', { holdMs: 500 });
-    await expect(home.expectMessage({ fields: { event: 'button' } }, { within: '1s' })).rejects.toThrow(/expectMessage failed/);
+    await expect(home.expectMessage({ fields: { event: 'button' } }, { within: '1s' })).rejects.toThrow(
+      /expectMessage failed/,
+    );
     expect(home.status).toBe('000000000');
   });
 
@@ -139,7 +150,9 @@ describe('faults on the emulated link', () => {
     expect(home.messages.length).toBe(cutAt);
     await home.fault('broker-restore');
     await home.expectMessage({ fields: { command: 'availability', state: 'online' } });
-    const rain = home.messages.slice(cutAt).filter((m) => (m.json as { sensor?: string } | undefined)?.sensor === 'rain');
+    const rain = home.messages
+      .slice(cutAt)
+      .filter((m) => (m.json as { sensor?: string } | undefined)?.sensor === 'rain');
     expect(rain).toHaveLength(2);
     await home.send('016155010');
     await home.expectStatus('016155010');
@@ -152,11 +165,14 @@ describe('faults on the emulated link', () => {
     await home.expectMessage({ fields: { command: 'sensor', sensor: 'rain' } }, { within: 0 });
   });
 
-  it.each(['serial-garbage', 'unplug', 'replug', 'board-reset'] as const)('%s is refused with an error naming the link', async (fault) => {
-    home = await startHome();
-    const err = await home.fault(fault).catch((e: unknown) => e);
-    expect(isBridgeError(err, 'FAULT_UNSUPPORTED')).toBe(true);
-    expect((err as Error).message).toContain(`link emulated cannot inject ${fault}`);
-    expect((err as Error).message).toContain('broker-outage');
-  });
+  it.each(['serial-garbage', 'unplug', 'replug', 'board-reset'] as const)(
+    '%s is refused with an error naming the link',
+    async (fault) => {
+      home = await startHome();
+      const err = await home.fault(fault).catch((e: unknown) => e);
+      expect(isBridgeError(err, 'FAULT_UNSUPPORTED')).toBe(true);
+      expect((err as Error).message).toContain(`link emulated cannot inject ${fault}`);
+      expect((err as Error).message).toContain('broker-outage');
+    },
+  );
 });

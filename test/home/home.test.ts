@@ -5,7 +5,10 @@ import { Home } from '../../src/home/home.js';
 import type { HomeEvent, SensorReading, StatusReport } from '../../src/home/types.js';
 
 /** A home on a virtual clock with scripted sensors, recording everything it emits in order. */
-function makeHome(initialStatus?: string, sensors?: { temperature?: number; humidity?: number; raining?: (t: number) => boolean }) {
+function makeHome(
+  initialStatus?: string,
+  sensors?: { temperature?: number; humidity?: number; raining?: (t: number) => boolean },
+) {
   const config = defaultDevicesConfig();
   const clock = new VirtualClock(0);
   const home = new Home({
@@ -17,7 +20,11 @@ function makeHome(initialStatus?: string, sensors?: { temperature?: number; humi
       raining: (t) => sensors?.raining?.(t) ?? false,
     },
   });
-  const log: ({ kind: 'status'; r: StatusReport } | { kind: 'event'; e: HomeEvent } | { kind: 'sensor'; s: SensorReading })[] = [];
+  const log: (
+    | { kind: 'status'; r: StatusReport }
+    | { kind: 'event'; e: HomeEvent }
+    | { kind: 'sensor'; s: SensorReading }
+  )[] = [];
   home.on('status', (r) => log.push({ kind: 'status', r }));
   home.on('event', (e) => log.push({ kind: 'event', e }));
   home.on('sensor', (s) => log.push({ kind: 'sensor', s }));
@@ -301,7 +308,11 @@ describe('buttons', () => {
 
 describe('sensors', () => {
   it('reads the climate first at 2 s, then every 60 s; rain every 2 s', () => {
-    const { home, clock, sensorReadings } = makeHome(undefined, { temperature: 23.4, humidity: 61, raining: (t) => t >= 4000 });
+    const { home, clock, sensorReadings } = makeHome(undefined, {
+      temperature: 23.4,
+      humidity: 61,
+      raining: (t) => t >= 4000,
+    });
     home.start();
     clock.advance(1999);
     expect(sensorReadings()).toEqual([]);
@@ -311,7 +322,9 @@ describe('sensors', () => {
       { sensor: 'rain', raining: false, time: 2000 },
     ]);
     clock.advance(120_000);
-    const climate = sensorReadings().filter((s) => s.sensor === 'climate').map((s) => s.time);
+    const climate = sensorReadings()
+      .filter((s) => s.sensor === 'climate')
+      .map((s) => s.time);
     const rain = sensorReadings().filter((s) => s.sensor === 'rain');
     expect(climate).toEqual([2000, 62_000, 122_000]);
     expect(rain.map((s) => s.time)).toEqual(Array.from({ length: 61 }, (_, i) => 2000 * (i + 1)));
@@ -324,7 +337,11 @@ describe('sensors', () => {
     const config = defaultDevicesConfig();
     const clock = new VirtualClock(0);
     let fail = true;
-    const home = new Home({ config, clock, sensors: { climate: () => (fail ? undefined : { temperature: 20, humidity: 50 }), raining: () => false } });
+    const home = new Home({
+      config,
+      clock,
+      sensors: { climate: () => (fail ? undefined : { temperature: 20, humidity: 50 }), raining: () => false },
+    });
     const times: number[] = [];
     home.on('sensor', (s) => s.sensor === 'climate' && times.push(s.time));
     home.start();
@@ -338,13 +355,21 @@ describe('sensors', () => {
   it('starts each sensor schedule at its phase of the period (a fleet spreads its homes with it)', () => {
     const config = defaultDevicesConfig();
     const clock = new VirtualClock(0);
-    const home = new Home({ config, clock, sensorPhase: 0.25, sensors: { climate: () => ({ temperature: 20, humidity: 50 }), raining: () => false } });
+    const home = new Home({
+      config,
+      clock,
+      sensorPhase: 0.25,
+      sensors: { climate: () => ({ temperature: 20, humidity: 50 }), raining: () => false },
+    });
     const times: Record<string, number[]> = { climate: [], rain: [] };
     home.on('sensor', (s) => times[s.sensor]!.push(s.time));
     home.start();
     clock.advance(80_000);
     const { climate, rain } = config.sensors;
-    expect(times['climate']!.slice(0, 2)).toEqual([climate.firstReadingMs + climate.periodMs / 4, climate.firstReadingMs + climate.periodMs * 1.25]);
+    expect(times['climate']!.slice(0, 2)).toEqual([
+      climate.firstReadingMs + climate.periodMs / 4,
+      climate.firstReadingMs + climate.periodMs * 1.25,
+    ]);
     expect(times['rain']!.slice(0, 2)).toEqual([rain.periodMs * 1.25, rain.periodMs * 2.25]);
     home.stop();
   });
@@ -426,7 +451,11 @@ describe('outputs', () => {
     const { home, clock } = makeHome();
     home.start();
     home.apply('022196222'); // brightness 9 (225), colour 6 orange, guide
-    const at225 = (r: number, g: number, b: number) => ({ r: Math.round((r * 225) / 255), g: Math.round((g * 225) / 255), b: Math.round((b * 225) / 255) });
+    const at225 = (r: number, g: number, b: number) => ({
+      r: Math.round((r * 225) / 255),
+      g: Math.round((g * 225) / 255),
+      b: Math.round((b * 225) / 255),
+    });
     expect(home.outputs().light).toEqual(at225(255, 100, 60));
     clock.advance(1449);
     expect(home.outputs().light).toEqual(at225(255, 100, 60));

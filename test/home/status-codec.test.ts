@@ -29,29 +29,137 @@ function rejection(fn: () => unknown): BridgeError {
  * to the status the original firmware would store and report (its merge is the same for these strings).
  */
 const VECTORS: { sender: string; command: string; prior: string; expected: string; meaning: string }[] = [
-  { sender: 'CarDashboard tile', command: '016222222', prior: '000000000', expected: '016000000', meaning: 'aircon on at power 6, rest kept' },
-  { sender: 'CarDashboard tile', command: '016222222', prior: '003155011', expected: '016155011', meaning: 'aircon on replaces the kept power 3' },
-  { sender: 'CarDashboard tile', command: '002222222', prior: '016155011', expected: '006155011', meaning: 'aircon off keeps power 6' },
-  { sender: 'CarDashboard tile', command: '022152022', prior: '016000000', expected: '016152000', meaning: 'light on, brightness 5, blue, normal' },
-  { sender: 'CarDashboard tile', command: '022022222', prior: '016152000', expected: '016052000', meaning: 'light off keeps brightness, colour, effect' },
-  { sender: 'CarDashboard tile', command: '022222221', prior: '000000000', expected: '000000001', meaning: 'gas valve open' },
-  { sender: 'CarDashboard tile', command: '022222220', prior: '000000001', expected: '000000000', meaning: 'gas valve closed' },
-  { sender: 'CarDashboard tile', command: '022222212', prior: '000000000', expected: '000000010', meaning: 'window open' },
-  { sender: 'CarDashboard tile', command: '022222202', prior: '000000010', expected: '000000000', meaning: 'window closed' },
-  { sender: 'CarDashboard Appliance save', command: '017155010', prior: '316000001', expected: '017155010', meaning: 'full explicit state, mode cleared' },
-  { sender: 'Android toggle', command: '012255022', prior: '000000000', expected: '012000000', meaning: 'aircon on at power 2' },
+  {
+    sender: 'CarDashboard tile',
+    command: '016222222',
+    prior: '000000000',
+    expected: '016000000',
+    meaning: 'aircon on at power 6, rest kept',
+  },
+  {
+    sender: 'CarDashboard tile',
+    command: '016222222',
+    prior: '003155011',
+    expected: '016155011',
+    meaning: 'aircon on replaces the kept power 3',
+  },
+  {
+    sender: 'CarDashboard tile',
+    command: '002222222',
+    prior: '016155011',
+    expected: '006155011',
+    meaning: 'aircon off keeps power 6',
+  },
+  {
+    sender: 'CarDashboard tile',
+    command: '022152022',
+    prior: '016000000',
+    expected: '016152000',
+    meaning: 'light on, brightness 5, blue, normal',
+  },
+  {
+    sender: 'CarDashboard tile',
+    command: '022022222',
+    prior: '016152000',
+    expected: '016052000',
+    meaning: 'light off keeps brightness, colour, effect',
+  },
+  {
+    sender: 'CarDashboard tile',
+    command: '022222221',
+    prior: '000000000',
+    expected: '000000001',
+    meaning: 'gas valve open',
+  },
+  {
+    sender: 'CarDashboard tile',
+    command: '022222220',
+    prior: '000000001',
+    expected: '000000000',
+    meaning: 'gas valve closed',
+  },
+  {
+    sender: 'CarDashboard tile',
+    command: '022222212',
+    prior: '000000000',
+    expected: '000000010',
+    meaning: 'window open',
+  },
+  {
+    sender: 'CarDashboard tile',
+    command: '022222202',
+    prior: '000000010',
+    expected: '000000000',
+    meaning: 'window closed',
+  },
+  {
+    sender: 'CarDashboard Appliance save',
+    command: '017155010',
+    prior: '316000001',
+    expected: '017155010',
+    meaning: 'full explicit state, mode cleared',
+  },
+  {
+    sender: 'Android toggle',
+    command: '012255022',
+    prior: '000000000',
+    expected: '012000000',
+    meaning: 'aircon on at power 2',
+  },
   { sender: 'Android toggle', command: '002255022', prior: '012000000', expected: '002000000', meaning: 'aircon off' },
-  { sender: 'Android toggle', command: '022155022', prior: '000000000', expected: '000155000', meaning: 'light on, brightness 5, purple, normal' },
+  {
+    sender: 'Android toggle',
+    command: '022155022',
+    prior: '000000000',
+    expected: '000155000',
+    meaning: 'light on, brightness 5, purple, normal',
+  },
   { sender: 'Android toggle', command: '022055022', prior: '000155000', expected: '000055000', meaning: 'light off' },
   { sender: 'Android toggle', command: '022255012', prior: '000000000', expected: '000000010', meaning: 'window open' },
-  { sender: 'Android toggle', command: '022255002', prior: '000000010', expected: '000000000', meaning: 'window close' },
+  {
+    sender: 'Android toggle',
+    command: '022255002',
+    prior: '000000010',
+    expected: '000000000',
+    meaning: 'window close',
+  },
   { sender: 'Android toggle', command: '022255021', prior: '000000000', expected: '000000001', meaning: 'gas on' },
   { sender: 'Android toggle', command: '022255020', prior: '000000001', expected: '000000000', meaning: 'gas off' },
-  { sender: 'Backend schedule', command: '009052300', prior: '016155011', expected: '006055000', meaning: 'aircon and light off (their values kept), window closed, gas off' },
-  { sender: 'Backend schedule', command: '009052300', prior: '000000000', expected: '000000000', meaning: 'changes nothing on a home that is all off' },
-  { sender: 'mode tile (indoor preset)', command: '116155010', prior: '000000000', expected: '116155010', meaning: 'mode digit and preset fields' },
-  { sender: 'mode tile (outing preset)', command: '200000000', prior: '116155011', expected: '206055000', meaning: 'everything off, values kept' },
-  { sender: 'mode tile (eco preset)', command: '413177300', prior: '000000000', expected: '413177300', meaning: 'aircon 3, light 7 sky tree' },
+  {
+    sender: 'Backend schedule',
+    command: '009052300',
+    prior: '016155011',
+    expected: '006055000',
+    meaning: 'aircon and light off (their values kept), window closed, gas off',
+  },
+  {
+    sender: 'Backend schedule',
+    command: '009052300',
+    prior: '000000000',
+    expected: '000000000',
+    meaning: 'changes nothing on a home that is all off',
+  },
+  {
+    sender: 'mode tile (indoor preset)',
+    command: '116155010',
+    prior: '000000000',
+    expected: '116155010',
+    meaning: 'mode digit and preset fields',
+  },
+  {
+    sender: 'mode tile (outing preset)',
+    command: '200000000',
+    prior: '116155011',
+    expected: '206055000',
+    meaning: 'everything off, values kept',
+  },
+  {
+    sender: 'mode tile (eco preset)',
+    command: '413177300',
+    prior: '000000000',
+    expected: '413177300',
+    meaning: 'aircon 3, light 7 sky tree',
+  },
 ];
 
 describe('real senders’ command strings', () => {
@@ -175,11 +283,17 @@ describe('validation (deliberately stricter than the original)', () => {
 
 describe('merge properties', () => {
   const digit = (max: number) => fc.integer({ min: 0, max }).map(String);
-  const command = fc.tuple(digit(4), digit(2), digit(9), digit(2), digit(9), digit(7), digit(3), digit(2), digit(2)).map((a) => a.join(''));
-  const status = fc.tuple(digit(4), digit(1), digit(9), digit(1), digit(9), digit(7), digit(3), digit(1), digit(1)).map((a) => a.join(''));
+  const command = fc
+    .tuple(digit(4), digit(2), digit(9), digit(2), digit(9), digit(7), digit(3), digit(2), digit(2))
+    .map((a) => a.join(''));
+  const status = fc
+    .tuple(digit(4), digit(1), digit(9), digit(1), digit(9), digit(7), digit(3), digit(1), digit(1))
+    .map((a) => a.join(''));
 
   it('every valid command merged into every valid status gives a valid status', () => {
-    fc.assert(fc.property(status, command, (s, c) => validateStatus(mergeCommand(s, validateCommand(c))) !== undefined));
+    fc.assert(
+      fc.property(status, command, (s, c) => validateStatus(mergeCommand(s, validateCommand(c))) !== undefined),
+    );
   });
 
   it('applying the same command twice changes nothing the second time', () => {
@@ -204,11 +318,17 @@ describe('merge properties', () => {
 
 describe('spellings for people', () => {
   it.each([
-    ['016155010', 'mode individual, aircon on (power 6), light on (purple, brightness 5, normal), window open, gas valve closed'],
+    [
+      '016155010',
+      'mode individual, aircon on (power 6), light on (purple, brightness 5, normal), window open, gas valve closed',
+    ],
     ['000000000', 'mode individual, aircon off, light off, window closed, gas valve closed'],
     ['309052300', 'mode sleep, aircon off, light off, window closed, gas valve closed'],
     ['417177311', 'mode eco, aircon on (power 7), light on (sky, brightness 7, tree), window open, gas valve open'],
-    ['211111201', 'mode outing, aircon on (power 1), light on (red, brightness 1, guide), window closed, gas valve open'],
+    [
+      '211111201',
+      'mode outing, aircon on (power 1), light on (red, brightness 1, guide), window closed, gas valve open',
+    ],
     ['100122100', 'mode indoor, aircon off, light on (blue, brightness 2, sleep), window closed, gas valve closed'],
   ])('describeStatus(%s)', (status, text) => {
     expect(describeStatus(status)).toBe(text);
@@ -217,7 +337,10 @@ describe('spellings for people', () => {
   it.each([
     ['022222202', 'mode individual, aircon kept, light kept, window close, gas valve kept'],
     ['002222222', 'mode individual, aircon off, light kept, window kept, gas valve kept'],
-    ['017155010', 'mode individual, aircon on (power 7), light on (purple, brightness 5, normal), window open, gas valve close'],
+    [
+      '017155010',
+      'mode individual, aircon on (power 7), light on (purple, brightness 5, normal), window open, gas valve close',
+    ],
     ['022152022', 'mode individual, aircon kept, light on (blue, brightness 5, normal), window kept, gas valve kept'],
     ['409052300', 'mode eco, aircon off, light off, window close, gas valve close'],
     ['022222221', 'mode individual, aircon kept, light kept, window kept, gas valve open'],

@@ -26,7 +26,10 @@ describe('--http [host:]port', () => {
     } catch (e) {
       expect(isBridgeError(e, 'CONFIG_INVALID')).toBe(true);
     }
-    expect(parseHttpBind('0.0.0.0:8080', tokenFile('s3cret-token-0123456789\n'))).toMatchObject({ host: '0.0.0.0', token: 's3cret-token-0123456789' });
+    expect(parseHttpBind('0.0.0.0:8080', tokenFile('s3cret-token-0123456789\n'))).toMatchObject({
+      host: '0.0.0.0',
+      token: 's3cret-token-0123456789',
+    });
   });
 
   it('refuses a short token and nonsense', () => {

@@ -13,7 +13,13 @@ describe('virtual-arduino board view API', () => {
   beforeAll(async () => {
     const config = await loadDevicesConfig();
     uno = await startVirtualArduino({ config, speed: 1 });
-    panel = await startBoardPanel({ board: uno.board, wiring: uno.wiring, config, bind: { host: '127.0.0.1', port: 0 }, speed: 1 });
+    panel = await startBoardPanel({
+      board: uno.board,
+      wiring: uno.wiring,
+      config,
+      bind: { host: '127.0.0.1', port: 0 },
+      speed: 1,
+    });
     base = panel.url.replace(/\/board$/, '');
   }, 60_000);
   afterAll(async () => {
@@ -28,7 +34,9 @@ describe('virtual-arduino board view API', () => {
     expect(root.status).toBe(302);
     expect(root.headers.get('location')).toBe('/board');
     const config = await loadDevicesConfig();
-    await expect.poll(async () => (await board()).servo.angle, { timeout: 15_000 }).toBeCloseTo(config.appliances.window.closedDeg, 0);
+    await expect
+      .poll(async () => (await board()).servo.angle, { timeout: 15_000 })
+      .toBeCloseTo(config.appliances.window.closedDeg, 0);
     const b = await board();
     expect(b.pins).toHaveLength(20);
     expect(b.millis).toBeGreaterThan(0);

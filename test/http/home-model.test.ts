@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { HomeModel } from '../../src/http/home-model.js';
 
-const msg = (o: Record<string, unknown>): Buffer => Buffer.from(JSON.stringify({ Producer: 'smarthome', home: 'h1', ...o }));
+const msg = (o: Record<string, unknown>): Buffer =>
+  Buffer.from(JSON.stringify({ Producer: 'smarthome', home: 'h1', ...o }));
 
 describe('HomeModel (what the home page shows, from the bus)', () => {
   it('takes status, readings, acks and errors of its home and leaves other homes out', () => {
@@ -9,7 +10,11 @@ describe('HomeModel (what the home page shows, from the bus)', () => {
     m.ingest('webos/server/info', msg({ command: 'status', status: '015000000', cause: 'command' }), 1);
     m.ingest('webos/server/info', msg({ command: 'sensor', sensor: 'climate', temp: 24.5, humi: 60 }), 2);
     m.ingest('webos/server/info', msg({ command: 'sensor', sensor: 'climate', temp: 99, humi: 1, home: 'h2' }), 3);
-    m.ingest('webos/server/info', msg({ command: 'ack', request: '015000000', status: '015000000', latencyMs: 1.5, id: 'x' }), 4);
+    m.ingest(
+      'webos/server/info',
+      msg({ command: 'ack', request: '015000000', status: '015000000', latencyMs: 1.5, id: 'x' }),
+      4,
+    );
     m.ingest('webos/server/error', msg({ command: 'error', code: 'STATUS_LENGTH', reason: 'short' }), 5);
     m.ingest('webos/smarthome/info', Buffer.from('016155010'), 6);
     expect(m.status).toBe('015000000');
@@ -27,7 +32,8 @@ describe('HomeModel (what the home page shows, from the bus)', () => {
 
   it('keeps its log and history bounded, the history spanning the whole run', () => {
     const m = new HomeModel('h1');
-    for (let t = 0; t < 20_000; t++) m.ingest('webos/server/info', msg({ command: 'sensor', sensor: 'climate', temp: 20 + (t % 10), humi: 50 }), t);
+    for (let t = 0; t < 20_000; t++)
+      m.ingest('webos/server/info', msg({ command: 'sensor', sensor: 'climate', temp: 20 + (t % 10), humi: 50 }), t);
     expect(m.log.length).toBeLessThanOrEqual(300);
     expect(m.history.length).toBeLessThan(1000);
     expect(m.history[0]!.t).toBe(0);

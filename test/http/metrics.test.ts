@@ -30,13 +30,19 @@ describe('/metrics of one bridge', () => {
     for (const payload of ['016155010', { command: 'control', window: 'close' }, '12345']) {
       expect((await post(bridge.base, '/api/command', { payload })).status).toBe(200);
     }
-    await expect.poll(async () => sample(await scrape(bridge.base), 'smarthome_messages_out_total{route="sensor"}') ?? 0, { timeout: 15_000 }).toBeGreaterThan(
-      sample(before, 'smarthome_messages_out_total{route="sensor"}') ?? 0,
-    );
+    await expect
+      .poll(async () => sample(await scrape(bridge.base), 'smarthome_messages_out_total{route="sensor"}') ?? 0, {
+        timeout: 15_000,
+      })
+      .toBeGreaterThan(sample(before, 'smarthome_messages_out_total{route="sensor"}') ?? 0);
     const after = await scrape(bridge.base);
     expect(promtoolCheck(after)).toBe('');
-    expect(sample(after, 'smarthome_messages_in_total{route="command"}')).toBe((sample(before, 'smarthome_messages_in_total{route="command"}') ?? 0) + 3);
-    expect(sample(after, 'smarthome_messages_out_total{route="ack"}')).toBe((sample(before, 'smarthome_messages_out_total{route="ack"}') ?? 0) + 2);
+    expect(sample(after, 'smarthome_messages_in_total{route="command"}')).toBe(
+      (sample(before, 'smarthome_messages_in_total{route="command"}') ?? 0) + 3,
+    );
+    expect(sample(after, 'smarthome_messages_out_total{route="ack"}')).toBe(
+      (sample(before, 'smarthome_messages_out_total{route="ack"}') ?? 0) + 2,
+    );
     expect(sample(after, 'smarthome_errors_total{code="STATUS_LENGTH"}')).toBe(1);
     expect(sample(after, 'smarthome_ack_latency_seconds_count')).toBe(2);
     expect(sample(after, 'smarthome_report_lateness_seconds_count')).toBeGreaterThan(0);
@@ -51,8 +57,26 @@ describe('/metrics of a fleet', () => {
   beforeAll(async () => {
     broker = await startEmbeddedBroker({ port: 0 });
     const config = fleetConfig(await loadDevicesConfig(), { reportPeriodMs: 200 });
-    fleet = new Fleet({ homes: 30, workers: 2, prefix: 'm', config, url: broker.url, keepaliveS: 60, queueSize: 10, connectRate: 300, logger: silentLogger(), logLevel: 'silent' });
-    panel = await startFleetPanel({ fleet, config, prefix: 'm', homes: 30, url: broker.url, bind: { host: '127.0.0.1', port: 0 } });
+    fleet = new Fleet({
+      homes: 30,
+      workers: 2,
+      prefix: 'm',
+      config,
+      url: broker.url,
+      keepaliveS: 60,
+      queueSize: 10,
+      connectRate: 300,
+      logger: silentLogger(),
+      logLevel: 'silent',
+    });
+    panel = await startFleetPanel({
+      fleet,
+      config,
+      prefix: 'm',
+      homes: 30,
+      url: broker.url,
+      bind: { host: '127.0.0.1', port: 0 },
+    });
     base = panel.url.replace(/\/fleet$/, '');
     await fleet.start();
   });
@@ -63,15 +87,21 @@ describe('/metrics of a fleet', () => {
   });
 
   it('sums every home of every worker, with no per-home label, and passes promtool', async () => {
-    await expect.poll(async () => sample(await scrape(base), 'smarthome_fleet_homes_connected'), { timeout: 20_000 }).toBe(30);
+    await expect
+      .poll(async () => sample(await scrape(base), 'smarthome_fleet_homes_connected'), { timeout: 20_000 })
+      .toBe(30);
     const first = await scrape(base);
     expect(promtoolCheck(first)).toBe('');
     expect(first).not.toMatch(/home="/);
     expect(sample(first, 'smarthome_fleet_homes')).toBe(30);
-    await expect.poll(async () => sample(await scrape(base), 'smarthome_fleet_reports_total') ?? 0, { timeout: 10_000 }).toBeGreaterThan((sample(first, 'smarthome_fleet_reports_total') ?? 0) + 30);
+    await expect
+      .poll(async () => sample(await scrape(base), 'smarthome_fleet_reports_total') ?? 0, { timeout: 10_000 })
+      .toBeGreaterThan((sample(first, 'smarthome_fleet_reports_total') ?? 0) + 30);
     const later = await scrape(base);
     expect(sample(later, 'smarthome_report_lateness_seconds_count')).toBeGreaterThan(0);
-    expect(sample(later, 'smarthome_report_lateness_seconds_bucket{le="+Inf"}')).toBe(sample(later, 'smarthome_report_lateness_seconds_count'));
+    expect(sample(later, 'smarthome_report_lateness_seconds_bucket{le="+Inf"}')).toBe(
+      sample(later, 'smarthome_report_lateness_seconds_count'),
+    );
     expect(promtoolCheck(later)).toBe('');
   });
 

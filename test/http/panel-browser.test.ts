@@ -26,14 +26,19 @@ interface Seen {
 
 /** A plain MQTT subscriber, independent of the bridge and the panel. */
 async function subscriber(url: string, filters: string[]): Promise<Seen> {
-  const client = await mqtt.connectAsync(url, { clientId: `panel-test-${process.pid}-${Math.random().toString(16).slice(2, 8)}`, protocolVersion: 4, reconnectPeriod: 0 });
+  const client = await mqtt.connectAsync(url, {
+    clientId: `panel-test-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+  });
   const messages: Seen['messages'] = [];
   client.on('message', (topic, payload) => messages.push({ topic, text: payload.toString('utf8') }));
   await client.subscribeAsync(filters);
   return {
     client,
     messages,
-    json: () => messages.filter((m) => m.text.startsWith('{')).map((m) => JSON.parse(m.text) as Record<string, unknown>),
+    json: () =>
+      messages.filter((m) => m.text.startsWith('{')).map((m) => JSON.parse(m.text) as Record<string, unknown>),
   };
 }
 
@@ -43,7 +48,8 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => browser?.dispose());
 
-const shot = (page: Page, name: string): Promise<Buffer> => page.screenshot({ path: path.join(SCREENSHOTS, `panel-${name}.png`), fullPage: true });
+const shot = (page: Page, name: string): Promise<Buffer> =>
+  page.screenshot({ path: path.join(SCREENSHOTS, `panel-${name}.png`), fullPage: true });
 
 describe('home page (emulated link)', () => {
   let bridge: Awaited<ReturnType<typeof startPanelledBridge>>;
@@ -70,12 +76,16 @@ describe('home page (emulated link)', () => {
 
   it('the air-con control sends a command the bus carries; the drawing, status text and ack latency change', async () => {
     await page.click('#ctl-aircon');
-    await expect.poll(() => bus.json().find((m) => m['command'] === 'control' && m['Producer'] === 'panel'), { timeout: 10_000 }).toMatchObject({ aircon: { enabled: true, power: 5 } });
+    await expect
+      .poll(() => bus.json().find((m) => m['command'] === 'control' && m['Producer'] === 'panel'), { timeout: 10_000 })
+      .toMatchObject({ aircon: { enabled: true, power: 5 } });
     await expect.poll(() => page.textContent('#status-digits')).toBe('015000000');
     await expect.poll(() => page.textContent('#aircon-label')).toMatch(/^air-con on · power 5/);
     expect(await page.getAttribute('#airflow', 'visibility')).toBe('visible');
     expect(await page.getAttribute('#aircon-led', 'fill')).toBe('#3ecf8e');
-    await expect.poll(() => page.textContent('#ack')).toMatch(/^ack \S+ → 015000000 · bridge [\d.]+ ms · round trip [\d.]+ ms$/);
+    await expect
+      .poll(() => page.textContent('#ack'))
+      .toMatch(/^ack \S+ → 015000000 · bridge [\d.]+ ms · round trip [\d.]+ ms$/);
     expect(bus.json().some((m) => m['command'] === 'ack' && m['status'] === '015000000')).toBe(true);
     await expect.poll(() => page.locator('#log li').first().textContent()).toBeTruthy();
     await shot(page, 'home');
@@ -84,7 +94,11 @@ describe('home page (emulated link)', () => {
   it('a typed 9-digit command goes out as it is', async () => {
     await page.fill('#raw', '015140010');
     await page.click('#raw-form button');
-    await expect.poll(() => bus.messages.some((m) => m.topic === 'webos/smarthome/info' && m.text === '015140010'), { timeout: 10_000 }).toBe(true);
+    await expect
+      .poll(() => bus.messages.some((m) => m.topic === 'webos/smarthome/info' && m.text === '015140010'), {
+        timeout: 10_000,
+      })
+      .toBe(true);
     await expect.poll(() => page.textContent('#status-digits')).toBe('015140010');
   });
 
@@ -93,9 +107,20 @@ describe('home page (emulated link)', () => {
     await page.click('.hw-button[data-button="light"]');
     // Held for the home's hold time, the light button turns the light (position 3) off.
     await expect
-      .poll(() => bus.json().filter((m) => m['command'] === 'status').slice(before).find((m) => m['cause'] === 'button')?.['status'], { timeout: 10_000 })
+      .poll(
+        () =>
+          bus
+            .json()
+            .filter((m) => m['command'] === 'status')
+            .slice(before)
+            .find((m) => m['cause'] === 'button')?.['status'],
+        { timeout: 10_000 },
+      )
       .toMatch(/^015[0]\d{3}10$/);
-    const reported = bus.json().filter((m) => m['command'] === 'status' && m['cause'] === 'button').at(-1)!['status'];
+    const reported = bus
+      .json()
+      .filter((m) => m['command'] === 'status' && m['cause'] === 'button')
+      .at(-1)!['status'];
     await expect.poll(() => page.textContent('#status-digits')).toBe(reported);
     expect(await page.textContent('#light-label')).toBe('light off');
   });
@@ -116,14 +141,22 @@ describe('board view (firmware link)', () => {
   it('shows the servo move after a window command', async () => {
     const config = await loadDevicesConfig();
     await page.goto(`${bridge.panel.url}board`);
-    await expect.poll(() => page.textContent('#servo-text'), { timeout: 15_000 }).toMatch(new RegExp(`^${config.appliances.window.closedDeg}° · `));
+    await expect
+      .poll(() => page.textContent('#servo-text'), { timeout: 15_000 })
+      .toMatch(new RegExp(`^${config.appliances.window.closedDeg}° · `));
     const home = await browser.newPage();
     await home.goto(bridge.panel.url);
     await expect.poll(() => home.textContent('#link-badge')).toBe('link firmware: ready');
     await home.click('#ctl-window');
     await expect.poll(() => home.textContent('#ack'), { timeout: 10_000 }).toMatch(/^ack /);
-    await expect.poll(() => page.textContent('#servo-text'), { timeout: 15_000 }).toMatch(new RegExp(`^${config.appliances.window.openDeg}° · \\d+ µs · window ${config.appliances.window.openDeg}°`));
-    expect(Number(await page.$eval('#servo', (el) => (el as unknown as { angle: number }).angle))).toBe(config.appliances.window.openDeg);
+    await expect
+      .poll(() => page.textContent('#servo-text'), { timeout: 15_000 })
+      .toMatch(
+        new RegExp(`^${config.appliances.window.openDeg}° · \\d+ µs · window ${config.appliances.window.openDeg}°`),
+      );
+    expect(Number(await page.$eval('#servo', (el) => (el as unknown as { angle: number }).angle))).toBe(
+      config.appliances.window.openDeg,
+    );
     await expect.poll(() => home.textContent('#window-label')).toMatch(/^window open · \d+°/);
     // The link panel counts the protocol lines both ways.
     await expect.poll(() => home.textContent('#link-info')).toMatch(/serial lines[1-9]\d* in · [1-9]\d* out/);
@@ -141,8 +174,26 @@ describe('fleet page', () => {
   beforeAll(async () => {
     broker = await startEmbeddedBroker({ port: 0 });
     const config = fleetConfig(await loadDevicesConfig(), { reportPeriodMs: 10_000 });
-    fleet = new Fleet({ homes: 2000, workers: 2, prefix: 'home', config, url: broker.url, keepaliveS: 60, queueSize: 10, connectRate: 2000, logger: silentLogger(), logLevel: 'silent' });
-    panel = await startFleetPanel({ fleet, config, prefix: 'home', homes: 2000, url: broker.url, bind: { host: '127.0.0.1', port: 0 } });
+    fleet = new Fleet({
+      homes: 2000,
+      workers: 2,
+      prefix: 'home',
+      config,
+      url: broker.url,
+      keepaliveS: 60,
+      queueSize: 10,
+      connectRate: 2000,
+      logger: silentLogger(),
+      logLevel: 'silent',
+    });
+    panel = await startFleetPanel({
+      fleet,
+      config,
+      prefix: 'home',
+      homes: 2000,
+      url: broker.url,
+      bind: { host: '127.0.0.1', port: 0 },
+    });
     await fleet.start();
     page = await browser.newPage();
   }, 60_000);
@@ -163,7 +214,9 @@ describe('fleet page', () => {
     await expect
       .poll(
         async () => {
-          const cells = new Uint8Array(await (await fetch(`${panel.url.replace(/fleet$/, '')}api/cells`)).arrayBuffer());
+          const cells = new Uint8Array(
+            await (await fetch(`${panel.url.replace(/fleet$/, '')}api/cells`)).arrayBuffer(),
+          );
           online = cells.subarray(0, 2000).indexOf(2);
           return online;
         },
@@ -175,13 +228,26 @@ describe('fleet page', () => {
     const size = Number(await page.getAttribute('#cells', 'data-cell'));
     const x = (online % cols) * size + size / 2;
     const y = Math.floor(online / cols) * size + size / 2;
-    type Canvas = { width: number; clientWidth: number; getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
+    type Canvas = {
+      width: number;
+      clientWidth: number;
+      getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } };
+    };
     const pixel = (): Promise<number[]> =>
-      page.$eval('#cells', (c, [px, py]) => {
-        const canvas = c as unknown as Canvas;
-        const dpr = canvas.width / canvas.clientWidth;
-        return Array.from(canvas.getContext('2d').getImageData(Math.floor(px! * dpr), Math.floor(py! * dpr), 1, 1).data.slice(0, 3));
-      }, [x, y]);
+      page.$eval(
+        '#cells',
+        (c, [px, py]) => {
+          const canvas = c as unknown as Canvas;
+          const dpr = canvas.width / canvas.clientWidth;
+          return Array.from(
+            canvas
+              .getContext('2d')
+              .getImageData(Math.floor(px! * dpr), Math.floor(py! * dpr), 1, 1)
+              .data.slice(0, 3),
+          );
+        },
+        [x, y],
+      );
     await expect.poll(pixel, { timeout: 10_000 }).toEqual([62, 207, 142]);
     await shot(page, 'fleet');
     await page.mouse.click(box.x + x, box.y + y);

@@ -26,7 +26,11 @@ describe('panel server: token, cross-site guard', () => {
   afterAll(() => server.stop());
 
   const post = (headers: Record<string, string>) =>
-    fetch(`${base}/api/press`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ button: 'light' }) });
+    fetch(`${base}/api/press`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ button: 'light' }),
+    });
 
   it('answers /healthz without the token (process supervisors)', async () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
@@ -35,7 +39,9 @@ describe('panel server: token, cross-site guard', () => {
   it('wants the token for the page and the API: header, bearer, or ?token= on a GET', async () => {
     expect((await fetch(`${base}/api/state`)).status).toBe(401);
     expect((await fetch(`${base}/`)).status).toBe(401);
-    expect((await fetch(`${base}/api/state`, { headers: { 'x-panel-token': 'wrong-token-0123456789abc' } })).status).toBe(401);
+    expect(
+      (await fetch(`${base}/api/state`, { headers: { 'x-panel-token': 'wrong-token-0123456789abc' } })).status,
+    ).toBe(401);
     expect((await fetch(`${base}/api/state`, { headers: { 'x-panel-token': TOKEN } })).status).toBe(200);
     expect((await fetch(`${base}/api/state`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
     expect((await fetch(`${base}/api/state?token=${TOKEN}`)).status).toBe(200);
@@ -45,7 +51,15 @@ describe('panel server: token, cross-site guard', () => {
     const before = pressed;
     expect((await post({})).status).toBe(401);
     // The token in the URL is for GETs only: a command must carry it in a header.
-    expect((await fetch(`${base}/api/press?token=${TOKEN}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(401);
+    expect(
+      (
+        await fetch(`${base}/api/press?token=${TOKEN}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{}',
+        })
+      ).status,
+    ).toBe(401);
     expect(pressed).toBe(before);
     expect((await post({ 'x-panel-token': TOKEN })).status).toBe(200);
     expect(pressed).toBe(before + 1);
@@ -56,7 +70,11 @@ describe('panel server: token, cross-site guard', () => {
     expect((await post({ 'x-panel-token': TOKEN, origin: 'http://evil.example' })).status).toBe(403);
     expect((await post({ 'x-panel-token': TOKEN, 'sec-fetch-site': 'cross-site' })).status).toBe(403);
     expect((await post({ 'x-panel-token': TOKEN, 'sec-fetch-site': 'same-site' })).status).toBe(403);
-    const form = await fetch(`${base}/api/press`, { method: 'POST', headers: { 'x-panel-token': TOKEN, 'content-type': 'application/x-www-form-urlencoded' }, body: 'button=light' });
+    const form = await fetch(`${base}/api/press`, {
+      method: 'POST',
+      headers: { 'x-panel-token': TOKEN, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'button=light',
+    });
     expect(form.status).toBe(415);
     expect(pressed).toBe(before);
     expect((await post({ 'x-panel-token': TOKEN, origin: base, 'sec-fetch-site': 'same-origin' })).status).toBe(200);
@@ -110,7 +128,17 @@ describe('panel options on the command line', { timeout: 90_000 }, () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'panel-token-'));
     writeFileSync(path.join(dir, 'token'), `${TOKEN}\n`);
     const { startCli } = await import('../support/cli-process.js');
-    const cli = startCli(['run', '--broker-port', '0', '--http', '0.0.0.0:0', '--http-token-file', path.join(dir, 'token'), '--log-level', 'warn']);
+    const cli = startCli([
+      'run',
+      '--broker-port',
+      '0',
+      '--http',
+      '0.0.0.0:0',
+      '--http-token-file',
+      path.join(dir, 'token'),
+      '--log-level',
+      'warn',
+    ]);
     try {
       await expect.poll(() => cli.stdout(), { timeout: 60_000 }).toMatch(/panel http:\/\/127\.0\.0\.1:\d+\//);
       const url = /panel (http:\/\/\S+)/.exec(cli.stdout())![1]!;

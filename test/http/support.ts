@@ -8,10 +8,19 @@ import type { LinkSpec } from '../../src/links/create.js';
 import { startRuntime, type Runtime } from '../../src/runtime.js';
 
 /** A bridge (embedded broker on a free port) with its panel on a free loopback port. */
-export async function startPanelledBridge(link: LinkSpec, speed = 1): Promise<{ runtime: Runtime; panel: Panel; base: string; stop(): Promise<void> }> {
+export async function startPanelledBridge(
+  link: LinkSpec,
+  speed = 1,
+): Promise<{ runtime: Runtime; panel: Panel; base: string; stop(): Promise<void> }> {
   const config = await loadDevicesConfig();
   config.bus.healthPeriodMs = 0;
-  const runtime = await startRuntime({ config, link, clock: new RealClock(speed), logger: silentLogger(), embeddedBroker: { port: 0 } });
+  const runtime = await startRuntime({
+    config,
+    link,
+    clock: new RealClock(speed),
+    logger: silentLogger(),
+    embeddedBroker: { port: 0 },
+  });
   const panel = await startHomePanel({ runtime, config, bind: { host: '127.0.0.1', port: 0 } });
   return {
     runtime,
@@ -26,7 +35,8 @@ export async function startPanelledBridge(link: LinkSpec, speed = 1): Promise<{ 
 
 /** `promtool check metrics` on a scrape: its complaints, or '' when the text is valid and lint-clean. */
 export function promtoolCheck(text: string): string {
-  if (!existsSync('/usr/bin/promtool')) throw new Error('promtool is missing: apt-get install prometheus (scripts/ci/install-system-packages.sh)');
+  if (!existsSync('/usr/bin/promtool'))
+    throw new Error('promtool is missing: apt-get install prometheus (scripts/ci/install-system-packages.sh)');
   const r = spawnSync('/usr/bin/promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
   return r.status === 0 ? '' : `${r.stdout}${r.stderr}`.trim() || `promtool exited ${r.status}`;
 }
@@ -40,4 +50,8 @@ export function sample(text: string, series: string): number | undefined {
 }
 
 export const post = (base: string, path: string, body: unknown): Promise<Response> =>
-  fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });

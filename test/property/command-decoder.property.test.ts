@@ -22,7 +22,8 @@ function decodeToCommand(payload: Buffer, current: string): { request?: Request;
     request = decodeRequest(payload, MAX_BYTES);
   } catch (e) {
     if (!(e instanceof BridgeError)) throw new Error(`not a BridgeError: ${String(e)}`);
-    if (!CODES.has(e.code) || e.message.length === 0) throw new Error(`rejection without code or reason: ${e.code} ${e.message}`);
+    if (!CODES.has(e.code) || e.message.length === 0)
+      throw new Error(`rejection without code or reason: ${e.code} ${e.message}`);
     if ((e.code === 'PAYLOAD_INVALID' || e.code === 'COMMAND_UNKNOWN') && !/^\/|must be an object/.test(e.message)) {
       throw new Error(`reason does not name where: ${e.message}`);
     }
@@ -48,16 +49,28 @@ const options = { numRuns: RUNS };
 describe('JSON command decoder properties', () => {
   it('arbitrary bytes: only BridgeErrors, and anything accepted is a validated command', () => {
     fc.assert(
-      fc.property(fc.oneof({ arbitrary: fc.uint8Array({ maxLength: 64 }), weight: 20 }, { arbitrary: fc.uint8Array({ minLength: 4090, maxLength: 4100 }), weight: 1 }), validStatus, (bytes, current) => {
-        const { command } = decodeToCommand(Buffer.from(bytes), current);
-        if (command !== undefined) checkCommand(command);
-      }),
+      fc.property(
+        fc.oneof(
+          { arbitrary: fc.uint8Array({ maxLength: 64 }), weight: 20 },
+          { arbitrary: fc.uint8Array({ minLength: 4090, maxLength: 4100 }), weight: 1 },
+        ),
+        validStatus,
+        (bytes, current) => {
+          const { command } = decodeToCommand(Buffer.from(bytes), current);
+          if (command !== undefined) checkCommand(command);
+        },
+      ),
       options,
     );
   }, 300_000);
 
   it('arbitrary JSON and near-miss legacy strings: only BridgeErrors, accepted commands are valid', () => {
-    const text = fc.oneof(fc.json({ maxDepth: 3 }), nearCommand, validCommand, fc.string({ unit: 'grapheme', maxLength: 40 }));
+    const text = fc.oneof(
+      fc.json({ maxDepth: 3 }),
+      nearCommand,
+      validCommand,
+      fc.string({ unit: 'grapheme', maxLength: 40 }),
+    );
     fc.assert(
       fc.property(text, validStatus, (t, current) => {
         const { command } = decodeToCommand(Buffer.from(t), current);

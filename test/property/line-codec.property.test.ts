@@ -9,7 +9,14 @@ import { describe, expect, it } from 'vitest';
 import { BridgeError } from '../../src/core/errors.js';
 import { checksumHex } from '../../src/links/serial/checksum.js';
 import { decodeBoardLine, decodeHostLine, encodeBoardLine, encodeHostLine } from '../../src/links/serial/line-codec.js';
-import { BOARD_ERROR_CODES, LOG_LEVELS, MAX_LINE_LENGTH, WIRE_STATUS_CAUSES, type BoardLine, type HostLine } from '../../src/links/serial/line-types.js';
+import {
+  BOARD_ERROR_CODES,
+  LOG_LEVELS,
+  MAX_LINE_LENGTH,
+  WIRE_STATUS_CAUSES,
+  type BoardLine,
+  type HostLine,
+} from '../../src/links/serial/line-types.js';
 import { injection, nearCommand, RUNS, validCommand, validStatus } from './arbitraries.js';
 
 const LINE_CODES = new Set(['LINE_CHECKSUM', 'LINE_TOO_LONG', 'LINE_GARBLED', 'LINE_UNKNOWN']);
@@ -46,8 +53,31 @@ function asSent<T>(value: T): T {
 
 /** Bodies that pass the checksum, so decoding has to look at the grammar. */
 const framedBody = (body: fc.Arbitrary<string>) => body.map((b) => `${b}*${checksumHex(b)}`);
-const word = fc.constantFrom('SET', 'GET', 'PING', 'CNT', 'BOOT', 'ACK', 'ERR', 'STATUS', 'CLIMATE', 'RAIN', 'EVENT', 'HB', 'LOG', 'set', 'NOPE');
-const token = fc.oneof(word, validStatus, fc.string({ unit: fc.constantFrom(...'0123456789ABCDEFa'), maxLength: 5 }), fc.nat({ max: 70_000 }).map(String), injection, fc.string({ maxLength: 8 }));
+const word = fc.constantFrom(
+  'SET',
+  'GET',
+  'PING',
+  'CNT',
+  'BOOT',
+  'ACK',
+  'ERR',
+  'STATUS',
+  'CLIMATE',
+  'RAIN',
+  'EVENT',
+  'HB',
+  'LOG',
+  'set',
+  'NOPE',
+);
+const token = fc.oneof(
+  word,
+  validStatus,
+  fc.string({ unit: fc.constantFrom(...'0123456789ABCDEFa'), maxLength: 5 }),
+  fc.nat({ max: 70_000 }).map(String),
+  injection,
+  fc.string({ maxLength: 8 }),
+);
 const lineish = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 80 }),
   framedBody(fc.array(token, { minLength: 1, maxLength: 7 }).map((t) => t.join(' '))),
@@ -58,27 +88,63 @@ const lineish = fc.oneof(
   }),
 );
 
-const id = fc.oneof({ arbitrary: fc.integer({ min: 0, max: 0xffff }), weight: 8 }, { arbitrary: fc.oneof(fc.integer(), fc.double(), fc.constant(NaN)), weight: 1 });
-const text = (valid: fc.Arbitrary<string>) => fc.oneof({ arbitrary: valid, weight: 4 }, { arbitrary: injection, weight: 1 });
+const id = fc.oneof(
+  { arbitrary: fc.integer({ min: 0, max: 0xffff }), weight: 8 },
+  { arbitrary: fc.oneof(fc.integer(), fc.double(), fc.constant(NaN)), weight: 1 },
+);
+const text = (valid: fc.Arbitrary<string>) =>
+  fc.oneof({ arbitrary: valid, weight: 4 }, { arbitrary: injection, weight: 1 });
 
 const hostLine: fc.Arbitrary<HostLine> = fc.oneof(
   fc.record({ type: fc.constant('set' as const), id, command: fc.oneof(validCommand, nearCommand, injection) }),
   fc.record({ type: fc.constantFrom('get' as const, 'ping' as const, 'counters' as const), id }),
 );
 
-const counters = fc.record({ checksum: fc.nat({ max: 0x1_0000 }), tooLong: fc.nat({ max: 0xffff }), garbled: fc.nat({ max: 0xffff }), unknown: fc.nat({ max: 0xffff }) });
+const counters = fc.record({
+  checksum: fc.nat({ max: 0x1_0000 }),
+  tooLong: fc.nat({ max: 0xffff }),
+  garbled: fc.nat({ max: 0xffff }),
+  unknown: fc.nat({ max: 0xffff }),
+});
 const boardLine = fc.oneof(
-  fc.record({ type: fc.constant('boot'), firmware: text(fc.constantFrom('1.0.0', '0.9.12', '10.20.30')), protocol: fc.integer({ min: 0, max: 1000 }), board: text(fc.constantFrom('uno', 'uno-r3')) }),
+  fc.record({
+    type: fc.constant('boot'),
+    firmware: text(fc.constantFrom('1.0.0', '0.9.12', '10.20.30')),
+    protocol: fc.integer({ min: 0, max: 1000 }),
+    board: text(fc.constantFrom('uno', 'uno-r3')),
+  }),
   fc.record({ type: fc.constant('ack'), id, status: fc.oneof(validStatus, nearCommand) }),
-  fc.record({ type: fc.constant('error'), id, code: text(fc.constantFrom(...BOARD_ERROR_CODES)), detail: fc.option(fc.integer({ min: -1, max: 120 }), { nil: undefined }) }),
-  fc.record({ type: fc.constant('status'), cause: text(fc.constantFrom(...WIRE_STATUS_CAUSES)), status: fc.oneof(validStatus, nearCommand) }),
-  fc.record({ type: fc.constant('climate'), temperature: fc.integer({ min: -1200, max: 1200 }).map((t) => t / 10), humidity: fc.integer({ min: -5, max: 105 }) }),
+  fc.record({
+    type: fc.constant('error'),
+    id,
+    code: text(fc.constantFrom(...BOARD_ERROR_CODES)),
+    detail: fc.option(fc.integer({ min: -1, max: 120 }), { nil: undefined }),
+  }),
+  fc.record({
+    type: fc.constant('status'),
+    cause: text(fc.constantFrom(...WIRE_STATUS_CAUSES)),
+    status: fc.oneof(validStatus, nearCommand),
+  }),
+  fc.record({
+    type: fc.constant('climate'),
+    temperature: fc.integer({ min: -1200, max: 1200 }).map((t) => t / 10),
+    humidity: fc.integer({ min: -5, max: 105 }),
+  }),
   fc.record({ type: fc.constant('rain'), raining: fc.boolean() }),
-  fc.record({ type: fc.constant('event'), event: fc.constant('button'), button: text(fc.constantFrom('aircon', 'light', 'gas')) }),
+  fc.record({
+    type: fc.constant('event'),
+    event: fc.constant('button'),
+    button: text(fc.constantFrom('aircon', 'light', 'gas')),
+  }),
   fc.record({ type: fc.constant('event'), event: fc.constant('window'), open: fc.boolean() }),
   fc.record({ type: fc.constant('heartbeat'), uptime: fc.oneof(fc.nat(), fc.constant(0xffff_ffff)), counters }),
   fc.record({ type: fc.constant('counters'), id, counters }),
-  fc.record({ type: fc.constant('log'), level: text(fc.constantFrom(...LOG_LEVELS)), code: text(fc.constantFrom('BOOT', 'DHT_FAIL', 'X1')), text: text(fc.constantFrom('', 'hello world', 'sensor read failed')) }),
+  fc.record({
+    type: fc.constant('log'),
+    level: text(fc.constantFrom(...LOG_LEVELS)),
+    code: text(fc.constantFrom('BOOT', 'DHT_FAIL', 'X1')),
+    text: text(fc.constantFrom('', 'hello world', 'sensor read failed')),
+  }),
 ) as fc.Arbitrary<BoardLine>;
 
 describe('serial line codec properties', () => {

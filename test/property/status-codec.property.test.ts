@@ -20,7 +20,8 @@ function checkRejection(e: unknown): void {
   }
   const p = e.context['position'];
   if (typeof p !== 'number' || p < 0 || p > 8) throw new Error(`no position in context: ${JSON.stringify(e.context)}`);
-  if (!e.message.startsWith(`position ${p} (${POSITION_NAMES[p]})`)) throw new Error(`reason does not name position ${p}: ${e.message}`);
+  if (!e.message.startsWith(`position ${p} (${POSITION_NAMES[p]})`))
+    throw new Error(`reason does not name position ${p}: ${e.message}`);
 }
 
 describe('status codec properties', () => {

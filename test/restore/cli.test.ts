@@ -17,10 +17,24 @@ describe('smarthome-bridge run', () => {
     const rtdb = path.join(dir, 'realtimedb.json');
     const state = path.join(dir, 'state.json');
     writeFileSync(rtdb, JSON.stringify({ smarthome: { status: '009060210' } }));
-    const cli = startCli(['run', '--broker-port', '0', '--no-live', '--log-level', 'warn', '--rtdb-file', rtdb, '--state-file', state]);
+    const cli = startCli([
+      'run',
+      '--broker-port',
+      '0',
+      '--no-live',
+      '--log-level',
+      'warn',
+      '--rtdb-file',
+      rtdb,
+      '--state-file',
+      state,
+    ]);
     try {
       await expect.poll(() => cli.stdout(), { timeout: 60_000, interval: 100 }).toContain('restored from rtdb-file');
-      const line = cli.stdout().split('\n').find((l) => l.startsWith('reports on'))!;
+      const line = cli
+        .stdout()
+        .split('\n')
+        .find((l) => l.startsWith('reports on'))!;
       expect(line).toBe(
         'reports on webos/report/smarthome/info (AMQP webos.report.smarthome.info), error reports on webos/report/smarthome/error (AMQP webos.report.smarthome.error); ' +
           'sensors on change (±0.5 °C, ±3 % RH, rain) and every 15 min; status 009060210 restored from rtdb-file',
@@ -34,9 +48,22 @@ describe('smarthome-bridge run', () => {
   }, 90_000);
 
   it('with --report-period, says every reading is published', async () => {
-    const cli = startCli(['run', '--broker-port', '0', '--no-live', '--log-level', 'warn', '--report-period', '5s', '--initial-status', '016155010']);
+    const cli = startCli([
+      'run',
+      '--broker-port',
+      '0',
+      '--no-live',
+      '--log-level',
+      'warn',
+      '--report-period',
+      '5s',
+      '--initial-status',
+      '016155010',
+    ]);
     try {
-      await expect.poll(() => cli.stdout(), { timeout: 60_000, interval: 100 }).toContain('status 016155010 restored from initial-status');
+      await expect
+        .poll(() => cli.stdout(), { timeout: 60_000, interval: 100 })
+        .toContain('status 016155010 restored from initial-status');
       expect(cli.stdout()).toContain('sensors every reading (climate 5 s, rain 5 s)');
     } finally {
       cli.kill('SIGTERM');
@@ -46,7 +73,10 @@ describe('smarthome-bridge run', () => {
 
   it('a bad --initial-status or --report-period is one line and exit 2', async () => {
     for (const [args, message] of [
-      [['--initial-status', '01615501'], 'smarthome-bridge: --initial-status "01615501": a status must be 9 digits, got 8 characters\n'],
+      [
+        ['--initial-status', '01615501'],
+        'smarthome-bridge: --initial-status "01615501": a status must be 9 digits, got 8 characters\n',
+      ],
       [['--report-period', '50ms'], 'smarthome-bridge: --report-period must be between 100 ms and 24 h, got 50 ms\n'],
     ] as const) {
       const r = await runCli(['run', '--broker-port', '0', '--no-live', ...args]);

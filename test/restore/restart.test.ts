@@ -41,13 +41,19 @@ afterEach(async () => {
 
 const readJson = (file: string): Record<string, any> => JSON.parse(readFileSync(file, 'utf8')) as Record<string, any>;
 const statusReports = (h: TestHome): { status: string; cause: string }[] =>
-  h.messages.map((m) => m.json as Record<string, any> | undefined).filter((j) => j?.['command'] === 'status').map((j) => ({ status: j!['status'], cause: j!['cause'] }));
+  h.messages
+    .map((m) => m.json as Record<string, any> | undefined)
+    .filter((j) => j?.['command'] === 'status')
+    .map((j) => ({ status: j!['status'], cause: j!['cause'] }));
 
 /**
  * Runs the home twice on fresh devices from `device()`. The second run starts with the files the first
  * left; the backend's weather key, written by another writer meanwhile, must survive.
  */
-async function restartOn(name: string, device: () => Promise<Pick<StartHomeOptions, 'link' | 'devices' | 'time'>>): Promise<TestHome> {
+async function restartOn(
+  name: string,
+  device: () => Promise<Pick<StartHomeOptions, 'link' | 'devices' | 'time'>>,
+): Promise<TestHome> {
   const rtdbFile = path.join(dir, `${name}-realtimedb.json`);
   const stateFile = path.join(dir, `${name}-state.json`);
   home = await startHome({ ...(await device()), rtdbFile, stateFile });
@@ -88,7 +94,14 @@ describe('restart on the emulated link', () => {
     const rtdbFile = path.join(dir, 'emulated-run-realtimedb.json');
     writeFileSync(rtdbFile, JSON.stringify({ smarthome: { status: STORED }, sensor: { hometemp: { rain: '0' } } }));
     const config = parseDevicesConfig({ bus: { healthPeriodMs: 0 } });
-    const runtime = await startRuntime({ config, link: { kind: 'emulated' }, clock: new VirtualClock(0), logger: silentLogger(), embeddedBroker: { port: 0 }, rtdbFile });
+    const runtime = await startRuntime({
+      config,
+      link: { kind: 'emulated' },
+      clock: new VirtualClock(0),
+      logger: silentLogger(),
+      embeddedBroker: { port: 0 },
+      rtdbFile,
+    });
     cleanups.push(() => runtime.stop());
     expect(runtime.restored).toMatchObject({ status: STORED, from: 'rtdb-file' });
     expect(runtime.link.status).toBe(STORED);
@@ -126,7 +139,8 @@ describe('restart on the Firmata link (StandardFirmata on the emulated Uno)', { 
 });
 
 const haveSocat = socatAvailable();
-if (!haveSocat && inCI()) throw new Error('socat is required in CI for the pseudo-terminal tests (apt-get install socat)');
+if (!haveSocat && inCI())
+  throw new Error('socat is required in CI for the pseudo-terminal tests (apt-get install socat)');
 
 describe.runIf(haveSocat)('restart on the serial link (virtual-arduino on a pseudo-terminal)', () => {
   it('a board that was power-cycled is brought back over the line protocol', async () => {

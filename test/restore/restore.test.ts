@@ -41,12 +41,24 @@ describe('restoreCommands', () => {
 describe('chooseBootStatus: --rtdb-file, then --state-file, then --initial-status, then 000000000', () => {
   it('takes the first source that holds a valid status', async () => {
     const log = silentLogger();
-    const rtdb = await RtdbFile.open(file('order-rtdb.json', JSON.stringify({ smarthome: { status: '009060210' } })), log);
+    const rtdb = await RtdbFile.open(
+      file('order-rtdb.json', JSON.stringify({ smarthome: { status: '009060210' } })),
+      log,
+    );
     const state = file('order-state.json', JSON.stringify({ status: '016155010', time: 'x' }));
-    expect(await chooseBootStatus({ rtdb, stateFile: state, initialStatus: '100000000' }, log)).toMatchObject({ status: '009060210', from: 'rtdb-file', stateFileStatus: '016155010' });
+    expect(await chooseBootStatus({ rtdb, stateFile: state, initialStatus: '100000000' }, log)).toMatchObject({
+      status: '009060210',
+      from: 'rtdb-file',
+      stateFileStatus: '016155010',
+    });
     const emptyRtdb = await RtdbFile.open(file('order-empty.json', JSON.stringify({ sensor: {} })), log);
-    expect(await chooseBootStatus({ rtdb: emptyRtdb, stateFile: state, initialStatus: '100000000' }, log)).toMatchObject({ status: '016155010', from: 'state-file' });
-    expect(await chooseBootStatus({ stateFile: file('absent.json'), initialStatus: '100000000' }, log)).toMatchObject({ status: '100000000', from: 'initial-status' });
+    expect(
+      await chooseBootStatus({ rtdb: emptyRtdb, stateFile: state, initialStatus: '100000000' }, log),
+    ).toMatchObject({ status: '016155010', from: 'state-file' });
+    expect(await chooseBootStatus({ stateFile: file('absent.json'), initialStatus: '100000000' }, log)).toMatchObject({
+      status: '100000000',
+      from: 'initial-status',
+    });
     expect(await chooseBootStatus({}, log)).toMatchObject({ status: '000000000', from: 'default' });
   });
 
@@ -59,7 +71,9 @@ describe('chooseBootStatus: --rtdb-file, then --state-file, then --initial-statu
       const { logger, lines } = recordingLogger();
       const boot = await chooseBootStatus({ stateFile: file(name, content) }, logger);
       expect(boot).toMatchObject({ status: '000000000', from: 'default' });
-      expect(lines()).toEqual([expect.objectContaining({ level: 40, msg: 'the state file cannot be used; booting without it' })]);
+      expect(lines()).toEqual([
+        expect.objectContaining({ level: 40, msg: 'the state file cannot be used; booting without it' }),
+      ]);
     }
   });
 });

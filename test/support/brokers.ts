@@ -382,7 +382,9 @@ function parseEnvFile(text: string): Record<string, string> {
 export async function startRabbitmq(opts: RabbitmqOptions = {}): Promise<RabbitmqInstance> {
   const mqttPort = opts.mqttPort ?? (await freePort());
   const amqpPort = opts.amqpPort ?? (await freePort());
-  const distPort = opts.distPort ?? (amqpPort + 20000 <= 65535 && (amqpPort < 15672 || amqpPort > 15682) ? undefined : await freePort());
+  const distPort =
+    opts.distPort ??
+    (amqpPort + 20000 <= 65535 && (amqpPort < 15672 || amqpPort > 15682) ? undefined : await freePort());
   const minimal = opts.minimal ?? true;
   const resolved: RabbitmqOptions = { ...opts, mqttPort, amqpPort, distPort, minimal };
   const args = ['--mqtt-port', String(mqttPort), '--amqp-port', String(amqpPort)];
@@ -401,7 +403,9 @@ export async function startRabbitmq(opts: RabbitmqOptions = {}): Promise<Rabbitm
   args.push('--timeout', String(timeoutS));
   await runScript('start.sh', args, (timeoutS + 30) * 1000);
 
-  const instanceDir = opts.instanceDir ? path.resolve(REPO_ROOT, opts.instanceDir) : path.join(REPO_ROOT, '.cache', `rabbitmq-${mqttPort}`);
+  const instanceDir = opts.instanceDir
+    ? path.resolve(REPO_ROOT, opts.instanceDir)
+    : path.join(REPO_ROOT, '.cache', `rabbitmq-${mqttPort}`);
   const env = parseEnvFile(await readFile(path.join(instanceDir, 'env'), 'utf8'));
   return {
     mqttPort,
@@ -433,7 +437,10 @@ export async function stopRabbitmq(
 }
 
 /** Stops (gracefully, or with SIGKILL when `kill`) and starts again with the same ports and state. */
-export async function restartRabbitmq(instance: RabbitmqInstance, opts: { kill?: boolean } = {}): Promise<RabbitmqInstance> {
+export async function restartRabbitmq(
+  instance: RabbitmqInstance,
+  opts: { kill?: boolean } = {},
+): Promise<RabbitmqInstance> {
   await stopRabbitmq(instance, { kill: opts.kill });
   return startRabbitmq({ ...instance.options, instanceDir: instance.instanceDir, fresh: false });
 }

@@ -13,13 +13,23 @@ export const CHROMIUM = '/usr/bin/chromium';
 export const SCREENSHOTS = path.join(REPO_ROOT, '.cache/test-results');
 
 export async function launchBrowser(): Promise<BrowserContext & { dispose(): Promise<void> }> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (scripts/ci/install-system-packages.sh)`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} is missing: apt-get install chromium (scripts/ci/install-system-packages.sh)`);
   const profile = mkdtempSync(path.join(os.tmpdir(), 'panel-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1400, height: 1000 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   mkdirSync(SCREENSHOTS, { recursive: true });
   return Object.assign(context, {

@@ -25,25 +25,35 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): CliRun {
   let err = '';
   child.stdout!.on('data', (b: Buffer) => (out += b.toString('utf8')));
   child.stderr!.on('data', (b: Buffer) => (err += b.toString('utf8')));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   return {
     child,
     stdout: () => out,
     stderr: () => err,
     exited,
     kill: (signal = 'SIGKILL') => {
-      if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) process.kill(child.pid, signal);
+      if (child.exitCode === null && child.signalCode === null && child.pid !== undefined)
+        process.kill(child.pid, signal);
     },
   };
 }
 
 /** Runs the CLI to its end and gives its exit code and output. */
-export async function runCli(args: string[], timeoutMs = 60_000, env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function runCli(
+  args: string[],
+  timeoutMs = 60_000,
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const run = startCli(args, env);
   const timer = setTimeout(() => run.kill(), timeoutMs);
   const { code } = await run.exited;
   clearTimeout(timer);
   // 'exit' can come before the last output: wait for the streams to close.
-  await Promise.all([new Promise((r) => (run.child.stdout!.readableEnded ? r(null) : run.child.stdout!.once('close', r))), new Promise((r) => (run.child.stderr!.readableEnded ? r(null) : run.child.stderr!.once('close', r)))]);
+  await Promise.all([
+    new Promise((r) => (run.child.stdout!.readableEnded ? r(null) : run.child.stdout!.once('close', r))),
+    new Promise((r) => (run.child.stderr!.readableEnded ? r(null) : run.child.stderr!.once('close', r))),
+  ]);
   return { code, stdout: run.stdout(), stderr: run.stderr() };
 }

@@ -80,7 +80,12 @@ export class FakeBoard {
     this.home.stop();
     this.home.removeAllListeners();
     this.#bootedAt = this.#clock.now();
-    this.send({ type: 'boot', firmware: '1.0.0', protocol: this.#o.protocol ?? SERIAL_PROTOCOL_VERSION, board: 'fake-uno' });
+    this.send({
+      type: 'boot',
+      firmware: '1.0.0',
+      protocol: this.#o.protocol ?? SERIAL_PROTOCOL_VERSION,
+      board: 'fake-uno',
+    });
     this.home = this.#newHome(BOOT_STATUS);
     this.home.start();
   }
@@ -109,10 +114,18 @@ export class FakeBoard {
       if (r.cause !== 'resync') this.send({ type: 'status', cause: r.cause as WireStatusCause, status: r.status });
     });
     home.on('sensor', (r) =>
-      this.send(r.sensor === 'climate' ? { type: 'climate', temperature: r.temperature, humidity: r.humidity } : { type: 'rain', raining: r.raining }),
+      this.send(
+        r.sensor === 'climate'
+          ? { type: 'climate', temperature: r.temperature, humidity: r.humidity }
+          : { type: 'rain', raining: r.raining },
+      ),
     );
     home.on('event', (e) =>
-      this.send(e.event === 'button' ? { type: 'event', event: 'button', button: e.button } : { type: 'event', event: 'window', open: e.open }),
+      this.send(
+        e.event === 'button'
+          ? { type: 'event', event: 'button', button: e.button }
+          : { type: 'event', event: 'window', open: e.open },
+      ),
     );
     return home;
   }
@@ -144,7 +157,8 @@ export class FakeBoard {
         break;
       case 'build':
         // Built from the devices.json it plays.
-        for (const [group, values] of expectedBuild(this.#o.config)) this.send({ type: 'build', id: line.id, group, values });
+        for (const [group, values] of expectedBuild(this.#o.config))
+          this.send({ type: 'build', id: line.id, group, values });
         break;
       case 'ping':
         break;
@@ -153,7 +167,10 @@ export class FakeBoard {
   }
 
   #countDrop(code: string): void {
-    const key = ({ LINE_CHECKSUM: 'checksum', LINE_TOO_LONG: 'tooLong', LINE_GARBLED: 'garbled' } as const)[code as 'LINE_CHECKSUM'] ?? 'unknown';
+    const key =
+      ({ LINE_CHECKSUM: 'checksum', LINE_TOO_LONG: 'tooLong', LINE_GARBLED: 'garbled' } as const)[
+        code as 'LINE_CHECKSUM'
+      ] ?? 'unknown';
     this.counters[key] = Math.min(0xffff, this.counters[key] + 1);
   }
 

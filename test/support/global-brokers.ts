@@ -42,7 +42,10 @@ const DEFAULT_PORTS: Record<string, number> = {
 
 export function brokersInstalled(): boolean {
   try {
-    const out = execFileSync('dpkg-query', ['-W', '-f=${Package} ${Status}\\n', ...PACKAGES], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const out = execFileSync('dpkg-query', ['-W', '-f=${Package} ${Status}\\n', ...PACKAGES], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     return PACKAGES.every((p) => out.includes(`${p} install ok installed`));
   } catch {
     return false;
@@ -98,8 +101,12 @@ function reportSkipped(why: string): void {
   const suites = skippedSuites();
   rmSync(SKIPPED_SERVICES_DIR, { recursive: true, force: true });
   if (suites.size === 0) return;
-  const list = [...suites].sort(([a], [b]) => a.localeCompare(b)).map(([file, services]) => `${file} (${[...services].join(', ')})`);
-  console.warn(`\nskipped ${suites.size} suites that need brokers (${why}): ${list.join(', ')}; install what they need with: ${INSTALL_COMMAND}`);
+  const list = [...suites]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([file, services]) => `${file} (${[...services].join(', ')})`);
+  console.warn(
+    `\nskipped ${suites.size} suites that need brokers (${why}): ${list.join(', ')}; install what they need with: ${INSTALL_COMMAND}`,
+  );
 }
 
 /** Whether a test file of this run asks for a service broker (only test files call requireService). */
@@ -115,7 +122,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   mkdirSync(SKIPPED_SERVICES_DIR, { recursive: true });
   const missing = Object.values(SERVICES).filter((s) => !process.env[s.env]);
   if (missing.length === 0 || inCI()) return async () => reportSkipped('not started in CI');
-  if (process.env['SMARTHOME_TEST_START_BROKERS'] === '0') return async () => reportSkipped('SMARTHOME_TEST_START_BROKERS=0');
+  if (process.env['SMARTHOME_TEST_START_BROKERS'] === '0')
+    return async () => reportSkipped('SMARTHOME_TEST_START_BROKERS=0');
   if (!(await runNeedsBrokers(project))) return async () => reportSkipped('not needed');
   if (!brokersInstalled()) return async () => reportSkipped(`${PACKAGES.join(', ')} not all installed`);
 
@@ -124,11 +132,19 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const t0 = Date.now();
   let stdout: string;
   try {
-    ({ stdout } = await execFileAsync('bash', ['-c', `source ${BROKERS_SH} >&2 && env`], { cwd: REPO_ROOT, env, maxBuffer: 16 * 1024 * 1024, timeout: 300_000 }));
+    ({ stdout } = await execFileAsync('bash', ['-c', `source ${BROKERS_SH} >&2 && env`], {
+      cwd: REPO_ROOT,
+      env,
+      maxBuffer: 16 * 1024 * 1024,
+      timeout: 300_000,
+    }));
   } catch (e) {
     const err = e as { stderr?: string; message: string };
     // Whatever did start is stopped again; the suites then skip with the reason below.
-    await execFileAsync('bash', ['-c', `BROKERS_NO_START=1 source ${BROKERS_SH} && brokers_stop`], { cwd: REPO_ROOT, env }).catch(() => undefined);
+    await execFileAsync('bash', ['-c', `BROKERS_NO_START=1 source ${BROKERS_SH} && brokers_stop`], {
+      cwd: REPO_ROOT,
+      env,
+    }).catch(() => undefined);
     const tail = (err.stderr ?? err.message).trim().split('\n').slice(-5).join('\n');
     console.warn(`test brokers: could not start them (${BROKERS_SH}):\n${tail}`);
     return async () => reportSkipped(`${BROKERS_SH} failed`);
@@ -137,11 +153,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const m = /^(SMARTHOME_TEST_[A-Z_]+)=(.*)$/.exec(line);
     if (m) process.env[m[1]!] = m[2]!;
   }
-  console.warn(`test brokers: RabbitMQ (${process.env['SMARTHOME_TEST_RABBITMQ_MQTT_URL']}, ${process.env['SMARTHOME_TEST_RABBITMQ_AUTH_MQTT_URL']}) and mosquitto (${process.env['SMARTHOME_TEST_MOSQUITTO_URL']}) started in ${Math.round((Date.now() - t0) / 1000)} s; stopped when the run ends`);
+  console.warn(
+    `test brokers: RabbitMQ (${process.env['SMARTHOME_TEST_RABBITMQ_MQTT_URL']}, ${process.env['SMARTHOME_TEST_RABBITMQ_AUTH_MQTT_URL']}) and mosquitto (${process.env['SMARTHOME_TEST_MOSQUITTO_URL']}) started in ${Math.round((Date.now() - t0) / 1000)} s; stopped when the run ends`,
+  );
   return async () => {
-    await execFileAsync('bash', ['-c', `BROKERS_NO_START=1 source ${BROKERS_SH} && brokers_stop`], { cwd: REPO_ROOT, env, timeout: 120_000 }).catch((e: Error) =>
-      console.warn(`test brokers: stopping them failed: ${e.message}`),
-    );
+    await execFileAsync('bash', ['-c', `BROKERS_NO_START=1 source ${BROKERS_SH} && brokers_stop`], {
+      cwd: REPO_ROOT,
+      env,
+      timeout: 120_000,
+    }).catch((e: Error) => console.warn(`test brokers: stopping them failed: ${e.message}`));
     // Every start is --fresh: nothing in the instance directories is worth keeping.
     rmSync(brokersDir, { recursive: true, force: true });
     reportSkipped('they did not start');

@@ -73,7 +73,10 @@ export function mockSerial(name = 'board'): MockSerial {
     binding: {
       list: () => MockBinding.list(),
       async open(options: OpenOptions) {
-        if (unplugged) throw Object.assign(new Error(`Error: No such file or directory, cannot open ${options.path}`), { code: 'ENOENT' });
+        if (unplugged)
+          throw Object.assign(new Error(`Error: No such file or directory, cannot open ${options.path}`), {
+            code: 'ENOENT',
+          });
         const port = await MockBinding.open(options);
         opened.push(port);
         pending = '';

@@ -39,7 +39,11 @@ export class MqttRecorder {
   }
 
   /** Connects and subscribes (QoS 1, so the QoS seen is the one the publisher used). */
-  static async connect(url: string, filters: string[], clientId = `recorder-${process.pid}-${Math.random().toString(16).slice(2, 8)}`): Promise<MqttRecorder> {
+  static async connect(
+    url: string,
+    filters: string[],
+    clientId = `recorder-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
+  ): Promise<MqttRecorder> {
     const client = await mqtt.connectAsync(url, { protocolVersion: 4, clientId, reconnectPeriod: 0 });
     const recorder = new MqttRecorder(client);
     await client.subscribeAsync(filters, { qos: 1 });
@@ -62,7 +66,11 @@ export class MqttRecorder {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#waiters = this.#waiters.filter((w) => w.resolve !== done);
-        reject(new Error(`no ${what} within ${timeoutMs} ms; seen since mark: ${JSON.stringify(this.seen.slice(mark).map((m) => [m.topic, m.text.slice(0, 120)]))}`));
+        reject(
+          new Error(
+            `no ${what} within ${timeoutMs} ms; seen since mark: ${JSON.stringify(this.seen.slice(mark).map((m) => [m.topic, m.text.slice(0, 120)]))}`,
+          ),
+        );
       }, timeoutMs);
       const done = (m: Seen): void => {
         clearTimeout(timer);

@@ -56,7 +56,9 @@ export async function startPtyPair(a: string, b: string): Promise<PtyPair> {
       await exited;
     },
     async start() {
-      const c = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const c = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       child = c;
       let stderr = '';
       c.stderr!.setEncoding('utf8');

@@ -68,7 +68,12 @@ export class PwmMeter {
     }
     const rise = this.#lastRise;
     // A period spans rise → fall → rise without an idle gap (a gap means the PWM restarted).
-    if (rise !== undefined && this.#lastFall !== undefined && this.#lastFall > rise && cycles - rise <= this.#idleCycles) {
+    if (
+      rise !== undefined &&
+      this.#lastFall !== undefined &&
+      this.#lastFall > rise &&
+      cycles - rise <= this.#idleCycles
+    ) {
       this.#period = cycles - rise;
       this.#high = this.#lastFall - rise;
     }

@@ -17,7 +17,12 @@ export interface LatencySummary {
 const HOUR_US = 3_600_000_000;
 
 export class LatencyRecorder {
-  readonly #h = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: HOUR_US, numberOfSignificantValueDigits: 3, useWebAssembly: false });
+  readonly #h = hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: HOUR_US,
+    numberOfSignificantValueDigits: 3,
+    useWebAssembly: false,
+  });
   /** Samples below 0 (the sender's clock ahead of ours): recorded as 0, counted here. */
   negative = 0;
 

@@ -143,14 +143,27 @@ export class SequenceTracker {
     const out: HomeAnomalies[] = [];
     for (const [home, s] of this.#homes) {
       const lost = s.closedLost + s.missing.size;
-      if (lost || s.duplicates || s.reordered || s.restarts) out.push({ home, lost, duplicates: s.duplicates, reordered: s.reordered, restarts: s.restarts });
+      if (lost || s.duplicates || s.reordered || s.restarts)
+        out.push({ home, lost, duplicates: s.duplicates, reordered: s.reordered, restarts: s.restarts });
     }
-    out.sort((a, b) => b.lost - a.lost || b.duplicates - a.duplicates || b.reordered - a.reordered || a.home.localeCompare(b.home));
+    out.sort(
+      (a, b) =>
+        b.lost - a.lost || b.duplicates - a.duplicates || b.reordered - a.reordered || a.home.localeCompare(b.home),
+    );
     return out.slice(0, limit);
   }
 
   #newHome(home: string, boot: number, base: number): HomeState {
-    const s: HomeState = { boot, base, highest: base - 1, missing: new Set(), closedLost: 0, duplicates: 0, reordered: 0, restarts: 0 };
+    const s: HomeState = {
+      boot,
+      base,
+      highest: base - 1,
+      missing: new Set(),
+      closedLost: 0,
+      duplicates: 0,
+      reordered: 0,
+      restarts: 0,
+    };
     this.#homes.set(home, s);
     return s;
   }

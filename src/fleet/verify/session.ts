@@ -35,9 +35,16 @@ export class VerifySession {
   #ticker: NodeJS.Timeout | undefined;
 
   constructor(o: SessionOptions) {
-    if (!(o.commandRate >= 0 && Number.isFinite(o.commandRate))) throw new BridgeError(ErrorCode.CONFIG_INVALID, `--command-rate must be a number ≥ 0, got ${o.commandRate}`);
+    if (!(o.commandRate >= 0 && Number.isFinite(o.commandRate)))
+      throw new BridgeError(ErrorCode.CONFIG_INVALID, `--command-rate must be a number ≥ 0, got ${o.commandRate}`);
     this.#o = o;
-    this.verifier = new Verifier({ clock: o.clock, baseline: o.baseline, commandIdPrefix: `verify-${process.pid}-`, homePrefix: o.homePrefix, homes: o.homes });
+    this.verifier = new Verifier({
+      clock: o.clock,
+      baseline: o.baseline,
+      commandIdPrefix: `verify-${process.pid}-`,
+      homePrefix: o.homePrefix,
+      homes: o.homes,
+    });
   }
 
   /** Subscribes (resolves once reports can arrive), then starts sending commands. */
@@ -83,7 +90,10 @@ export class VerifySession {
         // by MQTT's design, not by the system under test.
         const home = this.verifier.randomLiveHome();
         if (home === undefined) break;
-        source.publish(commandTopic(home), JSON.stringify({ Producer: 'verify', command: 'status', id: this.verifier.nextCommandId() }));
+        source.publish(
+          commandTopic(home),
+          JSON.stringify({ Producer: 'verify', command: 'status', id: this.verifier.nextCommandId() }),
+        );
       }
     }, TICK_MS);
   }
@@ -98,7 +108,11 @@ export interface LossLimit {
 export function parseMaxLoss(text: string | number): LossLimit {
   const t = String(text).trim();
   const m = /^(\d+(?:\.\d+)?)(%?)$/.exec(t);
-  if (!m) throw new BridgeError(ErrorCode.CONFIG_INVALID, `--max-loss wants a count (e.g. 0) or a percentage (e.g. 0.1%), got ${JSON.stringify(t)}`);
+  if (!m)
+    throw new BridgeError(
+      ErrorCode.CONFIG_INVALID,
+      `--max-loss wants a count (e.g. 0) or a percentage (e.g. 0.1%), got ${JSON.stringify(t)}`,
+    );
   return m[2] ? { percent: Number(m[1]) } : { count: Number(m[1]) };
 }
 
@@ -122,7 +136,9 @@ export function formatReport(r: VerifyReport, final = false): string {
   ];
   if (r.commands) {
     const c = r.commands;
-    parts.push(`cmd ${c.acked}/${c.sent}${c.unanswered ? ` (${c.unanswered} unanswered)` : ''} rtt p50 ${c.rttMs.p50} p99 ${c.rttMs.p99} max ${c.rttMs.max} ms`);
+    parts.push(
+      `cmd ${c.acked}/${c.sent}${c.unanswered ? ` (${c.unanswered} unanswered)` : ''} rtt p50 ${c.rttMs.p50} p99 ${c.rttMs.p99} max ${c.rttMs.max} ms`,
+    );
   }
   return parts.join(' · ');
 }

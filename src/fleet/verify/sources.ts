@@ -38,7 +38,9 @@ export interface MqttSourceOptions {
   keepSession?: boolean | undefined;
   username?: string | undefined;
   password?: string | undefined;
-  tls?: { ca?: Buffer[] | undefined; cert?: Buffer | undefined; key?: Buffer | undefined; rejectUnauthorized: boolean } | undefined;
+  tls?:
+    | { ca?: Buffer[] | undefined; cert?: Buffer | undefined; key?: Buffer | undefined; rejectUnauthorized: boolean }
+    | undefined;
 }
 
 export class MqttReportSource implements ReportSource {
@@ -67,7 +69,10 @@ export class MqttReportSource implements ReportSource {
     const client = mqtt.connect(o.url, options);
     this.#client = client;
     client.on('message', (_topic, payload) => onMessage(payload));
-    const subscribe = (): Promise<unknown> => client.subscribeAsync(o.filters.map((f) => ({ topic: f, qos: o.qos })).reduce((a, s) => ({ ...a, [s.topic]: { qos: s.qos } }), {}));
+    const subscribe = (): Promise<unknown> =>
+      client.subscribeAsync(
+        o.filters.map((f) => ({ topic: f, qos: o.qos })).reduce((a, s) => ({ ...a, [s.topic]: { qos: s.qos } }), {}),
+      );
     client.on('connect', () => void subscribe().catch(() => undefined));
     await new Promise<void>((resolve, reject) => {
       const fail = (e: Error): void => {
@@ -90,7 +95,9 @@ export class MqttReportSource implements ReportSource {
     const client = this.#client;
     if (!client) return;
     if (this.#o.qos === 1 && !this.#o.keepSession && client.connected) {
-      await Promise.race([client.unsubscribeAsync(this.#o.filters), new Promise((r) => setTimeout(r, 2000))]).catch(() => undefined);
+      await Promise.race([client.unsubscribeAsync(this.#o.filters), new Promise((r) => setTimeout(r, 2000))]).catch(
+        () => undefined,
+      );
     }
     await client.endAsync();
   }
@@ -122,7 +129,10 @@ export class AmqpReportSource implements ReportSource {
       this.#conn = await amqp.connect(o.url);
       this.#conn.on('error', () => undefined);
       this.#conn.on('close', () => {
-        if (!this.#stopping) o.onLost(new BridgeError(ErrorCode.BROKER_UNREACHABLE, `verify: the AMQP connection to ${redact(o.url)} was lost`));
+        if (!this.#stopping)
+          o.onLost(
+            new BridgeError(ErrorCode.BROKER_UNREACHABLE, `verify: the AMQP connection to ${redact(o.url)} was lost`),
+          );
       });
       const ch = await this.#conn.createChannel();
       this.#channel = ch;
@@ -134,7 +144,10 @@ export class AmqpReportSource implements ReportSource {
       await ch.consume(queue, (msg) => msg && onMessage(msg.content), { noAck: true });
     } catch (e) {
       await this.stop();
-      throw new BridgeError(ErrorCode.BROKER_UNREACHABLE, `verify: cannot consume from exchange ${o.exchange} on ${redact(o.url)}: ${toBridgeError(e).message}`);
+      throw new BridgeError(
+        ErrorCode.BROKER_UNREACHABLE,
+        `verify: cannot consume from exchange ${o.exchange} on ${redact(o.url)}: ${toBridgeError(e).message}`,
+      );
     }
   }
 
@@ -148,5 +161,3 @@ export class AmqpReportSource implements ReportSource {
     this.#conn = undefined;
   }
 }
-
-

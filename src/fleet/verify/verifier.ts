@@ -37,7 +37,14 @@ export interface VerifyReport extends SequenceTotals {
   invalid: number;
   latencyMs: LatencySummary;
   /** Since the previous interval report. */
-  interval: { seconds: number; received: number; lost: number; duplicates: number; reordered: number; latencyMs: LatencySummary };
+  interval: {
+    seconds: number;
+    received: number;
+    lost: number;
+    duplicates: number;
+    reordered: number;
+    latencyMs: LatencySummary;
+  };
   commands?: CommandTotals;
   /** Final report only: the homes with anything wrong, worst first. */
   anomalies?: HomeAnomalies[];
@@ -100,7 +107,8 @@ export class Verifier {
       case 'availability': {
         const { seq, boot } = m;
         if (typeof home === 'string') this.#setLive(home, m['state'] === 'online');
-        if (typeof home === 'string' && isCount(seq) && typeof boot === 'number') this.tracker.announce(home, boot, seq);
+        if (typeof home === 'string' && isCount(seq) && typeof boot === 'number')
+          this.tracker.announce(home, boot, seq);
         return;
       }
       case 'ack': {
@@ -202,7 +210,17 @@ export class Verifier {
         reordered: totals.reordered - last.totals.reordered,
         latencyMs: this.#intervalLatency.summary(),
       },
-      ...(this.#sent > 0 ? { commands: { sent: this.#sent, acked: this.#acked, unanswered: this.#unanswered, pending: this.#pending.size, rttMs: this.#rtt.summary() } } : {}),
+      ...(this.#sent > 0
+        ? {
+            commands: {
+              sent: this.#sent,
+              acked: this.#acked,
+              unanswered: this.#unanswered,
+              pending: this.#pending.size,
+              rttMs: this.#rtt.summary(),
+            },
+          }
+        : {}),
       ...(o.final ? { anomalies: this.tracker.anomalies() } : {}),
     };
     if (o.interval) {

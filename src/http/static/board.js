@@ -11,7 +11,9 @@ function render(b) {
   $('uno').led13 = b.pins[13].high;
   const angle = b.servo.angle ?? 0;
   $('servo').angle = Math.round(angle);
-  $('servo-text').textContent = b.servo.pulseUs ? `${Math.round(angle)}° · ${Math.round(b.servo.pulseUs)} µs · window ${Math.round(b.servo.windowAngle)}°` : 'no pulse yet';
+  $('servo-text').textContent = b.servo.pulseUs
+    ? `${Math.round(angle)}° · ${Math.round(b.servo.pulseUs)} µs · window ${Math.round(b.servo.windowAngle)}°`
+    : 'no pulse yet';
   $('servo-pin').textContent = pinName(b.servo.pin);
   const d = b.light.duty;
   Object.assign($('rgb'), { ledRed: d.r / 255, ledGreen: d.g / 255, ledBlue: d.b / 255 });
@@ -23,13 +25,19 @@ function render(b) {
   $('gas').value = b.gasValve.open;
   $('gas-text').textContent = b.gasValve.open ? 'OPEN' : 'closed';
   $('gas-pin').textContent = pinName(b.gasValve.pin);
-  $('dht-text').textContent = b.dht.temperature !== undefined ? `${b.dht.temperature} °C · ${b.dht.humidity} %` : 'not read yet';
+  $('dht-text').textContent =
+    b.dht.temperature !== undefined ? `${b.dht.temperature} °C · ${b.dht.humidity} %` : 'not read yet';
   $('dht-pin').textContent = `${pinName(b.dht.pin)} · ${b.dht.answers} reads`;
   for (const [name, v] of Object.entries(b.buttons)) {
     $(`btn-${name}`).pressed = v.pressed;
     $(`pin-${name}`).textContent = `${pinName(v.pin)} ${v.pressed ? '(pressed)' : ''}`;
   }
-  $('pins').innerHTML = b.pins.map((p) => `<div class="pin ${p.high ? 'high' : ''} ${p.output ? 'out' : ''}" title="${p.output ? 'output' : 'input'}">${pinName(p.pin)}</div>`).join('');
+  $('pins').innerHTML = b.pins
+    .map(
+      (p) =>
+        `<div class="pin ${p.high ? 'high' : ''} ${p.output ? 'out' : ''}" title="${p.output ? 'output' : 'input'}">${pinName(p.pin)}</div>`,
+    )
+    .join('');
   $('inputs').innerHTML = [
     ['rain sensor', `${pinName(b.rain.pin)} ${b.rain.high ? 'high' : 'low'}`],
     ['window contact', `${pinName(b.contact.pin)} ${b.contact.high ? 'high (open)' : 'low (closed)'}`],
@@ -39,7 +47,10 @@ function render(b) {
 }
 
 for (const name of ['aircon', 'light', 'gas']) {
-  $(`btn-${name}`).addEventListener('click', () => void postJson('/api/press', { button: name, action: 'click' }).catch(() => undefined));
+  $(`btn-${name}`).addEventListener(
+    'click',
+    () => void postJson('/api/press', { button: name, action: 'click' }).catch(() => undefined),
+  );
 }
 
 async function tick() {

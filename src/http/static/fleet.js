@@ -3,9 +3,20 @@
 import { getJson, linkTo, subscribe, withToken } from './api.js';
 
 const $ = (id) => document.getElementById(id);
-const STATE_COLOURS = [[42, 52, 72], [245, 179, 66], [62, 207, 142], [255, 107, 107]];
+const STATE_COLOURS = [
+  [42, 52, 72],
+  [245, 179, 66],
+  [62, 207, 142],
+  [255, 107, 107],
+];
 const STATE_NAMES = ['waiting', 'connecting', 'online', 'connection lost'];
-const LATE_STEPS = [[20, [62, 207, 142]], [100, [160, 214, 90]], [500, [245, 179, 66]], [2000, [255, 140, 70]], [Infinity, [255, 80, 80]]];
+const LATE_STEPS = [
+  [20, [62, 207, 142]],
+  [100, [160, 214, 90]],
+  [500, [245, 179, 66]],
+  [2000, [255, 140, 70]],
+  [Infinity, [255, 80, 80]],
+];
 let info = { homes: 0, local: 0, first: 0, step: 1, prefix: 'home' };
 let cells = { state: new Uint8Array(0), late: new Uint16Array(0) };
 let layout = { cols: 1, rows: 1, size: 1 };
@@ -19,8 +30,17 @@ function legend() {
   const items =
     mode === 'state'
       ? STATE_NAMES.map((n, i) => [n, STATE_COLOURS[i]])
-      : [['< 20 ms', LATE_STEPS[0][1]], ['< 100 ms', LATE_STEPS[1][1]], ['< 500 ms', LATE_STEPS[2][1]], ['< 2 s', LATE_STEPS[3][1]], ['≥ 2 s', LATE_STEPS[4][1]], ['not online', STATE_COLOURS[0]]];
-  $('legend').innerHTML = items.map(([n, c]) => `<span><i style="background:rgb(${c.join(',')})"></i>${n}</span>`).join('');
+      : [
+          ['< 20 ms', LATE_STEPS[0][1]],
+          ['< 100 ms', LATE_STEPS[1][1]],
+          ['< 500 ms', LATE_STEPS[2][1]],
+          ['< 2 s', LATE_STEPS[3][1]],
+          ['≥ 2 s', LATE_STEPS[4][1]],
+          ['not online', STATE_COLOURS[0]],
+        ];
+  $('legend').innerHTML = items
+    .map(([n, c]) => `<span><i style="background:rgb(${c.join(',')})"></i>${n}</span>`)
+    .join('');
 }
 
 function paint() {
@@ -70,8 +90,8 @@ function paint() {
     g.strokeStyle = '#0c1320';
     g.lineWidth = Math.max(1, Math.floor(cell / 6));
     g.beginPath();
-    for (let x = 0; x <= cols; x++) (g.moveTo(x * cell, 0), g.lineTo(x * cell, rows * cell));
-    for (let y = 0; y <= rows; y++) (g.moveTo(0, y * cell), g.lineTo(cols * cell, y * cell));
+    for (let x = 0; x <= cols; x++) g.moveTo(x * cell, 0), g.lineTo(x * cell, rows * cell);
+    for (let y = 0; y <= rows; y++) g.moveTo(0, y * cell), g.lineTo(cols * cell, y * cell);
     g.stroke();
   }
   $('cell-count').textContent = `${n.toLocaleString()} cells`;
@@ -122,26 +142,31 @@ function histogram(canvas, bins, colour) {
     g.fillRect(5 + i * bw, h - 18 - bh, Math.max(1, bw - 2), bh);
   });
   g.fillStyle = '#91a1bb';
-  const label = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1 ? `${Math.round(ms)} ms` : `${ms.toFixed(2)} ms`);
-  for (const i of [0, Math.floor(shown.length / 2), shown.length - 1]) g.fillText(`≤${label(shown[i][0])}`, Math.min(w - 60, 5 + i * bw), h - 4);
+  const label = (ms) =>
+    ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1 ? `${Math.round(ms)} ms` : `${ms.toFixed(2)} ms`;
+  for (const i of [0, Math.floor(shown.length / 2), shown.length - 1])
+    g.fillText(`≤${label(shown[i][0])}`, Math.min(w - 60, 5 + i * bw), h - 4);
 }
 
 const fmt = (v, d = 0) => (v === undefined ? '—' : Number(v).toLocaleString(undefined, { maximumFractionDigits: d }));
 
 function render(f) {
   info = f;
-  $('fleet-name').textContent = `${f.prefix}-* · ${f.homes.toLocaleString()} homes${f.local !== f.homes ? ` (${f.local.toLocaleString()} here)` : ''}`;
+  $('fleet-name').textContent =
+    `${f.prefix}-* · ${f.homes.toLocaleString()} homes${f.local !== f.homes ? ` (${f.local.toLocaleString()} here)` : ''}`;
   $('uptime').textContent = `up ${f.uptimeS} s`;
   const s = f.stats;
   $('progress').style.width = `${(100 * s.connected) / Math.max(1, s.homes)}%`;
-  $('progress-text').textContent = `${s.started.toLocaleString()} started · ${s.connected.toLocaleString()} of ${s.homes.toLocaleString()} connected`;
+  $('progress-text').textContent =
+    `${s.started.toLocaleString()} started · ${s.connected.toLocaleString()} of ${s.homes.toLocaleString()} connected`;
   $('n-connected').textContent = fmt(s.connected);
   const r = f.recent;
   $('n-reports').textContent = fmt(r?.reportsPerS);
   $('n-in').textContent = fmt(r?.inPerS);
   $('n-out').textContent = fmt(r?.outPerS);
   $('n-late').textContent = r ? `${fmt(r.lateP50, 1)} / ${fmt(r.lateP99, 1)} ms` : '—';
-  $('n-ack').textContent = f.total && f.total.acks > 0 ? `${fmt(f.total.ackP50, 1)} / ${fmt(f.total.ackP99, 1)} ms` : '—';
+  $('n-ack').textContent =
+    f.total && f.total.acks > 0 ? `${fmt(f.total.ackP50, 1)} / ${fmt(f.total.ackP99, 1)} ms` : '—';
   $('n-errors').textContent = fmt(s.errors);
   $('n-lost').textContent = fmt(s.disconnects);
   histogram($('hist-late'), f.lateness, '#f5b342');
@@ -151,7 +176,10 @@ function render(f) {
 $('mode').addEventListener('change', () => (legend(), paint()));
 $('cells').addEventListener('mousemove', (e) => {
   const p = cellAt(e);
-  $('hover').textContent = p === undefined ? '' : `${homeAt(p)}: ${STATE_NAMES[cells.state[p]]}${cells.state[p] === 2 ? `, last report ${cells.late[p]} ms late` : ''} — click to open`;
+  $('hover').textContent =
+    p === undefined
+      ? ''
+      : `${homeAt(p)}: ${STATE_NAMES[cells.state[p]]}${cells.state[p] === 2 ? `, last report ${cells.late[p]} ms late` : ''} — click to open`;
 });
 $('cells').addEventListener('click', (e) => {
   const p = cellAt(e);

@@ -4,7 +4,16 @@ import { getJson, linkTo, postJson, subscribe } from './api.js';
 import { drawChart } from './chart.js';
 
 const COLOURS = ['white', 'red', 'blue', 'green', 'yellow', 'purple', 'orange', 'sky'];
-const COLOUR_RGB = [[255, 255, 255], [255, 0, 0], [0, 0, 255], [0, 255, 0], [255, 255, 80], [130, 70, 190], [255, 100, 60], [0, 170, 255]];
+const COLOUR_RGB = [
+  [255, 255, 255],
+  [255, 0, 0],
+  [0, 0, 255],
+  [0, 255, 0],
+  [255, 255, 80],
+  [130, 70, 190],
+  [255, 100, 60],
+  [0, 170, 255],
+];
 const EFFECTS = ['normal', 'sleep', 'guide', 'tree'];
 const MODES = ['individual', 'indoor', 'outing', 'sleep', 'eco'];
 const $ = (id) => document.getElementById(id);
@@ -37,7 +46,10 @@ function drawScene(s) {
   fan.style.setProperty('--fan-period', on && power > 0 ? `${(2.2 / power).toFixed(2)}s` : '0s');
   fan.style.setProperty('--fan-play', on && power > 0 ? 'running' : 'paused');
   $('airflow').setAttribute('visibility', on ? 'visible' : 'hidden');
-  text('aircon-label', on ? `air-con on · power ${power}${out ? ` · fan ${Math.round((out.fanDuty / 255) * 100)} %` : ''}` : 'air-con off');
+  text(
+    'aircon-label',
+    on ? `air-con on · power ${power}${out ? ` · fan ${Math.round((out.fanDuty / 255) * 100)} %` : ''}` : 'air-con off',
+  );
   // Mood light: the colour the pins show (animated by the home), else the status colour.
   const lightOn = d?.light.on ?? false;
   let rgb = [0, 0, 0];
@@ -48,7 +60,10 @@ function drawScene(s) {
   $('bulb').setAttribute('fill', level > 0 ? colour : '#333');
   $('lamp-glow').setAttribute('opacity', String(Math.min(1, level * 1.1)));
   $('glow').querySelector('stop').setAttribute('stop-color', colour);
-  text('light-label', lightOn ? `light ${COLOURS[d.light.colour]} · ${d.light.brightness}/9 · ${EFFECTS[d.light.effect]}` : 'light off');
+  text(
+    'light-label',
+    lightOn ? `light ${COLOURS[d.light.colour]} · ${d.light.brightness}/9 · ${EFFECTS[d.light.effect]}` : 'light off',
+  );
   // Window: the pane swings with the angle the servo drives (else open/closed from the status).
   const angle = out ? out.windowAngle : d?.windowOpen ? 90 : 0;
   const open = out ? angle > 5 : d?.windowOpen;
@@ -62,7 +77,10 @@ function drawScene(s) {
   $('rain').setAttribute('visibility', s.rain?.raining ? 'visible' : 'hidden');
   $('sky-rect').setAttribute('fill', s.rain?.raining ? '#5d6b80' : 'url(#sky)');
   text('temp-label', s.climate ? `${s.climate.temp.toFixed(1)} °C` : '— °C');
-  text('humi-label', s.climate ? `${s.climate.humi} % RH${s.rain ? (s.rain.raining ? ' · rain' : ' · dry') : ''}` : '— % RH');
+  text(
+    'humi-label',
+    s.climate ? `${s.climate.humi} % RH${s.rain ? (s.rain.raining ? ' · rain' : ' · dry') : ''}` : '— % RH',
+  );
   text('status-line', s.status ? `status ${s.status} (${s.cause}) · ${describe(d)}` : 'waiting for the home to boot…');
   for (const b of document.querySelectorAll('.hw-button')) b.classList.toggle('disabled', !s.physical);
 }
@@ -97,8 +115,11 @@ function drawStatus(s) {
   // The selectors follow the home (unless being changed): they show what a send would keep.
   if (d) {
     const follow = (id, value) => document.activeElement !== $(id) && ($(id).value = String(value));
-    if (d.aircon.on) (follow('ctl-power', d.aircon.power), ($('ctl-power-out').value = $('ctl-power').value));
-    if (d.light.on) (follow('ctl-colour', d.light.colour), follow('ctl-effect', d.light.effect), follow('ctl-bright', d.light.brightness));
+    if (d.aircon.on) follow('ctl-power', d.aircon.power), ($('ctl-power-out').value = $('ctl-power').value);
+    if (d.light.on)
+      follow('ctl-colour', d.light.colour),
+        follow('ctl-effect', d.light.effect),
+        follow('ctl-bright', d.light.brightness);
   }
   setToggle('ctl-aircon', d?.aircon.on, 'turn off', 'turn on');
   setToggle('ctl-light', d?.light.on, 'turn off', 'turn on');
@@ -120,7 +141,10 @@ function drawHeader(s) {
   const l = $('link-badge');
   l.textContent = `link ${s.link?.kind ?? '—'}: ${s.link?.state ?? '—'}`;
   l.className = `badge ${s.link?.state === 'ready' ? 'ok' : s.link?.state ? 'warn' : ''}`;
-  text('clock', s.now ? new Date(s.now).toISOString().replace('T', ' ').slice(0, 19) + (s.speed !== 1 ? ` (${s.speed}×)` : '') : '');
+  text(
+    'clock',
+    s.now ? new Date(s.now).toISOString().replace('T', ' ').slice(0, 19) + (s.speed !== 1 ? ` (${s.speed}×)` : '') : '',
+  );
   if (s.board) {
     $('nav-board').hidden = false;
     $('nav-board').href = linkTo('/board');
@@ -132,9 +156,21 @@ function drawHealth(s) {
   const rows = [
     ['kind', link.kind],
     ['state', link.state],
-    ...(link.port ? [['port', link.port], ['baud', link.baudRate]] : []),
+    ...(link.port
+      ? [
+          ['port', link.port],
+          ['baud', link.baudRate],
+        ]
+      : []),
     ...(link.lines ? [['serial lines', `${link.lines.in} in · ${link.lines.out} out`]] : []),
-    ['handshake', link.kind?.startsWith('emulated') ? 'in-process' : link.linkStatus ? `done (status ${link.linkStatus})` : 'pending'],
+    [
+      'handshake',
+      link.kind?.startsWith('emulated')
+        ? 'in-process'
+        : link.linkStatus
+          ? `done (status ${link.linkStatus})`
+          : 'pending',
+    ],
     ['bus', `${s.bus?.url ?? '—'} ${s.bus?.connected ? '✓' : '✗'}`],
     ['commands on', s.bus?.commandTopic],
   ];
@@ -146,7 +182,10 @@ function drawHealth(s) {
     ['messages', `${c.messagesIn ?? 0} in · ${c.messagesOut ?? 0} out`],
     ['queue depth', h.queueDepth],
     ['reconnects', c.reconnects],
-    ['ack latency', h.ackLatencyMs ? `p50 ${h.ackLatencyMs.p50} ms · p99 ${h.ackLatencyMs.p99} ms (${h.ackLatencyMs.count})` : '—'],
+    [
+      'ack latency',
+      h.ackLatencyMs ? `p50 ${h.ackLatencyMs.p50} ms · p99 ${h.ackLatencyMs.p99} ms (${h.ackLatencyMs.count})` : '—',
+    ],
     ...Object.entries(c)
       .filter(([k, v]) => (k.startsWith('error.') || k.startsWith('dropped.') || k.startsWith('link.')) && v > 0)
       .map(([k, v]) => [k, v]),
@@ -154,17 +193,28 @@ function drawHealth(s) {
   $('health').innerHTML = hrows.map(([k, v]) => `<dt>${escape(k)}</dt><dd>${escape(String(v ?? '—'))}</dd>`).join('');
   const errs = s.errors ?? [];
   $('errors').innerHTML = errs.length
-    ? errs.slice(0, 20).map((e) => `<li><span class="muted">${fmtTime(e.t)}</span> <span class="code">${escape(e.code)}</span>${escape(e.reason)}</li>`).join('')
+    ? errs
+        .slice(0, 20)
+        .map(
+          (e) =>
+            `<li><span class="muted">${fmtTime(e.t)}</span> <span class="code">${escape(e.code)}</span>${escape(e.reason)}</li>`,
+        )
+        .join('')
     : '<li class="muted">none</li>';
 }
 
 function drawLog(s) {
   const f = $('log-filter').value.trim().toLowerCase();
-  const rows = (s.log ?? []).filter((e) => !f || e.text.toLowerCase().includes(f) || e.topic.toLowerCase().includes(f) || e.kind.includes(f));
+  const rows = (s.log ?? []).filter(
+    (e) => !f || e.text.toLowerCase().includes(f) || e.topic.toLowerCase().includes(f) || e.kind.includes(f),
+  );
   $('log').innerHTML = rows
     .slice(-150)
     .reverse()
-    .map((e) => `<li class="k-${escape(e.kind)}"><span class="t">${fmtTime(e.t)}</span><span class="topic">${escape(e.topic)}</span>${escape(e.text)}</li>`)
+    .map(
+      (e) =>
+        `<li class="k-${escape(e.kind)}"><span class="t">${fmtTime(e.t)}</span><span class="topic">${escape(e.topic)}</span>${escape(e.text)}</li>`,
+    )
     .join('');
 }
 
@@ -175,7 +225,15 @@ function escape(v) {
 function drawCharts() {
   drawChart($('chart-temp'), history, { key: 'temp', colour: '#ff9f5a', unit: '°', label: 'temperature °C' });
   drawChart($('chart-humi'), history, { key: 'humi', colour: '#4fb3ff', unit: '%', label: 'humidity % RH' });
-  drawChart($('chart-rain'), history, { key: 'rain', colour: '#9fd0ff', unit: '', min: 0, max: 1, step: true, label: 'rain (1 = raining)' });
+  drawChart($('chart-rain'), history, {
+    key: 'rain',
+    colour: '#9fd0ff',
+    unit: '',
+    min: 0,
+    max: 1,
+    step: true,
+    label: 'rain (1 = raining)',
+  });
 }
 
 function render(s) {
@@ -221,12 +279,25 @@ async function sendCommand(payload) {
 const control = (fields) => sendCommand({ Producer: 'panel', command: 'control', ...fields });
 $('ctl-power').addEventListener('input', () => ($('ctl-power-out').value = $('ctl-power').value));
 $('ctl-aircon').addEventListener('click', () =>
-  control({ aircon: state.decoded?.aircon.on ? { enabled: false } : { enabled: true, power: Number($('ctl-power').value) } }),
+  control({
+    aircon: state.decoded?.aircon.on ? { enabled: false } : { enabled: true, power: Number($('ctl-power').value) },
+  }),
 );
-$('ctl-power').addEventListener('change', () => state.decoded?.aircon.on && control({ aircon: { enabled: true, power: Number($('ctl-power').value) } }));
-const lightFields = () => ({ enabled: true, color: Number($('ctl-colour').value), effect: Number($('ctl-effect').value), brightness: Number($('ctl-bright').value) });
-$('ctl-light').addEventListener('click', () => control({ light: state.decoded?.light.on ? { enabled: false } : lightFields() }));
-for (const id of ['ctl-colour', 'ctl-effect', 'ctl-bright']) $(id).addEventListener('change', () => control({ light: lightFields() }));
+$('ctl-power').addEventListener(
+  'change',
+  () => state.decoded?.aircon.on && control({ aircon: { enabled: true, power: Number($('ctl-power').value) } }),
+);
+const lightFields = () => ({
+  enabled: true,
+  color: Number($('ctl-colour').value),
+  effect: Number($('ctl-effect').value),
+  brightness: Number($('ctl-bright').value),
+});
+$('ctl-light').addEventListener('click', () =>
+  control({ light: state.decoded?.light.on ? { enabled: false } : lightFields() }),
+);
+for (const id of ['ctl-colour', 'ctl-effect', 'ctl-bright'])
+  $(id).addEventListener('change', () => control({ light: lightFields() }));
 $('ctl-window').addEventListener('click', () => control({ window: state.decoded?.windowOpen ? 'close' : 'open' }));
 $('ctl-gas').addEventListener('click', () => control({ gasValve: state.decoded?.gasValveOpen ? 'close' : 'open' }));
 $('raw-form').addEventListener('submit', (e) => {

@@ -26,9 +26,17 @@ export class FirmataActuators {
     initial: Outputs,
   ) {
     // startAt: the first pulse already shows the home's angle (an attached servo otherwise starts at 90°).
-    this.#servo = new five.Servo({ pin: pins.servo, board, pwmRange: [...SERVO_PWM_RANGE], startAt: initial.windowAngle } as five.ServoGeneralOption);
+    this.#servo = new five.Servo({
+      pin: pins.servo,
+      board,
+      pwmRange: [...SERVO_PWM_RANGE],
+      startAt: initial.windowAngle,
+    } as five.ServoGeneralOption);
     this.#fan = new five.Led({ pin: pins.fan, board });
-    this.#light = new five.Led.RGB({ pins: { red: pins.light.red, green: pins.light.green, blue: pins.light.blue }, board });
+    this.#light = new five.Led.RGB({
+      pins: { red: pins.light.red, green: pins.light.green, blue: pins.light.blue },
+      board,
+    });
     io.pinMode(pins.gasValve, io.MODES.OUTPUT);
     this.write(initial);
   }

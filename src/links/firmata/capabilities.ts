@@ -18,12 +18,18 @@ export function checkCapabilities(io: Firmata, pins: FirmataPinMap, firmware: st
   need(pins.servo, MODES.SERVO, 'a servo output');
   for (const pin of [pins.fan, pins.light.red, pins.light.green, pins.light.blue]) need(pin, MODES.PWM, 'a PWM output');
   need(pins.gasValve, MODES.OUTPUT, 'a digital output');
-  for (const pin of [pins.contact, pins.rain, ...Object.values(pins.buttons)]) need(pin, MODES.INPUT, 'a digital input');
+  for (const pin of [pins.contact, pins.rain, ...Object.values(pins.buttons)])
+    need(pin, MODES.INPUT, 'a digital input');
   for (const pin of [pins.temperature.pin, pins.humidity.pin]) {
     const info = io.pins[pin];
-    if (!info || info.analogChannel === ANALOG_CHANNEL_NONE || !info.supportedModes.includes(MODES.ANALOG)) problems.push(`${pinName(pin)} cannot be an analog input`);
+    if (!info || info.analogChannel === ANALOG_CHANNEL_NONE || !info.supportedModes.includes(MODES.ANALOG))
+      problems.push(`${pinName(pin)} cannot be an analog input`);
   }
   if (problems.length > 0) {
-    throw new BridgeError(ErrorCode.PROTOCOL_MISMATCH, `the board's firmware (${firmware}) cannot drive devices.json's pins: ${problems.join('; ')}`, { firmware, problems });
+    throw new BridgeError(
+      ErrorCode.PROTOCOL_MISMATCH,
+      `the board's firmware (${firmware}) cannot drive devices.json's pins: ${problems.join('; ')}`,
+      { firmware, problems },
+    );
   }
 }

@@ -86,7 +86,9 @@ export class FirmataLink extends TypedEmitter<LinkEvents> implements Link {
     this.home.on('status', (r) => this.emit('status', r));
     this.home.on('sensor', (r) => this.emit('sensor', r));
     this.home.on('event', (e) => this.emit('event', e));
-    this.#follower = new OutputFollower(this.home, options.clock, options.config.appliances.window, (o) => this.#session?.write(o));
+    this.#follower = new OutputFollower(this.home, options.clock, options.config.appliances.window, (o) =>
+      this.#session?.write(o),
+    );
     this.home.on('outputs', () => this.#follower.sync());
     this.#inputs = new HomeInputs(this.home, options.clock, () => this.#session?.inputs?.contactOpen);
     const backoff = options.reopen ?? { initialMs: 500, maxMs: 10_000 };
@@ -211,7 +213,11 @@ export class FirmataLink extends TypedEmitter<LinkEvents> implements Link {
 
   #assertReady(): void {
     if (this.#state !== 'ready') {
-      throw new BridgeError(ErrorCode.LINK_NOT_READY, `the Firmata board is ${this.#state === 'stopped' ? 'not started' : this.#state}`, { state: this.#state });
+      throw new BridgeError(
+        ErrorCode.LINK_NOT_READY,
+        `the Firmata board is ${this.#state === 'stopped' ? 'not started' : this.#state}`,
+        { state: this.#state },
+      );
     }
   }
 

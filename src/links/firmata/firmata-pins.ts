@@ -49,7 +49,8 @@ export function resolveFirmataPins(config: DevicesConfig, source = 'devices.json
       problems.push(`${where}: ${JSON.stringify(name)} is not an Uno pin the Firmata link can use (D2–D13, A0–A5)`);
       return -1;
     }
-    if (need === 'pwm' && !UNO_PWM.has(n)) problems.push(`${where}: ${name} has no PWM on the Uno (D3, D5, D6, D9, D10, D11 have)`);
+    if (need === 'pwm' && !UNO_PWM.has(n))
+      problems.push(`${where}: ${name} has no PWM on the Uno (D3, D5, D6, D9, D10, D11 have)`);
     if (need === 'analog' && n < FIRST_ANALOG_PIN) problems.push(`${where}: ${name} is not an analog input (A0–A5)`);
     const other = used.get(n);
     if (other) problems.push(`${where}: pin ${name} is already used by ${other}`);
@@ -90,7 +91,9 @@ export function resolveFirmataPins(config: DevicesConfig, source = 'devices.json
   const tPin = pin('/sensors/climate/firmata/temperature/pin', f.temperature.pin, 'analog');
   map.temperature = { controller: controller ?? 'TMP36', pin: tPin, channel: tPin - FIRST_ANALOG_PIN };
   if (!HUMIDITY_PARTS.has(f.humidity.part)) {
-    problems.push(`/sensors/climate/firmata/humidity/part: ${JSON.stringify(f.humidity.part)} cannot be read through StandardFirmata (use hih4030, an analog part)`);
+    problems.push(
+      `/sensors/climate/firmata/humidity/part: ${JSON.stringify(f.humidity.part)} cannot be read through StandardFirmata (use hih4030, an analog part)`,
+    );
   }
   const hPin = pin('/sensors/climate/firmata/humidity/pin', f.humidity.pin, 'analog');
   map.humidity = { part: 'hih4030', pin: hPin, channel: hPin - FIRST_ANALOG_PIN };

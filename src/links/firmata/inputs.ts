@@ -63,7 +63,12 @@ export class FirmataInputs {
     });
     const t = pins.temperature;
     // Analog parts take johnny-five's "A0" names: a bare 14 would be read as analog channel 14.
-    this.#thermometer = new five.Thermometer({ controller: t.controller, pin: pinName(t.pin), board, enabled: false } as five.ThermometerOption);
+    this.#thermometer = new five.Thermometer({
+      controller: t.controller,
+      pin: pinName(t.pin),
+      board,
+      enabled: false,
+    } as five.ThermometerOption);
     // The Thermometer reads -50 °C (TMP36) before its first report; this says whether one came.
     io.analogRead(t.channel, () => (this.#temperatureSeen = true));
     this.#humidity = new five.Sensor({ pin: pinName(pins.humidity.pin), board, enabled: false });

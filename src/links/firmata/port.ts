@@ -14,7 +14,9 @@ export const FIRMATA_BAUD_RATE = 57_600;
  */
 export interface FirmataPort {
   readonly path: string;
-  readonly transport: EventEmitter & { write(data: Buffer | number[], callback?: (error?: Error | null) => void): unknown };
+  readonly transport: EventEmitter & {
+    write(data: Buffer | number[], callback?: (error?: Error | null) => void): unknown;
+  };
   open(): Promise<void>;
   /** Closes the port (a `close` emitted for this close is not a lost port). */
   close(): Promise<void>;
@@ -53,8 +55,11 @@ export function serialFirmataPort(o: SerialFirmataPortOptions): FirmataPort {
 function portUnavailable(path: string, e: unknown): BridgeError {
   const message = e instanceof Error ? e.message : String(e);
   let hint = '';
-  if (/ENOENT|no such file|does not exist/i.test(message)) hint = ' (no such port: is the board plugged in? `smarthome-bridge ports` lists ports)';
-  else if (/EACCES|permission denied/i.test(message)) hint = ' (permission denied: add your user to the dialout group, then log in again)';
-  else if (/EBUSY|locked|resource busy/i.test(message)) hint = ' (the port is in use by another program, e.g. a serial monitor or avrdude)';
+  if (/ENOENT|no such file|does not exist/i.test(message))
+    hint = ' (no such port: is the board plugged in? `smarthome-bridge ports` lists ports)';
+  else if (/EACCES|permission denied/i.test(message))
+    hint = ' (permission denied: add your user to the dialout group, then log in again)';
+  else if (/EBUSY|locked|resource busy/i.test(message))
+    hint = ' (the port is in use by another program, e.g. a serial monitor or avrdude)';
   return new BridgeError(ErrorCode.PORT_UNAVAILABLE, `cannot open serial port ${path}: ${message}${hint}`, { path });
 }

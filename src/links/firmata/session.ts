@@ -56,14 +56,34 @@ export class FirmataSession {
     this.#lastData = o.clock.now();
     this.io = new firmataIo.Firmata(o.port.transport, { reportVersionTimeout: REPORT_VERSION_TIMEOUT_MS });
     // johnny-five's own connect timeout (wall clock) only logs; the link's ready timeout decides.
-    this.board = new five.Board({ io: this.io, repl: false, debug: false, sigint: false, timeout: 24 * 3600_000 } as five.BoardOption);
+    this.board = new five.Board({
+      io: this.io,
+      repl: false,
+      debug: false,
+      sigint: false,
+      timeout: 24 * 3600_000,
+    } as five.BoardOption);
     this.io.on('error', (e: Error) => this.o.logger.debug({ err: e.message }, 'firmata transport error'));
     this.board.on('error', (e: Error) => this.o.logger.debug({ err: e.message }, 'johnny-five board error'));
     o.port.transport.on('data', () => (this.#lastData = o.clock.now()));
-    o.port.transport.on('close', () => this.#end(new BridgeError(ErrorCode.LINK_CLOSED, `serial port ${o.port.path} vanished (unplugged?)`, { path: o.port.path }), 'disconnected'));
+    o.port.transport.on('close', () =>
+      this.#end(
+        new BridgeError(ErrorCode.LINK_CLOSED, `serial port ${o.port.path} vanished (unplugged?)`, {
+          path: o.port.path,
+        }),
+        'disconnected',
+      ),
+    );
     this.io.on('reportversion', () => {
       if (this.#ready) {
-        this.#end(new BridgeError(ErrorCode.LINK_CLOSED, `the board on ${o.port.path} restarted (Firmata reported its version again)`, { path: o.port.path }), 'disconnected');
+        this.#end(
+          new BridgeError(
+            ErrorCode.LINK_CLOSED,
+            `the board on ${o.port.path} restarted (Firmata reported its version again)`,
+            { path: o.port.path },
+          ),
+          'disconnected',
+        );
       }
     });
   }
@@ -107,7 +127,9 @@ export class FirmataSession {
     const cache = (five.Board as unknown as { cache: five.Board[] }).cache;
     const i = cache.indexOf(this.board);
     if (i >= 0) cache.splice(i, 1);
-    await this.o.port.close().catch((e: unknown) => this.o.logger.debug({ err: String(e) }, 'closing the Firmata port failed'));
+    await this.o.port
+      .close()
+      .catch((e: unknown) => this.o.logger.debug({ err: String(e) }, 'closing the Firmata port failed'));
   }
 
   async #start(): Promise<void> {
@@ -138,7 +160,14 @@ export class FirmataSession {
     this.#watchdog = clock.setTimer(silenceMs / 4, () => {
       if (this.#closed) return;
       if (clock.now() - this.#lastData > silenceMs) {
-        this.#end(new BridgeError(ErrorCode.LINK_TIMEOUT, `the board on ${this.o.port.path} went silent (nothing for ${silenceMs} ms while analog reports were due)`, { path: this.o.port.path }), 'unresponsive');
+        this.#end(
+          new BridgeError(
+            ErrorCode.LINK_TIMEOUT,
+            `the board on ${this.o.port.path} went silent (nothing for ${silenceMs} ms while analog reports were due)`,
+            { path: this.o.port.path },
+          ),
+          'unresponsive',
+        );
         return;
       }
       this.#armWatchdog();

@@ -29,16 +29,25 @@ export interface BuildOptions {
  * lets Debian's core compile with gcc-avr 5.4. Fails with FIRMWARE_BUILD when the compiler fails, the
  * tool is missing, or the sketch exceeds the Uno's flash or the SRAM limit.
  */
-export async function buildSketch(sketchPath: string, buildDir: string, options: BuildOptions = {}): Promise<SketchBuild> {
+export async function buildSketch(
+  sketchPath: string,
+  buildDir: string,
+  options: BuildOptions = {},
+): Promise<SketchBuild> {
   await mkdir(buildDir, { recursive: true });
   const exe = options.arduinoBuilder ?? 'arduino-builder';
   const args = [
     '-compile',
-    '-hardware', '/usr/share/arduino-builder',
-    '-hardware', '/usr/share/arduino/hardware',
-    '-tools', '/usr/bin',
-    '-fqbn', 'arduino:avr:uno',
-    '-build-path', buildDir,
+    '-hardware',
+    '/usr/share/arduino-builder',
+    '-hardware',
+    '/usr/share/arduino/hardware',
+    '-tools',
+    '/usr/bin',
+    '-fqbn',
+    'arduino:avr:uno',
+    '-build-path',
+    buildDir,
     '-prefs=compiler.cpp.extra_flags=-DDECIMAL_DIG=__DECIMAL_DIG__',
     sketchPath,
   ];
@@ -47,7 +56,8 @@ export async function buildSketch(sketchPath: string, buildDir: string, options:
     ({ stdout } = await run(exe, args, { maxBuffer: 4 << 20 }));
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { stdout?: string; stderr?: string };
-    const why = err.code === 'ENOENT' ? `${exe} not found (apt-get install arduino-builder)` : (err.stderr || err.message);
+    const why =
+      err.code === 'ENOENT' ? `${exe} not found (apt-get install arduino-builder)` : err.stderr || err.message;
     throw new BridgeError(ErrorCode.FIRMWARE_BUILD, `building ${sketchPath} failed: ${why.trim().slice(-2000)}`, {
       sketchPath,
     });

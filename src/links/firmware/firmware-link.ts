@@ -58,7 +58,10 @@ export class FirmwareLink extends DelegatingLink implements WithPhysicalAccess, 
   readonly #power: { on: boolean };
 
   /** Loads a .hex (default: the committed build) and builds the link; a corrupt file is HEX_INVALID. */
-  static async fromFile(hexPath: string | undefined, options: Omit<FirmwareLinkOptions, 'program' | 'source'>): Promise<FirmwareLink> {
+  static async fromFile(
+    hexPath: string | undefined,
+    options: Omit<FirmwareLinkOptions, 'program' | 'source'>,
+  ): Promise<FirmwareLink> {
     const source = hexPath ?? DEFAULT_FIRMWARE_HEX;
     return new FirmwareLink({ ...options, program: await loadFirmware(source), source });
   }

@@ -47,7 +47,12 @@ export async function startPtyBridge(options: PtyBridgeOptions): Promise<PtyBrid
       if (!stopped) pty.resume();
     });
   };
-  const pty: Pty = await openPty({ link: options.link, socat: options.socat, startTimeoutMs: options.startTimeoutMs, onData: feed });
+  const pty: Pty = await openPty({
+    link: options.link,
+    socat: options.socat,
+    startTimeoutMs: options.startTimeoutMs,
+    onData: feed,
+  });
   const offSerial = board.onSerial((bytes) => pty.write(bytes));
   return {
     path: pty.path,

@@ -3,7 +3,14 @@ import { BridgeError, ErrorCode } from '../../core/errors.js';
 import type { FaultInjection, LinkFault, LinkFaultOptions } from '../faults.js';
 import type { AvrBinding, AvrPort } from '../../board/avr-binding.js';
 import type { RunOptions } from '../../board/runner.js';
-import type { BindingInterface, BindingPortInterface, OpenOptions, PortStatus, SetOptions, UpdateOptions } from '../../board/serialport-types.js';
+import type {
+  BindingInterface,
+  BindingPortInterface,
+  OpenOptions,
+  PortStatus,
+  SetOptions,
+  UpdateOptions,
+} from '../../board/serialport-types.js';
 
 /**
  * The USB cable between the host and an emulated Uno: a serialport binding around the avr binding that
@@ -30,8 +37,13 @@ export class UsbCable implements FaultInjection {
     this.binding = {
       list: () => (this.#unplugged ? Promise.resolve([]) : avr.list()),
       open: async (options: OpenOptions) => {
-        if (this.#unplugged) throw new BridgeError(ErrorCode.PORT_UNAVAILABLE, `${options.path}: no such device (the cable is unplugged)`);
-        const port = new CablePort(await avr.open(options), () => this.#unplugged, () => this.#closed(port));
+        if (this.#unplugged)
+          throw new BridgeError(ErrorCode.PORT_UNAVAILABLE, `${options.path}: no such device (the cable is unplugged)`);
+        const port = new CablePort(
+          await avr.open(options),
+          () => this.#unplugged,
+          () => this.#closed(port),
+        );
         this.#port = port;
         return port;
       },

@@ -45,7 +45,13 @@ export class EnvironmentWiring implements PhysicalAccess {
   readonly fan: PwmMeter;
   readonly light: { r: PwmMeter; g: PwmMeter; b: PwmMeter };
   readonly #o: EnvironmentWiringOptions;
-  readonly #pins: { rain: number; rainActiveLow: boolean; contact: number; gasValve: number; buttons: Record<ButtonName, number> };
+  readonly #pins: {
+    rain: number;
+    rainActiveLow: boolean;
+    contact: number;
+    gasValve: number;
+    buttons: Record<ButtonName, number>;
+  };
   #refresh: ClockEvent | undefined;
   #actuators: Actuators | undefined;
   #stopped = false;
@@ -60,7 +66,11 @@ export class EnvironmentWiring implements PhysicalAccess {
       rainActiveLow: s.rain.activeLow,
       contact: unoPin(a.window.pins.contact),
       gasValve: unoPin(a.gasValve.pins.output),
-      buttons: { aircon: unoPin(s.buttons.pins.aircon), light: unoPin(s.buttons.pins.light), gas: unoPin(s.buttons.pins.gas) },
+      buttons: {
+        aircon: unoPin(s.buttons.pins.aircon),
+        light: unoPin(s.buttons.pins.light),
+        gas: unoPin(s.buttons.pins.gas),
+      },
     };
     this.dht = new Dht11(board, {
       pin: unoPin(s.climate.serial.pin),
@@ -69,7 +79,11 @@ export class EnvironmentWiring implements PhysicalAccess {
         return dht11Reading(c.indoorTemperature, c.indoorHumidity);
       },
     });
-    this.window = new WindowModel({ closedDeg: a.window.closedDeg, openDeg: a.window.openDeg }, () => clock.now(), () => this.#windowMoved());
+    this.window = new WindowModel(
+      { closedDeg: a.window.closedDeg, openDeg: a.window.openDeg },
+      () => clock.now(),
+      () => this.#windowMoved(),
+    );
     this.servo = new Servo(board, { pin: unoPin(a.window.pins.servo) });
     this.servo.onPulse((_us, angle) => this.window.servo(angle));
     this.fan = new PwmMeter(board, { pin: unoPin(a.aircon.pins.fan) });
@@ -124,7 +138,8 @@ export class EnvironmentWiring implements PhysicalAccess {
     this.dht.detach();
     this.servo.detach();
     for (const meter of [this.fan, this.light.r, this.light.g, this.light.b]) meter.detach();
-    for (const pin of [this.#pins.rain, this.#pins.contact, ...Object.values(this.#pins.buttons)]) board.releasePin(pin);
+    for (const pin of [this.#pins.rain, this.#pins.contact, ...Object.values(this.#pins.buttons)])
+      board.releasePin(pin);
   }
 
   /** Refreshes the sensor pins and the actuator read-back, then again on the next 10 ms boundary. */

@@ -66,8 +66,10 @@ export function parseRecording(text: string, source = 'recording'): Recording {
   };
   if (lines[0] === undefined || lines[0].trim() === '') fail(1, 'empty; a recording starts with its header line');
   const h = parse(1);
-  if (h['format'] !== RECORDING_FORMAT) fail(1, `not a smarthome-bridge recording (format ${JSON.stringify(h['format'])})`);
-  if (h['version'] !== RECORDING_VERSION) fail(1, `recording version ${String(h['version'])}; this program reads version ${RECORDING_VERSION}`);
+  if (h['format'] !== RECORDING_FORMAT)
+    fail(1, `not a smarthome-bridge recording (format ${JSON.stringify(h['format'])})`);
+  if (h['version'] !== RECORDING_VERSION)
+    fail(1, `recording version ${String(h['version'])}; this program reads version ${RECORDING_VERSION}`);
   if (typeof h['port'] !== 'string' || typeof h['baudRate'] !== 'number' || typeof h['started'] !== 'string') {
     fail(1, 'the header needs port (text), baudRate (number) and started (ISO time)');
   }
@@ -78,9 +80,11 @@ export function parseRecording(text: string, source = 'recording'): Recording {
     if (lines[n - 1]!.trim() === '') continue;
     const e = parse(n);
     const { t, from, data } = e;
-    if (typeof t !== 'number' || !Number.isFinite(t) || t < 0) fail(n, '"t" must be a non-negative number of milliseconds');
+    if (typeof t !== 'number' || !Number.isFinite(t) || t < 0)
+      fail(n, '"t" must be a non-negative number of milliseconds');
     if (from !== 'board' && from !== 'host') fail(n, '"from" must be "board" or "host"');
-    if (typeof data !== 'string' || data.length === 0 || /[^\u0000-\u00ff]/.test(data)) fail(n, '"data" must be non-empty text of bytes (\\u0000–\\u00ff)');
+    if (typeof data !== 'string' || data.length === 0 || /[^\u0000-\u00ff]/.test(data))
+      fail(n, '"data" must be non-empty text of bytes (\\u0000–\\u00ff)');
     if ((t as number) < last) fail(n, `"t" goes back in time (${String(t)} after ${last})`);
     last = t as number;
     entries.push({ t: t as number, from: from as Sender, data: data as string });

@@ -1,4 +1,10 @@
-import type { BindingInterface, BindingPortInterface, OpenOptions, PortInfo, PortStatus } from '../../board/serialport-types.js';
+import type {
+  BindingInterface,
+  BindingPortInterface,
+  OpenOptions,
+  PortInfo,
+  PortStatus,
+} from '../../board/serialport-types.js';
 import { CanceledError, ReceiveQueue } from '../../board/receive-queue.js';
 import type { ReplayBoard } from './replay-board.js';
 
@@ -6,14 +12,28 @@ import type { ReplayBoard } from './replay-board.js';
  * A serialport-13 binding with one port: the replayed board. The serial link runs over it unchanged,
  * so a replay goes through exactly the code a real board's lines go through.
  */
-export function createReplayBinding(board: ReplayBoard, path: string): BindingInterface<ReplayPort, OpenOptions, PortInfo> {
+export function createReplayBinding(
+  board: ReplayBoard,
+  path: string,
+): BindingInterface<ReplayPort, OpenOptions, PortInfo> {
   let open: ReplayPort | undefined;
   return {
     async list() {
-      return [{ path, manufacturer: 'smarthome-bridge (replay)', serialNumber: undefined, pnpId: undefined, locationId: undefined, vendorId: undefined, productId: undefined }];
+      return [
+        {
+          path,
+          manufacturer: 'smarthome-bridge (replay)',
+          serialNumber: undefined,
+          pnpId: undefined,
+          locationId: undefined,
+          vendorId: undefined,
+          productId: undefined,
+        },
+      ];
     },
     async open(options: OpenOptions) {
-      if (options.path !== path) throw Object.assign(new Error(`no such replay port ${options.path}`), { code: 'ENOENT' });
+      if (options.path !== path)
+        throw Object.assign(new Error(`no such replay port ${options.path}`), { code: 'ENOENT' });
       if (open?.isOpen) throw new Error(`${path} is already open`);
       open = new ReplayPort(board, { ...options } as Required<OpenOptions>);
       return open;

@@ -49,7 +49,10 @@ export class ReplayBoard {
       this.#answers.set(command, list);
     }
     // A host opening a Uno's port resets it: what came before the first BOOT is from before that reset.
-    const boot = Math.max(0, spontaneous.findIndex((s) => decoded(s.data)?.type === 'boot'));
+    const boot = Math.max(
+      0,
+      spontaneous.findIndex((s) => decoded(s.data)?.type === 'boot'),
+    );
     const statusAfter = spontaneous.findIndex((s, i) => i >= boot && decoded(s.data)?.type === 'status');
     const cut = statusAfter >= 0 ? statusAfter + 1 : Math.min(boot + 1, spontaneous.length);
     this.#burst = spontaneous.slice(boot, cut).map((s) => s.data);
@@ -155,7 +158,8 @@ function decoded(data: string): BoardLine | undefined {
 
 function withId(data: string, id: number): string {
   const line = decoded(data);
-  if (line && (line.type === 'ack' || line.type === 'error' || line.type === 'counters')) return encodeBoardLine({ ...line, id });
+  if (line && (line.type === 'ack' || line.type === 'error' || line.type === 'counters'))
+    return encodeBoardLine({ ...line, id });
   return data;
 }
 
@@ -175,7 +179,9 @@ function split(recording: Recording): { spontaneous: { t: number; data: string }
       const prev = decoded(entries[j]!.data);
       const caused =
         line.type === 'ack' &&
-        ((prev?.type === 'status' && (prev.cause === 'command' || prev.cause === 'request') && prev.status === line.status) ||
+        ((prev?.type === 'status' &&
+          (prev.cause === 'command' || prev.cause === 'request') &&
+          prev.status === line.status) ||
           (prev?.type === 'counters' && prev.id === line.id) ||
           (prev?.type === 'build' && prev.id === line.id));
       if (caused) first = j;
@@ -190,8 +196,11 @@ function split(recording: Recording): { spontaneous: { t: number; data: string }
     }
     if (!host) return; // an answer to something before the recording started
     for (let j = first; j <= k; j++) if (entries[j]!.from === 'board') inAnswer.add(j);
-    if (host.type === 'set') answers.push([host.command, [first, k].filter((v, i, a) => a.indexOf(v) === i).map((j) => entries[j]!.data)]);
+    if (host.type === 'set')
+      answers.push([host.command, [first, k].filter((v, i, a) => a.indexOf(v) === i).map((j) => entries[j]!.data)]);
   });
-  const spontaneous = entries.filter((e, k) => e.from === 'board' && !inAnswer.has(k)).map((e) => ({ t: e.t, data: e.data }));
+  const spontaneous = entries
+    .filter((e, k) => e.from === 'board' && !inAnswer.has(k))
+    .map((e) => ({ t: e.t, data: e.data }));
   return { spontaneous, answers };
 }

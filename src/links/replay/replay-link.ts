@@ -52,7 +52,9 @@ export class ReplayLink extends DelegatingLink {
     try {
       text = await readFile(file, 'utf8');
     } catch (e) {
-      throw new BridgeError(ErrorCode.CONFIG_UNREADABLE, `cannot read the recording ${file}: ${(e as Error).message}`, { file });
+      throw new BridgeError(ErrorCode.CONFIG_UNREADABLE, `cannot read the recording ${file}: ${(e as Error).message}`, {
+        file,
+      });
     }
     return new ReplayLink({ ...o, recording: parseRecording(text, file), source: file });
   }

@@ -101,13 +101,19 @@ export class BoardLineRouter {
       case 'status':
         return { type: 'status', status: line.status, cause: line.cause };
       case 'climate':
-        return { type: 'sensor', reading: { sensor: 'climate', temperature: line.temperature, humidity: line.humidity, time } };
+        return {
+          type: 'sensor',
+          reading: { sensor: 'climate', temperature: line.temperature, humidity: line.humidity, time },
+        };
       case 'rain':
         return { type: 'sensor', reading: { sensor: 'rain', raining: line.raining, time } };
       case 'event':
         return {
           type: 'event',
-          event: line.event === 'button' ? { event: 'button', button: line.button, time } : { event: 'window', open: line.open, time },
+          event:
+            line.event === 'button'
+              ? { event: 'button', button: line.button, time }
+              : { event: 'window', open: line.open, time },
         };
       case 'heartbeat': {
         this.#boardCounters = line.counters;
@@ -120,7 +126,10 @@ export class BoardLineRouter {
         return { type: 'alive' }; // answers CNT, which this host does not send; heartbeats carry the same counters
       case 'log':
         this.#o.count('boardLogs');
-        this.#o.log[line.level]({ code: line.code, text: line.text }, `board: ${line.code}${line.text ? ` ${line.text}` : ''}`);
+        this.#o.log[line.level](
+          { code: line.code, text: line.text },
+          `board: ${line.code}${line.text ? ` ${line.text}` : ''}`,
+        );
         return { type: 'alive' };
     }
   }

@@ -73,7 +73,10 @@ export interface GreetOptions {
 export async function greet(o: GreetOptions): Promise<BootLine | undefined> {
   const boot = await o.bootWait.result;
   if (boot) {
-    o.log.info({ firmware: boot.firmware, protocol: boot.protocol, board: boot.board }, `board ${boot.board} ${boot.firmware} booted on ${o.path}`);
+    o.log.info(
+      { firmware: boot.firmware, protocol: boot.protocol, board: boot.board },
+      `board ${boot.board} ${boot.firmware} booted on ${o.path}`,
+    );
     return boot;
   }
   o.log.info(`no BOOT line on ${o.path}; probing with PING (a board that did not reset on open)`);

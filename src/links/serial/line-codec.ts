@@ -90,7 +90,9 @@ function decodeBoardFields(f: readonly string[]): BoardLine | undefined {
     }
     case 'STATUS': {
       const cause = oneOf<WireStatusCause>(WIRE_STATUS_CAUSES, f[1]);
-      return n === 3 && cause !== undefined && STATUS.test(f[2]!) ? { type: 'status', cause, status: f[2]! } : undefined;
+      return n === 3 && cause !== undefined && STATUS.test(f[2]!)
+        ? { type: 'status', cause, status: f[2]! }
+        : undefined;
     }
     case 'CLIMATE': {
       const temperature = parseTemperature(f[1]);
@@ -113,7 +115,9 @@ function decodeBoardFields(f: readonly string[]): BoardLine | undefined {
     case 'HB': {
       const uptime = parseUint(f[1], MAX_UPTIME);
       const counters = parseCounters(f, 2);
-      return n === 6 && uptime !== undefined && counters !== undefined ? { type: 'heartbeat', uptime, counters } : undefined;
+      return n === 6 && uptime !== undefined && counters !== undefined
+        ? { type: 'heartbeat', uptime, counters }
+        : undefined;
     }
     case 'CNT': {
       const id = parseId(f[1]);
@@ -123,7 +127,8 @@ function decodeBoardFields(f: readonly string[]): BoardLine | undefined {
     case 'CFG': {
       const id = parseId(f[1]);
       const values = f.slice(3);
-      if (n < 4 || id === undefined || !BUILD_GROUP.test(f[2]!) || !values.every((v) => BUILD_VALUE.test(v))) return undefined;
+      if (n < 4 || id === undefined || !BUILD_GROUP.test(f[2]!) || !values.every((v) => BUILD_VALUE.test(v)))
+        return undefined;
       return { type: 'build', id, group: f[2]!, values };
     }
     default:
@@ -193,7 +198,10 @@ function boardBody(line: BoardLine): string {
     case 'counters':
       return `CNT ${formatId(line.id)} ${formatCounters(line.counters)}`;
     case 'build':
-      return [`CFG ${formatId(line.id)} ${checked(line.group, BUILD_GROUP, 'build group')}`, ...line.values.map((v) => checked(v, BUILD_VALUE, 'build value'))].join(' ');
+      return [
+        `CFG ${formatId(line.id)} ${checked(line.group, BUILD_GROUP, 'build group')}`,
+        ...line.values.map((v) => checked(v, BUILD_VALUE, 'build value')),
+      ].join(' ');
     case 'log': {
       const head = `LOG ${checked(line.level, /^(info|warn|error)$/, 'level')} ${checked(line.code, LOG_CODE, 'log code')}`;
       return line.text === '' ? head : `${head} ${checked(line.text, LOG_TEXT, 'log text')}`;
@@ -231,17 +239,29 @@ export function boardErrorToBridgeError(line: Extract<BoardLine, { type: 'error'
         length: line.detail,
       });
     case 'STATUS_NOT_DIGIT':
-      return new BridgeError(ErrorCode.STATUS_NOT_DIGIT, `the board rejected a command: position ${line.detail} is not a digit`, {
-        position: line.detail,
-      });
+      return new BridgeError(
+        ErrorCode.STATUS_NOT_DIGIT,
+        `the board rejected a command: position ${line.detail} is not a digit`,
+        {
+          position: line.detail,
+        },
+      );
     case 'STATUS_RANGE':
-      return new BridgeError(ErrorCode.STATUS_RANGE, `the board rejected a command: position ${line.detail} is out of range`, {
-        position: line.detail,
-      });
+      return new BridgeError(
+        ErrorCode.STATUS_RANGE,
+        `the board rejected a command: position ${line.detail} is out of range`,
+        {
+          position: line.detail,
+        },
+      );
     default:
-      return new BridgeError(ErrorCode.DEVICE_REJECTED, `the board rejected command ${formatId(line.id)}: ${line.code}`, {
-        reason: line.code,
-        id: line.id,
-      });
+      return new BridgeError(
+        ErrorCode.DEVICE_REJECTED,
+        `the board rejected command ${formatId(line.id)}: ${line.code}`,
+        {
+          reason: line.code,
+          id: line.id,
+        },
+      );
   }
 }

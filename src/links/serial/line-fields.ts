@@ -45,7 +45,8 @@ export function parseTemperature(text: string | undefined): number | undefined {
 
 export function parseCounters(fields: readonly string[], from: number): BoardCounters | undefined {
   const [checksum, tooLong, garbled, unknown] = fields.slice(from).map((f) => parseUint(f, MAX_COUNTER));
-  if (checksum === undefined || tooLong === undefined || garbled === undefined || unknown === undefined) return undefined;
+  if (checksum === undefined || tooLong === undefined || garbled === undefined || unknown === undefined)
+    return undefined;
   return { checksum, tooLong, garbled, unknown };
 }
 

@@ -43,7 +43,8 @@ export function unframe(raw: string): string[] | LineRejection {
     return reject(ErrorCode.LINE_CHECKSUM, `checksum ${framed[2]} does not match ${expected}`);
   }
   const fields = body.split(' ');
-  if (fields.some((f) => f === '')) return reject(ErrorCode.LINE_UNKNOWN, 'empty field (double, leading or trailing space)');
+  if (fields.some((f) => f === ''))
+    return reject(ErrorCode.LINE_UNKNOWN, 'empty field (double, leading or trailing space)');
   return fields;
 }
 

@@ -7,7 +7,8 @@ export class Backoff {
     readonly initialMs: number,
     readonly maxMs: number,
   ) {
-    if (!(initialMs > 0) || !(maxMs >= initialMs)) throw new RangeError(`backoff needs 0 < initial ≤ max, got ${initialMs}, ${maxMs}`);
+    if (!(initialMs > 0) || !(maxMs >= initialMs))
+      throw new RangeError(`backoff needs 0 < initial ≤ max, got ${initialMs}, ${maxMs}`);
     this.#next = initialMs;
   }
   /** The delay to wait now; the one after it doubles. */

@@ -14,7 +14,11 @@ import { MAX_LINE_ID, type BoardLine, type HostLine } from './line-types.js';
  * earlier attempt completes the request; ids differ between requests, so an ACK that arrives after
  * its request gave up can never complete the next one (it is counted as stale).
  */
-export type TrackedLine = { type: 'set'; command: StatusString } | { type: 'get' } | { type: 'ping' } | { type: 'build' };
+export type TrackedLine =
+  | { type: 'set'; command: StatusString }
+  | { type: 'get' }
+  | { type: 'ping' }
+  | { type: 'build' };
 export type BoardReply = Extract<BoardLine, { type: 'ack' | 'error' }>;
 
 export interface RequestTrackerOptions {

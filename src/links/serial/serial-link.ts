@@ -87,7 +87,9 @@ export class SerialLink extends TypedEmitter<LinkEvents> implements Link {
     this.path = options.path;
     this.baudRate = options.baudRate ?? SERIAL_BAUD_RATE;
     this.timing =
-      options.commandTimeoutMs !== undefined ? timingWithin(options.commandTimeoutMs, options.timing) : { ...DEFAULT_SERIAL_TIMING, ...options.timing };
+      options.commandTimeoutMs !== undefined
+        ? timingWithin(options.commandTimeoutMs, options.timing)
+        : { ...DEFAULT_SERIAL_TIMING, ...options.timing };
     this.#clock = options.clock;
     this.#log = options.logger ?? silentLogger();
     this.#tracker = new RequestTracker({
@@ -107,7 +109,9 @@ export class SerialLink extends TypedEmitter<LinkEvents> implements Link {
       onFailure: (e, attempts) => this.#onReopenFailed(toBridgeError(e), attempts),
     });
     this.#router = new BoardLineRouter({ clock: this.#clock, log: this.#log, count: (key) => this.#count(key) });
-    this.#watchdog = new SilenceWatchdog(this.#clock, this.timing.silenceTimeoutMs, (silentMs) => this.#onSilence(silentMs));
+    this.#watchdog = new SilenceWatchdog(this.#clock, this.timing.silenceTimeoutMs, (silentMs) =>
+      this.#onSilence(silentMs),
+    );
     for (const key of ['checksum', 'tooLong', 'garbled', 'unknown']) this.#counts.set(key, 0);
   }
 
@@ -203,7 +207,14 @@ export class SerialLink extends TypedEmitter<LinkEvents> implements Link {
       this.#setState('starting');
       const ping = (): Promise<unknown> => this.#tracker.request({ type: 'ping' });
       const flush = (): void => void conn.write('\n').catch(() => undefined);
-      const boot = await greet({ bootWait, flush, ping, log: this.#log, path: this.path, noAnswer: () => this.#noAnswer() });
+      const boot = await greet({
+        bootWait,
+        flush,
+        ping,
+        log: this.#log,
+        path: this.path,
+        noAnswer: () => this.#noAnswer(),
+      });
       if (this.#o.build) {
         const report = new Map<string, string[]>();
         this.#buildReport = report;
@@ -227,7 +238,13 @@ export class SerialLink extends TypedEmitter<LinkEvents> implements Link {
 
   #noAnswer(): BridgeError {
     const waitedMs = this.timing.bootWaitMs + this.timing.ackTimeoutMs * (this.timing.retries + 1);
-    return noAnswerError({ path: this.path, baudRate: this.baudRate, waitedMs, noise: this.#router.noise, bytes: this.#bytesSinceOpen });
+    return noAnswerError({
+      path: this.path,
+      baudRate: this.baudRate,
+      waitedMs,
+      noise: this.#router.noise,
+      bytes: this.#bytesSinceOpen,
+    });
   }
 
   async #closeConnection(): Promise<void> {
@@ -248,7 +265,9 @@ export class SerialLink extends TypedEmitter<LinkEvents> implements Link {
       if (generation !== this.#generation) return; // a line closed the port (e.g. protocol mismatch)
       const handshake = this.#phase === 'handshake';
       if (item.ok) this.#linesIn++;
-      this.#onLine(item.ok ? this.#router.route(item.line, handshake) : this.#router.drop(item.code, item.reason, handshake));
+      this.#onLine(
+        item.ok ? this.#router.route(item.line, handshake) : this.#router.drop(item.code, item.reason, handshake),
+      );
     }
   }
 
@@ -345,7 +364,11 @@ export class SerialLink extends TypedEmitter<LinkEvents> implements Link {
   #onLost(reason: string): void {
     const wasReady = this.#phase === 'ready';
     this.#count('disconnects');
-    const err = new BridgeError(ErrorCode.PORT_UNAVAILABLE, `serial port ${this.path} went away (${reason}); reopening it`, { path: this.path });
+    const err = new BridgeError(
+      ErrorCode.PORT_UNAVAILABLE,
+      `serial port ${this.path} went away (${reason}); reopening it`,
+      { path: this.path },
+    );
     this.#conn = undefined;
     if (wasReady) this.#outage('disconnected', err);
     else {
@@ -360,7 +383,10 @@ export class SerialLink extends TypedEmitter<LinkEvents> implements Link {
     this.#setState(state);
     this.#reportOutage(err);
     this.#tracker.cancelAll(
-      new BridgeError(ErrorCode.LINK_NOT_READY, `the board on ${this.path} is ${state} (the command may or may not have been applied)`),
+      new BridgeError(
+        ErrorCode.LINK_NOT_READY,
+        `the board on ${this.path} is ${state} (the command may or may not have been applied)`,
+      ),
     );
     void this.#closeConnection().then(() => {
       if (!this.#stopped) this.#reopener.start();
@@ -393,7 +419,8 @@ export class SerialLink extends TypedEmitter<LinkEvents> implements Link {
   }
 
   #assertReady(): void {
-    if (this.#state !== 'ready') throw new BridgeError(ErrorCode.LINK_NOT_READY, `the board on ${this.path} is ${this.#state}`);
+    if (this.#state !== 'ready')
+      throw new BridgeError(ErrorCode.LINK_NOT_READY, `the board on ${this.path} is ${this.#state}`);
   }
 
   #count(key: string): void {

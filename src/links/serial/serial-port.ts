@@ -33,11 +33,18 @@ export interface SerialConnectionOptions {
 export async function openSerialConnection(o: SerialConnectionOptions): Promise<SerialConnection> {
   let stream: SerialPortStream;
   try {
-    stream = new SerialPortStream({ binding: o.binding ?? SerialPort.binding, path: o.path, baudRate: o.baudRate, autoOpen: false });
+    stream = new SerialPortStream({
+      binding: o.binding ?? SerialPort.binding,
+      path: o.path,
+      baudRate: o.baudRate,
+      autoOpen: false,
+    });
   } catch (e) {
     throw unavailable(o.path, e);
   }
-  await new Promise<void>((resolve, reject) => stream.open((err) => (err ? reject(unavailable(o.path, err)) : resolve())));
+  await new Promise<void>((resolve, reject) =>
+    stream.open((err) => (err ? reject(unavailable(o.path, err)) : resolve())),
+  );
 
   let closing = false;
   let lost = false;
@@ -76,12 +83,17 @@ export async function openSerialConnection(o: SerialConnectionOptions): Promise<
 
 function unavailable(path: string, e: unknown): BridgeError {
   const message = e instanceof Error ? e.message : String(e);
-  return new BridgeError(ErrorCode.PORT_UNAVAILABLE, `cannot open serial port ${path}: ${message}${hint(message)}`, { path });
+  return new BridgeError(ErrorCode.PORT_UNAVAILABLE, `cannot open serial port ${path}: ${message}${hint(message)}`, {
+    path,
+  });
 }
 
 function hint(message: string): string {
-  if (/ENOENT|no such file|does not exist/i.test(message)) return ' (no such port: is the board plugged in? `smarthome-bridge ports` lists ports)';
-  if (/EACCES|permission denied/i.test(message)) return ' (permission denied: add your user to the dialout group, then log in again)';
-  if (/EBUSY|locked|resource busy/i.test(message)) return ' (the port is in use by another program, e.g. a serial monitor or avrdude)';
+  if (/ENOENT|no such file|does not exist/i.test(message))
+    return ' (no such port: is the board plugged in? `smarthome-bridge ports` lists ports)';
+  if (/EACCES|permission denied/i.test(message))
+    return ' (permission denied: add your user to the dialout group, then log in again)';
+  if (/EBUSY|locked|resource busy/i.test(message))
+    return ' (the port is in use by another program, e.g. a serial monitor or avrdude)';
   return '';
 }

@@ -41,7 +41,13 @@ export class AmqpRecorder {
         } catch {
           json = undefined;
         }
-        r.#add({ exchange: msg.fields.exchange, routingKey: msg.fields.routingKey, text, json, headers: msg.properties.headers ?? {} });
+        r.#add({
+          exchange: msg.fields.exchange,
+          routingKey: msg.fields.routingKey,
+          text,
+          json,
+          headers: msg.properties.headers ?? {},
+        });
       },
       { noAck: true },
     );
@@ -62,7 +68,11 @@ export class AmqpRecorder {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#waiters = this.#waiters.filter((w) => w.resolve !== done);
-        reject(new Error(`no ${what} within ${timeoutMs} ms; seen since mark: ${JSON.stringify(this.seen.slice(mark).map((d) => [d.routingKey, d.text.slice(0, 120)]))}`));
+        reject(
+          new Error(
+            `no ${what} within ${timeoutMs} ms; seen since mark: ${JSON.stringify(this.seen.slice(mark).map((d) => [d.routingKey, d.text.slice(0, 120)]))}`,
+          ),
+        );
       }, timeoutMs);
       const done = (d: Delivery): void => {
         clearTimeout(timer);

@@ -79,11 +79,18 @@ export function describeBusSuite(target: BusSuiteTarget): void {
     async function settleAt(command: string): Promise<void> {
       const mark = await send(info, command);
       const ack = await bus.next(ackOf(command), mark, 10_000);
-      if (ack.json!['changed']) await bus.next((m) => mine('status')(m) && m.json!['status'] === ack.json!['status'], mark, 10_000);
+      if (ack.json!['changed'])
+        await bus.next((m) => mine('status')(m) && m.json!['status'] === ack.json!['status'], mark, 10_000);
     }
 
     beforeAll(async () => {
-      runtime = await startRuntime({ config, link: { kind: 'emulated' }, logger: silentLogger(), brokerUrl: target.url!, clientId });
+      runtime = await startRuntime({
+        config,
+        link: { kind: 'emulated' },
+        logger: silentLogger(),
+        brokerUrl: target.url!,
+        clientId,
+      });
       bus = await MqttRecorder.connect(target.url!, [`${root}/#`]);
       await settleAt('000000000');
     }, 60_000);
@@ -99,7 +106,12 @@ export function describeBusSuite(target: BusSuiteTarget): void {
       expect(ack.topic).toBe(config.bus.routes.ack.topic);
       expect(ack.json).toMatchObject({ Producer: 'smarthome', status: '016155010', changed: true });
       expect(status.topic).toBe(config.bus.routes.status.topic);
-      expect(status.json).toMatchObject({ cause: 'command', aircon: { on: true, power: 6 }, windowOpen: true, gasValveOpen: false });
+      expect(status.json).toMatchObject({
+        cause: 'command',
+        aircon: { on: true, power: 6 },
+        windowOpen: true,
+        gasValveOpen: false,
+      });
 
       const bare = await send(`${root}/smarthome`, '022255021');
       expect((await bus.next(ackOf('022255021'), bare, 10_000)).json!['status']).toBe('016155011');
@@ -113,7 +125,9 @@ export function describeBusSuite(target: BusSuiteTarget): void {
         const ack = await bus.next(ackOf(command), mark, 10_000);
         expect(ack.json!['changed']).toBe(true);
         const seen = bus.since(mark);
-        const report = seen.findIndex((m) => mine('status')(m) && m.json!['cause'] === 'command' && m.json!['status'] === ack.json!['status']);
+        const report = seen.findIndex(
+          (m) => mine('status')(m) && m.json!['cause'] === 'command' && m.json!['status'] === ack.json!['status'],
+        );
         expect(report, `status report before ack ${i} (${command})`).toBeGreaterThanOrEqual(0);
         expect(report).toBeLessThan(seen.indexOf(ack));
       }
@@ -131,16 +145,19 @@ export function describeBusSuite(target: BusSuiteTarget): void {
       ['colour 9', '016159010', ErrorCode.STATUS_RANGE],
       ['{nice}', '{nice}', ErrorCode.PAYLOAD_NOT_JSON],
       ['an unknown command', '{"command":"reboot"}', ErrorCode.COMMAND_UNKNOWN],
-    ])('%s → an error report on the error route; nothing applied; the next command is served', async (_what, payload, code) => {
-      await settleAt('016155010');
-      const mark = await send(info, payload);
-      const err = await bus.next((m) => mine('error')(m) && m.json!['code'] === code, mark, 10_000);
-      expect(err.topic).toBe(config.bus.routes.error.topic);
-      expect(err.json).toMatchObject({ source: info });
-      expect(runtime.link.status).toBe('016155010');
-      const next = await send(info, '022222221');
-      await bus.next(ackOf('022222221'), next, 10_000);
-    });
+    ])(
+      '%s → an error report on the error route; nothing applied; the next command is served',
+      async (_what, payload, code) => {
+        await settleAt('016155010');
+        const mark = await send(info, payload);
+        const err = await bus.next((m) => mine('error')(m) && m.json!['code'] === code, mark, 10_000);
+        expect(err.topic).toBe(config.bus.routes.error.topic);
+        expect(err.json).toMatchObject({ source: info });
+        expect(runtime.link.status).toBe('016155010');
+        const next = await send(info, '022222221');
+        await bus.next(ackOf('022222221'), next, 10_000);
+      },
+    );
 
     it('text on …/smarthome/error and …/warning is neither applied nor answered', async () => {
       await settleAt('016155010');
@@ -157,9 +174,21 @@ export function describeBusSuite(target: BusSuiteTarget): void {
       const twins = [suiteConfig(`${target.name}-twin`), suiteConfig(`${target.name}-twin`)];
       const sharedId = `${twins[0]!.clientId}-shared`;
       const runtimes: Runtime[] = [];
-      const watcher = await MqttRecorder.connect(target.url!, twins.map((t) => t.config.bus.routes.ack.topic));
+      const watcher = await MqttRecorder.connect(
+        target.url!,
+        twins.map((t) => t.config.bus.routes.ack.topic),
+      );
       try {
-        for (const t of twins) runtimes.push(await startRuntime({ config: t.config, link: { kind: 'emulated' }, logger: silentLogger(), brokerUrl: target.url!, clientId: sharedId }));
+        for (const t of twins)
+          runtimes.push(
+            await startRuntime({
+              config: t.config,
+              link: { kind: 'emulated' },
+              logger: silentLogger(),
+              brokerUrl: target.url!,
+              clientId: sharedId,
+            }),
+          );
         const [loser, error] = await Promise.race(runtimes.map((r, i) => r.fatal.then((e) => [i, e] as const)));
         expect(error.code).toBe(ErrorCode.CLIENT_ID_CONFLICT);
         expect(error.message).toContain(`"${sharedId}"`);
@@ -176,7 +205,9 @@ export function describeBusSuite(target: BusSuiteTarget): void {
         for (let attempt = 0; attempt < 5 && !ack; attempt++) {
           const mark = watcher.mark();
           await watcher.publish(`${root}/smarthome/info`, `{"command":"status","id":"survivor-${attempt}"}`);
-          ack = await watcher.next((m) => m.json?.['command'] === 'ack' && m.json['id'] === `survivor-${attempt}`, mark, 3000).catch(() => undefined);
+          ack = await watcher
+            .next((m) => m.json?.['command'] === 'ack' && m.json['id'] === `survivor-${attempt}`, mark, 3000)
+            .catch(() => undefined);
         }
         expect(ack?.json!['home'], 'an ack from the survivor').toBe(t.config.device.id);
         expect(runtimes[winner]!.bus.connected).toBe(true);
@@ -193,9 +224,20 @@ export function describeBusSuite(target: BusSuiteTarget): void {
       writeFileSync(devices, JSON.stringify(cli.config));
       const cliRoot = cli.config.bus.commandFilter.slice(0, -'/smarthome/#'.length);
       const watcher = await MqttRecorder.connect(target.url!, [cli.config.bus.routes.availability.topic]);
-      const p = bridgeProcess(['run', '--broker', target.url!, '--client-id', cli.clientId, '--devices', devices, '--log-level', 'warn']);
+      const p = bridgeProcess([
+        'run',
+        '--broker',
+        target.url!,
+        '--client-id',
+        cli.clientId,
+        '--devices',
+        devices,
+        '--log-level',
+        'warn',
+      ]);
       try {
-        const state = (s: string) => (m: Seen) => m.json?.['home'] === cli.config.device.id && m.json['command'] === 'availability' && m.json['state'] === s;
+        const state = (s: string) => (m: Seen) =>
+          m.json?.['home'] === cli.config.device.id && m.json['command'] === 'availability' && m.json['state'] === s;
         await watcher.next(state('online'), 0, 60_000, 'online availability');
         const before = watcher.mark();
         p.signal('SIGKILL');
@@ -221,12 +263,23 @@ export function describeBusSuite(target: BusSuiteTarget): void {
         let runtime: Runtime | undefined;
         let bus: MqttRecorder | undefined;
         try {
-          runtime = await startRuntime({ config, link: { kind: 'emulated' }, logger: silentLogger(), brokerUrl: broker.url, clientId });
-          const connect = () => MqttRecorder.connect(broker.url, [config.bus.commandFilter.replace('/smarthome/#', '/server/#')]);
+          runtime = await startRuntime({
+            config,
+            link: { kind: 'emulated' },
+            logger: silentLogger(),
+            brokerUrl: broker.url,
+            clientId,
+          });
+          const connect = () =>
+            MqttRecorder.connect(broker.url, [config.bus.commandFilter.replace('/smarthome/#', '/server/#')]);
           const acked = async (command: string, timeoutMs = 15_000): Promise<void> => {
             const mark = bus!.mark();
             await bus!.publish(info, command);
-            await bus!.next((m) => m.json?.['home'] === home && m.json['command'] === 'ack' && m.json['request'] === command, mark, timeoutMs);
+            await bus!.next(
+              (m) => m.json?.['home'] === home && m.json['command'] === 'ack' && m.json['request'] === command,
+              mark,
+              timeoutMs,
+            );
           };
           bus = await connect();
           await acked('016155010');

@@ -21,7 +21,10 @@ export interface OutageResult {
   messages: Received[];
 }
 
-export async function runOutage(broker: RestartableBroker, opts: { outageMs: number; cleanups: (() => Promise<void> | void)[] }): Promise<OutageResult> {
+export async function runOutage(
+  broker: RestartableBroker,
+  opts: { outageMs: number; cleanups: (() => Promise<void> | void)[] },
+): Promise<OutageResult> {
   const { cleanups } = opts;
   const devices = writeFaultDevices();
   cleanups.push(devices.remove);
@@ -31,7 +34,17 @@ export async function runOutage(broker: RestartableBroker, opts: { outageMs: num
   await gate.open();
   cleanups.push(() => gate.shut());
 
-  const bridge: Proc = bridgeProcess(['run', '--broker', gate.url, '--devices', devices.file, '--client-id', `outage-${broker.name}-${process.pid}`, '--log-level', 'info']);
+  const bridge: Proc = bridgeProcess([
+    'run',
+    '--broker',
+    gate.url,
+    '--devices',
+    devices.file,
+    '--client-id',
+    `outage-${broker.name}-${process.pid}`,
+    '--log-level',
+    'info',
+  ]);
   cleanups.push(() => bridge.kill());
   await bridgeServing(bridge);
   await bridge.waitFor(/connected to broker/);
@@ -50,7 +63,11 @@ export async function runOutage(broker: RestartableBroker, opts: { outageMs: num
   await gate.open();
   const restored = Date.now();
   await bridge.waitFor(/connected to broker[\s\S]*connected to broker/, 30_000);
-  await recorder.until('readings a second past the restart', () => rain().some((m) => readingTime(m) >= restored + 1000), 30_000);
+  await recorder.until(
+    'readings a second past the restart',
+    () => rain().some((m) => readingTime(m) >= restored + 1000),
+    30_000,
+  );
   // Let the last few settle, then stop the bridge cleanly.
   await new Promise((r) => setTimeout(r, 3 * PERIOD_MS));
   const bridgeExit = await bridge.stop();
@@ -60,7 +77,9 @@ export async function runOutage(broker: RestartableBroker, opts: { outageMs: num
     recorder.messages.filter((m) => m.json?.['command'] === command && pred(m.json)).length;
   return {
     count: countReadings(readings),
-    duringOutage: new Set(readings.filter((m) => readingTime(m) > outageStart && readingTime(m) < restored).map((m) => m.text)).size,
+    duringOutage: new Set(
+      readings.filter((m) => readingTime(m) > outageStart && readingTime(m) < restored).map((m) => m.text),
+    ).size,
     outageMs: restored - outageStart,
     availabilityOnline: kind('availability', (j) => j['state'] === 'online'),
     resyncStatus: kind('status', (j) => j['cause'] === 'resync'),

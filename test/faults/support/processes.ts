@@ -16,7 +16,12 @@ export class Proc {
   readonly #waiters = new Set<() => void>();
 
   constructor(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}) {
-    this.child = spawn(command, args, { cwd: options.cwd ?? REPO, env: options.env ?? process.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(command, args, {
+      cwd: options.cwd ?? REPO,
+      env: options.env ?? process.env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     live.add(this);
     this.child.stdout!.on('data', (d: Buffer) => {
       this.stdout += d.toString();
@@ -105,7 +110,9 @@ process.once('exit', () => {
 /** `smarthome-bridge <args>` from the source tree. */
 export function bridgeProcess(args: string[], env: NodeJS.ProcessEnv = {}): Proc {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'SMARTHOME_BRIDGE_PASSWORD'));
-  return new Proc(process.execPath, ['--import', 'tsx', path.join(REPO, 'src/cli/main.ts'), ...args], { env: { ...clean, ...env } });
+  return new Proc(process.execPath, ['--import', 'tsx', path.join(REPO, 'src/cli/main.ts'), ...args], {
+    env: { ...clean, ...env },
+  });
 }
 
 /** Waits until the bridge says it serves (its broker connection may still be pending). */

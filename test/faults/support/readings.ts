@@ -11,7 +11,10 @@ export const PERIOD_MS = 100;
  * A devices.json for fault tests: rain read and reported every 100 ms (sensorReports mode `period`:
  * the tests count readings), climate rarely, every report at QoS 1, health as asked. Returns the file and a cleanup.
  */
-export function writeFaultDevices(options: { healthPeriodMs?: number; qos?: 0 | 1 } = {}): { file: string; remove: () => void } {
+export function writeFaultDevices(options: { healthPeriodMs?: number; qos?: 0 | 1 } = {}): {
+  file: string;
+  remove: () => void;
+} {
   const c = defaultDevicesConfig();
   c.sensors.rain.periodMs = PERIOD_MS;
   c.sensors.climate.periodMs = 3_600_000;
@@ -67,5 +70,14 @@ export function countReadings(readings: Received[], period = PERIOD_MS): Reading
   const missing: number[] = [];
   for (let s = 0; s <= last; s++) if (!slots.has(s)) missing.push(s);
   const crowded = times.length - slots.size;
-  return { received: readings.length, unique: times.length, duplicates, outOfOrder, missing, crowded, firstTime: first, lastTime: times[times.length - 1] ?? NaN };
+  return {
+    received: readings.length,
+    unique: times.length,
+    duplicates,
+    outOfOrder,
+    missing,
+    crowded,
+    firstTime: first,
+    lastTime: times[times.length - 1] ?? NaN,
+  };
 }

@@ -1,6 +1,13 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, REPO_ROOT, startMosquitto, startRabbitmq, stopRabbitmq, type RabbitmqInstance } from '../../support/brokers.js';
+import {
+  freePort,
+  REPO_ROOT,
+  startMosquitto,
+  startRabbitmq,
+  stopRabbitmq,
+  type RabbitmqInstance,
+} from '../../support/brokers.js';
 import { Proc } from './processes.js';
 
 /** A broker a fault test may kill (SIGKILL: a crash) and start again on the same port. */
@@ -37,7 +44,14 @@ export async function aedesProcess(): Promise<RestartableBroker> {
 /** A private mosquitto (test/support/brokers.ts). */
 export async function mosquittoProcess(): Promise<RestartableBroker> {
   const m = await startMosquitto();
-  return { name: 'mosquitto', port: m.port, url: m.url, kill: () => m.kill(), restart: () => m.restart(), stop: () => m.stop() };
+  return {
+    name: 'mosquitto',
+    port: m.port,
+    url: m.url,
+    kill: () => m.kill(),
+    restart: () => m.restart(),
+    stop: () => m.stop(),
+  };
 }
 
 /**

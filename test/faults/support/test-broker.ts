@@ -18,8 +18,12 @@ export interface TestBroker {
   close(): Promise<void>;
 }
 
-export async function startTestBroker(options: { port?: number; authorizePublish?: AuthorizePublishHandler } = {}): Promise<TestBroker> {
-  const broker = await Aedes.createBroker(options.authorizePublish ? { authorizePublish: options.authorizePublish } : {});
+export async function startTestBroker(
+  options: { port?: number; authorizePublish?: AuthorizePublishHandler } = {},
+): Promise<TestBroker> {
+  const broker = await Aedes.createBroker(
+    options.authorizePublish ? { authorizePublish: options.authorizePublish } : {},
+  );
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
     sockets.add(socket);
@@ -33,7 +37,8 @@ export async function startTestBroker(options: { port?: number; authorizePublish
   const port = (server.address() as { port: number }).port;
   const published: TestBroker['published'] = [];
   broker.on('publish', (packet, client) => {
-    if (client) published.push({ topic: packet.topic, payload: packet.payload.toString(), qos: packet.qos, clientId: client.id });
+    if (client)
+      published.push({ topic: packet.topic, payload: packet.payload.toString(), qos: packet.qos, clientId: client.id });
   });
   const instance: TestBroker = {
     port,

@@ -21,8 +21,26 @@ const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes
 /** A test CA, a broker certificate for 127.0.0.1/localhost, a client certificate, and an unrelated CA; P-256 keys (quick). */
 export function makeCertificates(dir: string): Certificates {
   const p = (f: string): string => path.join(dir, f);
-  openssl(['req', '-x509', ...EC, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=smarthome test CA'], dir);
-  openssl(['req', '-x509', ...EC, '-keyout', 'other-ca.key', '-out', 'other-ca.pem', '-days', '2', '-subj', '/CN=some other CA'], dir);
+  openssl(
+    ['req', '-x509', ...EC, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=smarthome test CA'],
+    dir,
+  );
+  openssl(
+    [
+      'req',
+      '-x509',
+      ...EC,
+      '-keyout',
+      'other-ca.key',
+      '-out',
+      'other-ca.pem',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=some other CA',
+    ],
+    dir,
+  );
   writeFileSync(p('server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
   writeFileSync(p('client.ext'), 'extendedKeyUsage=clientAuth\n');
   for (const [name, cn] of [
@@ -30,13 +48,42 @@ export function makeCertificates(dir: string): Certificates {
     ['client', 'smarthome-bridge'],
   ] as const) {
     openssl(['req', ...EC, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`], dir);
-    openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', `${name}.ext`], dir);
+    openssl(
+      [
+        'x509',
+        '-req',
+        '-in',
+        `${name}.csr`,
+        '-CA',
+        'ca.pem',
+        '-CAkey',
+        'ca.key',
+        '-CAcreateserial',
+        '-out',
+        `${name}.pem`,
+        '-days',
+        '2',
+        '-extfile',
+        `${name}.ext`,
+      ],
+      dir,
+    );
   }
-  return { ca: p('ca.pem'), serverCert: p('server.pem'), serverKey: p('server.key'), clientCert: p('client.pem'), clientKey: p('client.key'), otherCa: p('other-ca.pem') };
+  return {
+    ca: p('ca.pem'),
+    serverCert: p('server.pem'),
+    serverKey: p('server.key'),
+    clientCert: p('client.pem'),
+    clientKey: p('client.key'),
+    otherCa: p('other-ca.pem'),
+  };
 }
 
 /** mosquitto with one TLS listener on 127.0.0.1 that demands a client certificate from the test CA. */
-export async function startTlsMosquitto(dir: string, certs: Certificates): Promise<{ port: number; url: string; proc: Proc }> {
+export async function startTlsMosquitto(
+  dir: string,
+  certs: Certificates,
+): Promise<{ port: number; url: string; proc: Proc }> {
   const port = await freePort();
   const conf = path.join(dir, 'mosquitto.conf');
   writeFileSync(

@@ -3,14 +3,23 @@ import { startCli, type CliRun } from '../../support/cli-process.js';
 import { startWatchedBroker, until, type WatchedBroker } from '../support.js';
 
 /** Output lines of a CLI run with --output json. */
-const jsonLines = (run: CliRun): Record<string, any>[] => // eslint-disable-line @typescript-eslint/no-explicit-any
-  run.stdout().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+const jsonLines = (run: CliRun): Record<string, any>[] =>
+  // eslint-disable-line @typescript-eslint/no-explicit-any
+  run
+    .stdout()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l));
 
 async function ended(run: CliRun): Promise<number | null> {
   const timer = setTimeout(() => run.kill(), 60_000);
   const { code } = await run.exited;
   clearTimeout(timer);
-  await Promise.all([run.child.stdout!, run.child.stderr!].map((s) => new Promise((r) => (s.readableEnded ? r(null) : s.once('close', r)))));
+  await Promise.all(
+    [run.child.stdout!, run.child.stderr!].map(
+      (s) => new Promise((r) => (s.readableEnded ? r(null) : s.once('close', r))),
+    ),
+  );
   return code;
 }
 
@@ -24,9 +33,32 @@ describe('smarthome-bridge fleet --verify and verify (the CLI)', () => {
   });
 
   it('fleet --verify counts every report, answers commands, and exits 0 on SIGINT', async () => {
-    const run = startCli(['fleet', '--homes', '6', '--broker', broker.url, '--prefix', 'cliv', '--climate-period', '300ms', '--rain-period', '500ms', '--verify', '--command-rate', '10', '--output', 'json', '--interval', '500ms']);
+    const run = startCli([
+      'fleet',
+      '--homes',
+      '6',
+      '--broker',
+      broker.url,
+      '--prefix',
+      'cliv',
+      '--climate-period',
+      '300ms',
+      '--rain-period',
+      '500ms',
+      '--verify',
+      '--command-rate',
+      '10',
+      '--output',
+      'json',
+      '--interval',
+      '500ms',
+    ]);
     try {
-      await until(() => jsonLines(run).some((l) => l['type'] === 'verify' && l['received'] > 12), `verify reports (stderr: ${run.stderr()})`, 60_000);
+      await until(
+        () => jsonLines(run).some((l) => l['type'] === 'verify' && l['received'] > 12),
+        `verify reports (stderr: ${run.stderr()})`,
+        60_000,
+      );
       run.kill('SIGINT');
       expect(await ended(run)).toBe(0);
     } finally {
@@ -34,17 +66,51 @@ describe('smarthome-bridge fleet --verify and verify (the CLI)', () => {
     }
     const final = jsonLines(run).find((l) => l['type'] === 'final')!;
     const fleetFinal = jsonLines(run).find((l) => l['final'] === true)!;
-    expect(final).toMatchObject({ homes: 6, lost: 0, duplicates: 0, reordered: 0, expected: fleetFinal['stats']['reports'] });
+    expect(final).toMatchObject({
+      homes: 6,
+      lost: 0,
+      duplicates: 0,
+      reordered: 0,
+      expected: fleetFinal['stats']['reports'],
+    });
     expect(final['commands']['sent']).toBeGreaterThan(0);
     expect(final['commands']['acked']).toBe(final['commands']['sent']);
   }, 120_000);
 
   it('verify exits 1 when loss exceeds --max-loss', async () => {
-    const fleet = startCli(['fleet', '--homes', '2', '--broker', broker.url, '--prefix', 'lossy', '--report-period', '200ms', '--output', 'json']);
+    const fleet = startCli([
+      'fleet',
+      '--homes',
+      '2',
+      '--broker',
+      broker.url,
+      '--prefix',
+      'lossy',
+      '--report-period',
+      '200ms',
+      '--output',
+      'json',
+    ]);
     try {
       await until(() => broker.clientIds.has('lossy-1'), `the fleet to connect (stderr: ${fleet.stderr()})`, 60_000);
       await new Promise((r) => setTimeout(r, 1000)); // reports 0 … 4 of each home go out before verify subscribes
-      const run = startCli(['verify', '--broker', broker.url, '--prefix', 'lossy', '--duration', '3s', '--interval', '1s', '--output', 'json', '--baseline', 'zero', '--qos', '0']);
+      const run = startCli([
+        'verify',
+        '--broker',
+        broker.url,
+        '--prefix',
+        'lossy',
+        '--duration',
+        '3s',
+        '--interval',
+        '1s',
+        '--output',
+        'json',
+        '--baseline',
+        'zero',
+        '--qos',
+        '0',
+      ]);
       // Started after the fleet with baseline zero: the reports sent before it subscribed count as lost.
       expect(await ended(run)).toBe(1);
       const final = jsonLines(run).find((l) => l['type'] === 'final')!;
@@ -60,13 +126,23 @@ describe('smarthome-bridge fleet --verify and verify (the CLI)', () => {
     [['verify'], /verify needs --broker URL/],
     [['verify', '--broker', 'mqtt://127.0.0.1:1', '--max-loss', 'lots'], /--max-loss wants/],
     [['verify', '--broker', 'mqtt://127.0.0.1:1', '--prefix', 'a b'], /--prefix must be/],
-    [['fleet', '--homes', '2', '--broker', 'mqtt://127.0.0.1:1', '--command-rate', '5'], /--command-rate needs --verify/],
+    [
+      ['fleet', '--homes', '2', '--broker', 'mqtt://127.0.0.1:1', '--command-rate', '5'],
+      /--command-rate needs --verify/,
+    ],
     [['fleet', '--homes', '2', '--broker', 'mqtt://127.0.0.1:1', '--rain-period', 'soon'], /not a duration/],
-    [['fleet', '--homes', '2', '--broker', 'mqtt://127.0.0.1:1', '--verify-amqp-url', 'amqp://127.0.0.1:1'], /--verify-amqp-url needs --verify/],
-  ])('%j is a usage error: one line, exit 2', async (args, message) => {
-    const run = startCli(args);
-    expect(await ended(run)).toBe(2);
-    expect(run.stderr().trim().split('\n')).toHaveLength(1);
-    expect(run.stderr()).toMatch(message);
-  }, 60_000);
+    [
+      ['fleet', '--homes', '2', '--broker', 'mqtt://127.0.0.1:1', '--verify-amqp-url', 'amqp://127.0.0.1:1'],
+      /--verify-amqp-url needs --verify/,
+    ],
+  ])(
+    '%j is a usage error: one line, exit 2',
+    async (args, message) => {
+      const run = startCli(args);
+      expect(await ended(run)).toBe(2);
+      expect(run.stderr().trim().split('\n')).toHaveLength(1);
+      expect(run.stderr()).toMatch(message);
+    },
+    60_000,
+  );
 });

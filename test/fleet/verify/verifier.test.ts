@@ -6,29 +6,63 @@ import { sensorPayload } from '../../../src/bus/payloads.js';
 
 /** A clock the test moves by hand. */
 function manualClock(start = 1_000_000): Clock & { t: number } {
-  return { t: start, speed: 1, now() { return this.t; }, setTimer: () => ({ due: 0 }), clearTimer: () => undefined };
+  return {
+    t: start,
+    speed: 1,
+    now() {
+      return this.t;
+    },
+    setTimer: () => ({ due: 0 }),
+    clearTimer: () => undefined,
+  };
 }
 
-const sensor = (home: string, seq: number, sent: number, boot = 1): string => JSON.stringify({ Producer: 'smarthome', command: 'sensor', home, time: '', sensor: 'rain', rain: 0, seq, boot, sent });
+const sensor = (home: string, seq: number, sent: number, boot = 1): string =>
+  JSON.stringify({
+    Producer: 'smarthome',
+    command: 'sensor',
+    home,
+    time: '',
+    sensor: 'rain',
+    rain: 0,
+    seq,
+    boot,
+    sent,
+  });
 
 describe('Verifier', () => {
-  it('reads the fleet\'s own sensor payloads and any other key order alike', () => {
+  it("reads the fleet's own sensor payloads and any other key order alike", () => {
     const clock = manualClock();
     const seq = new ReportSequence(() => clock.t - 4);
-    const fleetWritten = JSON.stringify(seq.stamp(sensorPayload('h-0', { sensor: 'climate', temperature: 21.5, humidity: 40, time: clock.t })));
+    const fleetWritten = JSON.stringify(
+      seq.stamp(sensorPayload('h-0', { sensor: 'climate', temperature: 21.5, humidity: 40, time: clock.t })),
+    );
     expect(fleetWritten.startsWith('{"Producer":"smarthome","command":"sensor","home":"h-0"')).toBe(true);
-    const reordered = JSON.stringify({ seq: 1, sent: clock.t - 6, boot: seq.boot, home: 'h-0', command: 'sensor', Producer: 'smarthome' });
+    const reordered = JSON.stringify({
+      seq: 1,
+      sent: clock.t - 6,
+      boot: seq.boot,
+      home: 'h-0',
+      command: 'sensor',
+      Producer: 'smarthome',
+    });
     const v = new Verifier({ clock, baseline: 'zero' });
     v.onMessage(Buffer.from(fleetWritten));
     v.onMessage(reordered);
     v.onMessage(fleetWritten);
     const r = v.report();
-    expect(r).toMatchObject({ homes: 1, received: 2, duplicates: 1, lost: 0, invalid: 0, latencyMs: { count: 2, max: 6 } });
+    expect(r).toMatchObject({
+      homes: 1,
+      received: 2,
+      duplicates: 1,
+      lost: 0,
+      invalid: 0,
+      latencyMs: { count: 2, max: 6 },
+    });
     expect(r.latencyMs.p50).toBeCloseTo(4, 2);
   });
 
-
-  it('measures end-to-end latency from each report\'s sent time, and not for duplicates', () => {
+  it("measures end-to-end latency from each report's sent time, and not for duplicates", () => {
     const clock = manualClock();
     const v = new Verifier({ clock, baseline: 'zero' });
     v.onMessage(sensor('h-0', 0, clock.t - 5));
@@ -62,7 +96,13 @@ describe('Verifier', () => {
     clock.t += 12;
     v.onMessage(JSON.stringify({ command: 'ack', home: 'h-1', id: a }));
     v.onMessage(JSON.stringify({ command: 'ack', home: 'h-1', id: 'someone-else-7' }));
-    expect(v.report().commands).toMatchObject({ sent: 2, acked: 1, pending: 1, unanswered: 0, rttMs: { count: 1, max: 12 } });
+    expect(v.report().commands).toMatchObject({
+      sent: 2,
+      acked: 1,
+      pending: 1,
+      unanswered: 0,
+      rttMs: { count: 1, max: 12 },
+    });
     clock.t += 2000;
     expect(v.report().commands).toMatchObject({ acked: 1, pending: 0, unanswered: 1 });
     v.onMessage(JSON.stringify({ command: 'ack', home: 'h-1', id: b })); // too late: already counted unanswered

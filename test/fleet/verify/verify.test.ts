@@ -5,7 +5,12 @@ import { silentLogger } from '../../../src/core/logger.js';
 import { fleetConfig } from '../../../src/fleet/addressing.js';
 import { Fleet } from '../../../src/fleet/fleet.js';
 import { VerifySession } from '../../../src/fleet/verify/session.js';
-import { AmqpReportSource, MqttReportSource, reportFilters, type ReportSource } from '../../../src/fleet/verify/sources.js';
+import {
+  AmqpReportSource,
+  MqttReportSource,
+  reportFilters,
+  type ReportSource,
+} from '../../../src/fleet/verify/sources.js';
 import { commandTopic } from '../../../src/cli/verify.js';
 import { wallTimeMs } from '../../../src/fleet/verify/wall-time.js';
 import { requireService, startMosquitto, type MosquittoInstance } from '../../support/brokers.js';
@@ -20,15 +25,39 @@ function config(qos: 0 | 1 = 0): DevicesConfig {
 }
 
 function fleet(url: string, prefix: string, cfg: DevicesConfig): Fleet {
-  return new Fleet({ homes: HOMES, workers: 0, prefix, config: cfg, url, keepaliveS: 60, queueSize: 1000, connectRate: 200, logger: silentLogger(), logLevel: 'silent' });
+  return new Fleet({
+    homes: HOMES,
+    workers: 0,
+    prefix,
+    config: cfg,
+    url,
+    keepaliveS: 60,
+    queueSize: 1000,
+    connectRate: 200,
+    logger: silentLogger(),
+    logLevel: 'silent',
+  });
 }
 
 function mqttSource(url: string, cfg: DevicesConfig, qos: 0 | 1 = 0): MqttReportSource {
-  return new MqttReportSource({ url, filters: reportFilters(cfg), qos, clientId: `verify-test-${process.pid}-${Math.random().toString(16).slice(2, 8)}` });
+  return new MqttReportSource({
+    url,
+    filters: reportFilters(cfg),
+    qos,
+    clientId: `verify-test-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
+  });
 }
 
 /** Runs a fleet for `ms` with a verifier subscribed before it starts; returns the final report and what the fleet counted. */
-async function run(o: { fleetUrl: string; source: ReportSource; cfg: DevicesConfig; prefix: string; ms: number; commandRate?: number; during?: () => Promise<void> }) {
+async function run(o: {
+  fleetUrl: string;
+  source: ReportSource;
+  cfg: DevicesConfig;
+  prefix: string;
+  ms: number;
+  commandRate?: number;
+  during?: () => Promise<void>;
+}) {
   const session = new VerifySession({
     source: o.source,
     clock: { now: wallTimeMs },
@@ -67,9 +96,25 @@ describe('verify against a private mosquitto', () => {
   it('counts exactly the reports a small fleet sends, with latency and command round trips', async () => {
     broker = await startMosquitto();
     const cfg = config();
-    const { report, stats } = await run({ fleetUrl: broker.url, source: mqttSource(broker.url, cfg), cfg, prefix: 'exact', ms: 1500, commandRate: 20 });
+    const { report, stats } = await run({
+      fleetUrl: broker.url,
+      source: mqttSource(broker.url, cfg),
+      cfg,
+      prefix: 'exact',
+      ms: 1500,
+      commandRate: 20,
+    });
     expect(stats.reports).toBeGreaterThan(HOMES * 4);
-    expect(report).toMatchObject({ homes: HOMES, expected: stats.reports, received: stats.reports, lost: 0, duplicates: 0, reordered: 0, stale: 0, invalid: 0 });
+    expect(report).toMatchObject({
+      homes: HOMES,
+      expected: stats.reports,
+      received: stats.reports,
+      lost: 0,
+      duplicates: 0,
+      reordered: 0,
+      stale: 0,
+      invalid: 0,
+    });
     expect(report.latencyMs.count).toBe(stats.reports);
     expect(report.latencyMs.p50).toBeGreaterThan(0);
     expect(report.latencyMs.negative).toBe(0); // sender and verifier read one definition of wall time
@@ -83,15 +128,28 @@ describe('verify against a private mosquitto', () => {
     broker = await startMosquitto();
     const cfg = config();
     // Reports 0, 10, 20, … pass; 3, 13, … are dropped; 5, 15, … duplicated; 7, 17, … overtaken by the next.
-    const pattern = (k: number): FaultAction => (['pass', 'pass', 'pass', 'drop', 'pass', 'duplicate', 'pass', 'reorder', 'pass', 'pass'] as const)[k % 10]!;
+    const pattern = (k: number): FaultAction =>
+      (['pass', 'pass', 'pass', 'drop', 'pass', 'duplicate', 'pass', 'reorder', 'pass', 'pass'] as const)[k % 10]!;
     proxy = await startFaultProxy(broker.port, pattern);
-    const { report, stats } = await run({ fleetUrl: proxy.url, source: mqttSource(broker.url, cfg), cfg, prefix: 'faulty', ms: 2000 });
+    const { report, stats } = await run({
+      fleetUrl: proxy.url,
+      source: mqttSource(broker.url, cfg),
+      cfg,
+      prefix: 'faulty',
+      ms: 2000,
+    });
     const c = proxy.counts;
     expect(c.drop).toBeGreaterThan(2);
     expect(c.duplicate).toBeGreaterThan(2);
     expect(c.reorder).toBeGreaterThan(2);
     expect(c.pass + c.drop + c.duplicate + c.reorder).toBe(stats.reports);
-    expect(report).toMatchObject({ expected: stats.reports, lost: c.drop, received: stats.reports - c.drop, duplicates: c.duplicate, reordered: c.reorder });
+    expect(report).toMatchObject({
+      expected: stats.reports,
+      lost: c.drop,
+      received: stats.reports - c.drop,
+      duplicates: c.duplicate,
+      reordered: c.reorder,
+    });
     expect(report.anomalies!.length).toBeGreaterThan(0);
   });
 
@@ -126,15 +184,31 @@ describe.skipIf(!mqttUrl || !amqpUrl)('verify over AMQP on RabbitMQ', () => {
   it('reads the reports from a private queue on webos.topic and sends its commands there', async () => {
     const cfg = config();
     const prefix = `amqp${process.pid}`;
-    const source = new AmqpReportSource({ url: amqpUrl!, exchange: 'webos.topic', filters: reportFilters(cfg), onLost: () => undefined });
+    const source = new AmqpReportSource({
+      url: amqpUrl!,
+      exchange: 'webos.topic',
+      filters: reportFilters(cfg),
+      onLost: () => undefined,
+    });
     const { report, stats } = await run({ fleetUrl: mqttUrl!, source, cfg, prefix, ms: 1500, commandRate: 10 });
-    expect(report).toMatchObject({ homes: HOMES, expected: stats.reports, received: stats.reports, lost: 0, duplicates: 0 });
+    expect(report).toMatchObject({
+      homes: HOMES,
+      expected: stats.reports,
+      received: stats.reports,
+      lost: 0,
+      duplicates: 0,
+    });
     expect(report.commands!.sent).toBeGreaterThan(3);
     expect(report.commands).toMatchObject({ acked: report.commands!.sent, unanswered: 0 });
   });
 
   it('fails with a clear error when the exchange does not exist', async () => {
-    const source = new AmqpReportSource({ url: amqpUrl!, exchange: 'no.such.exchange', filters: ['webos/server/info'], onLost: () => undefined });
+    const source = new AmqpReportSource({
+      url: amqpUrl!,
+      exchange: 'no.such.exchange',
+      filters: ['webos/server/info'],
+      onLost: () => undefined,
+    });
     await expect(source.start(() => undefined)).rejects.toMatchObject({ code: 'BROKER_UNREACHABLE' });
   });
 });

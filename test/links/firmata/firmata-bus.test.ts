@@ -30,7 +30,10 @@ describe('Firmata link on the bus', { timeout: 120_000 }, () => {
     expect(home.link.kind).toBe('firmata');
     await home.expectMessage({ fields: { command: 'availability', state: 'online', link: 'firmata' } });
     await home.send('016155010');
-    await home.expectMessage({ topic: 'webos/report/smarthome/info', fields: { command: 'ack', request: '016155010', status: '016155010', changed: true } });
+    await home.expectMessage({
+      topic: 'webos/report/smarthome/info',
+      fields: { command: 'ack', request: '016155010', status: '016155010', changed: true },
+    });
     await home.expectStatus('016155010', { within: 0 });
     await home.advance('1.2s');
     const pins = home.outputs();
@@ -63,7 +66,10 @@ describe('Firmata link on the bus', { timeout: 120_000 }, () => {
   it('ADC volts arrive as climate reports (TMP36 0.75 V → 25 °C) and the rain pin as rain reports', async () => {
     const { home } = await busHome();
     await home.set({ indoorTemperature: 25, indoorHumidity: 60, raining: true });
-    await home.expectMessage({ fields: { command: 'sensor', sensor: 'climate', temp: 25, humi: 60 } }, { within: '2.5s' });
+    await home.expectMessage(
+      { fields: { command: 'sensor', sensor: 'climate', temp: 25, humi: 60 } },
+      { within: '2.5s' },
+    );
     await home.expectMessage({ fields: { command: 'sensor', sensor: 'rain', rain: 1 } }, { within: '2.5s' });
   });
 });

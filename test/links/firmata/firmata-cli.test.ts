@@ -36,7 +36,18 @@ async function until(pred: () => boolean, wallMs: number): Promise<void> {
 
 describe('smarthome-bridge --link firmata', () => {
   it('serves the bus: send 016155010 is acknowledged; SIGTERM stops it cleanly', CLI_TIMEOUT, async () => {
-    const cli = startCli(['--link', 'firmata', '--port', `avr:${hex}`, '--broker', broker.url, '--log-level', 'warn', '--client-id', 'bridge-firmata']);
+    const cli = startCli([
+      '--link',
+      'firmata',
+      '--port',
+      `avr:${hex}`,
+      '--broker',
+      broker.url,
+      '--log-level',
+      'warn',
+      '--client-id',
+      'bridge-firmata',
+    ]);
     try {
       await until(() => cli.stdout().includes('serving') || cli.child.exitCode !== null, 90_000);
       expect(cli.stdout(), `bridge stderr: ${cli.stderr()}`).toContain('(link firmata)');
@@ -52,25 +63,46 @@ describe('smarthome-bridge --link firmata', () => {
     }
   });
 
-  it('refuses a devices.json whose Firmata temperature part StandardFirmata cannot read (exit 2, naming the field)', CLI_TIMEOUT, async () => {
-    const devices = JSON.parse(await readFile(DEFAULT_DEVICES_PATH, 'utf8')) as { sensors: { climate: { firmata: { temperature: { part: string } } } } };
-    devices.sensors.climate.firmata.temperature.part = 'dht11';
-    const file = join(dir, 'devices.json');
-    await writeFile(file, JSON.stringify(devices));
-    const r = await runCli(['--link', 'firmata', '--port', `avr:${hex}`, '--devices', file, '--broker', broker.url]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/\/sensors\/climate\/firmata\/temperature\/part/);
-  });
+  it(
+    'refuses a devices.json whose Firmata temperature part StandardFirmata cannot read (exit 2, naming the field)',
+    CLI_TIMEOUT,
+    async () => {
+      const devices = JSON.parse(await readFile(DEFAULT_DEVICES_PATH, 'utf8')) as {
+        sensors: { climate: { firmata: { temperature: { part: string } } } };
+      };
+      devices.sensors.climate.firmata.temperature.part = 'dht11';
+      const file = join(dir, 'devices.json');
+      await writeFile(file, JSON.stringify(devices));
+      const r = await runCli(['--link', 'firmata', '--port', `avr:${hex}`, '--devices', file, '--broker', broker.url]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/\/sensors\/climate\/firmata\/temperature\/part/);
+    },
+  );
 
-  it('names the likely causes when nothing on the port speaks Firmata (exit 2 after 10 s, FIRMATA_TIMEOUT)', CLI_TIMEOUT, async () => {
-    // A pseudo-terminal whose other end stays silent: a port with no StandardFirmata behind it.
-    const pty = await startPtyPair(join(dir, 'ttyA'), join(dir, 'ttyB'));
-    try {
-      const r = await runCli(['--link', 'firmata', '--port', pty.a, '--broker', broker.url, '--client-id', 'bridge-firmata-silent']);
-      expect(r.code, r.stderr).toBe(2);
-      expect(r.stderr).toMatch(/no Firmata answer on .*ttyA within 10000 ms.*wrong port.*StandardFirmata not flashed.*57600/s);
-    } finally {
-      await pty.kill();
-    }
-  });
+  it(
+    'names the likely causes when nothing on the port speaks Firmata (exit 2 after 10 s, FIRMATA_TIMEOUT)',
+    CLI_TIMEOUT,
+    async () => {
+      // A pseudo-terminal whose other end stays silent: a port with no StandardFirmata behind it.
+      const pty = await startPtyPair(join(dir, 'ttyA'), join(dir, 'ttyB'));
+      try {
+        const r = await runCli([
+          '--link',
+          'firmata',
+          '--port',
+          pty.a,
+          '--broker',
+          broker.url,
+          '--client-id',
+          'bridge-firmata-silent',
+        ]);
+        expect(r.code, r.stderr).toBe(2);
+        expect(r.stderr).toMatch(
+          /no Firmata answer on .*ttyA within 10000 ms.*wrong port.*StandardFirmata not flashed.*57600/s,
+        );
+      } finally {
+        await pty.kill();
+      }
+    },
+  );
 });

@@ -59,7 +59,12 @@ describe('Firmata link: a board that does not answer', { timeout: 120_000 }, () 
     const config = shippedDevicesConfig();
     // Real time here: the board answers at 57600 within about 2 s simulated (0.7–6 s of wall time, load permitting).
     const make = (baudRate: number, readyTimeoutMs: number) =>
-      new FirmataLink({ config, clock: new RealClock(), readyTimeoutMs, openPort: () => serialFirmataPort({ path: `avr:${hex}`, baudRate, binding }) });
+      new FirmataLink({
+        config,
+        clock: new RealClock(),
+        readyTimeoutMs,
+        openPort: () => serialFirmataPort({ path: `avr:${hex}`, baudRate, binding }),
+      });
     link = make(115_200, 3000);
     await expect(link.start()).rejects.toSatisfy((e) => isBridgeError(e, 'FIRMATA_TIMEOUT'));
     link = make(57_600, 30_000);

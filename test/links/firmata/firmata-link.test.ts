@@ -20,8 +20,12 @@ afterEach(async () => {
 });
 
 /** Measured PWM duty is within ±1 of the analogWrite value (Timer0 fast PWM is high for (v+1)/256). */
-function expectDuties(actual: { r: number; g: number; b: number }, expected: { r: number; g: number; b: number }): void {
-  for (const c of ['r', 'g', 'b'] as const) expect(Math.abs(actual[c] - expected[c]), `${c}: ${actual[c]} vs ${expected[c]}`).toBeLessThanOrEqual(1);
+function expectDuties(
+  actual: { r: number; g: number; b: number },
+  expected: { r: number; g: number; b: number },
+): void {
+  for (const c of ['r', 'g', 'b'] as const)
+    expect(Math.abs(actual[c] - expected[c]), `${c}: ${actual[c]} vs ${expected[c]}`).toBeLessThanOrEqual(1);
 }
 
 async function started(config?: DevicesConfig): Promise<FirmataRig> {
@@ -175,7 +179,11 @@ describe('Firmata link: inputs from the pins', { timeout: 120_000 }, () => {
 
 describe('Firmata link: ends cleanly', { timeout: 120_000 }, () => {
   it('a process that stops the link ends by itself: no firmata-io timeout, johnny-five interval or output tick left', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./fixtures/start-stop.ts', import.meta.url))], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(new URL('./fixtures/start-stop.ts', import.meta.url))],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
     child.stderr.on('data', (b: Buffer) => (out += b.toString()));

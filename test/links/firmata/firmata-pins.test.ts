@@ -31,8 +31,18 @@ describe('Firmata pin map from devices.json', () => {
       temperature: { controller: 'TMP36', pin: 14, channel: 0 },
       humidity: { part: 'hih4030', pin: 16, channel: 2 },
     });
-    expect(resolveFirmataPins(configWith((c) => (c.sensors.climate.firmata.temperature.part = 'lm35'))).temperature.controller).toBe('LM35');
-    expect([firmataPin('D2'), firmataPin('D13'), firmataPin('A5'), firmataPin('D1'), firmataPin('A6'), firmataPin('B3')]).toEqual([2, 13, 19, undefined, undefined, undefined]);
+    expect(
+      resolveFirmataPins(configWith((c) => (c.sensors.climate.firmata.temperature.part = 'lm35'))).temperature
+        .controller,
+    ).toBe('LM35');
+    expect([
+      firmataPin('D2'),
+      firmataPin('D13'),
+      firmataPin('A5'),
+      firmataPin('D1'),
+      firmataPin('A6'),
+      firmataPin('B3'),
+    ]).toEqual([2, 13, 19, undefined, undefined, undefined]);
   });
 
   it('refuses parts it cannot drive, naming every devices.json field (CONFIG_INVALID)', () => {
@@ -50,15 +60,24 @@ describe('Firmata pin map from devices.json', () => {
     expect(isBridgeError(error, 'CONFIG_INVALID')).toBe(true);
     const message = (error as Error).message;
     expect(message).toMatch(/^invalid configuration for --link firmata: devices.json\//);
-    expect(message).toMatch(/\/sensors\/climate\/firmata\/temperature\/part: "dht11" cannot be read through StandardFirmata/);
+    expect(message).toMatch(
+      /\/sensors\/climate\/firmata\/temperature\/part: "dht11" cannot be read through StandardFirmata/,
+    );
     expect(message).toMatch(/\/sensors\/climate\/firmata\/humidity\/pin: D5 is not an analog input/);
     expect(message).toMatch(/\/appliances\/aircon\/pins\/fan: D4 has no PWM on the Uno/);
-    expect(message).toMatch(/pin D4 is already used by \/sensors\/buttons\/pins\/aircon|\/sensors\/buttons\/pins\/aircon: pin D4 is already used/);
+    expect(message).toMatch(
+      /pin D4 is already used by \/sensors\/buttons\/pins\/aircon|\/sensors\/buttons\/pins\/aircon: pin D4 is already used/,
+    );
   });
 
   it('createLink refuses such a devices.json for --link firmata before opening any port', async () => {
     const bad = configWith((c) => ((c.sensors.climate.firmata.humidity as { part: string }).part = 'dht22'));
-    await expect(createLink({ kind: 'firmata', port: '/dev/does-not-exist' }, { config: bad, clock: new RealClock(), logger: silentLogger() })).rejects.toSatisfy(
+    await expect(
+      createLink(
+        { kind: 'firmata', port: '/dev/does-not-exist' },
+        { config: bad, clock: new RealClock(), logger: silentLogger() },
+      ),
+    ).rejects.toSatisfy(
       (e) => isBridgeError(e, 'CONFIG_INVALID') && /humidity\/part: "dht22"/.test((e as Error).message),
     );
   });
@@ -85,8 +104,12 @@ describe('capability check', () => {
 
   it('accepts an Uno with StandardFirmata and refuses a firmware without servo support, naming the pin', () => {
     const pins = resolveFirmataPins(shippedDevicesConfig());
-    expect(() => checkCapabilities({ MODES, pins: uno() } as unknown as Firmata, pins, 'StandardFirmata.ino 2.4')).not.toThrow();
+    expect(() =>
+      checkCapabilities({ MODES, pins: uno() } as unknown as Firmata, pins, 'StandardFirmata.ino 2.4'),
+    ).not.toThrow();
     const noServo = uno().map((p) => ({ ...p, supportedModes: p.supportedModes.filter((m) => m !== 4) }));
-    expect(() => checkCapabilities({ MODES, pins: noServo } as unknown as Firmata, pins, 'SomeFirmata 1.0')).toThrow(/SomeFirmata 1\.0.*D9 cannot be a servo output/);
+    expect(() => checkCapabilities({ MODES, pins: noServo } as unknown as Firmata, pins, 'SomeFirmata 1.0')).toThrow(
+      /SomeFirmata 1\.0.*D9 cannot be a servo output/,
+    );
   });
 });

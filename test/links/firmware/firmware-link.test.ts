@@ -83,7 +83,10 @@ describe('firmware link', () => {
     // Travel: one degree per 10 ms tick, 1.1 s for the full way.
     expect(link.clock.now()).toBeGreaterThan(1100);
     await link.apply('002222202');
-    await link.board.runUntil(() => link.physical.outputs().windowAngle === 0 && link.physical.outputs().fanDuty === 0, 2000);
+    await link.board.runUntil(
+      () => link.physical.outputs().windowAngle === 0 && link.physical.outputs().fanDuty === 0,
+      2000,
+    );
     expect(link.wiring.window.contactOpen()).toBe(false);
   });
 
@@ -108,7 +111,9 @@ describe('firmware link', () => {
     links.push(link);
     const err = await rejection(link.start());
     expect(isBridgeError(err, ErrorCode.LINK_TIMEOUT)).toBe(true);
-    expect((err as Error).message).toMatch(/no BOOT line and no answer to PING; \d+ bytes were received but no protocol line/);
+    expect((err as Error).message).toMatch(
+      /no BOOT line and no answer to PING; \d+ bytes were received but no protocol line/,
+    );
     expect(link.board.running).toBe(false);
   }, 60_000);
 
@@ -183,12 +188,17 @@ describe('firmware link and devices.json', () => {
     const dir = await mkdtemp(join(tmpdir(), 'fw-build-'));
     try {
       // A copy of the shipped devices.json with the climate sensor moved to D13; the committed build has D2.
-      const json = JSON.parse(await readFile(DEFAULT_DEVICES_PATH, 'utf8')) as { sensors: { climate: { serial: { pin: string } } } };
+      const json = JSON.parse(await readFile(DEFAULT_DEVICES_PATH, 'utf8')) as {
+        sensors: { climate: { serial: { pin: string } } };
+      };
       json.sensors.climate.serial.pin = 'D13';
       const file = join(dir, 'devices.json');
       await writeFile(file, JSON.stringify(json));
       const moved = await loadDevicesConfig(file);
-      const link = (await createLink({ kind: 'firmware', pacing: 'unpaced' }, { config: moved, clock: new VirtualClock(0), logger: silentLogger() })) as FirmwareLink;
+      const link = (await createLink(
+        { kind: 'firmware', pacing: 'unpaced' },
+        { config: moved, clock: new VirtualClock(0), logger: silentLogger() },
+      )) as FirmwareLink;
       links.push(link);
       const err = await rejection(link.start());
       expect(isBridgeError(err, ErrorCode.BOARD_BUILD_MISMATCH)).toBe(true);

@@ -50,13 +50,23 @@ const BOARD_LINES: [BoardLine, string][] = [
   [{ type: 'event', event: 'window', open: false }, 'EVENT window closed*6E\n'],
   [{ type: 'heartbeat', uptime: 1000, counters: zero }, 'HB 1000 0 0 0 0*AC\n'],
   [
-    { type: 'heartbeat', uptime: 4294967295, counters: { checksum: 65535, tooLong: 65535, garbled: 65535, unknown: 65535 } },
+    {
+      type: 'heartbeat',
+      uptime: 4294967295,
+      counters: { checksum: 65535, tooLong: 65535, garbled: 65535, unknown: 65535 },
+    },
     'HB 4294967295 65535 65535 65535 65535*93\n',
   ],
-  [{ type: 'counters', id: 0xffff, counters: { checksum: 2, tooLong: 1, garbled: 0, unknown: 3 } }, 'CNT FFFF 2 1 0 3*04\n'],
+  [
+    { type: 'counters', id: 0xffff, counters: { checksum: 2, tooLong: 1, garbled: 0, unknown: 3 } },
+    'CNT FFFF 2 1 0 3*04\n',
+  ],
   [{ type: 'log', level: 'warn', code: 'DHT_NO_RESPONSE', text: '' }, 'LOG warn DHT_NO_RESPONSE*87\n'],
   [{ type: 'log', level: 'warn', code: 'DHT_TIMEOUT', text: 'bit 12' }, 'LOG warn DHT_TIMEOUT bit 12*31\n'],
-  [{ type: 'log', level: 'error', code: 'DHT_CHECKSUM', text: '2D 00 17 04 49' }, `${framed('LOG error DHT_CHECKSUM 2D 00 17 04 49')}\n`],
+  [
+    { type: 'log', level: 'error', code: 'DHT_CHECKSUM', text: '2D 00 17 04 49' },
+    `${framed('LOG error DHT_CHECKSUM 2D 00 17 04 49')}\n`,
+  ],
 ];
 
 describe('host lines', () => {
@@ -82,12 +92,25 @@ describe('host lines', () => {
   });
 
   it('keeps the id of a known command with bad arguments (the board answers BAD_ARGS)', () => {
-    expect(decodeHostLine(framed('SET 1E'))).toMatchObject({ type: 'rejected', code: ErrorCode.LINE_UNKNOWN, id: 0x1e });
+    expect(decodeHostLine(framed('SET 1E'))).toMatchObject({
+      type: 'rejected',
+      code: ErrorCode.LINE_UNKNOWN,
+      id: 0x1e,
+    });
     expect(decodeHostLine(framed('PING 2 x'))).toMatchObject({ type: 'rejected', code: ErrorCode.LINE_UNKNOWN, id: 2 });
   });
 
   it('drops unknown types and unreadable ids without an id', () => {
-    for (const body of ['HELLO 1', 'ping 1', 'PING', 'PING 1a', 'PING 12345', 'PING -1', 'constructor 1', 'toString 1']) {
+    for (const body of [
+      'HELLO 1',
+      'ping 1',
+      'PING',
+      'PING 1a',
+      'PING 12345',
+      'PING -1',
+      'constructor 1',
+      'toString 1',
+    ]) {
       const r = decodeHostLine(framed(body));
       expect(r).toMatchObject({ type: 'rejected', code: ErrorCode.LINE_UNKNOWN });
       expect(r).not.toHaveProperty('id');

@@ -5,7 +5,8 @@ import { mergeCommand } from '../../../src/home/status-codec.js';
 import { Backoff, Reopener } from '../../../src/links/serial/reconnect.js';
 import { DEFAULT_SERIAL_TIMING, timingWithin, worstCaseRequestMs } from '../../../src/links/serial/serial-timing.js';
 
-const digits = (max: readonly number[]) => fc.tuple(...max.map((m) => fc.integer({ min: 0, max: m }))).map((d) => d.join(''));
+const digits = (max: readonly number[]) =>
+  fc.tuple(...max.map((m) => fc.integer({ min: 0, max: m }))).map((d) => d.join(''));
 const status = digits([4, 1, 9, 1, 9, 7, 3, 1, 1]);
 const command = digits([4, 2, 9, 2, 9, 7, 3, 2, 2]);
 

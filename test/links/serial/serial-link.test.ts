@@ -10,7 +10,14 @@ import { SerialLink } from '../../../src/links/serial/serial-link.js';
 import type { SerialTiming } from '../../../src/links/serial/serial-timing.js';
 import { mockSerial, settle, type MockSerial } from '../../support/mock-serial.js';
 
-const TIMING: SerialTiming = { bootWaitMs: 2000, ackTimeoutMs: 500, retries: 2, silenceTimeoutMs: 3500, reopenInitialMs: 500, reopenMaxMs: 10_000 };
+const TIMING: SerialTiming = {
+  bootWaitMs: 2000,
+  ackTimeoutMs: 500,
+  retries: 2,
+  silenceTimeoutMs: 3500,
+  reopenInitialMs: 500,
+  reopenMaxMs: 10_000,
+};
 const BOOT = encodeBoardLine({ type: 'boot', firmware: '1.0.0', protocol: 1, board: 'smarthome-uno' });
 const board = (line: BoardLine): string => encodeBoardLine(line);
 const host = (body: string): string => `${body}*${checksumHex(body)}\n`;
@@ -45,7 +52,8 @@ function harness(timing: Partial<SerialTiming> = {}): Harness {
 /** A board that answers GET and PING with `status`, and SET by merging (enough for these tests). */
 function answerWith(mock: MockSerial, status: string): void {
   mock.onHostLine = (line) => {
-    if (line.type === 'get') return board({ type: 'status', cause: 'request', status }) + board({ type: 'ack', id: line.id, status });
+    if (line.type === 'get')
+      return board({ type: 'status', cause: 'request', status }) + board({ type: 'ack', id: line.id, status });
     if (line.type === 'ping') return board({ type: 'ack', id: line.id, status });
     return undefined;
   };
@@ -160,7 +168,10 @@ describe('SerialLink commands', () => {
     const order: string[] = [];
     h.link.on('status', () => order.push('status'));
     void applied.then(() => order.push('resolved'));
-    h.mock.emit(board({ type: 'status', cause: 'command', status: '016155010' }) + board({ type: 'ack', id: 2, status: '016155010' }));
+    h.mock.emit(
+      board({ type: 'status', cause: 'command', status: '016155010' }) +
+        board({ type: 'ack', id: 2, status: '016155010' }),
+    );
     expect(await applied).toBe('016155010');
     expect(h.link.status).toBe('016155010');
     expect(h.statuses.map((s) => s.cause)).toEqual(['boot', 'command']);
@@ -224,7 +235,14 @@ describe('SerialLink commands', () => {
     const h = harness();
     await ready(h);
     const before = h.mock.written();
-    for (const payload of ['016155010\nSET 1 999999999', '01615501*', '016155010*7F', '016155010 ', '\n', 'SET 1 016155010']) {
+    for (const payload of [
+      '016155010\nSET 1 999999999',
+      '01615501*',
+      '016155010*7F',
+      '016155010 ',
+      '\n',
+      'SET 1 016155010',
+    ]) {
       const err = await rejection(h.link.apply(payload));
       expect(err.code).toMatch(/^STATUS_/);
     }
@@ -250,7 +268,13 @@ describe('SerialLink commands', () => {
     expect(settled).toBe(false);
     expect(h.link.counters()).toMatchObject({ checksum: 1, garbled: 2, tooLong: 1, unknown: 1 });
     expect(h.errors.map((e) => e.code).sort()).toEqual(
-      [ErrorCode.LINE_CHECKSUM, ErrorCode.LINE_GARBLED, ErrorCode.LINE_GARBLED, ErrorCode.LINE_TOO_LONG, ErrorCode.LINE_UNKNOWN].sort(),
+      [
+        ErrorCode.LINE_CHECKSUM,
+        ErrorCode.LINE_GARBLED,
+        ErrorCode.LINE_GARBLED,
+        ErrorCode.LINE_TOO_LONG,
+        ErrorCode.LINE_UNKNOWN,
+      ].sort(),
     );
     h.mock.emit(ack);
     expect(await applied).toBe('016155010');
@@ -353,7 +377,8 @@ describe('SerialLink liveness and reopening', () => {
     expect(h.link.state).toBe('ready');
     expect(h.mock.written()).toBe(`\n${host('PING 3')}${host('GET 4')}`);
     expect(h.statuses.at(-1)).toMatchObject({ status: '000100000', cause: 'resync' });
-    h.mock.onHostLine = (line) => (line.type === 'set' ? board({ type: 'ack', id: line.id, status: '100100000' }) : undefined);
+    h.mock.onHostLine = (line) =>
+      line.type === 'set' ? board({ type: 'ack', id: line.id, status: '100100000' }) : undefined;
     expect(await h.link.apply('100000000')).toBe('100100000');
   });
 

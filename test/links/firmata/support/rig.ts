@@ -21,7 +21,12 @@ function goneBoardPort(path: string): FirmataPort {
   return {
     path,
     transport: new EventEmitter() as FirmataPort['transport'],
-    open: () => Promise.reject(new BridgeError(ErrorCode.PORT_UNAVAILABLE, `cannot open serial port ${path}: No such file or directory`, { path })),
+    open: () =>
+      Promise.reject(
+        new BridgeError(ErrorCode.PORT_UNAVAILABLE, `cannot open serial port ${path}: No such file or directory`, {
+          path,
+        }),
+      ),
     close: () => Promise.resolve(),
   };
 }
@@ -90,7 +95,11 @@ export class FirmataRig {
     const p = this.pins;
     this.servo = new Servo(this.board, { pin: p.servo, range: SERVO_RANGE_JOHNNY_FIVE });
     this.fan = new PwmMeter(this.board, { pin: p.fan });
-    this.light = { r: new PwmMeter(this.board, { pin: p.light.red }), g: new PwmMeter(this.board, { pin: p.light.green }), b: new PwmMeter(this.board, { pin: p.light.blue }) };
+    this.light = {
+      r: new PwmMeter(this.board, { pin: p.light.red }),
+      g: new PwmMeter(this.board, { pin: p.light.green }),
+      b: new PwmMeter(this.board, { pin: p.light.blue }),
+    };
     this.board.setPin(p.contact, false);
     this.servo.onPulse((_us, angle) => {
       const deg = Math.round(angle);
@@ -170,7 +179,12 @@ export class FirmataRig {
   }
 
   /** What the board's output pins show: window angle (johnny-five servo range), duties, gas valve level. */
-  pinOutputs(): { windowAngle: number | undefined; fanDuty: number; light: { r: number; g: number; b: number }; gasValveOpen: boolean } {
+  pinOutputs(): {
+    windowAngle: number | undefined;
+    fanDuty: number;
+    light: { r: number; g: number; b: number };
+    gasValveOpen: boolean;
+  } {
     return {
       windowAngle: this.servo.angle === undefined ? undefined : Math.round(this.servo.angle),
       fanDuty: this.fan.duty(),
