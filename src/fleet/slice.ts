@@ -210,6 +210,17 @@ export class FleetSlice extends TypedEmitter<SliceEvents> {
     }
   }
 
+  #boardConfig: DevicesConfig | undefined;
+  /**
+   * A firmware home's bridge publishes every reading its board sends: the sketch's compiled-in periods
+   * are the home's report rate (a fleet is a load), as `--report-period` is an emulated home's.
+   */
+  #firmwareConfig(): DevicesConfig {
+    const c = this.#o.config;
+    this.#boardConfig ??= { ...c, bus: { ...c.bus, sensorReports: { ...c.bus.sensorReports, mode: 'period' } } };
+    return this.#boardConfig;
+  }
+
   #launch(index: number): void {
     const o = this.#o;
     const position = this.#homes.length;
@@ -231,7 +242,7 @@ export class FleetSlice extends TypedEmitter<SliceEvents> {
     const home = new FleetHome({
       link,
       address,
-      config: o.config,
+      config: link ? this.#firmwareConfig() : o.config,
       clock,
       url: o.url,
       username: o.username,

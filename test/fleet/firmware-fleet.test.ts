@@ -217,7 +217,7 @@ describe('a mixed fleet of 4 firmware and 4 emulated homes', () => {
     from(observer, h, start)
       .filter((m) => m.payload['command'] !== 'sensor')
       .map((m) => {
-        const { home: _h, time: _t, latencyMs: _l, ...rest } = m.payload;
+        const { home: _h, time: _t, latencyMs: _l, boot: _b, ...rest } = m.payload;
         // An error names the topic the command came on, which holds the home's own address.
         return JSON.stringify(rest).replaceAll(`/${h}/`, '/<home>/');
       });
@@ -227,7 +227,7 @@ describe('a mixed fleet of 4 firmware and 4 emulated homes', () => {
     expect(links.filter((l) => l === 'firmware')).toHaveLength(4);
     expect(links.filter((l) => l === 'emulated')).toHaveLength(4);
     const online = ids.map((h) => {
-      const { home: _h, time: _t, link: _l, ...rest } = named(from(observer, h), 'availability')[0]!.payload;
+      const { home: _h, time: _t, link: _l, boot: _b, ...rest } = named(from(observer, h), 'availability')[0]!.payload;
       return JSON.stringify(rest);
     });
     expect(new Set(online).size).toBe(1);

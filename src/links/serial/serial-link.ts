@@ -72,6 +72,8 @@ export class SerialLink extends TypedEmitter<LinkEvents> implements Link {
   #conn: SerialConnection | undefined;
   #bootWait: BootWait | undefined;
   #status: StatusString | undefined;
+  /** Why the board reported a status during the handshake (told with the handshake's own read). */
+  #heldCause: StatusCause | undefined;
   #bytesSinceOpen = 0;
   /** The CFG lines of the board's answer while the handshake asks for them, by group. */
   #buildReport: Map<string, string[]> | undefined;
@@ -185,6 +187,7 @@ export class SerialLink extends TypedEmitter<LinkEvents> implements Link {
     const generation = ++this.#generation;
     const mine = (): boolean => generation === this.#generation;
     this.#phase = 'handshake';
+    this.#heldCause = undefined;
     this.#splitter.reset();
     this.#router.resetSession();
     this.#bytesSinceOpen = 0;
@@ -345,6 +348,12 @@ export class SerialLink extends TypedEmitter<LinkEvents> implements Link {
     switch (origin.from) {
       case 'board':
         cause = origin.cause === 'request' ? undefined : origin.cause;
+        // The board's own report during the handshake (its boot status) is told when the handshake ends,
+        // with the status it read: reported earlier, it would invite commands the link must still refuse.
+        if (cause !== undefined && this.#phase === 'handshake') {
+          this.#heldCause = cause;
+          return;
+        }
         break;
       case 'set':
         cause = status !== this.#status ? 'command' : undefined;
@@ -353,7 +362,9 @@ export class SerialLink extends TypedEmitter<LinkEvents> implements Link {
         cause = 'request';
         break;
       case 'sync':
-        cause = this.#status === undefined ? 'request' : status !== this.#status ? 'resync' : undefined;
+        if (this.#heldCause !== undefined) cause = this.#heldCause;
+        else cause = this.#status === undefined ? 'request' : status !== this.#status ? 'resync' : undefined;
+        this.#heldCause = undefined;
         break;
     }
     if (cause === undefined) return;
