@@ -36,12 +36,12 @@ const PLAN: Record<string, Step> = {
   "mosquitto_sub -h 127.0.0.1 -t 'webos/#' -v": {
     serve: true,
     append: '-p $PORT',
-    ready: /^webos\/server\/info \{.*"command":"sensor"/m,
+    ready: /^webos\/report\/smarthome\/info \{.*"command":"sensor"/m,
   },
   'npx smarthome-bridge watch': {
     serve: true,
     append: '--broker mqtt://127.0.0.1:$PORT',
-    ready: /webos\/server\/info +smarthome \[smarthome\] rain/,
+    ready: /webos\/report\/smarthome\/info +smarthome \[smarthome\] rain/,
   },
   'mosquitto_pub -h 127.0.0.1 -t webos/smarthome/info -m 016155010': { run: true, append: '-p $PORT' },
   'npx smarthome-bridge send 016155010': {

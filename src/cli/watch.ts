@@ -46,7 +46,7 @@ export const watchCommand: CommandModule<object, WatchArgs> = {
     });
     client.on('message', (topic, payload) => {
       const time = new Date().toISOString().slice(11, 23);
-      process.stdout.write(`${time} ${topic.padEnd(22)} ${describeMessage(topic, payload)}\n`);
+      process.stdout.write(`${time} ${topic.padEnd(28)} ${describeMessage(topic, payload)}\n`);
       if (a.raw) process.stdout.write(`${' '.repeat(13)}${payload.toString('utf8').slice(0, 500)}\n`);
       if (a.count !== undefined && ++seen >= a.count) client.end(false, {}, () => process.exit(0));
     });

@@ -68,7 +68,8 @@ describe('the live view on a terminal', () => {
     // Nothing but the view below its header: the region was not scrolled or torn by a log line.
     expect(block.filter((l) => l.includes('{'))).toEqual([]);
     // Every log line is whole (valid JSON) and the three warnings are all there, above the region.
-    const logs = lines.slice(0, top);
+    // Above the region: the start line saying where reports go, then the log lines.
+    const logs = lines.slice(0, top).filter((l) => !l.startsWith('reports on '));
     for (const l of logs) expect(() => JSON.parse(l) as unknown, l).not.toThrow();
     const codes = logs.map((l) => (JSON.parse(l) as { code?: string }).code).filter(Boolean);
     expect(codes).toEqual(['PAYLOAD_NOT_JSON', 'STATUS_LENGTH', 'STATUS_RANGE']);

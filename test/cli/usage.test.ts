@@ -53,7 +53,7 @@ describe.concurrent('usage errors: one line, exit 2', () => {
     [['record', '--port', '/dev/null'], /Missing required argument: out/],
     [['record', '--port', '/dev/null', '--out', '/tmp/x.jsonl', '--duration', 'ever'], /--duration: not a duration/],
     // fleet
-    [['fleet', '--embedded'], /Missing required argument: homes/],
+    [['fleet', '--embedded'], /fleet needs --homes N/],
     [['fleet', '--homes', '2'], /fleet needs --broker URL, or --embedded/],
     [['fleet', '--homes', '2', '--embedded', '--interval', 'often'], /--interval: not a duration/],
     [['fleet', '--homes', '2', '--embedded', '--keepalive', '200ms'], /--keepalive must be 0 \(off\) or at least 1s/],

@@ -40,7 +40,7 @@ async function until(what: () => boolean, label: () => string, ms = 30_000): Pro
 
 describe('smarthome-bridge watch', () => {
   it('decodes JSON commands and shows error excerpts unescaped', async () => {
-    watch = startCli(['watch', '--broker', runtime.brokerUrl, '--topic', 'webos/+/+']);
+    watch = startCli(['watch', '--broker', runtime.brokerUrl, '--topic', 'webos/#']);
     await until(
       () => watch!.stderr().includes('watching'),
       () => `watch to subscribe; stderr: ${watch!.stderr()}`,
