@@ -1,6 +1,6 @@
 import { Histogram } from '../src/fleet/histogram.js';
 import type { BoardStats } from '../src/fleet/board-stats.js';
-import { JsonLinesChild, type StatsLine } from './support/json-lines.js';
+import { JsonLinesChild } from './support/json-lines.js';
 import { startBenchMosquitto } from './support/mosquitto.js';
 import { round } from './support/numbers.js';
 import { cpuShare, loadAverage, sampleProc } from './support/proc.js';

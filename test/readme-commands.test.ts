@@ -64,7 +64,7 @@ const PLAN: Record<string, Step> = {
  * The commands of README's ```sh blocks in order: continuation lines joined, comments cut; a comment
  * `# or: CMD` offers CMD as a command too.
  */
-export function readmeCommands(markdown: string): string[] {
+function readmeCommands(markdown: string): string[] {
   const commands: string[] = [];
   for (const block of markdown.matchAll(/^```sh\n([\s\S]*?)^```/gm)) {
     const lines = block[1]!.replace(/\s*\\\n\s*/g, ' ').split('\n');

@@ -66,7 +66,9 @@ export const virtualArduinoCommand: CommandModule<object, VirtualArduinoArgs> = 
     const config = a.devices ? await loadDevicesConfig(a.devices) : await loadDevicesConfig();
     // Signals are taken from the start, so one that arrives while the board boots still stops cleanly.
     let stopRequested: 'SIGINT' | 'SIGTERM' | undefined;
-    let onSignal = (signal: 'SIGINT' | 'SIGTERM'): void => void (stopRequested = signal);
+    let onSignal = (signal: 'SIGINT' | 'SIGTERM'): void => {
+      stopRequested = signal;
+    };
     process.on('SIGINT', () => onSignal('SIGINT'));
     process.on('SIGTERM', () => onSignal('SIGTERM'));
     const { startVirtualArduino } = await import('../links/firmware/virtual-arduino.js');

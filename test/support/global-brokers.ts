@@ -42,6 +42,7 @@ const DEFAULT_PORTS: Record<string, number> = {
 
 export function brokersInstalled(): boolean {
   try {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own ${field} format, not a template
     const out = execFileSync('dpkg-query', ['-W', '-f=${Package} ${Status}\\n', ...PACKAGES], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'ignore'],

@@ -90,8 +90,14 @@ function paint() {
     g.strokeStyle = '#0c1320';
     g.lineWidth = Math.max(1, Math.floor(cell / 6));
     g.beginPath();
-    for (let x = 0; x <= cols; x++) g.moveTo(x * cell, 0), g.lineTo(x * cell, rows * cell);
-    for (let y = 0; y <= rows; y++) g.moveTo(0, y * cell), g.lineTo(cols * cell, y * cell);
+    for (let x = 0; x <= cols; x++) {
+      g.moveTo(x * cell, 0);
+      g.lineTo(x * cell, rows * cell);
+    }
+    for (let y = 0; y <= rows; y++) {
+      g.moveTo(0, y * cell);
+      g.lineTo(cols * cell, y * cell);
+    }
     g.stroke();
   }
   $('cell-count').textContent = `${n.toLocaleString()} cells`;
@@ -173,7 +179,10 @@ function render(f) {
   histogram($('hist-ack'), f.ackLatency, '#4fb3ff');
 }
 
-$('mode').addEventListener('change', () => (legend(), paint()));
+$('mode').addEventListener('change', () => {
+  legend();
+  paint();
+});
 $('cells').addEventListener('mousemove', (e) => {
   const p = cellAt(e);
   $('hover').textContent =
