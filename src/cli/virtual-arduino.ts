@@ -58,7 +58,8 @@ export const virtualArduinoCommand: CommandModule<object, VirtualArduinoArgs> = 
       if (a.symlink !== undefined)
         throw new BridgeError(ErrorCode.CONFIG_INVALID, 'give --symlink only (--link is its deprecated spelling)');
       process.stderr.write(
-        `smarthome-bridge: virtual-arduino --link is deprecated (elsewhere --link names a link kind): use --symlink ${a.link}\n`,
+        'smarthome-bridge: virtual-arduino --link is deprecated (elsewhere --link names a link kind): use ' +
+          `--symlink ${a.link}\n`,
       );
     }
     const symlink = a.symlink ?? a.link;

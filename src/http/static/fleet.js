@@ -159,7 +159,8 @@ const fmt = (v, d = 0) => (v === undefined ? '—' : Number(v).toLocaleString(un
 function render(f) {
   info = f;
   $('fleet-name').textContent =
-    `${f.prefix}-* · ${f.homes.toLocaleString()} homes${f.local !== f.homes ? ` (${f.local.toLocaleString()} here)` : ''}`;
+    `${f.prefix}-* · ${f.homes.toLocaleString()} ` +
+    `homes${f.local !== f.homes ? ` (${f.local.toLocaleString()} here)` : ''}`;
   $('uptime').textContent = `up ${f.uptimeS} s`;
   const s = f.stats;
   $('progress').style.width = `${(100 * s.connected) / Math.max(1, s.homes)}%`;
@@ -188,7 +189,9 @@ $('cells').addEventListener('mousemove', (e) => {
   $('hover').textContent =
     p === undefined
       ? ''
-      : `${homeAt(p)}: ${STATE_NAMES[cells.state[p]]}${cells.state[p] === 2 ? `, last report ${cells.late[p]} ms late` : ''} — click to open`;
+      : `${homeAt(p)}: ` +
+        `${STATE_NAMES[cells.state[p]]}${cells.state[p] === 2 ? `, last report ${cells.late[p]} ms late` : ''} — ` +
+        'click to open';
 });
 $('cells').addEventListener('click', (e) => {
   const p = cellAt(e);

@@ -205,7 +205,8 @@ function drawHealth(s) {
         .slice(0, 20)
         .map(
           (e) =>
-            `<li><span class="muted">${fmtTime(e.t)}</span> <span class="code">${escapeHtml(e.code)}</span>${escapeHtml(e.reason)}</li>`,
+            `<li><span class="muted">${fmtTime(e.t)}</span> <span ` +
+            `class="code">${escapeHtml(e.code)}</span>${escapeHtml(e.reason)}</li>`,
         )
         .join('')
     : '<li class="muted">none</li>';
@@ -221,7 +222,8 @@ function drawLog(s) {
     .reverse()
     .map(
       (e) =>
-        `<li class="k-${escapeHtml(e.kind)}"><span class="t">${fmtTime(e.t)}</span><span class="topic">${escapeHtml(e.topic)}</span>${escapeHtml(e.text)}</li>`,
+        `<li class="k-${escapeHtml(e.kind)}"><span class="t">${fmtTime(e.t)}</span><span ` +
+        `class="topic">${escapeHtml(e.topic)}</span>${escapeHtml(e.text)}</li>`,
     )
     .join('');
 }
@@ -273,7 +275,9 @@ async function sendCommand(payload) {
     const reply = r.reply;
     if (reply.command === 'ack') {
       box.className = 'ack ok';
-      box.textContent = `ack ${reply.request} → ${reply.status}${reply.changed ? '' : ' (no change)'} · bridge ${reply.latencyMs} ms · round trip ${r.roundTripMs} ms`;
+      box.textContent =
+        `ack ${reply.request} → ${reply.status}${reply.changed ? '' : ' (no change)'} · bridge ` +
+        `${reply.latencyMs} ms · round trip ${r.roundTripMs} ms`;
     } else {
       box.className = 'ack bad';
       box.textContent = `error ${reply.code}: ${reply.reason} · round trip ${r.roundTripMs} ms`;
