@@ -37,13 +37,15 @@ try {
     results.push(mhz);
     perCpu.push(cpuMhz);
     console.log(
-      `run ${run}: ${mhz.toFixed(1)} MHz (${(mhz / (CPU_HZ / 1e6)).toFixed(2)}× real time), ${cpuMhz.toFixed(1)} MHz per CPU second`,
+      `run ${run}: ${mhz.toFixed(1)} MHz (${(mhz / (CPU_HZ / 1e6)).toFixed(2)}× real time), ` +
+        `${cpuMhz.toFixed(1)} MHz per CPU second`,
     );
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const m = median(results);
   console.log(
-    `median: ${m.toFixed(1)} MHz simulated, ${(m / (CPU_HZ / 1e6)).toFixed(2)}× real time; ${median(perCpu).toFixed(1)} MHz per CPU second`,
+    `median: ${m.toFixed(1)} MHz simulated, ${(m / (CPU_HZ / 1e6)).toFixed(2)}× real time; ` +
+      `${median(perCpu).toFixed(1)} MHz per CPU second`,
   );
 } finally {
   await rm(dir, { recursive: true, force: true });

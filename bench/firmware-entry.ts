@@ -24,7 +24,8 @@ interface FirmwareResult {
 export const firmware: Benchmark = {
   name: 'firmware',
   describe:
-    'the firmware link: board speed unpaced, paced boards that stay real-time, bus → firmware → bus round trip (bench/firmware.ts)',
+    'the firmware link: board speed unpaced, paced boards that stay real-time, bus → firmware → bus round trip ' +
+    '(bench/firmware.ts)',
   run: async (ctx: BenchContext): Promise<BenchOutcome> => {
     const args = ['--import', 'tsx', 'bench/firmware.ts', ...(ctx.quick ? ['--quick'] : [])];
     const child = spawn(process.execPath, args, { cwd: ctx.root, stdio: ['ignore', 'pipe', 'pipe'] });

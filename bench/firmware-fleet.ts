@@ -1,6 +1,6 @@
 import { Histogram } from '../src/fleet/histogram.js';
 import type { BoardStats } from '../src/fleet/board-stats.js';
-import { JsonLinesChild, type StatsLine } from './support/json-lines.js';
+import { JsonLinesChild } from './support/json-lines.js';
 import { startBenchMosquitto } from './support/mosquitto.js';
 import { round } from './support/numbers.js';
 import { cpuShare, loadAverage, sampleProc } from './support/proc.js';
@@ -127,7 +127,10 @@ async function step(
     if (!ready)
       return {
         ...empty,
-        error: `not ready: ${child.latest?.stats.connected ?? 0}/${homes} connected, ${bootFigures(child.latest?.stats.boards).booted}/${firmware} boards booted${child.stderr ? ` (stderr: ${child.stderr.slice(-300)})` : ''}`,
+        error:
+          `not ready: ${child.latest?.stats.connected ?? 0}/${homes} connected, ` +
+          `${bootFigures(child.latest?.stats.boards).booted}/${firmware} boards ` +
+          `booted${child.stderr ? ` (stderr: ${child.stderr.slice(-300)})` : ''}`,
       };
     const boot = bootFigures(ready.stats.boards);
     await new Promise((r) => setTimeout(r, warmupS * 1000));
@@ -177,14 +180,17 @@ async function step(
 const describeStep = (s: Step): string =>
   s.error
     ? `${s.boards} firmware + ${s.emulated} emulated: ${s.error}`
-    : `${s.boards} firmware${s.emulated ? ` + ${s.emulated} emulated` : ''}: board lag p50 ${s.lagP50Ms} p99 ${s.lagP99Ms} max ${s.lagMaxMs} ms, slowest ${s.mhzMin} MHz; ` +
+    : `${s.boards} firmware${s.emulated ? ` + ${s.emulated} emulated` : ''}: board lag p50 ${s.lagP50Ms} p99 ` +
+      `${s.lagP99Ms} max ${s.lagMaxMs} ms, slowest ${s.mhzMin} MHz; ` +
       (s.emulated ? `emulated lateness p99 ${s.lateP99Ms} ms; ` : `reports ${s.reports}/${s.expectedReports}; `) +
-      `CPU ${s.cpuCores} cores (${s.cpuPerBoardPct} % per board), RSS ${s.rssMiB} MiB; boot p50 ${s.bootP50Ms} max ${s.bootMaxMs} ms (load ${s.load.join(' ')})`;
+      `CPU ${s.cpuCores} cores (${s.cpuPerBoardPct} % per board), RSS ${s.rssMiB} MiB; boot p50 ${s.bootP50Ms} ` +
+      `max ${s.bootMaxMs} ms (load ${s.load.join(' ')})`;
 
 export const firmwareFleet: Benchmark = {
   name: 'firmware-fleet',
   describe:
-    'fleet --link firmware: boards that keep real time on this machine, CPU and RSS per board, boot to first report, a 10,000-home fleet with 50 boards (bench/firmware-fleet.ts)',
+    'fleet --link firmware: boards that keep real time on this machine, CPU and RSS per board, boot to first ' +
+    'report, a 10,000-home fleet with 50 boards (bench/firmware-fleet.ts)',
   run: async (ctx: BenchContext): Promise<BenchOutcome> => {
     const broker = await startBenchMosquitto();
     const steps: Step[] = [];
@@ -224,7 +230,9 @@ export const firmwareFleet: Benchmark = {
         : undefined;
     const rows: BenchRow[] = [
       {
-        metric: `firmware homes that keep real time (2 workers; lag p99 < ${LAG_P99_TARGET_MS} ms, ≥ ${REPORTS_ON_TIME * 100} % of reports, ${ctx.quick ? 6 : 60} s window)`,
+        metric:
+          `firmware homes that keep real time (2 workers; lag p99 < ${LAG_P99_TARGET_MS} ms, ≥ ` +
+          `${REPORTS_ON_TIME * 100} % of reports, ${ctx.quick ? 6 : 60} s window)`,
         value: kept,
         target: ctx.quick ? undefined : '≥ 100',
         met: ctx.quick ? undefined : kept >= 100,
@@ -259,7 +267,9 @@ export const firmwareFleet: Benchmark = {
         met: ctx.quick || !at100 || at100.boards !== 100 ? undefined : at100.bootMaxMs <= BOOT_TARGET_MS,
       },
       {
-        metric: `mixed fleet ${mixed ? `${mixed.boards + mixed.emulated} homes, ${mixed.boards} firmware` : ''}: emulated homes' lateness p99 (board lag p99)`,
+        metric:
+          `mixed fleet ${mixed ? `${mixed.boards + mixed.emulated} homes, ${mixed.boards} firmware` : ''}: ` +
+          `emulated homes' lateness p99 (board lag p99)`,
         value: mixed?.error ?? (mixed ? `${mixed.lateP99Ms} ms (${mixed.lagP99Ms} ms)` : '—'),
         target: ctx.quick ? undefined : `< ${LATE_P99_TARGET_MS} ms`,
         met: ctx.quick || !mixed || mixed.error ? undefined : (mixed.lateP99Ms ?? Infinity) < LATE_P99_TARGET_MS,

@@ -71,7 +71,8 @@ async function speed(workload: string, command: string | undefined, board: Board
     load: load(),
   };
   say(
-    `speed  ${workload}: ${row.mhz} MHz = ${row.realTime}× real time; ${row.mhzPerCpuSecond} MHz per CPU second; awake ${row.awakePercent} % of cycles (load ${row.load})`,
+    `speed  ${workload}: ${row.mhz} MHz = ${row.realTime}× real time; ${row.mhzPerCpuSecond} MHz per CPU ` +
+      `second; awake ${row.awakePercent} % of cycles (load ${row.load})`,
   );
   return row;
 }
@@ -114,7 +115,8 @@ async function realTimeBoards(): Promise<{ rows: RealTimeRow[]; maxRealTime: num
     };
     rows.push(row);
     say(
-      `paced  ${n} boards: slowest ${row.minRatio}× real time, worst lag ${row.maxLagMs} ms, each thread busy ${Math.round(row.busyPerBoard * 100)} % (load ${row.load})`,
+      `paced  ${n} boards: slowest ${row.minRatio}× real time, worst lag ${row.maxLagMs} ms, each thread busy ` +
+        `${Math.round(row.busyPerBoard * 100)} % (load ${row.load})`,
     );
     if (!row.realTime) break;
     maxRealTime = n;
@@ -188,16 +190,19 @@ async function roundTrip(): Promise<{
   await runtime.stop();
   const r = { commands: n, busWall: stats(wall), busBoard: stats(boardMs), usartBoard: stats(usartMs), load: load() };
   say(
-    `round trip, bus → firmware → bus (${n} commands, board paced real time): wall p50 ${r.busWall.p50} ms, p99 ${r.busWall.p99} ms; board time p50 ${r.busBoard.p50} ms, p99 ${r.busBoard.p99} ms (load ${r.load})`,
+    `round trip, bus → firmware → bus (${n} commands, board paced real time): wall p50 ${r.busWall.p50} ms, ` +
+      `p99 ${r.busWall.p99} ms; board time p50 ${r.busBoard.p50} ms, p99 ${r.busBoard.p99} ms (load ${r.load})`,
   );
   say(
-    `  of which on the board (command into the USART → ACK out, serial time at 115200 included): p50 ${r.usartBoard.p50} ms, p99 ${r.usartBoard.p99} ms of board time`,
+    '  of which on the board (command into the USART → ACK out, serial time at 115200 included): p50 ' +
+      `${r.usartBoard.p50} ms, p99 ${r.usartBoard.p99} ms of board time`,
   );
   return r;
 }
 
 say(
-  `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; a real Uno is ${CPU_HZ / 1e6} MHz (${CYCLES_PER_MS} cycles per ms); load ${load()}`,
+  `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; a real Uno is ` +
+    `${CPU_HZ / 1e6} MHz (${CYCLES_PER_MS} cycles per ms); load ${load()}`,
 );
 const speeds: SpeedRow[] = [];
 if (only.includes('speed')) {

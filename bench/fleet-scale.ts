@@ -173,7 +173,9 @@ async function measure(
       return {
         ...empty,
         connected: child.latest?.stats.connected ?? 0,
-        error: `connecting stalled at ${child.latest?.stats.connected ?? 0} of ${homes} homes${child.stderr ? ` (stderr: ${child.stderr.slice(-300)})` : ''}`,
+        error:
+          `connecting stalled at ${child.latest?.stats.connected ?? 0} of ${homes} ` +
+          `homes${child.stderr ? ` (stderr: ${child.stderr.slice(-300)})` : ''}`,
       };
     const connectS = (performance.now() - t0) / 1000;
     // The last homes boot one report period after connecting; a process that fell behind while
@@ -254,7 +256,8 @@ export async function runFleetScale(ctx: BenchContext): Promise<BenchOutcome> {
     const reason = failed
       ? `${failed.fleet.homes} homes already failed (${failed.fleet.error})`
       : elapsedS + estimateS(step.homes) > BUDGET_S
-        ? `time budget: ${Math.round(elapsedS)} s spent, this step needs about ${Math.round(estimateS(step.homes))} s of ${BUDGET_S} s`
+        ? `time budget: ${Math.round(elapsedS)} s spent, this step needs about ` +
+          `${Math.round(estimateS(step.homes))} s of ${BUDGET_S} s`
         : undefined;
     if (reason) {
       skipped.push({ homes: step.homes, reason });
@@ -311,7 +314,9 @@ export async function runFleetScale(ctx: BenchContext): Promise<BenchOutcome> {
       },
       {
         metric: `${f.homes} homes: messages out, CPU per message`,
-        value: `${f.outPerS}/s, ${f.cpuUsPerMessage} µs (baseline ${b.error ? `failed: ${b.error.slice(0, 40)}` : `${b.cpuUsPerMessage} µs`})`,
+        value:
+          `${f.outPerS}/s, ${f.cpuUsPerMessage} µs (baseline ` +
+          `${b.error ? `failed: ${b.error.slice(0, 40)}` : `${b.cpuUsPerMessage} µs`})`,
       },
       {
         metric: `${f.homes} homes: report lateness p50 / p99`,

@@ -23,8 +23,8 @@ import type { Benchmark, BenchContext, BenchOutcome, BenchRow } from './support/
  * it answers the handshake, then writes climate and rain lines, on @serialport/binding-mock and on a
  * socat pseudo-terminal (the native serialport binding, as with a real Uno). Throughput: 20,000 lines
  * a second offered in chunks of 64 for 3 s; lines per CPU second of this process (the peer's writes
- * included) is what one core could carry. Added latency: one line at a time, from the bytes handed to the port to the report handed
- * to the MQTT client.
+ * included) is what one core could carry. Added latency: one line at a time, from the bytes handed to
+ * the port to the report handed to the MQTT client.
  */
 const CHUNK_LINES = 64;
 /** The target rate per core: the link is offered this many lines a second. */

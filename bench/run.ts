@@ -89,7 +89,8 @@ try {
 }
 Object.assign(machine, { nice, sessionNice: sessionNice() });
 log(
-  `${machine.cores} × ${machine.cpu}, Node ${machine.node}; nice ${nice}, session nice ${sessionNice() ?? '—'}; load average ${loadAverage().join(' ')}`,
+  `${machine.cores} × ${machine.cpu}, Node ${machine.node}; nice ${nice}, session nice ` +
+    `${sessionNice() ?? '—'}; load average ${loadAverage().join(' ')}`,
 );
 
 mkdirSync(RESULTS, { recursive: true });
@@ -150,6 +151,7 @@ for (let i = 0; i < cols[0]!.length; i++) {
   if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 }
 console.log(
-  `\n${selected.length} benchmarks in ${Math.round((performance.now() - started) / 1000)} s; results in bench/results/; load average now ${loadAverage().join(' ')}`,
+  `\n${selected.length} benchmarks in ${Math.round((performance.now() - started) / 1000)} s; results in ` +
+    `bench/results/; load average now ${loadAverage().join(' ')}`,
 );
 process.exit(failed ? 1 : 0);

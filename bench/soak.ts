@@ -83,7 +83,8 @@ async function main(): Promise<void> {
     }
     const connectS = round((performance.now() - t0) / 1000, 1);
     console.log(
-      `soak: ${homes} homes connected in ${connectS} s to ${broker.url}; reporting every ${periodMs} ms for ${minutes} min, sampling every ${sampleS} s`,
+      `soak: ${homes} homes connected in ${connectS} s to ${broker.url}; reporting every ${periodMs} ms for ` +
+        `${minutes} min, sampling every ${sampleS} s`,
     );
     console.log('   t(s)   RSS MiB  heap used  heap total  external  connected  reports/interval  disconnects  errors');
     const samples: Sample[] = [];
@@ -108,7 +109,11 @@ async function main(): Promise<void> {
       };
       samples.push(sample);
       console.log(
-        `${String(sample.atS).padStart(7)} ${String(sample.rssMiB).padStart(9)} ${String(sample.heapUsedMiB).padStart(10)} ${String(sample.heapTotalMiB).padStart(11)} ${String(sample.externalMiB).padStart(9)} ${String(s.connected).padStart(10)} ${String(s.reports - lastReports).padStart(17)} ${String(s.disconnects).padStart(12)} ${String(s.errors).padStart(7)}`,
+        `${String(sample.atS).padStart(7)} ${String(sample.rssMiB).padStart(9)} ` +
+          `${String(sample.heapUsedMiB).padStart(10)} ${String(sample.heapTotalMiB).padStart(11)} ` +
+          `${String(sample.externalMiB).padStart(9)} ${String(s.connected).padStart(10)} ` +
+          `${String(s.reports - lastReports).padStart(17)} ${String(s.disconnects).padStart(12)} ` +
+          `${String(s.errors).padStart(7)}`,
       );
       lastReports = s.reports;
     }
@@ -154,7 +159,9 @@ function judge(samples: Sample[]): { flat: boolean; slopeMiBPerSample: number; s
   const slope = xs.reduce((a, x, i) => a + (x - mx) * (ys[i]! - my), 0) / xs.reduce((a, x) => a + (x - mx) ** 2, 0);
   const spread = Math.max(...ys) - Math.min(...ys);
   const flat = slope <= FLAT_MIB_PER_SAMPLE;
-  const text = `soak: RSS after warm-up ${Math.min(...ys)}–${Math.max(...ys)} MiB (spread ${round(spread, 1)} MiB), slope ${round(slope, 2)} MiB per sample: ${flat ? 'flat' : 'GROWING'}`;
+  const text =
+    `soak: RSS after warm-up ${Math.min(...ys)}–${Math.max(...ys)} MiB (spread ${round(spread, 1)} MiB), slope ` +
+    `${round(slope, 2)} MiB per sample: ${flat ? 'flat' : 'GROWING'}`;
   return { flat, slopeMiBPerSample: round(slope, 3), spreadMiB: round(spread, 1), text };
 }
 

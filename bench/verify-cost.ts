@@ -85,7 +85,9 @@ async function runVerifyCost(ctx: BenchContext): Promise<BenchOutcome> {
     if (!connected)
       return {
         status: 'failed',
-        reason: `the fleet connected ${fleet.latest?.stats.connected ?? 0} of ${homes} homes (stderr: ${fleet.stderr.slice(-300)})`,
+        reason:
+          `the fleet connected ${fleet.latest?.stats.connected ?? 0} of ${homes} homes (stderr: ` +
+          `${fleet.stderr.slice(-300)})`,
         rows: [],
       };
     await sleep(2000); // every home has booted and reports on its schedule

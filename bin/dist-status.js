@@ -35,6 +35,9 @@ export function distIsCurrent() {
   if (!existsSync(SOURCE_MAIN)) return true;
   if (!existsSync(BUILD_INFO)) return false;
   const built = statSync(BUILD_INFO).mtimeMs;
-  const inputs = Math.max(newest(join(ROOT, 'src')), ...BUILD_INPUTS.map((f) => (existsSync(f) ? statSync(f).mtimeMs : 0)));
+  const inputs = Math.max(
+    newest(join(ROOT, 'src')),
+    ...BUILD_INPUTS.map((f) => (existsSync(f) ? statSync(f).mtimeMs : 0)),
+  );
   return built >= inputs;
 }

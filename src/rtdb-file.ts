@@ -53,7 +53,10 @@ export class RtdbFile {
     this.#log = logger;
   }
 
-  /** Checks that an existing file is a JSON object (it is never overwritten otherwise) and that its directory is writable. */
+  /**
+   * Checks that an existing file is a JSON object (it is never overwritten otherwise) and that its directory is
+   * writable.
+   */
   static async open(file: string, logger: Logger): Promise<RtdbFile> {
     const f = new RtdbFile(file, logger);
     const existing = await f.#read();
@@ -218,7 +221,8 @@ function decode(bytes: Buffer): string {
 
 /** JSON with 4-space indent (as the backend's dump) and every non-ASCII character escaped. */
 function asciiJson(v: unknown): string {
-  return `${JSON.stringify(v, null, 4).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n`;
+  const json = JSON.stringify(v, null, 4);
+  return `${json.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n`;
 }
 
 /** The rename is durable only once the directory is synced (not possible everywhere: best effort). */

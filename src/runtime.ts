@@ -153,7 +153,8 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     ]);
     if (first === 'waiting') {
       log.info(
-        `broker ${redactUrl(brokerUrl)} not connected within ${waitMs} ms; the home starts meanwhile, its reports are queued until the broker answers`,
+        `broker ${redactUrl(brokerUrl)} not connected within ${waitMs} ms; the home starts meanwhile, its ` +
+          'reports are queued until the broker answers',
       );
       connected.catch(() => undefined);
     }

@@ -23,7 +23,8 @@ type Step =
   | { skip: string };
 
 const HARDWARE =
-  'needs a USB Uno on /dev/ttyACM0 (test/cli/firmware-flash.test.ts flashes and confirms the emulated Uno on a pty; test/links/ covers the links)';
+  'needs a USB Uno on /dev/ttyACM0 (test/cli/firmware-flash.test.ts flashes and confirms the emulated Uno on a ' +
+  'pty; test/links/ covers the links)';
 const PLAN: Record<string, Step> = {
   'npm ci && npm start': {
     serve: true,
@@ -54,17 +55,19 @@ const PLAN: Record<string, Step> = {
   'npx smarthome-bridge firmware flash --firmata --port /dev/ttyACM0': { skip: HARDWARE },
   'npx smarthome-bridge --link firmata --port /dev/ttyACM0': { skip: HARDWARE },
   "export SMARTHOME_BRIDGE_PASSWORD='…'": { skip: 'sets the password for the production example below' },
-  'npx smarthome-bridge --broker mqtt://rabbit.example:1883 --username rabbit --client-id smarthome-livingroom --amqp-url amqp://rabbit.example:5672 --rtdb-file ./realtimedb.json':
-    {
-      skip: 'needs the production RabbitMQ and its password (test/e2e runs --broker, --amqp-url and --rtdb-file against the CI RabbitMQ)',
-    },
+  ['npx smarthome-bridge --broker mqtt://rabbit.example:1883 --username rabbit --client-id smarthome-livingroom ' +
+    '--amqp-url amqp://rabbit.example:5672 --rtdb-file ./realtimedb.json']: {
+    skip:
+      'needs the production RabbitMQ and its password (test/e2e runs --broker, --amqp-url and --rtdb-file ' +
+      'against the CI RabbitMQ)',
+  },
 };
 
 /**
  * The commands of README's ```sh blocks in order: continuation lines joined, comments cut; a comment
  * `# or: CMD` offers CMD as a command too.
  */
-export function readmeCommands(markdown: string): string[] {
+function readmeCommands(markdown: string): string[] {
   const commands: string[] = [];
   for (const block of markdown.matchAll(/^```sh\n([\s\S]*?)^```/gm)) {
     const lines = block[1]!.replace(/\s*\\\n\s*/g, ' ').split('\n');

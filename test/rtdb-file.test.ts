@@ -28,32 +28,35 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const read = (file: string): Record<string, any> => JSON.parse(readFileSync(file, 'utf8')) as Record<string, any>;
 
 describe('RtdbFile', () => {
-  it('writes the backend’s shape once the status is known, with placeholders for what the backend must find', async () => {
-    const file = path.join(dir, 'fresh.json');
-    const f = await RtdbFile.open(file, silentLogger());
-    expect(existsSync(file)).toBe(false);
-    // A reading before the status is known writes nothing (it is folded into the first write).
-    f.sensor({ sensor: 'rain', raining: false, time: 0 });
-    await f.flush();
-    expect(existsSync(file)).toBe(false);
-    f.status('016155010');
-    await f.flush();
-    expect(read(file)).toEqual({
-      smarthome: { status: '016155010' },
-      sensor: {
-        hometemp: { rain: '0' },
-        openweather: { air_level: 1, description: '', icon: '01d', temp: '', update: '' },
-      },
-      server: { notification: 'none' },
-    });
-    f.sensor({ sensor: 'climate', temperature: 26.4, humidity: 55, time: 0 });
-    f.sensor({ sensor: 'rain', raining: true, time: 0 });
-    await f.flush();
-    expect(read(file)['sensor']['hometemp']).toEqual({ temp: 26.4, humi: 55, rain: '1' });
-    // 4-space indent like the backend's dump; no temporary file left beside it.
-    expect(readFileSync(file, 'utf8')).toMatch(/^\{\n {4}"/);
-    expect(readdirSync(dir).filter((n) => n.startsWith('.'))).toEqual([]);
-  });
+  it(
+    'writes the backend’s shape once the status is known, with ' + 'placeholders for what the backend must find',
+    async () => {
+      const file = path.join(dir, 'fresh.json');
+      const f = await RtdbFile.open(file, silentLogger());
+      expect(existsSync(file)).toBe(false);
+      // A reading before the status is known writes nothing (it is folded into the first write).
+      f.sensor({ sensor: 'rain', raining: false, time: 0 });
+      await f.flush();
+      expect(existsSync(file)).toBe(false);
+      f.status('016155010');
+      await f.flush();
+      expect(read(file)).toEqual({
+        smarthome: { status: '016155010' },
+        sensor: {
+          hometemp: { rain: '0' },
+          openweather: { air_level: 1, description: '', icon: '01d', temp: '', update: '' },
+        },
+        server: { notification: 'none' },
+      });
+      f.sensor({ sensor: 'climate', temperature: 26.4, humidity: 55, time: 0 });
+      f.sensor({ sensor: 'rain', raining: true, time: 0 });
+      await f.flush();
+      expect(read(file)['sensor']['hometemp']).toEqual({ temp: 26.4, humi: 55, rain: '1' });
+      // 4-space indent like the backend's dump; no temporary file left beside it.
+      expect(readFileSync(file, 'utf8')).toMatch(/^\{\n {4}"/);
+      expect(readdirSync(dir).filter((n) => n.startsWith('.'))).toEqual([]);
+    },
+  );
 
   it('keeps keys written by others (a CP949 file with Korean text included) and rewrites only on change', async () => {
     const file = path.join(dir, 'shared.json');
@@ -193,7 +196,9 @@ describe('--rtdb-file in the runtime', () => {
           'import json, sys',
           "d = json.load(open(sys.argv[1], encoding='cp949'))",
           "s = d['smarthome']['status']",
-          "print(s[0:9], int(s[8]), int(d['sensor']['hometemp']['rain']), d['sensor']['openweather']['icon'][0:2], int(d['sensor']['openweather']['air_level']), d['server']['notification'])",
+          "print(s[0:9], int(s[8]), int(d['sensor']['hometemp']['rain']), " +
+            "d['sensor']['openweather']['icon'][0:2], int(d['sensor']['openweather']['air_level']), " +
+            "d['server']['notification'])",
         ].join('\n'),
         file,
       ],
@@ -205,7 +210,8 @@ describe('--rtdb-file in the runtime', () => {
 });
 
 describe('--rtdb-file shared with a second writer', () => {
-  it('another process rewriting its own keys under the advisory lock meanwhile: neither loses the other’s keys', async () => {
+  it('another process rewriting its own keys under the advisory lock ' +
+    'meanwhile: neither loses the other’s keys', async () => {
     const file = path.join(dir, 'concurrent.json');
     writeFileSync(file, JSON.stringify({ smarthome: { status: '000000000' }, extra: { kept: true } }, null, 4));
     const f = await RtdbFile.open(file, silentLogger());

@@ -47,7 +47,8 @@ function publishReadings(i: number, dueMs: number): void {
   const home = `${a.prefix}-${i}`;
   c.publish(
     'webos/report/smarthome/info',
-    `{"Producer":"smarthome","command":"sensor","home":"${home}","time":"${time}","sensor":"climate","temp":27.3,"humi":55}`,
+    `{"Producer":"smarthome","command":"sensor","home":"${home}",` +
+      `"time":"${time}","sensor":"climate","temp":27.3,"humi":55}`,
     { qos: 0, retain: false },
   );
   c.publish(
@@ -82,7 +83,8 @@ function connect(i: number): void {
     will: {
       topic: 'webos/report/smarthome/info',
       payload: Buffer.from(
-        `{"Producer":"smarthome","command":"availability","home":"${home}","time":"${new Date().toISOString()}","state":"offline","link":"emulated","version":"0.1.0"}`,
+        `{"Producer":"smarthome","command":"availability","home":"${home}","time":"${new Date().toISOString()}",` +
+          `"state":"offline","link":"emulated","version":"0.1.0"}`,
       ),
       qos: 0,
       retain: false,

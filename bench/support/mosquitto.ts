@@ -9,7 +9,8 @@ import { probeMqtt } from '../../scripts/rabbitmq/ready.mjs';
 /**
  * A private mosquitto for one benchmark run: 127.0.0.1 on a free port, no persistence, and only
  * errors and warnings logged (the test helper logs everything, which at 20,000 messages a second would
- * be the benchmark), and TCP_NODELAY on client sockets as RabbitMQ's production listener has. Its fd limit is this process's (`ulimit -n`), which caps the homes it can hold.
+ * be the benchmark), and TCP_NODELAY on client sockets as RabbitMQ's production listener has. Its fd limit is this
+ * process's (`ulimit -n`), which caps the homes it can hold.
  */
 export interface BenchMosquitto {
   url: string;

@@ -52,7 +52,8 @@ export async function fetchStandardFirmata(options: FetchOptions = {}): Promise<
     if (actual !== STANDARD_FIRMATA_SHA256) {
       await rm(tarball, { force: true });
       throw new Error(
-        `StandardFirmata from ${AVRGIRL_PACKAGE} has SHA-256 ${actual}, expected ${STANDARD_FIRMATA_SHA256}; the cached tarball was removed, run again to fetch it anew`,
+        `StandardFirmata from ${AVRGIRL_PACKAGE} has SHA-256 ${actual}, expected ${STANDARD_FIRMATA_SHA256}; ` +
+          'the cached tarball was removed, run again to fetch it anew',
       );
     }
     await rename(extracted, hexPath);
@@ -88,7 +89,8 @@ async function packTarball(work: string, cacheDir: string, npm: string): Promise
   } catch (e) {
     const detail = (e as { stderr?: string }).stderr?.trim() || (e as Error).message;
     throw new Error(
-      `cannot fetch StandardFirmata: \`npm pack ${AVRGIRL_PACKAGE}\` failed (${detail.split('\n').slice(-3).join(' ')}). ` +
+      `cannot fetch StandardFirmata: \`npm pack ${AVRGIRL_PACKAGE}\` failed ` +
+        `(${detail.split('\n').slice(-3).join(' ')}). ` +
         `The Firmata tests need the npm registry once; afterwards ${cacheDir} holds the hex.`,
     );
   }
@@ -105,7 +107,8 @@ async function extractHex(tarball: string, work: string): Promise<void> {
     await rm(tarball, { force: true });
     const detail = (e as { stderr?: string }).stderr?.trim() || (e as Error).message;
     throw new Error(
-      `cannot extract ${HEX_IN_PACKAGE} from ${tarball} (${detail}); the tarball was removed, run again to fetch it anew`,
+      `cannot extract ${HEX_IN_PACKAGE} from ${tarball} (${detail}); the tarball was removed, run again to ` +
+        'fetch it anew',
     );
   }
 }

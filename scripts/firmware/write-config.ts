@@ -37,7 +37,8 @@ export function configHeader(config: DevicesConfig): string {
     for (const field of BOARD_BUILD[group]) {
       const value = configValue(config, field.path);
       lines.push(
-        `const ${C_TYPES[field.kind]} ${field.constant} = ${cValue(field, value)};  // ${field.path}: ${JSON.stringify(value)}`,
+        `const ${C_TYPES[field.kind]} ${field.constant} = ${cValue(field, value)};  // ${field.path}: ` +
+          `${JSON.stringify(value)}`,
       );
     }
   }

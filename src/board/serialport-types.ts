@@ -10,5 +10,6 @@ export type {
   PortStatus,
   SetOptions,
   UpdateOptions,
-  // biome-ignore syntax/correctness/noTypeOnlyImportAttributes: TypeScript takes resolution-mode on a type-only import (these types are CommonJS)
+  // TypeScript takes resolution-mode on a type-only import (these types are CommonJS).
+  // biome-ignore syntax/correctness/noTypeOnlyImportAttributes: resolution-mode for CommonJS types
 } from '@serialport/bindings-interface' with { 'resolution-mode': 'require' };

@@ -105,7 +105,9 @@ export class AmqpEmergencyListener extends TypedEmitter<EmergencyListenerEvents>
       await ch.checkExchange(exchange).catch((e: Error) => {
         throw new BridgeError(
           ErrorCode.EMERGENCY_UNAVAILABLE,
-          `the emergency exchange "${exchange}" does not exist on ${redactUrl(this.#o.url)} (${e.message}); the bridge never declares it: create it on the broker (a fanout exchange, as in scripts/rabbitmq definitions) or set devices.json emergency.exchange`,
+          `the emergency exchange "${exchange}" does not exist on ${redactUrl(this.#o.url)} (${e.message}); ` +
+            'the bridge never declares it: create it on the broker (a fanout exchange, as in scripts/rabbitmq ' +
+            'definitions) or set devices.json emergency.exchange',
           { reason: 'exchange-missing' satisfies Failure, exchange },
         );
       });
@@ -186,7 +188,8 @@ function classify(e: unknown, url: string, exchange: string): BridgeError {
   if (/ACCESS_REFUSED|403|auth|PLAIN login refused/i.test(text)) {
     return new BridgeError(
       ErrorCode.EMERGENCY_UNAVAILABLE,
-      `AMQP ${redactUrl(url)} refused the login (${text}): check the user and password of --amqp-url (guest works only from loopback: loopback_users)`,
+      `AMQP ${redactUrl(url)} refused the login (${text}): check the user and password of --amqp-url (guest ` +
+        'works only from loopback: loopback_users)',
       { reason: 'access-refused' satisfies Failure, exchange },
     );
   }

@@ -127,7 +127,9 @@ export class BusClient extends TypedEmitter<BusClientEvents> {
     });
   }
 
-  /** What a health report shows of the bus: counters, the journal's, dropped reports by route, queue, PUBACK latency. */
+  /**
+   * What a health report shows of the bus: counters, the journal's, dropped reports by route, queue, PUBACK latency.
+   */
   stats(): BusStats {
     const q = this.queueFile;
     const latency = this.puback.latency;
@@ -373,7 +375,9 @@ function classifyError(err: Error & { code?: unknown }, url: string): BridgeErro
   if (code === 4 || code === 5) {
     return new BridgeError(
       ErrorCode.BROKER_AUTH,
-      `broker ${redactUrl(url)} refused the connection: ${CONNACK_REASONS[code]} (CONNACK ${code}). Check --username and the password (SMARTHOME_BRIDGE_PASSWORD or --password-file)${code === 5 ? ", and on RabbitMQ the user's permissions and loopback_users" : ''}.`,
+      `broker ${redactUrl(url)} refused the connection: ${CONNACK_REASONS[code]} (CONNACK ${code}). Check ` +
+        '--username and the password (SMARTHOME_BRIDGE_PASSWORD or ' +
+        `--password-file)${code === 5 ? ", and on RabbitMQ the user's permissions and loopback_users" : ''}.`,
       { connack: code },
     );
   }
@@ -391,7 +395,8 @@ function classifyError(err: Error & { code?: unknown }, url: string): BridgeErro
   ) {
     return new BridgeError(
       ErrorCode.BROKER_REFUSED,
-      `TLS to ${redactUrl(url)} failed: ${text}. Give the broker's CA with --ca, or --insecure to skip verification (not for production).`,
+      `TLS to ${redactUrl(url)} failed: ${text}. Give the broker's CA with --ca, or --insecure to skip ` +
+        'verification (not for production).',
     );
   }
   return undefined;

@@ -142,10 +142,14 @@ export class ConnectWatch {
     this.#unanswered++;
     this.#endEpisode();
     const reason = a.silent
-      ? `no answer to CONNECT within ${seconds(this.#o.connectTimeoutMs)} s: the port accepts connections but says nothing (a firewall, a proxy, or a service that waits for the client to speak something other than MQTT)`
+      ? `no answer to CONNECT within ${seconds(this.#o.connectTimeoutMs)} s: the port accepts connections but ` +
+        'says nothing (a firewall, a proxy, or a service that waits for the client to speak something other than ' +
+        'MQTT)'
       : a.protocolError
-        ? `the broker answered CONNECT with something that is not MQTT (${a.protocolError}): is this the MQTT port (1883), not AMQP (5672) or HTTP?`
-        : 'the broker closed the connection without answering CONNECT: it may not speak MQTT 3.1.1 on this port, or refused the protocol';
+        ? `the broker answered CONNECT with something that is not MQTT (${a.protocolError}): is this the MQTT ` +
+          'port (1883), not AMQP (5672) or HTTP?'
+        : 'the broker closed the connection without answering CONNECT: it may not speak MQTT 3.1.1 on this port, ' +
+          'or refused the protocol';
     if (!this.#everConnected && this.#unanswered >= this.#o.refusedAfter) {
       return {
         kind: 'refused',
@@ -173,7 +177,12 @@ export class ConnectWatch {
       kind: 'conflict',
       error: new BridgeError(
         ErrorCode.CLIENT_ID_CONFLICT,
-        `the broker ${this.#o.url} keeps closing this connection right after it is made (${this.#takeovers} times in a row, each within ${Math.round(this.#o.shortSessionMs / 1000)} s): another client is probably connected with the same client id "${id}" and every connect of one knocks the other off. This one stops trying, so the other keeps the id. Give each bridge its own id with --client-id (e.g. --client-id ${suggestId(id)}, or devices.json bus.clientId); never PSW_Arduino unless replacing that board.`,
+        `the broker ${this.#o.url} keeps closing this connection right after it is made (${this.#takeovers} ` +
+          `times in a row, each within ${Math.round(this.#o.shortSessionMs / 1000)} s): another client is ` +
+          `probably connected with the same client id "${id}" and every connect of one knocks the other off. ` +
+          'This one stops trying, so the other keeps the id. Give each bridge its own id with --client-id (e.g. ' +
+          `--client-id ${suggestId(id)}, or devices.json bus.clientId); never PSW_Arduino unless replacing that ` +
+          'board.',
         { clientId: id, takeovers: this.#takeovers },
       ),
     };

@@ -15,10 +15,14 @@ export function describeHealth(m: Record<string, unknown>): string {
     `up ${uptime(Number(m['uptimeS'] ?? 0))}`,
     `in ${n('messagesIn')}, out ${n('messagesOut')}`,
     `reconnects ${n('reconnects')}${n('pubackTimeouts') ? ` (${n('pubackTimeouts')} after a PUBACK timeout)` : ''}`,
-    `queue ${String(m['queueDepth'] ?? 0)}, in flight ${n('inflight')}${'queueFile.pending' in c ? `, journalled ${n('queueFile.pending')}` : ''}${n('queueFile.corrupt') ? ` (${n('queueFile.corrupt')} corrupt lines skipped)` : ''}`,
+    `queue ${String(m['queueDepth'] ?? 0)}, in flight ` +
+      `${n('inflight')}${'queueFile.pending' in c ? `, journalled ${n('queueFile.pending')}` : ''}` +
+      `${n('queueFile.corrupt') ? ` (${n('queueFile.corrupt')} corrupt lines skipped)` : ''}`,
     `dropped ${group('dropped.') || 'none'}`,
     `command ack p50/p99 ${latency('ackLatencyMs')}, broker ack ${latency('pubackLatencyMs')}`,
-    `errors ${group('error.') || 'none'}${n('errorReportsSuppressed') ? ` (${n('errorReportsSuppressed')} reports suppressed)` : ''}`,
+    'errors ' +
+      `${group('error.') || 'none'}` +
+      `${n('errorReportsSuppressed') ? ` (${n('errorReportsSuppressed')} reports suppressed)` : ''}`,
   ];
   const link = group('link.');
   if (link) parts.push(`link ${link}`);

@@ -43,16 +43,25 @@ export function describeMessage(topic: string, payload: Buffer): string {
           const from = `${who} ${home}EMERGENCY from ${String(m['exchange'])}`;
           if (m['error'])
             return `${from}: ${String(m['applied'])} FAILED (${String(m['error'])}), status ${String(m['status'])}`;
-          return `${from}: applied ${String(m['applied'])} → status ${String(m['status'])}${m['changed'] ? '' : ' (no change)'}`;
+          return (
+            `${from}: applied ${String(m['applied'])} → status ` +
+            `${String(m['status'])}${m['changed'] ? '' : ' (no change)'}`
+          );
         }
         return m['event'] === 'button'
           ? `${who} ${home}button ${String(m['button'])} held`
           : `${who} ${home}window ${m['open'] ? 'opened' : 'closed'} by hand`;
       case 'ack':
-        return `${who} ${home}ack${m['id'] !== undefined ? ` id ${String(m['id'])}` : ''}: ${String(m['request'])} → ${String(m['status'])}${m['changed'] ? '' : ' (no change)'} in ${String(m['latencyMs'])} ms`;
+        return (
+          `${who} ${home}ack${m['id'] !== undefined ? ` id ${String(m['id'])}` : ''}: ${String(m['request'])} → ` +
+          `${String(m['status'])}${m['changed'] ? '' : ' (no change)'} in ${String(m['latencyMs'])} ms`
+        );
       case 'error': {
         const payload = typeof m['excerpt'] === 'string' ? ` (payload ${shown(m['excerpt'], 80)})` : '';
-        return `${who} ${home}ERROR ${String(m['code'])}${m['id'] !== undefined ? ` id ${String(m['id'])}` : ''}: ${String(m['reason'])}${payload}`;
+        return (
+          `${who} ${home}ERROR ${String(m['code'])}${m['id'] !== undefined ? ` id ${String(m['id'])}` : ''}: ` +
+          `${String(m['reason'])}${payload}`
+        );
       }
       case 'availability':
         return `${who} ${home}is ${String(m['state'])}${m['link'] ? ` (link ${String(m['link'])})` : ''}`;

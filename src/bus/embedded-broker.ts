@@ -36,9 +36,12 @@ export async function startEmbeddedBroker(options: { host?: string; port?: numbe
     if (code === 'EADDRINUSE') {
       throw new BridgeError(
         ErrorCode.BROKER_PORT_BUSY,
-        `cannot start the embedded broker: ${host}:${wanted} is already in use (another smarthome-bridge, or an MQTT broker?). ` +
-          `Start the embedded broker on another port with --broker-port, or join that broker with --broker mqtt://${host}:${wanted} ` +
-          `and a client id of this bridge's own, e.g. --client-id smarthome-bridge-2 (two bridges with one id knock each other off).`,
+        `cannot start the embedded broker: ${host}:${wanted} is already in use (another smarthome-bridge, or ` +
+          'an MQTT broker?). ' +
+          'Start the embedded broker on another port with --broker-port, or join that broker with --broker ' +
+          `mqtt://${host}:${wanted} ` +
+          `and a client id of this bridge's own, e.g. --client-id smarthome-bridge-2 (two bridges with one id ` +
+          'knock each other off).',
         { host, port: wanted },
       );
     }

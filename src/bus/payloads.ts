@@ -135,7 +135,10 @@ export function statusPayload(home: string, r: StatusReport): StatusPayload {
   };
 }
 
-/** Written out in full, not spread from a shared base: this runs for every reading of every home of a fleet, and the spread costs several times the literal. */
+/**
+ * Written out in full, not spread from a shared base: this runs for every reading of every home of a fleet, and the
+ * spread costs several times the literal.
+ */
 export function sensorPayload(home: string, r: SensorReading): SensorPayload {
   const time = iso(r.time);
   return r.sensor === 'climate'

@@ -62,7 +62,8 @@ export function brokerUrl(text: string): string {
   if (!BROKER_SCHEMES.includes(url.protocol)) {
     throw new BridgeError(
       ErrorCode.CONFIG_INVALID,
-      `--broker ${text}: the scheme must be mqtt:, mqtts:, ws: or wss: (not ${url.protocol}), e.g. mqtt://${url.host || '127.0.0.1:1883'}`,
+      `--broker ${text}: the scheme must be mqtt:, mqtts:, ws: or wss: (not ${url.protocol}), e.g. ` +
+        `mqtt://${url.host || '127.0.0.1:1883'}`,
     );
   }
   return text;
@@ -127,7 +128,8 @@ export function parseDuration(text: string | number, option?: string): number {
   const bad = (): BridgeError =>
     new BridgeError(
       ErrorCode.CONFIG_INVALID,
-      `${option ? `${option}: ` : ''}not a duration: ${JSON.stringify(text)} (use e.g. 500ms, 2s, 1m; a bare number is seconds)`,
+      `${option ? `${option}: ` : ''}not a duration: ${JSON.stringify(text)} (use e.g. 500ms, 2s, 1m; a bare ` +
+        'number is seconds)',
     );
   if (/^\d+(\.\d+)?$/.test(raw)) return Number(raw) * 1000;
   try {

@@ -31,14 +31,16 @@ export async function buildFirmware(check: boolean): Promise<number> {
   if (!existsSync(BUILD_SCRIPT)) {
     throw new BridgeError(
       ErrorCode.FIRMWARE_BUILD,
-      `the firmware build needs a source checkout (${BUILD_SCRIPT} is missing); the committed hex is at ${FIRMWARE_HEX}`,
+      `the firmware build needs a source checkout (${BUILD_SCRIPT} is missing); the committed hex is at ` +
+        `${FIRMWARE_HEX}`,
     );
   }
   const missing = TOOLCHAIN.filter((p) => !onPath(p));
   if (missing.length > 0) {
     throw new BridgeError(
       ErrorCode.FIRMWARE_BUILD,
-      `the firmware toolchain is missing (${missing.join(', ')} not found); install it with: bash ${INSTALL_SCRIPT} (Debian: gcc-avr avr-libc arduino-core-avr arduino-builder)`,
+      `the firmware toolchain is missing (${missing.join(', ')} not found); install it with: bash ` +
+        `${INSTALL_SCRIPT} (Debian: gcc-avr avr-libc arduino-core-avr arduino-builder)`,
     );
   }
   const child = spawn('bash', [BUILD_SCRIPT, ...(check ? ['--check'] : [])], { cwd: ROOT, stdio: 'inherit' });
@@ -128,7 +130,8 @@ const flashSubcommand: CommandModule<object, FlashArgs> = {
 export const firmwareCommand: CommandModule = {
   command: 'firmware <command>',
   describe:
-    'The bundled Uno firmware: `path` prints the committed .hex, `build` rebuilds it from firmware/smarthome, `flash` writes it (or StandardFirmata) to an Uno.',
+    'The bundled Uno firmware: `path` prints the committed .hex, `build` rebuilds it from firmware/smarthome, ' +
+    '`flash` writes it (or StandardFirmata) to an Uno.',
   builder: (y) =>
     y
       .command(pathSubcommand)

@@ -50,7 +50,8 @@ async function firmataHex(): Promise<string> {
           reject(
             new BridgeError(
               ErrorCode.FIRMWARE_BUILD,
-              `cannot fetch StandardFirmata (npm run firmata:fetch): ${(stderr.trim().split('\n').pop() ?? e.message).trim()}`,
+              'cannot fetch StandardFirmata (npm run firmata:fetch): ' +
+                `${(stderr.trim().split('\n').pop() ?? e.message).trim()}`,
             ),
           );
         else resolve(stdout.trim().split('\n').pop()!.trim());

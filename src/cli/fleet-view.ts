@@ -12,13 +12,19 @@ const ms = (v: number, n: number): string => (n === 0 ? '—' : v < 10 ? v.toFix
 export function summaryLine(r: FleetRates): string {
   const ack = `ack p50 ${ms(r.ackP50, r.acks)} p99 ${ms(r.ackP99, r.acks)} ms`;
   const late = `late p50 ${ms(r.lateP50, r.reportsPerS)} p99 ${ms(r.lateP99, r.reportsPerS)} ms`;
-  return `connected ${r.connected}/${r.homes} · in ${r.inPerS.toFixed(0)}/s · out ${r.outPerS.toFixed(0)}/s · errors ${r.errors} · ${ack} · ${late}`;
+  return (
+    `connected ${r.connected}/${r.homes} · in ${r.inPerS.toFixed(0)}/s · out ${r.outPerS.toFixed(0)}/s · errors ` +
+    `${r.errors} · ${ack} · ${late}`
+  );
 }
 
 export function progressLine(s: FleetStats, width = 30): string {
   const done = s.homes === 0 ? 1 : s.connected / s.homes;
   const filled = Math.round(done * width);
-  return `connecting [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${s.connected}/${s.homes} connected, ${s.started - s.connected} waiting for the broker`;
+  return (
+    `connecting [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${s.connected}/${s.homes} connected, ` +
+    `${s.started - s.connected} waiting for the broker`
+  );
 }
 
 export interface FleetViewOptions {
@@ -94,7 +100,8 @@ export class FleetView {
       this.out.write(`${JSON.stringify({ time: new Date().toISOString(), final: true, stats })}\n`);
     else
       this.out.write(
-        `stopped: ${stats.messagesOut} messages out, ${stats.messagesIn} in, ${stats.reports} reports, ${stats.errors} errors, ${stats.disconnects} connections lost\n`,
+        `stopped: ${stats.messagesOut} messages out, ${stats.messagesIn} in, ${stats.reports} reports, ` +
+          `${stats.errors} errors, ${stats.disconnects} connections lost\n`,
       );
   }
 }

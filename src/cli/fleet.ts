@@ -68,7 +68,8 @@ export function fleetOptions<T>(y: Argv<T>) {
       choices: ['emulated', 'firmware'] as const,
       default: 'emulated' as const,
       describe:
-        'What every home runs: the TypeScript home, or our sketch on an emulated Uno behind the serial link (paced to real time).',
+        'What every home runs: the TypeScript home, or our sketch on an emulated Uno behind the serial link ' +
+        '(paced to real time).',
     })
     .option('mix', {
       type: 'string',
@@ -79,7 +80,8 @@ export function fleetOptions<T>(y: Argv<T>) {
     .option('faults', {
       type: 'string',
       describe:
-        'A fault schedule (YAML or JSON): unplug, replug, board-reset, serial-garbage on chosen firmware homes at given times (docs/fleet.md).',
+        'A fault schedule (YAML or JSON): unplug, replug, board-reset, serial-garbage on chosen firmware homes ' +
+        'at given times (docs/fleet.md).',
     })
     .option('embedded', {
       type: 'boolean',
@@ -95,7 +97,8 @@ export function fleetOptions<T>(y: Argv<T>) {
       type: 'string',
       default: 'home',
       describe:
-        'Home i is <prefix>-<i>: its client id, the home in its reports, and its address webos/smarthome/<prefix>-<i>/#.',
+        'Home i is <prefix>-<i>: its client id, the home in its reports, and its address ' +
+        'webos/smarthome/<prefix>-<i>/#.',
     })
     .option('connect-rate', {
       type: 'number',
@@ -118,12 +121,14 @@ export function fleetOptions<T>(y: Argv<T>) {
       type: 'boolean',
       default: false,
       describe:
-        'Also subscribe to the reports and count them end to end (lost, duplicated, out of order, latency); exit 1 when loss exceeds --max-loss.',
+        'Also subscribe to the reports and count them end to end (lost, duplicated, out of order, latency); ' +
+        'exit 1 when loss exceeds --max-loss.',
     })
     .option('verify-amqp-url', {
       type: 'string',
       describe:
-        'With --verify: read the reports over AMQP from RabbitMQ (amqp://user:pass@host:5672, exchange webos.topic) instead of MQTT.',
+        'With --verify: read the reports over AMQP from RabbitMQ (amqp://user:pass@host:5672, exchange ' +
+        'webos.topic) instead of MQTT.',
     })
     .option('workers', {
       type: 'number',
@@ -133,7 +138,8 @@ export function fleetOptions<T>(y: Argv<T>) {
     .option('shard', {
       type: 'string',
       describe:
-        'i/n: run homes i, i+n, i+2n, … so n processes or machines share one fleet; auto: $JOB_COMPLETION_INDEX/$FLEET_SHARDS (a Kubernetes Indexed Job).',
+        'i/n: run homes i, i+n, i+2n, … so n processes or machines share one fleet; auto: ' +
+        '$JOB_COMPLETION_INDEX/$FLEET_SHARDS (a Kubernetes Indexed Job).',
     })
     .option('keepalive', {
       type: 'string',
@@ -148,7 +154,8 @@ export function fleetOptions<T>(y: Argv<T>) {
     .option('output', {
       choices: ['tty', 'text', 'json'] as const,
       describe:
-        'tty: progress bar and a live line; text: a summary line per interval; json: one JSON object per interval (default: tty on a terminal, else text).',
+        'tty: progress bar and a live line; text: a summary line per interval; json: one JSON object per ' +
+        'interval (default: tty on a terminal, else text).',
     })
     .option('interval', {
       type: 'string',
@@ -209,7 +216,8 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
   if (mix.firmware > 0 && givenPeriod !== undefined) {
     throw new BridgeError(
       ErrorCode.CONFIG_INVALID,
-      `--${givenPeriod} cannot apply to firmware homes: their periods are compiled into the sketch (devices.json: climate 60 s, rain 2 s); leave it out with --link firmware or --mix`,
+      `--${givenPeriod} cannot apply to firmware homes: their periods are compiled into the sketch ` +
+        '(devices.json: climate 60 s, rain 2 s); leave it out with --link firmware or --mix',
     );
   }
   if (mix.firmware === 0 && (a.hex !== undefined || a.faults !== undefined)) {
@@ -302,7 +310,8 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
         `fleet: ${mix.firmware} firmware homes (emulated Unos, paced to real time), ${mix.emulated} emulated homes\n`,
       );
     process.stdout.write(
-      `fleet: ${range} on ${redactUrl(url)}, ${a['connect-rate']}/s, ${a.workers} workers, first ${a.prefix}-${first ?? '—'}${panel ? `; panel ${panel.url}` : ''}\n`,
+      `fleet: ${range} on ${redactUrl(url)}, ${a['connect-rate']}/s, ${a.workers} workers, first ` +
+        `${a.prefix}-${first ?? '—'}${panel ? `; panel ${panel.url}` : ''}\n`,
     );
   }
 
@@ -359,13 +368,20 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
       .filter((f) => f.homes.length > 0);
     stopFaults = runFaultSchedule(local, fleet, new RealClock(), (f) => {
       const home = `${prefix}-${f.home}`;
-      if (output === 'json')
+      if (output === 'json') {
+        const error = f.error ? { error: f.error } : {};
+        const line = JSON.stringify({
+          time: new Date().toISOString(),
+          fault: f.fault,
+          home,
+          atMs: Math.round(f.atMs),
+          ...error,
+        });
+        process.stdout.write(`${line}\n`);
+      } else
         process.stdout.write(
-          `${JSON.stringify({ time: new Date().toISOString(), fault: f.fault, home, atMs: Math.round(f.atMs), ...(f.error ? { error: f.error } : {}) })}\n`,
-        );
-      else
-        process.stdout.write(
-          `${output === 'tty' ? '\r\x1b[2K' : ''}fault ${f.fault} on ${home} at ${(f.atMs / 1000).toFixed(1)} s${f.error ? ` failed: ${f.error}` : ''}\n`,
+          `${output === 'tty' ? '\r\x1b[2K' : ''}fault ${f.fault} on ${home} at ${(f.atMs / 1000).toFixed(1)} ` +
+            `s${f.error ? ` failed: ${f.error}` : ''}\n`,
         );
     });
   }

@@ -12,7 +12,9 @@ export function httpOptions<T>(y: Argv<T>, byDefault: string | undefined) {
     .option('http', {
       type: 'string',
       ...(byDefault ? { default: byDefault } : {}),
-      describe: `Serve the panel (page, API, /metrics) on [host:]port; off disables it${byDefault ? '' : ' (default off)'}. Beyond loopback (e.g. 0.0.0.0:8080) it needs --http-token-file.`,
+      describe:
+        'Serve the panel (page, API, /metrics) on [host:]port; off disables ' +
+        `it${byDefault ? '' : ' (default off)'}. Beyond loopback (e.g. 0.0.0.0:8080) it needs --http-token-file.`,
     })
     .option('http-token-file', {
       type: 'string',

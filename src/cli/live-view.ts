@@ -94,9 +94,16 @@ export class LiveView {
       lines.push(
         `status  ${status}  mode ${s.mode}   link ${this.link.kind} (${this.link.state})`,
         `aircon  ${s.aircon.on ? `on, power ${s.aircon.power}` : 'off'}`,
-        `light   ${s.light.on ? `on, ${COLOUR_NAMES[s.light.colour]}, brightness ${s.light.brightness}, ${EFFECT_NAMES[s.light.effect]}` : 'off'}`,
+        'light   ' +
+          `${
+            s.light.on
+              ? `on, ${COLOUR_NAMES[s.light.colour]}, brightness ` +
+                `${s.light.brightness}, ${EFFECT_NAMES[s.light.effect]}`
+              : 'off'
+          }`,
         `window  ${s.windowOpen ? 'open' : 'closed'}    gas valve ${s.gasValveOpen ? 'OPEN' : 'closed'}`,
-        `climate ${this.#climate}    rain ${this.#rain}    ${new Date(this.clock.now()).toISOString().replace('T', ' ').slice(0, 19)}`,
+        `climate ${this.#climate}    rain ${this.#rain}    ` +
+          `${new Date(this.clock.now()).toISOString().replace('T', ' ').slice(0, 19)}`,
       );
     } else lines.push(`link ${this.link.kind}: ${this.link.state}`);
     lines.push(...this.#events.map((e) => `  ${e}`));

@@ -54,7 +54,8 @@ process.on('unhandledRejection', fail);
 await yargs(hideBin(process.argv))
   .scriptName('smarthome-bridge')
   .usage(
-    '$0 [command] [options]\n\nThe Car2Home smarthome in software: a virtual smarthome, or a bridge from an Arduino Uno to the Car2Home MQTT bus.',
+    '$0 [command] [options]\n\nThe Car2Home smarthome in software: a virtual smarthome, or a bridge from an ' +
+      'Arduino Uno to the Car2Home MQTT bus.',
   )
   .command(runCommand)
   .command(sendCommand)

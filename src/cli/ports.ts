@@ -1,5 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
-// biome-ignore syntax/correctness/noTypeOnlyImportAttributes: TypeScript takes resolution-mode on a type-only import (these types are CommonJS)
+// TypeScript takes resolution-mode on a type-only import (these types are CommonJS).
+// biome-ignore syntax/correctness/noTypeOnlyImportAttributes: resolution-mode for CommonJS types
 import type { PortInfo } from '@serialport/bindings-interface' with { 'resolution-mode': 'require' };
 import { BridgeError, ErrorCode } from '../core/errors.js';
 
@@ -45,7 +46,8 @@ export async function listPorts(list?: () => Promise<PortInfo[]>): Promise<PortR
     const message = e instanceof Error ? e.message : String(e);
     const why =
       /udevadm/.test(message) && /ENOENT/.test(message)
-        ? 'udevadm was not found (serialport lists ports through udev, which this machine or container lacks; install udev)'
+        ? 'udevadm was not found (serialport lists ports through udev, which this machine or container lacks; ' +
+          'install udev)'
         : message;
     throw new BridgeError(
       ErrorCode.PORT_UNAVAILABLE,

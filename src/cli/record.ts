@@ -31,7 +31,8 @@ export const recordCommand: CommandModule<object, RecordArgs> = {
       .option('pty', {
         type: 'string',
         describe:
-          'Pass the board through on a pseudo-terminal at this path (run the bridge with --link serial --port PATH). Needs socat.',
+          'Pass the board through on a pseudo-terminal at this path (run the bridge with --link serial --port ' +
+          'PATH). Needs socat.',
       })
       .option('duration', {
         type: 'string',

@@ -23,8 +23,10 @@ export function whereReportsGo(config: DevicesConfig, restored: BootStatus): str
   const s = config.bus.sensorReports;
   const sensors =
     s.mode === 'period'
-      ? `sensors every reading (climate ${seconds(config.sensors.climate.periodMs)}, rain ${seconds(config.sensors.rain.periodMs)})`
-      : `sensors on change (±${s.deadBand.temperature} °C, ±${s.deadBand.humidity} % RH, rain) and every ${seconds(s.heartbeatMs)}`;
+      ? `sensors every reading (climate ${seconds(config.sensors.climate.periodMs)}, rain ` +
+        `${seconds(config.sensors.rain.periodMs)})`
+      : `sensors on change (±${s.deadBand.temperature} °C, ±${s.deadBand.humidity} % RH, rain) and every ` +
+        `${seconds(s.heartbeatMs)}`;
   const status =
     restored.from === 'default'
       ? `status ${restored.status} (nothing stored)`

@@ -77,7 +77,8 @@ export function runOptions<T>(y: Argv<T>) {
       type: 'number',
       default: 1,
       describe:
-        'Clock speed: 60 runs an hour a minute (emulated link); the firmware link paces its emulated board at this speed (one board manages some tens of times real time).',
+        'Clock speed: 60 runs an hour a minute (emulated link); the firmware link paces its emulated board at ' +
+        'this speed (one board manages some tens of times real time).',
     })
     .option('seed', { type: 'number', describe: 'Environment seed (default: devices.json environment.seed).' })
     .option('log-level', {
@@ -89,7 +90,8 @@ export function runOptions<T>(y: Argv<T>) {
     .option('queue-size', {
       type: 'number',
       describe:
-        'Reports kept while the broker is away (default: devices.json bus.queue.capacity; oldest sensor readings dropped first, counted).',
+        'Reports kept while the broker is away (default: devices.json bus.queue.capacity; oldest sensor ' +
+        'readings dropped first, counted).',
     })
     .option('queue-file', {
       type: 'string',
@@ -103,17 +105,24 @@ export function runOptions<T>(y: Argv<T>) {
     .option('amqp-url', {
       type: 'string',
       describe:
-        'AMQP URL of the RabbitMQ behind the bus (amqp://host:5672): listen for emergency broadcasts on devices.json emergency.exchange (webos.fanout). Without a user in the URL, --username and the bridge password are used.',
+        'AMQP URL of the RabbitMQ behind the bus (amqp://host:5672): listen for emergency broadcasts on ' +
+        'devices.json emergency.exchange (webos.fanout). Without a user in the URL, --username and the bridge ' +
+        'password are used.',
     })
     .option('connect-timeout', {
       type: 'string',
       default: '30s',
-      describe: `Give up (exit 2, with the last reason) when the broker has not accepted the first connection within this long (${DURATION_HELP}); 0 = wait for ever, for services. A connection lost later is always retried.`,
+      describe:
+        'Give up (exit 2, with the last reason) when the broker has not accepted the first connection within ' +
+        `this long (${DURATION_HELP}); 0 = wait for ever, for services. A connection lost later is always ` +
+        'retried.',
     })
     .option('rtdb-file', {
       type: 'string',
       describe:
-        "Keep the home's status and sensor readings in this JSON file, shaped like the original backend's realtimedb.json (Firebase RTDB tree), rewritten atomically on every change; other keys in it are kept. At start its /smarthome/status is restored first.",
+        "Keep the home's status and sensor readings in this JSON file, shaped like the original backend's " +
+        'realtimedb.json (Firebase RTDB tree), rewritten atomically on every change; other keys in it are ' +
+        'kept. At start its /smarthome/status is restored first.',
     })
     .option('state-file', {
       type: 'string',
@@ -128,7 +137,8 @@ export function runOptions<T>(y: Argv<T>) {
     .option('report-period', {
       type: 'string',
       describe:
-        'Publish every sensor reading on this period, e.g. 2s (climate and rain; default: on change beyond the dead band plus a heartbeat, devices.json bus.sensorReports).',
+        'Publish every sensor reading on this period, e.g. 2s (climate and rain; default: on change beyond the ' +
+        'dead band plus a heartbeat, devices.json bus.sensorReports).',
     })
     .example('$0 run --rtdb-file ./realtimedb.json --state-file ./state.json', 'the same home after a restart')
     .example('$0 run --report-period 2s', 'a sensor report every 2 s, changed or not');
@@ -192,12 +202,14 @@ export async function runHandler(a: ArgumentsCamelCase<RunArgs>): Promise<void> 
   }
   if (a.broker && hasUrlPassword(a.broker)) {
     logger.warn(
-      `the --broker URL carries a password, which other users can read in the process list; use $${PASSWORD_ENV} or --password-file`,
+      'the --broker URL carries a password, which other users can read in the process list; use ' +
+        `$${PASSWORD_ENV} or --password-file`,
     );
   }
   if (a['amqp-url'] && hasUrlPassword(a['amqp-url'])) {
     logger.warn(
-      `the --amqp-url carries a password, which other users can read in the process list; leave the user out of it to log in with --username and $${PASSWORD_ENV} or --password-file`,
+      'the --amqp-url carries a password, which other users can read in the process list; leave the user out ' +
+        `of it to log in with --username and $${PASSWORD_ENV} or --password-file`,
     );
   }
   const httpBind = readHttpBind(a);
@@ -265,7 +277,8 @@ export async function runHandler(a: ArgumentsCamelCase<RunArgs>): Promise<void> 
         : undefined;
     if (!live)
       process.stdout.write(
-        `smarthome-bridge serving ${config.device.id} (link ${runtime.link.kind}) on ${redactUrl(runtime.brokerUrl)}${panelNote}\n`,
+        `smarthome-bridge serving ${config.device.id} (link ${runtime.link.kind}) on ` +
+          `${redactUrl(runtime.brokerUrl)}${panelNote}\n`,
       );
     // Above the live view, which redraws only its own lines.
     process.stdout.write(`${whereReportsGo(config, runtime.restored)}\n`);
@@ -283,7 +296,8 @@ export async function runHandler(a: ArgumentsCamelCase<RunArgs>): Promise<void> 
       giveUp = setTimeout(() => {
         const why = runtime.bus.waitingReason ?? 'no answer';
         process.stderr.write(
-          `smarthome-bridge: no connection to broker ${redactUrl(runtime.brokerUrl)} within ${a['connect-timeout']} (--connect-timeout; 0 waits for ever): ${why}\n`,
+          `smarthome-bridge: no connection to broker ${redactUrl(runtime.brokerUrl)} within ` +
+            `${a['connect-timeout']} (--connect-timeout; 0 waits for ever): ${why}\n`,
         );
         void stop(2);
       }, left);

@@ -62,7 +62,8 @@ const runSubcommand: CommandModule<object, ScenarioRunArgs> = {
         type: 'boolean',
         default: false,
         describe:
-          'With --link serial: put a tap (a socat pty) in front of the port, so fault steps (serial-garbage, unplug, replug, board-reset) work.',
+          'With --link serial: put a tap (a socat pty) in front of the port, so fault steps (serial-garbage, ' +
+          'unplug, replug, board-reset) work.',
       })
       .option('bail', { type: 'boolean', default: false, describe: 'Stop after the first scenario that fails.' })
       .option('log-level', {
@@ -104,7 +105,8 @@ const runSubcommand: CommandModule<object, ScenarioRunArgs> = {
     }
     const failed = results.filter((r) => !r.ok).length;
     say(
-      `${results.length - failed} of ${scenarios.length} scenarios passed${results.length < scenarios.length ? ` (stopped after the first failure: --bail)` : ''}`,
+      `${results.length - failed} of ${scenarios.length} scenarios ` +
+        `passed${results.length < scenarios.length ? ` (stopped after the first failure: --bail)` : ''}`,
     );
     if (a.report) {
       const text = a.report === 'junit' ? junitReport(results) : tapReport(results);

@@ -36,7 +36,8 @@ export function verifyCommonOptions<T>(y: Argv<T>) {
       type: 'number',
       default: 0,
       describe:
-        'Status commands per second to random homes that are up (heard from, not offline); their round trip (send → ack) is reported.',
+        'Status commands per second to random homes that are up (heard from, not offline); their round trip ' +
+        '(send → ack) is reported.',
     })
     .option('max-loss', {
       type: 'string',
@@ -50,7 +51,8 @@ export function verifyOptions<T>(y: Argv<T>) {
     .option('amqp-url', {
       type: 'string',
       describe:
-        'Read the reports over AMQP from RabbitMQ (amqp://user:pass@host:5672) instead of MQTT: a private queue bound to --exchange.',
+        'Read the reports over AMQP from RabbitMQ (amqp://user:pass@host:5672) instead of MQTT: a private ' +
+        'queue bound to --exchange.',
     })
     .option('exchange', {
       type: 'string',
@@ -66,7 +68,8 @@ export function verifyOptions<T>(y: Argv<T>) {
     .option('client-id', {
       type: 'string',
       describe:
-        'MQTT client id (default verify-<pid>). Given, a QoS 1 session is kept at exit, so the next verify with this id resumes it; otherwise it is unsubscribed at exit.',
+        'MQTT client id (default verify-<pid>). Given, a QoS 1 session is kept at exit, so the next verify ' +
+        'with this id resumes it; otherwise it is unsubscribed at exit.',
     })
     .option('prefix', {
       type: 'string',
@@ -76,7 +79,8 @@ export function verifyOptions<T>(y: Argv<T>) {
       choices: ['first-seen', 'zero'] as const,
       default: 'first-seen' as const,
       describe:
-        "first-seen: each home's first report sets where its numbering starts (joining a running fleet); zero: expect every report from seq 0.",
+        "first-seen: each home's first report sets where its numbering starts (joining a running fleet); zero: " +
+        'expect every report from seq 0.',
     })
     .option('duration', { type: 'string', describe: 'Stop after this long (e.g. 60s; default: until SIGINT/SIGTERM).' })
     .option('interval', { type: 'string', default: '10s', describe: 'Report interval.' })
@@ -107,7 +111,10 @@ export interface VerifyRunOptions {
   maxLoss: LossLimit;
 }
 
-/** A started verification that prints a report per interval; `end` prints the final one and tells whether loss stayed in bounds. */
+/**
+ * A started verification that prints a report per interval; `end` prints the final one and tells whether loss stayed in
+ * bounds.
+ */
 export interface RunningVerify {
   session: VerifySession;
   /** Call before the fleet stops: no more commands, and those on their way get up to 2 s to be acknowledged. */
@@ -157,7 +164,9 @@ export async function startVerify(o: VerifyRunOptions): Promise<RunningVerify> {
   };
 }
 
-/** Where a fleet home takes commands: its command filter's `info` topic (the fleet's addressing, home `<prefix>-<i>`). */
+/**
+ * Where a fleet home takes commands: its command filter's `info` topic (the fleet's addressing, home `<prefix>-<i>`).
+ */
 export function commandTopic(home: string): string {
   const dash = home.lastIndexOf('-');
   return homeAddress(home.slice(0, dash), Number(home.slice(dash + 1))).commandFilter.replace(/#$/, 'info');
@@ -211,7 +220,8 @@ async function verifyHandler(a: ArgumentsCamelCase<VerifyArgs>): Promise<void> {
     : mqttSource(a, a.broker!, config);
   if (a.output === 'text')
     process.stdout.write(
-      `verify: reading ${source.kind === 'amqp' ? `exchange ${a.exchange} on ${redactUrl(a['amqp-url']!)}` : redactUrl(a.broker!)}\n`,
+      'verify: reading ' +
+        `${source.kind === 'amqp' ? `exchange ${a.exchange} on ${redactUrl(a['amqp-url']!)}` : redactUrl(a.broker!)}\n`,
     );
   running = await startVerify({
     source,
@@ -230,7 +240,8 @@ async function verifyHandler(a: ArgumentsCamelCase<VerifyArgs>): Promise<void> {
 export const verifyCommand: CommandModule<object, VerifyArgs> = {
   command: 'verify',
   describe:
-    "Count a fleet's reports end to end: received/expected, lost, duplicated, out of order, latency, command round trip.",
+    "Count a fleet's reports end to end: received/expected, lost, duplicated, out of order, latency, command " +
+    'round trip.',
   builder: (y) => verifyOptions(y) as unknown as Argv<VerifyArgs>,
   handler: verifyHandler,
 };

@@ -58,7 +58,8 @@ export const virtualArduinoCommand: CommandModule<object, VirtualArduinoArgs> = 
       if (a.symlink !== undefined)
         throw new BridgeError(ErrorCode.CONFIG_INVALID, 'give --symlink only (--link is its deprecated spelling)');
       process.stderr.write(
-        `smarthome-bridge: virtual-arduino --link is deprecated (elsewhere --link names a link kind): use --symlink ${a.link}\n`,
+        'smarthome-bridge: virtual-arduino --link is deprecated (elsewhere --link names a link kind): use ' +
+          `--symlink ${a.link}\n`,
       );
     }
     const symlink = a.symlink ?? a.link;
@@ -66,7 +67,9 @@ export const virtualArduinoCommand: CommandModule<object, VirtualArduinoArgs> = 
     const config = a.devices ? await loadDevicesConfig(a.devices) : await loadDevicesConfig();
     // Signals are taken from the start, so one that arrives while the board boots still stops cleanly.
     let stopRequested: 'SIGINT' | 'SIGTERM' | undefined;
-    let onSignal = (signal: 'SIGINT' | 'SIGTERM'): void => void (stopRequested = signal);
+    let onSignal = (signal: 'SIGINT' | 'SIGTERM'): void => {
+      stopRequested = signal;
+    };
     process.on('SIGINT', () => onSignal('SIGINT'));
     process.on('SIGTERM', () => onSignal('SIGTERM'));
     const { startVirtualArduino } = await import('../links/firmware/virtual-arduino.js');

@@ -22,7 +22,10 @@ function describeAjvError(e: ErrorObject): string {
     case 'required':
       return `${at}: missing field "${String(e.params['missingProperty'])}"`;
     case 'enum':
-      return `${at}: must be one of ${(e.params['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+      return (
+        `${at}: must be one of ` +
+        `${(e.params['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`
+      );
     default:
       return `${at}: ${e.message ?? e.keyword}`;
   }
@@ -58,7 +61,8 @@ function semanticProblems(c: DevicesConfig): string[] {
   for (const [name, route] of Object.entries(c.bus.routes)) {
     if (topicMatches(c.bus.commandFilter, route.topic)) {
       problems.push(
-        `/bus/routes/${name}/topic: "${route.topic}" is under the command filter ${c.bus.commandFilter} and would loop back as a command`,
+        `/bus/routes/${name}/topic: "${route.topic}" is under the command filter ${c.bus.commandFilter} and ` +
+          'would loop back as a command',
       );
     }
   }

@@ -46,7 +46,10 @@ const RouteName = Type.Union(
   ROUTE_NAMES.map((r) => Type.Literal(r)),
   { description: 'A report route (a key of bus.routes).' },
 );
-/** Default report topics: AMQP keys webos.report.smarthome.info|error, bound by no original component's request queue (docs/bus.md). */
+/**
+ * Default report topics: AMQP keys webos.report.smarthome.info|error, bound by no original component's request queue
+ * (docs/bus.md).
+ */
 export const REPORT_INFO = 'webos/report/smarthome/info';
 export const REPORT_ERROR = 'webos/report/smarthome/error';
 
@@ -337,7 +340,8 @@ export const DevicesSchema = Type.Object(
         ignoredTopics: Type.Array(Topic, {
           default: ['webos/smarthome/error', 'webos/smarthome/warning'],
           description:
-            'Topics under the command filter whose text is logged, never applied (the backend sends plain-text errors there).',
+            'Topics under the command filter whose text is logged, never applied (the backend sends plain-text ' +
+            'errors there).',
         }),
         clientId: Type.String({
           pattern: '^[A-Za-z0-9_.-]{1,64}$',
@@ -357,7 +361,9 @@ export const DevicesSchema = Type.Object(
           maximum: 1000,
           default: 10,
           description:
-            'Error reports beyond this many in any one second are counted, not published. Device errors (a garbled serial line) and errors about commands have a cap each, so garbage from the device cannot crowd out the answer to a command.',
+            'Error reports beyond this many in any one second are counted, not published. Device errors (a ' +
+            'garbled serial line) and errors about commands have a cap each, so garbage from the device cannot ' +
+            'crowd out the answer to a command.',
         }),
         commandTimeoutMs: Ms(
           3_000,
@@ -369,7 +375,8 @@ export const DevicesSchema = Type.Object(
             status: route(
               REPORT_INFO,
               0,
-              'Status reports (on every change). Retained, so a new subscriber of the topic learns the current status (or, from the retained will, that the home is offline).',
+              'Status reports (on every change). Retained, so a new subscriber of the topic learns the current ' +
+                'status (or, from the retained will, that the home is offline).',
               true,
             ),
             sensor: route(
@@ -383,12 +390,15 @@ export const DevicesSchema = Type.Object(
             availability: route(
               REPORT_INFO,
               0,
-              'Online at connect; offline as the will message and at a clean stop. Retained, like status, on the same topic.',
+              'Online at connect; offline as the will message and at a clean stop. Retained, like status, on ' +
+                'the same topic.',
               true,
             ),
             health: route(REPORT_INFO, 0, 'Periodic health counters.'),
           },
-          'Where each kind of report goes. Never under the command filter: it would loop back as a command. The defaults are consumed by no original Car2Home component (webos/server/… would reach the backend as requests it cannot handle: docs/bus.md).',
+          'Where each kind of report goes. Never under the command filter: it would loop back as a command. ' +
+            'The defaults are consumed by no original Car2Home component (webos/server/… would reach the backend ' +
+            'as requests it cannot handle: docs/bus.md).',
         ),
         sensorReports: Obj(
           {
@@ -397,7 +407,9 @@ export const DevicesSchema = Type.Object(
               enum: ['change', 'period'],
               default: 'change',
               description:
-                'change: a reading is published when it moved beyond the dead band since the last published one, or when heartbeatMs passed (a home at rest is quiet); period: every reading, on the sensor periods (load tests; set by an explicit --report-period).',
+                'change: a reading is published when it moved beyond the dead band since the last published ' +
+                'one, or when heartbeatMs passed (a home at rest is quiet); period: every reading, on the ' +
+                'sensor periods (load tests; set by an explicit --report-period).',
             }),
             heartbeatMs: Ms(
               900_000,
@@ -422,12 +434,14 @@ export const DevicesSchema = Type.Object(
               'Changes smaller than these wait for the heartbeat. Rain is reported on every change.',
             ),
           },
-          'How sensor readings reach the bus. The link still reads on sensors.*.periodMs, and --rtdb-file follows every change.',
+          'How sensor readings reach the bus. The link still reads on sensors.*.periodMs, and --rtdb-file ' +
+            'follows every change.',
         ),
         healthPeriodMs: Ms(900_000, 'Health report period (0 = off).', 0),
         pubackTimeoutMs: Ms(
           10_000,
-          'A QoS 1 publish the broker has not acknowledged within this time forces a reconnect (a RabbitMQ connection can go silently dead after a channel error); the message is sent again. 0 = off.',
+          'A QoS 1 publish the broker has not acknowledged within this time forces a reconnect (a RabbitMQ ' +
+            'connection can go silently dead after a channel error); the message is sent again. 0 = off.',
           0,
         ),
         queue: Obj(
@@ -442,17 +456,22 @@ export const DevicesSchema = Type.Object(
               uniqueItems: true,
               default: [...QUEUE_DEFAULTS.latestWins],
               description:
-                'Routes where a queued report is replaced by a newer one on the same topic (the newer says all the older did).',
+                'Routes where a queued report is replaced by a newer one on the same topic (the newer says all ' +
+                'the older did).',
             }),
             dropOrder: Type.Array(RouteName, {
               uniqueItems: true,
               default: [...QUEUE_DEFAULTS.dropOrder],
               description:
-                'When the queue is full, the oldest report of the first route in this list that has one is dropped (and counted); a newcomer whose route comes earlier in the list than every queued report is itself dropped. Routes not listed are never dropped for another; a report of such a route that does not fit is itself dropped.',
+                'When the queue is full, the oldest report of the first route in this list that has one is ' +
+                'dropped (and counted); a newcomer whose route comes earlier in the list than every queued ' +
+                'report is itself dropped. Routes not listed are never dropped for another; a report of such a ' +
+                'route that does not fit is itself dropped.',
             }),
             fsyncIntervalMs: Ms(
               QUEUE_DEFAULTS.fsyncIntervalMs,
-              'With --queue-file: how often the journal is flushed to disk (writes survive a crash of the bridge at once; this bounds what a power cut can lose).',
+              'With --queue-file: how often the journal is flushed to disk (writes survive a crash of the ' +
+                'bridge at once; this bounds what a power cut can lose).',
               0,
             ),
           },

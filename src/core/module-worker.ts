@@ -8,6 +8,7 @@ import { Worker, type WorkerOptions } from 'node:worker_threads';
 export function startModuleWorker(entry: URL, options: WorkerOptions = {}): Worker {
   if (!entry.pathname.endsWith('.ts')) return new Worker(entry, options);
   const api = import.meta.resolve('tsx/esm/api');
-  const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`;
+  const code =
+    `import(${JSON.stringify(api)}).then((m) => { m.register(); return ` + `import(${JSON.stringify(entry.href)}); });`;
   return new Worker(code, { ...options, eval: true });
 }

@@ -23,7 +23,8 @@ export function checkPrefix(prefix: string): string {
   if (!/^[A-Za-z0-9_-]{1,40}$/.test(prefix)) {
     throw new BridgeError(
       ErrorCode.CONFIG_INVALID,
-      `--prefix must be 1–40 letters, digits, _ or - (it becomes a client id and a topic level), got ${JSON.stringify(prefix)}`,
+      '--prefix must be 1–40 letters, digits, _ or - (it becomes a client id and a topic level), got ' +
+        `${JSON.stringify(prefix)}`,
     );
   }
   return prefix;

@@ -123,5 +123,9 @@ const ms = (v: number): string => (v < 10 ? v.toFixed(1) : v.toFixed(0));
 
 /** The boards' part of the live line. */
 export function boardLine(r: BoardRates): string {
-  return `boards ${r.boards} · lag p50 ${ms(r.lagP50)} p99 ${ms(r.lagP99)} max ${ms(r.lagMax)} ms · ${r.mhzMean.toFixed(1)} MHz (min ${r.mhzMin.toFixed(1)}) · lines ${r.lines} · checksum errors ${r.checksumErrors} · resets ${r.resets}`;
+  return (
+    `boards ${r.boards} · lag p50 ${ms(r.lagP50)} p99 ${ms(r.lagP99)} max ${ms(r.lagMax)} ms · ` +
+    `${r.mhzMean.toFixed(1)} MHz (min ${r.mhzMin.toFixed(1)}) · lines ${r.lines} · checksum errors ` +
+    `${r.checksumErrors} · resets ${r.resets}`
+  );
 }

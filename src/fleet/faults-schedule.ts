@@ -54,7 +54,8 @@ function homeIndex(value: unknown, ctx: ScheduleContext): number {
   const index = m ? Number(m[1]) : NaN;
   if (!(typeof value === 'number' || typeof value === 'string') || !(index >= 0 && index < ctx.homes)) {
     throw new Error(
-      `home ${JSON.stringify(value)} is not a home of this fleet (${ctx.prefix}-0 … ${ctx.prefix}-${ctx.homes - 1}, or an index)`,
+      `home ${JSON.stringify(value)} is not a home of this fleet (${ctx.prefix}-0 … ` +
+        `${ctx.prefix}-${ctx.homes - 1}, or an index)`,
     );
   }
   if (homeKind(index, ctx.mix) !== 'firmware')

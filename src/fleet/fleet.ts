@@ -166,7 +166,8 @@ export class Fleet extends TypedEmitter<FleetEvents> {
     if (!h)
       throw new BridgeError(
         ErrorCode.CONFIG_INVALID,
-        `cannot inject ${fault} into ${this.#o.prefix}-${index}: not a home of this ${this.#o.shard ? 'shard' : 'fleet'}`,
+        `cannot inject ${fault} into ${this.#o.prefix}-${index}: not a home of this ` +
+          `${this.#o.shard ? 'shard' : 'fleet'}`,
       );
     if (h.worker.threadId < 0)
       throw new BridgeError(

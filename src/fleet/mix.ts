@@ -21,7 +21,8 @@ export function parseMix(text: string): FleetMix {
     if (!m || seen.has(m[1]!)) {
       throw new BridgeError(
         ErrorCode.CONFIG_INVALID,
-        `--mix wants kind:count pairs, each kind once, e.g. firmware:20,emulated:980 (kinds: ${HOME_KINDS.join(', ')}), got ${JSON.stringify(text)}`,
+        '--mix wants kind:count pairs, each kind once, e.g. firmware:20,emulated:980 (kinds: ' +
+          `${HOME_KINDS.join(', ')}), got ${JSON.stringify(text)}`,
       );
     }
     seen.add(m[1]!);

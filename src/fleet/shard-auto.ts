@@ -31,7 +31,8 @@ export function resolveShard(text: string, env: NodeJS.ProcessEnv = process.env)
   ) {
     throw new BridgeError(
       ErrorCode.CONFIG_INVALID,
-      `--shard auto: ${SHARD_INDEX_ENV}=${JSON.stringify(index)} and ${SHARD_COUNT_ENV}=${JSON.stringify(count)} must be whole numbers with 0 ≤ index < count`,
+      `--shard auto: ${SHARD_INDEX_ENV}=${JSON.stringify(index)} and ` +
+        `${SHARD_COUNT_ENV}=${JSON.stringify(count)} must be whole numbers with 0 ≤ index < count`,
     );
   }
   return { index: Number(index), count: Number(count) };

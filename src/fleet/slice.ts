@@ -181,7 +181,8 @@ export class FleetSlice extends TypedEmitter<SliceEvents> {
     if (!hasFaultInjection(link) || !link.faults.supported.includes(fault)) {
       throw new BridgeError(
         ErrorCode.FAULT_UNSUPPORTED,
-        `cannot inject ${fault} into ${id}: its ${link.kind} link offers ${hasFaultInjection(link) ? link.faults.supported.join(', ') || 'no faults' : 'no fault injection'}`,
+        `cannot inject ${fault} into ${id}: its ${link.kind} link offers ` +
+          `${hasFaultInjection(link) ? link.faults.supported.join(', ') || 'no faults' : 'no fault injection'}`,
         { home: id, fault },
       );
     }

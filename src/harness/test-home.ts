@@ -253,7 +253,8 @@ export class TestHome {
     if (this.#p.physical) return this.#p.physical;
     throw new BridgeError(
       ErrorCode.PHYSICAL_UNSUPPORTED,
-      `cannot ${what}: link ${this.link.kind} offers no physical access (the emulated and firmware links do; on a real board, do it by hand)`,
+      `cannot ${what}: link ${this.link.kind} offers no physical access (the emulated and firmware links do; ` +
+        'on a real board, do it by hand)',
       { link: this.link.kind },
     );
   }

@@ -129,7 +129,8 @@ export function decodeStatus(status: StatusString): HomeStatus {
 export function encodeStatus(s: HomeStatus): StatusString {
   const b = (v: boolean): string => (v ? '1' : '0');
   return validateStatus(
-    `${s.mode}${b(s.aircon.on)}${s.aircon.power}${b(s.light.on)}${s.light.brightness}${s.light.colour}${s.light.effect}${b(s.windowOpen)}${b(s.gasValveOpen)}`,
+    `${s.mode}${b(s.aircon.on)}${s.aircon.power}${b(s.light.on)}` +
+      `${s.light.brightness}${s.light.colour}${s.light.effect}${b(s.windowOpen)}${b(s.gasValveOpen)}`,
   );
 }
 

@@ -33,7 +33,8 @@ export function parseHttpBind(text: string | undefined, tokenFile?: string): Htt
   if (!isLoopback(host) && token === undefined) {
     throw new BridgeError(
       ErrorCode.CONFIG_INVALID,
-      `--http ${value} listens beyond this machine: give --http-token-file with a secret (page and API will need it), or bind 127.0.0.1`,
+      `--http ${value} listens beyond this machine: give --http-token-file with a secret (page and API will ` +
+        'need it), or bind 127.0.0.1',
     );
   }
   return { host, port, token };

@@ -64,9 +64,9 @@ export class HomeModel {
     const from = m && typeof m['home'] === 'string' ? m['home'] : undefined;
     if (from !== undefined && from !== this.home) return;
     this.counts.messages++;
-    const kind = m && m['Producer'] === 'smarthome' ? String(m['command']) : 'command';
+    const kind = m?.['Producer'] === 'smarthome' ? String(m['command']) : 'command';
     this.#pushLog({ t, topic, text: describeMessage(topic, payload), kind });
-    if (!m || m['Producer'] !== 'smarthome') {
+    if (m?.['Producer'] !== 'smarthome') {
       this.counts.commands++;
       return;
     }

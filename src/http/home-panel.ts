@@ -62,7 +62,7 @@ export async function startHomePanel(o: HomePanelOptions): Promise<Panel & { ser
     checksumErrors: () => link.counters()['checksum'] ?? 0,
   });
   const reportRoutes = new Set(Object.values(config.bus.routes).map((r) => r.topic));
-  let hub: SseHub | undefined = undefined;
+  let hub: SseHub | undefined;
   const tap = new BusTap({
     url: runtime.brokerUrl,
     clientId: `${config.bus.clientId}-panel-${process.pid}`,

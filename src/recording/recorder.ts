@@ -1,5 +1,6 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
-// biome-ignore syntax/correctness/noTypeOnlyImportAttributes: TypeScript takes resolution-mode on a type-only import (these types are CommonJS)
+// TypeScript takes resolution-mode on a type-only import (these types are CommonJS).
+// biome-ignore syntax/correctness/noTypeOnlyImportAttributes: resolution-mode for CommonJS types
 import type { BindingInterface } from '@serialport/bindings-interface' with { 'resolution-mode': 'require' };
 import { BridgeError, ErrorCode } from '../core/errors.js';
 import { bytesToData, encodeEntry, encodeHeader, type RecordingEntry, type Sender } from '../links/replay/format.js';

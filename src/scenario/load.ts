@@ -171,7 +171,8 @@ function describeErrors(
         break;
       case 'anyOf':
         message =
-          'must be emulated, firmware, or an object such as {kind: serial, port: /dev/ttyACM0} or {kind: replay, file: rec.jsonl}';
+          'must be emulated, firmware, or an object such as {kind: serial, port: /dev/ttyACM0} or {kind: ' +
+          'replay, file: rec.jsonl}';
         break;
       case 'minProperties':
         message = 'must not be empty';

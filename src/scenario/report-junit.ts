@@ -12,7 +12,8 @@ export function junitReport(results: readonly ScenarioResult[], timestamp = new 
   const time = seconds(results.reduce((a, r) => a + r.wallMs, 0));
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="smarthome-bridge scenarios" tests="${sum('tests')}" failures="${sum('failures')}" errors="${sum('errors')}" time="${time}">`,
+    `<testsuites name="smarthome-bridge scenarios" tests="${sum('tests')}" failures="${sum('failures')}" ` +
+      `errors="${sum('errors')}" time="${time}">`,
     ...suites.map((s) => s.xml),
     '</testsuites>',
     '',
@@ -33,13 +34,16 @@ function suite(r: ScenarioResult, timestamp: Date): Counts & { xml: string } {
   if (r.setupError && startFailed) {
     cases.push(
       `    <testcase classname="${classname}" name="start the home" time="0">`,
-      `      <error message="${attr(firstLine(r.setupError.message))}" type="${attr(r.setupError.code)}">${text(r.setupError.message)}</error>`,
+      `      <error message="${attr(firstLine(r.setupError.message))}" ` +
+        `type="${attr(r.setupError.code)}">${text(r.setupError.message)}</error>`,
       '    </testcase>',
     );
   } else {
     for (const o of r.steps) {
       const name = attr(`step ${o.step.number}: ${describeStep(o.step)}`);
-      const head = `    <testcase classname="${classname}" name="${name}" file="${attr(o.step.at.file)}" line="${o.step.at.line}" time="${seconds(o.wallMs)}"`;
+      const head =
+        `    <testcase classname="${classname}" name="${name}" file="${attr(o.step.at.file)}" ` +
+        `line="${o.step.at.line}" time="${seconds(o.wallMs)}"`;
       if (o.status === 'passed') cases.push(`${head}/>`);
       else if (o.status === 'skipped')
         cases.push(`${head}>`, '      <skipped message="an earlier step failed"/>', '    </testcase>');
@@ -47,7 +51,9 @@ function suite(r: ScenarioResult, timestamp: Date): Counts & { xml: string } {
         const body = r.failure?.message ?? o.error?.message ?? 'failed';
         cases.push(
           `${head}>`,
-          `      <failure message="${attr(`${formatPos(o.step.at)}: ${firstLine(o.error?.message ?? 'failed')}`)}" type="${attr(o.error?.code ?? 'FAILED')}">${text(body)}</failure>`,
+          '      <failure ' +
+            `message="${attr(`${formatPos(o.step.at)}: ${firstLine(o.error?.message ?? 'failed')}`)}" ` +
+            `type="${attr(o.error?.code ?? 'FAILED')}">${text(body)}</failure>`,
           '    </testcase>',
         );
       }
@@ -55,7 +61,8 @@ function suite(r: ScenarioResult, timestamp: Date): Counts & { xml: string } {
     if (r.setupError) {
       cases.push(
         `    <testcase classname="${classname}" name="stop the home" time="0">`,
-        `      <error message="${attr(firstLine(r.setupError.message))}" type="${attr(r.setupError.code)}">${text(r.setupError.message)}</error>`,
+        `      <error message="${attr(firstLine(r.setupError.message))}" ` +
+          `type="${attr(r.setupError.code)}">${text(r.setupError.message)}</error>`,
         '    </testcase>',
       );
     }
@@ -67,7 +74,9 @@ function suite(r: ScenarioResult, timestamp: Date): Counts & { xml: string } {
     skipped: startFailed ? 0 : r.steps.filter((s) => s.status === 'skipped').length,
   };
   const xml = [
-    `  <testsuite name="${attr(r.scenario.name)}" tests="${counts.tests}" failures="${counts.failures}" errors="${counts.errors}" skipped="${counts.skipped}" time="${seconds(r.wallMs)}" timestamp="${timestamp.toISOString().slice(0, 19)}" file="${attr(r.scenario.file)}">`,
+    `  <testsuite name="${attr(r.scenario.name)}" tests="${counts.tests}" failures="${counts.failures}" ` +
+      `errors="${counts.errors}" skipped="${counts.skipped}" time="${seconds(r.wallMs)}" ` +
+      `timestamp="${timestamp.toISOString().slice(0, 19)}" file="${attr(r.scenario.file)}">`,
     ...cases,
     '  </testsuite>',
   ].join('\n');

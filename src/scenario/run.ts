@@ -162,5 +162,8 @@ export function describeStep(step: ScenarioStep): string {
 
 /** `step 4 (rain.yaml:14:5) expect status 0xxxxxx1x: <the error, indented>` */
 export function failureText(step: ScenarioStep, error: Error): string {
-  return `step ${step.number} (${formatPos(step.at)}) ${describeStep(step)}:\n  ${error.message.split('\n').join('\n  ')}`;
+  return (
+    `step ${step.number} (${formatPos(step.at)}) ${describeStep(step)}:\n  ` +
+    `${error.message.split('\n').join('\n  ')}`
+  );
 }

@@ -103,18 +103,21 @@ describe('ticksToNextPoint', () => {
 });
 
 describe('SLEEP and resets', () => {
-  it('a clock event that resets the board while it sleeps ends the step at once (the port reopening, DTR)', async () => {
-    const board = probeBoard(hex);
-    const log = new LineLog(board);
-    await board.runUntil(() => log.has('READY'), 50);
-    await ask(board, log, 'SLEEP 1');
-    board.runFor(50);
-    expect(board.asleep).toBe(true);
-    board.addClockEvent(() => board.reset(), 16_000);
-    const wall0 = performance.now();
-    board.runFor(20);
-    expect(performance.now() - wall0).toBeLessThan(5000);
-    expect(board.boots).toBe(2);
-    await board.runUntil(() => log.lines.filter((l) => l === 'READY').length === 2, 50);
-  });
+  it(
+    'a clock event that resets the board while it sleeps ends the step at ' + 'once (the port reopening, DTR)',
+    async () => {
+      const board = probeBoard(hex);
+      const log = new LineLog(board);
+      await board.runUntil(() => log.has('READY'), 50);
+      await ask(board, log, 'SLEEP 1');
+      board.runFor(50);
+      expect(board.asleep).toBe(true);
+      board.addClockEvent(() => board.reset(), 16_000);
+      const wall0 = performance.now();
+      board.runFor(20);
+      expect(performance.now() - wall0).toBeLessThan(5000);
+      expect(board.boots).toBe(2);
+      await board.runUntil(() => log.lines.filter((l) => l === 'READY').length === 2, 50);
+    },
+  );
 });

@@ -115,7 +115,8 @@ describe.skipIf(!amqpUrl)('the AMQP port of RabbitMQ given as the MQTT broker', 
 });
 
 describe('one client id in two running clients', () => {
-  it('the one that notices first stops for good (fatal CLIENT_ID_CONFLICT naming the id); the other keeps the id', async () => {
+  it('the one that notices first stops for good (fatal CLIENT_ID_CONFLICT ' +
+    'naming the id); the other keeps the id', async () => {
     const broker = await startEmbeddedBroker({ port: 0 });
     cleanups.push(() => broker.close());
     const a = client(broker.url, 'same-id');

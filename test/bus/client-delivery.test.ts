@@ -59,27 +59,31 @@ const payloadsOf = (b: TestBroker): string[] =>
   b.published.filter((p) => p.topic === 'webos/report/smarthome/info').map((p) => p.payload);
 
 describe('BusClient delivery under broker faults', () => {
-  it('sends a QoS 1 report again after a broker restart when the first broker never acknowledged it (clean session)', async () => {
-    let held = 0;
-    // The first broker takes the PUBLISH and never answers: no PUBACK, no delivery.
-    const first = await startTestBroker({ authorizePublish: () => void held++ });
-    brokers.push(first);
-    const bus = client(first.url);
-    await bus.start();
-    bus.publish(reading(1));
-    await until('the first broker to hold the publish', () => held === 1);
-    expect(bus.outbox.inflight).toBe(1);
+  it(
+    'sends a QoS 1 report again after a broker restart when the first broker never acknowledged it (clean ' +
+      'session)',
+    async () => {
+      let held = 0;
+      // The first broker takes the PUBLISH and never answers: no PUBACK, no delivery.
+      const first = await startTestBroker({ authorizePublish: () => void held++ });
+      brokers.push(first);
+      const bus = client(first.url);
+      await bus.start();
+      bus.publish(reading(1));
+      await until('the first broker to hold the publish', () => held === 1);
+      expect(bus.outbox.inflight).toBe(1);
 
-    await first.crash();
-    await until('the client to notice', () => !bus.connected);
-    bus.publish(reading(2));
-    const second = await startTestBroker({ port: first.port });
-    brokers.push(second);
-    await until('both reports at the restarted broker', () => payloadsOf(second).length >= 2);
-    await until('the client to settle them', () => bus.outbox.inflight === 0);
-    expect(payloadsOf(second)).toEqual(['{"n":1}', '{"n":2}']);
-    expect(bus.counters.reconnects).toBe(1);
-  });
+      await first.crash();
+      await until('the client to notice', () => !bus.connected);
+      bus.publish(reading(2));
+      const second = await startTestBroker({ port: first.port });
+      brokers.push(second);
+      await until('both reports at the restarted broker', () => payloadsOf(second).length >= 2);
+      await until('the client to settle them', () => bus.outbox.inflight === 0);
+      expect(payloadsOf(second)).toEqual(['{"n":1}', '{"n":2}']);
+      expect(bus.counters.reconnects).toBe(1);
+    },
+  );
 
   it('drops a connection that stops acknowledging QoS 1 publishes, reconnects, and delivers them once', async () => {
     let firstConnection: unknown;

@@ -34,8 +34,10 @@ const health = (over: Record<string, unknown> = {}) =>
 describe('watch: health reports', () => {
   it('spells out traffic, reconnects, queue, drops, latencies, errors by cause and link counters', () => {
     expect(describeMessage('webos/report/smarthome/info', health())).toBe(
-      'smarthome [flat-3] health: up 1h02m; in 120, out 340; reconnects 2 (1 after a PUBACK timeout); queue 2, in flight 1, journalled 3; ' +
-        'dropped sensor=4; command ack p50/p99 2.1/8.3 ms, broker ack 1.2/4 ms; errors STATUS_LENGTH=9 PAYLOAD_NOT_JSON=1 (7 reports suppressed); link checksum=2',
+      'smarthome [flat-3] health: up 1h02m; in 120, out 340; reconnects 2 (1 after a PUBACK timeout); queue 2, ' +
+        'in flight 1, journalled 3; ' +
+        'dropped sensor=4; command ack p50/p99 2.1/8.3 ms, broker ack 1.2/4 ms; errors STATUS_LENGTH=9 ' +
+        'PAYLOAD_NOT_JSON=1 (7 reports suppressed); link checksum=2',
     );
   });
 
@@ -45,7 +47,8 @@ describe('watch: health reports', () => {
       health({ counters: {}, ackLatencyMs: { p50: 0, p99: 0, count: 0 }, pubackLatencyMs: undefined, uptimeS: 5 }),
     );
     expect(text).toBe(
-      'smarthome [flat-3] health: up 5s; in 0, out 0; reconnects 0; queue 2, in flight 0; dropped none; command ack p50/p99 -, broker ack -; errors none',
+      'smarthome [flat-3] health: up 5s; in 0, out 0; reconnects 0; queue 2, in flight 0; dropped none; ' +
+        'command ack p50/p99 -, broker ack -; errors none',
     );
   });
 });

@@ -69,7 +69,8 @@ describe('describeMessage: JSON commands are decoded like reports', () => {
       json({ Producer: 'car', command: 'control', light: { color: 12 }, id: '43' }),
     );
     expect(line).toBe(
-      'car control (invalid: /light/color: must be <= 7) {"Producer":"car","command":"control","light":{"color":12},"id":"43"}',
+      'car control (invalid: /light/color: must be <= 7) ' +
+        '{"Producer":"car","command":"control","light":{"color":12},"id":"43"}',
     );
   });
 

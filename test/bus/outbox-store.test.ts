@@ -114,10 +114,12 @@ describe('OutboxStore journal', () => {
 
   it('keeps every line written before a SIGKILL', async () => {
     const f = journal();
-    const script = `
+    const script =
+      `
       import { OutboxStore } from ${JSON.stringify(path.resolve('src/bus/outbox-store.ts'))};
       const s = OutboxStore.open(${JSON.stringify(f)}, { fsyncIntervalMs: 60000 });
-      for (let i = 1; i <= 500; i++) s.add({ route: 'sensor', topic: 't', payload: String(i), qos: 1, retain: false, seq: i });
+      for (let i = 1; i <= 500; i++) s.add({ route: 'sensor', topic: 't', payload: String(i), ` +
+      `qos: 1, retain: false, seq: i });
       process.stdout.write('written\\n');
       setInterval(() => {}, 1000);`;
     const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {

@@ -172,28 +172,31 @@ describe('Outbox with a journal', () => {
     return path.join(d, 'queue.jsonl');
   };
 
-  it('restores what was queued or in flight, oldest first, and forgets what was confirmed, dropped or superseded', () => {
-    const f = file();
-    const a = new Outbox({ capacity: 5 }, OutboxStore.open(f, { fsyncIntervalMs: 0 }));
-    a.push(msg('sensor', 'r1'));
-    a.track(msg('sensor', 'r2'));
-    const confirmed = msg('ack', 'a1');
-    a.track(confirmed);
-    a.settle(confirmed);
-    a.push(msg('status', 's1'));
-    a.push(msg('status', 's2'));
-    a.push(msg('health', 'h1'));
-    a.push(msg('availability', 'online'));
-    a.push(msg('sensor', 'r3'));
-    // Full (r1, s2, h1, availability, r3): health goes first.
-    a.push(msg('event', 'e1'));
-    a.close();
+  it(
+    'restores what was queued or in flight, oldest first, and forgets what ' + 'was confirmed, dropped or superseded',
+    () => {
+      const f = file();
+      const a = new Outbox({ capacity: 5 }, OutboxStore.open(f, { fsyncIntervalMs: 0 }));
+      a.push(msg('sensor', 'r1'));
+      a.track(msg('sensor', 'r2'));
+      const confirmed = msg('ack', 'a1');
+      a.track(confirmed);
+      a.settle(confirmed);
+      a.push(msg('status', 's1'));
+      a.push(msg('status', 's2'));
+      a.push(msg('health', 'h1'));
+      a.push(msg('availability', 'online'));
+      a.push(msg('sensor', 'r3'));
+      // Full (r1, s2, h1, availability, r3): health goes first.
+      a.push(msg('event', 'e1'));
+      a.close();
 
-    const b = new Outbox({ capacity: 10 }, OutboxStore.open(f, { fsyncIntervalMs: 0 }));
-    // Health and availability describe the old process: not journalled.
-    expect(payloads(b.drain())).toEqual(['r1', 'r2', 's2', 'r3', 'e1']);
-    b.close();
-  });
+      const b = new Outbox({ capacity: 10 }, OutboxStore.open(f, { fsyncIntervalMs: 0 }));
+      // Health and availability describe the old process: not journalled.
+      expect(payloads(b.drain())).toEqual(['r1', 'r2', 's2', 'r3', 'e1']);
+      b.close();
+    },
+  );
 
   it('numbers new reports after the restored ones', () => {
     const f = file();

@@ -42,7 +42,8 @@ async function until(what: string, check: () => boolean, ms = 60_000): Promise<v
 
 describe('run without a broker to talk to', () => {
   it(
-    'a closed port: one "waiting for broker" warning with the reason, backoff, no serving line, exit 2 at --connect-timeout',
+    'a closed port: one "waiting for broker" warning with the reason, backoff, no serving line, exit 2 at ' +
+      '--connect-timeout',
     CLI,
     async () => {
       const port = await closedPort();
@@ -63,7 +64,8 @@ describe('run without a broker to talk to', () => {
       expect(ownLines).toEqual([
         expect.stringMatching(
           new RegExp(
-            `^smarthome-bridge: no connection to broker mqtt://127\\.0\\.0\\.1:${port} within 4s \\(--connect-timeout; 0 waits for ever\\): connect ECONNREFUSED`,
+            `^smarthome-bridge: no connection to broker mqtt://127\\.0\\.0\\.1:${port} within 4s ` +
+              `\\(--connect-timeout; 0 waits for ever\\): connect ECONNREFUSED`,
           ),
         ),
       ]);

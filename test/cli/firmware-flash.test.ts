@@ -21,7 +21,9 @@ async function standIn(code: number, message = ''): Promise<string> {
   const bin = await mkdtemp(join(dir, 'bin-'));
   await writeFile(
     join(bin, 'avrdude'),
-    `#!/bin/sh\nprintf '%s\\n' "$@" > '${argsFile}'\necho "avrdude: AVR device initialized and ready to accept instructions" >&2\n${message ? `echo "${message}" >&2\n` : ''}echo "avrdude done.  Thank you." >&2\nexit ${code}\n`,
+    `#!/bin/sh\nprintf '%s\\n' "$@" > '${argsFile}'\necho "avrdude: AVR device initialized and ready to accept ` +
+      `instructions" >&2\n${message ? `echo "${message}" >&2\n` : ''}echo "avrdude done.  Thank you." >&2\nexit ` +
+      `${code}\n`,
   );
   await chmod(join(bin, 'avrdude'), 0o755);
   return `${bin}:${process.env['PATH']}`;
@@ -55,7 +57,8 @@ describe('firmware flash', () => {
     const r = await runCli(['firmware', 'flash', '--port', '/dev/ttyACM9'], 60_000, { PATH });
     expect(r.code).toBe(1);
     expect(r.stderr.trim()).toBe(
-      'avrdude could not flash the smarthome sketch to /dev/ttyACM9 (exit 1): avrdude: stk500_recv(): programmer is not responding',
+      'avrdude could not flash the smarthome sketch to /dev/ttyACM9 (exit 1): avrdude: stk500_recv(): ' +
+        'programmer is not responding',
     );
   }, 90_000);
 
@@ -72,7 +75,8 @@ describe('firmware flash', () => {
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       expect(r.stdout.trim().split('\n')).toEqual([
-        `flashed the smarthome sketch to ${uno.pty.path}; the smarthome sketch answers on ${uno.pty.path} (status 000000000)`,
+        `flashed the smarthome sketch to ${uno.pty.path}; the smarthome sketch answers on ${uno.pty.path} ` +
+          '(status 000000000)',
       ]);
       const args = (await readFile(argsFile, 'utf8')).trim().split('\n');
       expect(args).toEqual([
@@ -102,7 +106,8 @@ describe('firmware flash', () => {
         expect(r.stderr).toBe('');
         expect(r.code).toBe(0);
         expect(r.stdout.trim().split('\n')).toEqual([
-          `flashed StandardFirmata to ${uno.pty.path}; StandardFirmata answers on ${uno.pty.path} (Firmata protocol 2.4)`,
+          `flashed StandardFirmata to ${uno.pty.path}; StandardFirmata answers on ${uno.pty.path} (Firmata ` +
+            'protocol 2.4)',
         ]);
         const args = (await readFile(argsFile, 'utf8')).trim().split('\n');
         expect(args.slice(-2)).toEqual(['-U', `flash:w:${firmata.path}:i`]);

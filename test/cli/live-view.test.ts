@@ -12,10 +12,10 @@ import { VirtualClock } from '../../src/environment/clock.js';
 import { EmulatedLink } from '../../src/links/emulated.js';
 import { TerminalScreen } from '../support/terminal.js';
 
-export const HEADER = 'smarthome-bridge — test home';
+const HEADER = 'smarthome-bridge — test home';
 
 /** The live block's lines on a screen: the header and everything after it. */
-export function liveBlock(lines: string[]): { before: string[]; block: string[] } {
+function liveBlock(lines: string[]): { before: string[]; block: string[] } {
   const start = lines.lastIndexOf(lines.find((l) => l.startsWith(HEADER)) ?? '\u0000');
   return { before: lines.slice(0, start), block: lines.slice(start) };
 }
@@ -59,7 +59,7 @@ describe('LiveView with logs on the same terminal', () => {
     expect(block[0]).toBe(HEADER);
     expect(block.filter((l) => l.startsWith(HEADER))).toHaveLength(1);
     expect(block.some((l) => l.includes('"msg"'))).toBe(false);
-    expect(block[1]).toMatch(/^status  \d{9}  mode /);
+    expect(block[1]).toMatch(/^status {2}\d{9} {2}mode /);
     expect(block.slice(2, 6).map((l) => l.split(' ')[0])).toEqual(['aircon', 'light', 'window', 'climate']);
   });
 

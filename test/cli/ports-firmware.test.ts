@@ -145,7 +145,10 @@ describe('smarthome-bridge run --link firmware', () => {
         .filter((l) => !l.startsWith('{'));
       expect(errors).toHaveLength(1);
       expect(errors[0]).toMatch(
-        /^smarthome-bridge: the board on .* was built with sensors\.climate\.serial\.pin D2, but devices\.json says D13/,
+        new RegExp(
+          String.raw`^smarthome-bridge: the board on .* was built with sensors\.climate\.serial\.pin D2, ` +
+            String.raw`but devices\.json says D13`,
+        ),
       );
     } finally {
       await rm(dir, { recursive: true, force: true });

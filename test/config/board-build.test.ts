@@ -66,7 +66,10 @@ describe('firmware:check and config.h', () => {
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(
-      /config\.h is not generated from .*devices\.json \(sensors\.climate\.serial\.pin is "D2" there, "D13" in .*\); run npm run firmware:build/,
+      new RegExp(
+        String.raw`config\.h is not generated from .*devices\.json \(sensors\.climate\.serial\.pin is "D2" there, ` +
+          String.raw`"D13" in .*\); run npm run firmware:build`,
+      ),
     );
   }, 60_000);
 

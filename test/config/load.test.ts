@@ -140,7 +140,8 @@ describe('invalid files: one clear error naming the path and field', () => {
     [
       'a route topic under the command filter',
       { bus: { routes: { status: { topic: 'webos/smarthome/status' } } } },
-      '/bus/routes/status/topic: "webos/smarthome/status" is under the command filter webos/smarthome/# and would loop back as a command',
+      '/bus/routes/status/topic: "webos/smarthome/status" is under the command filter webos/smarthome/# and ' +
+        'would loop back as a command',
     ],
     [
       'a route topic equal to Android’s bare command topic',
@@ -255,7 +256,8 @@ describe('the CLI with a bad devices.json', () => {
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toBe(
-      `smarthome-bridge: invalid configuration ${file}/bus/routes/status/topic: "webos/smarthome/status" is under the command filter webos/smarthome/# and would loop back as a command`,
+      `smarthome-bridge: invalid configuration ${file}/bus/routes/status/topic: "webos/smarthome/status" is ` +
+        'under the command filter webos/smarthome/# and would loop back as a command',
     );
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(r.stdout).toBe('');

@@ -26,7 +26,8 @@ export function busConformance(name: string, factory: RigFactory): void {
       await rig?.close();
     });
 
-    it('bus command → acknowledgement and status report; a bad command → its error; air-con on → cooler sensor reports', async () => {
+    it('bus command → acknowledgement and status report; a bad command → its error; air-con on → cooler sensor ' +
+      'reports', async () => {
       rig = await factory();
       runtime = await startRuntime({
         config,

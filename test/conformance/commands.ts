@@ -58,7 +58,9 @@ function chain(commands: readonly string[]): string[] {
 
 export const commandScenarios: Scenario[] = [
   {
-    name: 'every real-app command vector is acknowledged with the merged status, and reported once when it changes something',
+    name:
+      'every real-app command vector is acknowledged with the merged status, and reported once when it changes ' +
+      'something',
     async run(rig) {
       for (const command of REAL_APP_COMMANDS) {
         await rig.apply(command);
@@ -77,7 +79,9 @@ export const commandScenarios: Scenario[] = [
     },
   },
   {
-    name: 'invalid commands are refused with their error code and the first bad position or the length, and change nothing',
+    name:
+      'invalid commands are refused with their error code and the first bad position or the length, and change ' +
+      'nothing',
     async run(rig) {
       await rig.apply('016155010');
       for (const { command } of INVALID_COMMANDS) await rig.apply(command);

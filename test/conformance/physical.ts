@@ -29,7 +29,9 @@ function expectOutputsFor(rig: Rig, status: string): void {
 
 export const physicalScenarios: Scenario[] = [
   {
-    name: 'a button held for the hold time toggles its appliance once and clears the mode digit; a short press does nothing',
+    name:
+      'a button held for the hold time toggles its appliance once and clears the mode digit; a short press does ' +
+      'nothing',
     async run(rig) {
       await rig.apply('116155011');
       await hold(rig, 'aircon', 500); // short: nothing
@@ -55,7 +57,9 @@ export const physicalScenarios: Scenario[] = [
     },
   },
   {
-    name: 'a window pushed by hand: the status follows the contact after the debounce; a push back within it changes nothing',
+    name:
+      'a window pushed by hand: the status follows the contact after the debounce; a push back within it changes ' +
+      'nothing',
     async run(rig) {
       await rig.apply('300000000');
       rig.physical.pushWindow(true);

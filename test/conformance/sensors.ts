@@ -34,7 +34,9 @@ export const sensorScenarios: Scenario[] = [
     },
   },
   {
-    name: `sensor drift over ${2 * DRIFT_HOURS} simulated hours: the air-con on cools and dries the room it reports, off it warms back`,
+    name:
+      `sensor drift over ${2 * DRIFT_HOURS} simulated hours: the air-con on cools and dries the room it reports, ` +
+      'off it warms back',
     timeoutMs: 20 * 60_000,
     async run(rig) {
       rig.physical.setConditions({ indoorTemperature: 27, indoorHumidity: 60 });

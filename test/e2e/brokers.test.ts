@@ -118,18 +118,22 @@ describe.skipIf(!rabbitMqttUrl || !rabbitAmqpUrl)('RabbitMQ (production config) 
     await ch.close();
   });
 
-  it('delivers an AMQP publish with key webos.smarthome to an MQTT subscriber of webos/smarthome/# as topic webos/smarthome', async () => {
-    const client = await connect(rabbitMqttUrl!);
-    await client.subscribeAsync('webos/smarthome/#', { qos: 0 });
-    const body = `amqp-${unique()}`;
-    const arrived = nextMessage(client, (_t, payload) => payload === body);
+  it(
+    'delivers an AMQP publish with key webos.smarthome to an MQTT subscriber of webos/smarthome/# as topic ' +
+      'webos/smarthome',
+    async () => {
+      const client = await connect(rabbitMqttUrl!);
+      await client.subscribeAsync('webos/smarthome/#', { qos: 0 });
+      const body = `amqp-${unique()}`;
+      const arrived = nextMessage(client, (_t, payload) => payload === body);
 
-    const ch = await conn.createChannel();
-    ch.publish('webos.topic', 'webos.smarthome', Buffer.from(body));
-    await ch.close();
+      const ch = await conn.createChannel();
+      ch.publish('webos.topic', 'webos.smarthome', Buffer.from(body));
+      await ch.close();
 
-    await expect(arrived).resolves.toEqual({ topic: 'webos/smarthome', payload: body });
-  });
+      await expect(arrived).resolves.toEqual({ topic: 'webos/smarthome', payload: body });
+    },
+  );
 });
 
 describe.skipIf(!authMqttUrl || !authUser)('RabbitMQ with allow_anonymous false from .ci/run', () => {

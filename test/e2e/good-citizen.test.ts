@@ -113,32 +113,36 @@ describe.skipIf(!mqttUrl || !amqpUrl)('a home at rest on RabbitMQ with the produ
     expect(new Set(all.map((m) => m.routingKey))).toEqual(new Set(['webos.report.smarthome.info']));
   });
 
-  it('publishes at most half a message a minute at rest (sensors on change and every 15 min, health every 15 min)', () => {
-    const all = seen.get('#')!;
-    // The boot burst (online, boot status, first readings) comes within the first minute after the
-    // first message (connecting takes real time, many minutes of this fast clock).
-    startedAt = all[0]!.at;
-    const boot = all.filter((m) => m.at < startedAt + 60_000);
-    expect(boot.map((m) => m.json['command']).sort()).toEqual(['availability', 'sensor', 'sensor', 'status']);
-    // At rest: nobody commands this home. (It listens on the shared webos/smarthome/#, where another
-    // test may send commands meanwhile; what those cause is not rest and is left out of the rate.)
-    const commanded = (m: Seen): boolean =>
-      m.json['command'] === 'ack' || m.json['command'] === 'error' || m.json['cause'] === 'command';
-    const rest = all.filter((m) => m.at >= startedAt + 60_000 && m.at <= endedAt && !commanded(m));
-    const minutes = (endedAt - startedAt - 60_000) / 60_000;
-    const perMinute = rest.length / minutes;
-    const kinds = rest.map(
-      (m) => `${String(m.json['command'])}${m.json['sensor'] ? `:${String(m.json['sensor'])}` : ''}`,
-    );
-    console.info(
-      `[at rest] ${rest.length} messages in ${minutes.toFixed(1)} min of home time = ${perMinute.toFixed(2)}/min: ${kinds.join(', ')}`,
-    );
-    expect(minutes).toBeGreaterThan(50);
-    expect(perMinute).toBeLessThanOrEqual(0.5);
-    // Heartbeats keep every sensor and the bridge visibly alive.
-    for (const kind of ['sensor:climate', 'sensor:rain', 'health'])
-      expect(kinds.filter((k) => k === kind).length).toBeGreaterThanOrEqual(3);
-  });
+  it(
+    'publishes at most half a message a minute at rest (sensors on change ' + 'and every 15 min, health every 15 min)',
+    () => {
+      const all = seen.get('#')!;
+      // The boot burst (online, boot status, first readings) comes within the first minute after the
+      // first message (connecting takes real time, many minutes of this fast clock).
+      startedAt = all[0]!.at;
+      const boot = all.filter((m) => m.at < startedAt + 60_000);
+      expect(boot.map((m) => m.json['command']).sort()).toEqual(['availability', 'sensor', 'sensor', 'status']);
+      // At rest: nobody commands this home. (It listens on the shared webos/smarthome/#, where another
+      // test may send commands meanwhile; what those cause is not rest and is left out of the rate.)
+      const commanded = (m: Seen): boolean =>
+        m.json['command'] === 'ack' || m.json['command'] === 'error' || m.json['cause'] === 'command';
+      const rest = all.filter((m) => m.at >= startedAt + 60_000 && m.at <= endedAt && !commanded(m));
+      const minutes = (endedAt - startedAt - 60_000) / 60_000;
+      const perMinute = rest.length / minutes;
+      const kinds = rest.map(
+        (m) => `${String(m.json['command'])}${m.json['sensor'] ? `:${String(m.json['sensor'])}` : ''}`,
+      );
+      console.info(
+        `[at rest] ${rest.length} messages in ${minutes.toFixed(1)} min of home time = ` +
+          `${perMinute.toFixed(2)}/min: ${kinds.join(', ')}`,
+      );
+      expect(minutes).toBeGreaterThan(50);
+      expect(perMinute).toBeLessThanOrEqual(0.5);
+      // Heartbeats keep every sensor and the bridge visibly alive.
+      for (const kind of ['sensor:climate', 'sensor:rain', 'health'])
+        expect(kinds.filter((k) => k === kind).length).toBeGreaterThanOrEqual(3);
+    },
+  );
 
   it('data.log (#.#.#, unconsumed) holds everything it published: every key matches it', () => {
     expect(seen.get('data.log')!.length).toBe(seen.get('#')!.length);

@@ -92,24 +92,28 @@ describe.skipIf(!mqttUrl || !amqpUrl)('the real components around the bridge on 
     await server?.close();
   });
 
-  it('amqplib as CarDashboard on webos.smarthome.info: tiles applied; status and ack on webos.report.smarthome.info as JSON', async () => {
-    for (const [command, expected] of [
-      ['016222222', '016000000'],
-      ['022152022', '016152000'],
-      ['022222212', '016152010'],
-      ['022222221', '016152011'],
-    ] as const) {
-      const mark = carPublish('webos.smarthome.info', command);
-      const ack = await server.next(ackOf(command), mark);
-      const status = await server.next((d) => mine('status')(d) && d.json!['status'] === expected, mark);
-      for (const d of [ack, status]) {
-        expect(d.exchange).toBe('webos.topic');
-        expect(d.routingKey).toBe('webos.report.smarthome.info');
+  it(
+    'amqplib as CarDashboard on webos.smarthome.info: tiles applied; status and ack on ' +
+      'webos.report.smarthome.info as JSON',
+    async () => {
+      for (const [command, expected] of [
+        ['016222222', '016000000'],
+        ['022152022', '016152000'],
+        ['022222212', '016152010'],
+        ['022222221', '016152011'],
+      ] as const) {
+        const mark = carPublish('webos.smarthome.info', command);
+        const ack = await server.next(ackOf(command), mark);
+        const status = await server.next((d) => mine('status')(d) && d.json!['status'] === expected, mark);
+        for (const d of [ack, status]) {
+          expect(d.exchange).toBe('webos.topic');
+          expect(d.routingKey).toBe('webos.report.smarthome.info');
+        }
+        expect(ack.json).toMatchObject({ status: expected, changed: true });
+        expect(status.json).toMatchObject({ cause: 'command', status: expected });
       }
-      expect(ack.json).toMatchObject({ status: expected, changed: true });
-      expect(status.json).toMatchObject({ cause: 'command', status: expected });
-    }
-  });
+    },
+  );
 
   it('pika as the Android app on webos.smarthome and as the backend scheduler on webos.smarthome.info', async () => {
     await settleAt('016152011');
@@ -131,23 +135,26 @@ describe.skipIf(!mqttUrl || !amqpUrl)('the real components around the bridge on 
     expect(String(err.json!['reason'])).toMatch(/8/);
   });
 
-  it('the backend’s plain text on webos.smarthome.error (pika) and warning is neither applied nor answered', async () => {
-    await settleAt('016155010');
-    const mark = server.mark();
-    pikaPublish('webos.smarthome.error', '에러: smarthome 핸들러가 없습니다', '022222221');
-    car.publish('webos.topic', 'webos.smarthome.warning', Buffer.from('022222221'));
-    const probe = carPublish('webos.smarthome.info', '{"command":"status","id":"after-error-text"}');
-    await server.next((d) => mine('ack')(d) && d.json!['id'] === 'after-error-text', probe);
-    const answered = server
-      .since(mark)
-      .filter(
-        (d) =>
-          (mine('ack')(d) && d.json!['request'] === '022222221') ||
-          (mine('error')(d) && /webos\/smarthome\/(error|warning)/.test(String(d.json!['source']))),
-      );
-    expect(answered).toEqual([]);
-    expect(runtime.link.status).toBe('016155010');
-  });
+  it(
+    'the backend’s plain text on webos.smarthome.error (pika) and warning ' + 'is neither applied nor answered',
+    async () => {
+      await settleAt('016155010');
+      const mark = server.mark();
+      pikaPublish('webos.smarthome.error', '에러: smarthome 핸들러가 없습니다', '022222221');
+      car.publish('webos.topic', 'webos.smarthome.warning', Buffer.from('022222221'));
+      const probe = carPublish('webos.smarthome.info', '{"command":"status","id":"after-error-text"}');
+      await server.next((d) => mine('ack')(d) && d.json!['id'] === 'after-error-text', probe);
+      const answered = server
+        .since(mark)
+        .filter(
+          (d) =>
+            (mine('ack')(d) && d.json!['request'] === '022222221') ||
+            (mine('error')(d) && /webos\/smarthome\/(error|warning)/.test(String(d.json!['source']))),
+        );
+      expect(answered).toEqual([]);
+      expect(runtime.link.status).toBe('016155010');
+    },
+  );
 
   it('pika, consuming as the backend does, gets the reports with routing key and JSON', async () => {
     await settleAt('016155010');
@@ -181,25 +188,28 @@ describe.skipIf(!mqttUrl || !amqpUrl)('the real components around the bridge on 
     }
   });
 
-  it('an emergency on webos.fanout closes the gas valve and is reported (status, then the emergency event)', async () => {
-    await settleAt('016155011');
-    const mark = server.mark();
-    const text = `{"emergency":"fire","drill":"${tag}"}`;
-    car.publish('webos.fanout', '', Buffer.from(text));
-    const event = await server.next((d) => mine('event')(d) && d.json!['event'] === 'emergency', mark, 20_000);
-    expect(event.routingKey).toBe('webos.report.smarthome.info');
-    expect(event.json).toMatchObject({
-      exchange: 'webos.fanout',
-      applied: '022222220',
-      status: '016155010',
-      changed: true,
-    });
-    expect(String(event.json!['message'])).toContain(tag);
-    const status = await server.next((d) => mine('status')(d) && d.json!['status'] === '016155010', mark);
-    expect(status.json).toMatchObject({ gasValveOpen: false, aircon: { on: true, power: 6 }, windowOpen: true });
-    expect(server.seen.indexOf(status)).toBeLessThan(server.seen.indexOf(event));
-    expect(runtime.link.status).toBe('016155010');
-  });
+  it(
+    'an emergency on webos.fanout closes the gas valve and is reported ' + '(status, then the emergency event)',
+    async () => {
+      await settleAt('016155011');
+      const mark = server.mark();
+      const text = `{"emergency":"fire","drill":"${tag}"}`;
+      car.publish('webos.fanout', '', Buffer.from(text));
+      const event = await server.next((d) => mine('event')(d) && d.json!['event'] === 'emergency', mark, 20_000);
+      expect(event.routingKey).toBe('webos.report.smarthome.info');
+      expect(event.json).toMatchObject({
+        exchange: 'webos.fanout',
+        applied: '022222220',
+        status: '016155010',
+        changed: true,
+      });
+      expect(String(event.json!['message'])).toContain(tag);
+      const status = await server.next((d) => mine('status')(d) && d.json!['status'] === '016155010', mark);
+      expect(status.json).toMatchObject({ gasValveOpen: false, aircon: { on: true, power: 6 }, windowOpen: true });
+      expect(server.seen.indexOf(status)).toBeLessThan(server.seen.indexOf(event));
+      expect(runtime.link.status).toBe('016155010');
+    },
+  );
 
   it('the CLI killed with SIGKILL: its will (offline) reaches AMQP on webos.report.smarthome.info', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'compat-'));

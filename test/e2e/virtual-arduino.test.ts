@@ -43,7 +43,8 @@ afterEach(async () => {
 });
 
 describe.runIf(haveSocat)('virtual-arduino', () => {
-  it('serves a pty that the serial link drives: bus command → ack from the firmware; SIGTERM stops socat and removes the link', async () => {
+  it('serves a pty that the serial link drives: bus command → ack from the firmware; SIGTERM stops socat and ' +
+    'removes the link', async () => {
     dir = await mkdtemp(join(tmpdir(), 'virtual-arduino-'));
     const link = join(dir, 'ttyUNO');
     cli = startCli(['virtual-arduino', '--symlink', link]);

@@ -305,7 +305,8 @@ describe('the real CLI as a process', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('ack: 016155010 → 016155010');
     expect(r.stdout).toContain(
-      'status 016155010: mode individual, aircon on (power 6), light on (purple, brightness 5, normal), window open, gas valve closed',
+      'status 016155010: mode individual, aircon on (power 6), light on (purple, brightness 5, normal), window ' +
+        'open, gas valve closed',
     );
   });
 

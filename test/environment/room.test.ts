@@ -67,16 +67,20 @@ describe('determinism', () => {
 });
 
 describe('appliances change the room', () => {
-  it('the air-con on lowers the indoor temperature and humidity over simulated hours, against the same seed with it off', () => {
-    const on = new Environment(envConfig({ seed: 5 }));
-    const off = new Environment(envConfig({ seed: 5 }));
-    on.setActuators(0, { airconPower: 6, windowOpen: false });
-    const a = on.sample(3 * HOUR);
-    const b = off.sample(3 * HOUR);
-    expect(a.outdoorTemperature).toBe(b.outdoorTemperature);
-    expect(b.indoorTemperature - a.indoorTemperature).toBeGreaterThan(5);
-    expect(a.indoorHumidity).toBeLessThan(b.indoorHumidity);
-  });
+  it(
+    'the air-con on lowers the indoor temperature and humidity over simulated hours, against the same seed with ' +
+      'it off',
+    () => {
+      const on = new Environment(envConfig({ seed: 5 }));
+      const off = new Environment(envConfig({ seed: 5 }));
+      on.setActuators(0, { airconPower: 6, windowOpen: false });
+      const a = on.sample(3 * HOUR);
+      const b = off.sample(3 * HOUR);
+      expect(a.outdoorTemperature).toBe(b.outdoorTemperature);
+      expect(b.indoorTemperature - a.indoorTemperature).toBeGreaterThan(5);
+      expect(a.indoorHumidity).toBeLessThan(b.indoorHumidity);
+    },
+  );
 
   it('more power cools faster', () => {
     const temps = [0, 3, 9].map((power) => {

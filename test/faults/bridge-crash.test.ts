@@ -80,7 +80,9 @@ describe('bridge killed during an outage', () => {
     const count = countReadings(firstRun);
     const queued = new Set(firstRun.filter((m) => readingTime(m) > outageStart).map((m) => m.text)).size;
     console.info(
-      `[queue file] first run: ${count.unique} distinct readings, ${queued} taken during the outage and delivered by the second run (journal restored ${restored[1]}), duplicates ${count.duplicates}, missing ${count.missing.length}`,
+      `[queue file] first run: ${count.unique} distinct readings, ${queued} taken during the outage and ` +
+        `delivered by the second run (journal restored ${restored[1]}), duplicates ${count.duplicates}, missing ` +
+        `${count.missing.length}`,
     );
     // Every period of the first run, including the outage up to the kill, has its reading.
     expect(count.missing).toEqual([]);

@@ -43,7 +43,9 @@ describe('broker killed and restarted during QoS 1 reporting', () => {
         cleanups.push(() => broker.stop());
         const r = await runOutage(broker, { outageMs: c.outageMs, cleanups });
         console.info(
-          `[${c.name}] outage ${r.outageMs} ms; readings received ${r.count.received}, distinct ${r.count.unique}, during the outage ${r.duringOutage}, duplicates ${r.count.duplicates}, missing ${r.count.missing.length}, out of order ${r.count.outOfOrder}`,
+          `[${c.name}] outage ${r.outageMs} ms; readings received ${r.count.received}, distinct ` +
+            `${r.count.unique}, during the outage ${r.duringOutage}, duplicates ${r.count.duplicates}, missing ` +
+            `${r.count.missing.length}, out of order ${r.count.outOfOrder}`,
         );
         expect(r.count.missing).toEqual([]);
         expect(r.count.crowded).toBe(0);

@@ -92,7 +92,9 @@ describe('error flood', () => {
     expect(c['messagesIn']).toBeGreaterThanOrEqual(FLOOD + 1);
     expect(c['errorReportsSuppressed']).toBe(FLOOD - errors.length);
     console.info(
-      `[flood] ${FLOOD} bad commands in; ${errors.length} error reports over ${spanS.toFixed(1)} s; suppressed ${c['errorReportsSuppressed']}; counted ${BAD.map((b) => `${b.code}=${counted(health, b.code)}`).join(' ')}`,
+      `[flood] ${FLOOD} bad commands in; ${errors.length} error reports over ${spanS.toFixed(1)} s; suppressed ` +
+        `${c['errorReportsSuppressed']}; counted ` +
+        `${BAD.map((b) => `${b.code}=${counted(health, b.code)}`).join(' ')}`,
     );
     expect(bridge.running).toBe(true);
     expect((await bridge.stop()).code).toBe(0);

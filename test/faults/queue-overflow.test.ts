@@ -86,7 +86,8 @@ describe('queue overflow during an outage', () => {
     expect(dropped).toBeGreaterThanOrEqual(taken - 5 - 3);
     expect(String(overflow[0]!['reason'])).toMatch(/reports were dropped while the broker was away: .*"sensor":\d+/);
     console.info(
-      `[overflow] outage ${reconnectAt - outageStart} ms, ${queued.length} readings kept, ${dropped} dropped; ${String(overflow[0]!['reason'])}`,
+      `[overflow] outage ${reconnectAt - outageStart} ms, ${queued.length} readings kept, ${dropped} dropped; ` +
+        `${String(overflow[0]!['reason'])}`,
     );
   }, 90_000);
 });

@@ -131,7 +131,8 @@ describe.runIf(haveSocat)('serial faults', () => {
     expect(runtime!.link.state).toBe('ready');
   }, 60_000);
 
-  it('a 10 MB random stream: the bridge stays up with bounded memory, counts the drops, and the next command works', async () => {
+  it('a 10 MB random stream: the bridge stays up with bounded memory, ' +
+    'counts the drops, and the next command works', async () => {
     expect((await command('before', 1))['command']).toBe('ack');
     const rssBefore = process.memoryUsage().rss;
     const chunk = 64 * 1024;
@@ -152,11 +153,13 @@ describe.runIf(haveSocat)('serial faults', () => {
     // The line reader holds at most one line: 10 MB through it leaves no trace in memory.
     expect(process.memoryUsage().rss - rssBefore).toBeLessThan(150 * 1024 * 1024);
     console.info(
-      `[serial] 10 MB random: dropped garbled ${c['link.garbled']}, too long ${c['link.tooLong']}, bad checksum ${c['link.checksum']}, unknown ${c['link.unknown']}; ${reports('error').length} error reports`,
+      `[serial] 10 MB random: dropped garbled ${c['link.garbled']}, too long ${c['link.tooLong']}, bad ` +
+        `checksum ${c['link.checksum']}, unknown ${c['link.unknown']}; ${reports('error').length} error reports`,
     );
   }, 180_000);
 
-  it('the peer closed and recreated in the middle of a command: one answer for it, then the next command works', async () => {
+  it('the peer closed and recreated in the middle of a command: one answer ' +
+    'for it, then the next command works', async () => {
     expect((await command('before', 1))['command']).toBe('ack');
     // The board stops listening; the command goes out and nobody answers; then the cable is pulled.
     await board.close();

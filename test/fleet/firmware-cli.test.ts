@@ -83,7 +83,8 @@ describe('smarthome-bridge fleet --link firmware (the CLI)', () => {
     expect(code).toBe(0);
   }, 150_000);
 
-  it('refuses a bad schedule, --report-period with firmware homes, a missing .hex and a --homes that contradicts --mix, in one line, exit 2', async () => {
+  it('refuses a bad schedule, --report-period with firmware homes, a missing .hex and a --homes that contradicts ' +
+    '--mix, in one line, exit 2', async () => {
     const bad = path.join(dir, 'bad.yaml');
     writeFileSync(bad, '- at: 1s\n  home: fc-1\n  fault: explode\n');
     for (const [args, why] of [

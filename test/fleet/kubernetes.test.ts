@@ -8,59 +8,88 @@ import { shardIndices } from '../../src/fleet/addressing.js';
 import { REPO_ROOT } from '../support/brokers.js';
 import { startCli } from '../support/cli-process.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- walking a parsed manifest */
+/** The parts of the manifest's documents these tests read (Job, ConfigMap, Secret, Deployment). */
+interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: { secretKeyRef: { name: string; key: string } };
+}
+interface Container {
+  args: string[];
+  env: EnvVar[];
+  volumeMounts: { name: string; mountPath: string }[];
+}
+interface PodTemplate {
+  metadata: { labels: Record<string, string> };
+  spec: { containers: Container[]; volumes: { name: string; configMap?: { name: string } }[] };
+}
+interface Document {
+  kind: string;
+  apiVersion: string;
+  metadata: { name: string };
+  spec: {
+    completionMode: string;
+    completions: number;
+    parallelism: number;
+    selector: { matchLabels: Record<string, string> };
+    template: PodTemplate;
+  };
+  data: Record<string, string>;
+  stringData: Record<string, string>;
+}
+
 const manifest = parseAllDocuments(readFileSync(path.join(REPO_ROOT, 'deploy/kubernetes/fleet-job.yaml'), 'utf8')).map(
-  (d) => d.toJS() as any,
+  (d) => d.toJS() as Document | null,
 );
-const byKind = (kind: string): any[] => manifest.filter((d) => d?.kind === kind);
+const byKind = (kind: string): Document[] => manifest.filter((d): d is Document => d?.kind === kind);
 const option = (args: string[], name: string): string | undefined => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 };
 
 describe('deploy/kubernetes/fleet-job.yaml', () => {
-  const [job] = byKind('Job');
+  const job = byKind('Job')[0]!;
   const pod = job.spec.template.spec;
-  const fleet = pod.containers[0];
-  const env = Object.fromEntries(fleet.env.map((e: any) => [e.name, e]));
+  const fleet = pod.containers[0]!;
+  const env = Object.fromEntries(fleet.env.map((e) => [e.name, e]));
 
   it('is an Indexed Job whose pods run fleet --shard auto, with FLEET_SHARDS equal to completions', () => {
     expect(job.apiVersion).toBe('batch/v1');
     expect(job.spec.completionMode).toBe('Indexed');
     expect(fleet.args[0]).toBe('fleet');
     expect(option(fleet.args, '--shard')).toBe('auto');
-    expect(Number(env[SHARD_COUNT_ENV].value)).toBe(job.spec.completions);
+    expect(Number(env[SHARD_COUNT_ENV]!.value)).toBe(job.spec.completions);
     expect(job.spec.parallelism).toBe(job.spec.completions); // every shard runs at once: a fleet, not a batch
     expect(Number(option(fleet.args, '--homes'))).toBeGreaterThanOrEqual(job.spec.completions);
   });
 
   it('mounts the ConfigMap where --devices points, and it holds a valid devices.json', () => {
-    const [configMap] = byKind('ConfigMap');
-    const volume = pod.volumes.find((v: any) => v.configMap?.name === configMap.metadata.name);
+    const configMap = byKind('ConfigMap')[0]!;
+    const volume = pod.volumes.find((v) => v.configMap?.name === configMap.metadata.name);
     expect(volume).toBeDefined();
-    const mount = fleet.volumeMounts.find((m: any) => m.name === volume.name);
+    const mount = fleet.volumeMounts.find((m) => m.name === volume!.name)!;
     const devices = option(fleet.args, '--devices')!;
     expect(path.posix.dirname(devices)).toBe(mount.mountPath);
-    const file = configMap.data[path.posix.basename(devices)];
+    const file = configMap.data[path.posix.basename(devices)]!;
     expect(() => parseDevicesConfig(JSON.parse(file))).not.toThrow();
   });
 
   it('takes the broker password from the Secret, never from the command line', () => {
-    const [secret] = byKind('Secret');
-    const ref = env.SMARTHOME_BRIDGE_PASSWORD.valueFrom.secretKeyRef;
+    const secret = byKind('Secret')[0]!;
+    const ref = env['SMARTHOME_BRIDGE_PASSWORD']!.valueFrom!.secretKeyRef;
     expect(ref.name).toBe(secret.metadata.name);
     expect(Object.keys(secret.stringData)).toContain(ref.key);
     expect(fleet.args.join(' ')).not.toMatch(/password/i);
   });
 
   it('runs verify as its own Deployment, reading the AMQP URL from the Secret', () => {
-    const [deployment] = byKind('Deployment');
-    const verify = deployment.spec.template.spec.containers[0];
+    const deployment = byKind('Deployment')[0]!;
+    const verify = deployment.spec.template.spec.containers[0]!;
     expect(verify.args[0]).toBe('verify');
     const urlArg = option(verify.args, '--amqp-url')!;
     const envName = /^\$\((\w+)\)$/.exec(urlArg)![1];
-    const ref = verify.env.find((e: any) => e.name === envName).valueFrom.secretKeyRef;
-    expect(ref.name).toBe(byKind('Secret')[0].metadata.name);
+    const ref = verify.env.find((e) => e.name === envName)!.valueFrom!.secretKeyRef;
+    expect(ref.name).toBe(byKind('Secret')[0]!.metadata.name);
     expect(deployment.spec.selector.matchLabels).toEqual(deployment.spec.template.metadata.labels);
   });
 });

@@ -39,7 +39,8 @@ describe('fault schedule', () => {
 
   it('reads YAML and JSON, homes by id or index, durations with units (bare = seconds)', () => {
     const yaml = parseFaultSchedule(
-      '- at: 10s\n  home: home-3\n  fault: unplug\n  for: 500ms\n- at: 2\n  homes: [1, home-2]\n  fault: serial-garbage\n  bytes: "#x\\n"\n',
+      '- at: 10s\n  home: home-3\n  fault: unplug\n  for: 500ms\n- at: 2\n  homes: [1, home-2]\n  fault: ' +
+        'serial-garbage\n  bytes: "#x\\n"\n',
       ctx,
     );
     expect(yaml).toEqual([

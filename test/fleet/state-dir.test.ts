@@ -42,7 +42,8 @@ describe('fleet --state-dir: every home keeps its status across a restart of the
     return fleet;
   };
 
-  it('a command changes one home; after the restart that home boots with it, the others from their files or defaults', async () => {
+  it('a command changes one home; after the restart that home boots with it, the others from their files or ' +
+    'defaults', async () => {
     const observer = await observe(broker.url);
     const first = await startFleet(2);
     const sender = await mqtt.connectAsync(broker.url, { protocolVersion: 4 });

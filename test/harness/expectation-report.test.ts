@@ -27,7 +27,8 @@ describe('a failing expectation explains itself', () => {
     const text = e.message;
     expect(text).toMatch(/^expectStatus failed after waiting 2s of home time \(\d+ms wall\)/);
     expect(text).toContain(
-      'expected: status 016155010 (mode individual, aircon on (power 6), light on (purple, brightness 5, normal), window open, gas valve closed) on the bus',
+      'expected: status 016155010 (mode individual, aircon on (power 6), light on (purple, brightness 5, ' +
+        'normal), window open, gas valve closed) on the bus',
     );
     expect(text).toContain('observed statuses (last first):');
     expect(text).toContain(

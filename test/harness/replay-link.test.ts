@@ -135,7 +135,8 @@ describe('recording files', () => {
       'invalid recording x.jsonl:3: not JSON',
     ],
     [
-      `${encodeHeader({ port: 'p', baudRate: 1, started: 's' })}{"t":5,"from":"board","data":"A"}\n{"t":4,"from":"host","data":"B"}\n`,
+      `${encodeHeader({ port: 'p', baudRate: 1, started: 's' })}` +
+        `{"t":5,"from":"board","data":"A"}\n{"t":4,"from":"host","data":"B"}\n`,
       'invalid recording x.jsonl:3: "t" goes back in time',
     ],
     [

@@ -57,7 +57,8 @@ describe('scenario files', () => {
 
   it('reads JSON too, with positions', () => {
     const s = parseScenario(
-      '{\n  "name": "json",\n  "steps": [\n    { "send": "016155010" },\n    { "expect": { "status": "016155010" } }\n  ]\n}\n',
+      '{\n  "name": "json",\n  "steps": [\n    { "send": "016155010" },\n    { "expect": { "status": ' +
+        '"016155010" } }\n  ]\n}\n',
       'j.json',
     );
     expect(s.steps.map((st) => [st.kind, st.at.line])).toEqual([
@@ -87,15 +88,19 @@ describe('scenario files', () => {
       'broken.yaml',
     );
     expect(problems).toEqual([
-      'broken.yaml:2:7: /link: must be emulated, firmware, or an object such as {kind: serial, port: /dev/ttyACM0} or {kind: replay, file: rec.jsonl}',
+      'broken.yaml:2:7: /link: must be emulated, firmware, or an object such as {kind: serial, port: ' +
+        '/dev/ttyACM0} or {kind: replay, file: rec.jsonl}',
       'broken.yaml:5:5: /steps/0: unknown field "qos"',
       'broken.yaml:6:11: /steps/1/wait: must be a duration: 500ms, 2s, 1m30s, 1h, or a number of milliseconds',
       'broken.yaml:7:23: /steps/2/expect/status: must be nine characters, each a digit or x (any digit)',
       'broken.yaml:8:12: /steps/3/press: must be one of aircon, light, gas',
-      'broken.yaml:9:5: /steps/4: a step has exactly one of set, press, pushWindow, send, wait, expect, fault (found send and expect)',
-      'broken.yaml:11:5: /steps/5: a step has exactly one of set, press, pushWindow, send, wait, expect, fault (found nothing)',
+      'broken.yaml:9:5: /steps/4: a step has exactly one of set, press, pushWindow, send, wait, expect, fault ' +
+        '(found send and expect)',
+      'broken.yaml:11:5: /steps/5: a step has exactly one of set, press, pushWindow, send, wait, expect, fault ' +
+        '(found nothing)',
       'broken.yaml:12:13: /steps/6/expect: must not be empty',
-      'broken.yaml:13:12: /steps/7/fault: must be one of serial-garbage, unplug, replug, board-reset, broker-outage, broker-restore',
+      'broken.yaml:13:12: /steps/7/fault: must be one of serial-garbage, unplug, replug, board-reset, ' +
+        'broker-outage, broker-restore',
       'broken.yaml:14:21: /steps/8/set/raining: must be boolean',
     ]);
   });

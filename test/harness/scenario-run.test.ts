@@ -60,7 +60,10 @@ describe('runScenario', () => {
     expect(r.steps.map((s) => s.status)).toEqual(['passed', 'passed', 'failed', 'skipped']);
     const text = r.failure!.message;
     expect(text).toMatch(
-      /^step 3 \(failing\.yaml:5:5\) expect a message on webos\/report\/smarthome\/info with fields \{"command":"ack","request":"016155010"\} within 1s:\n/,
+      new RegExp(
+        String.raw`^step 3 \(failing\.yaml:5:5\) expect a message on webos\/report\/smarthome\/info ` +
+          String.raw`with fields \{"command":"ack","request":"016155010"\} within 1s:\n`,
+      ),
     );
     expect(text).toContain('expectMessage failed after waiting 1s of home time');
     expect(text).toContain(
@@ -113,7 +116,8 @@ describe('reports', () => {
     expect(cases.map((c) => c.attributes['name'])).toEqual([
       'step 1: send 022222212 on webos/smarthome/info',
       'step 2: expect status 0xxxxxx1x',
-      'step 3: expect a message on webos/report/smarthome/info with fields {"command":"ack","request":"016155010"} within 1s',
+      'step 3: expect a message on webos/report/smarthome/info with fields ' +
+        '{"command":"ack","request":"016155010"} within 1s',
       'step 4: wait 1s',
     ]);
     const [failure] = findAll(cases[2]!, 'failure');

@@ -71,28 +71,32 @@ describe('boot', () => {
 });
 
 describe('window', () => {
-  it('takes 1.1 s to open: the status changes at once, the angle is 55 at 550 ms, the contact reads open during travel', () => {
-    const { home, clock, statuses } = makeHome();
-    home.start();
-    home.apply('022222212');
-    expect(home.status).toBe('000000010');
-    expect(statuses().at(-1)).toMatchObject({ status: '000000010', cause: 'command', time: 0 });
-    expect(home.outputs().windowAngle).toBe(0);
-    clock.advance(10);
-    expect(home.outputs().windowAngle).toBe(1);
-    expect(home.contactOpen()).toBe(true);
-    clock.advance(540);
-    expect(home.outputs().windowAngle).toBe(55);
-    expect(home.contactOpen()).toBe(true);
-    clock.advance(549);
-    expect(home.outputs().windowAngle).toBe(109);
-    clock.advance(1);
-    expect(home.outputs().windowAngle).toBe(110);
-    clock.advance(5000);
-    expect(home.outputs().windowAngle).toBe(110);
-    expect(statuses().map((r) => r.cause)).toEqual(['boot', 'command']);
-    home.stop();
-  });
+  it(
+    'takes 1.1 s to open: the status changes at once, the angle is 55 at 550 ms, the contact reads open during ' +
+      'travel',
+    () => {
+      const { home, clock, statuses } = makeHome();
+      home.start();
+      home.apply('022222212');
+      expect(home.status).toBe('000000010');
+      expect(statuses().at(-1)).toMatchObject({ status: '000000010', cause: 'command', time: 0 });
+      expect(home.outputs().windowAngle).toBe(0);
+      clock.advance(10);
+      expect(home.outputs().windowAngle).toBe(1);
+      expect(home.contactOpen()).toBe(true);
+      clock.advance(540);
+      expect(home.outputs().windowAngle).toBe(55);
+      expect(home.contactOpen()).toBe(true);
+      clock.advance(549);
+      expect(home.outputs().windowAngle).toBe(109);
+      clock.advance(1);
+      expect(home.outputs().windowAngle).toBe(110);
+      clock.advance(5000);
+      expect(home.outputs().windowAngle).toBe(110);
+      expect(statuses().map((r) => r.cause)).toEqual(['boot', 'command']);
+      home.stop();
+    },
+  );
 
   it('closes in 1.1 s, and the contact reads closed only at 0°', () => {
     const { home, clock } = makeHome('000000010');

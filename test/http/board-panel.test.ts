@@ -29,19 +29,22 @@ describe('virtual-arduino board view API', () => {
 
   const board = async (): Promise<BoardSnapshot> => (await (await fetch(`${base}/api/board`)).json()) as BoardSnapshot;
 
-  it('sends / to the board view and shows the running board: millis, pins, the servo holding the window closed', async () => {
-    const root = await fetch(`${base}/`, { redirect: 'manual' });
-    expect(root.status).toBe(302);
-    expect(root.headers.get('location')).toBe('/board');
-    const config = await loadDevicesConfig();
-    await expect
-      .poll(async () => (await board()).servo.angle, { timeout: 15_000 })
-      .toBeCloseTo(config.appliances.window.closedDeg, 0);
-    const b = await board();
-    expect(b.pins).toHaveLength(20);
-    expect(b.millis).toBeGreaterThan(0);
-    expect(b.pins[b.servo.pin]!.output).toBe(true);
-  });
+  it(
+    'sends / to the board view and shows the running board: millis, pins, ' + 'the servo holding the window closed',
+    async () => {
+      const root = await fetch(`${base}/`, { redirect: 'manual' });
+      expect(root.status).toBe(302);
+      expect(root.headers.get('location')).toBe('/board');
+      const config = await loadDevicesConfig();
+      await expect
+        .poll(async () => (await board()).servo.angle, { timeout: 15_000 })
+        .toBeCloseTo(config.appliances.window.closedDeg, 0);
+      const b = await board();
+      expect(b.pins).toHaveLength(20);
+      expect(b.millis).toBeGreaterThan(0);
+      expect(b.pins[b.servo.pin]!.output).toBe(true);
+    },
+  );
 
   it('presses and releases a button pin through the wiring (active low)', async () => {
     expect((await board()).buttons['gas']!.pressed).toBe(false);

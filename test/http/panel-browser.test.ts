@@ -74,22 +74,27 @@ describe('home page (emulated link)', () => {
     expect(await page.textContent('#link-badge')).toBe('link emulated: ready');
   });
 
-  it('the air-con control sends a command the bus carries; the drawing, status text and ack latency change', async () => {
-    await page.click('#ctl-aircon');
-    await expect
-      .poll(() => bus.json().find((m) => m['command'] === 'control' && m['Producer'] === 'panel'), { timeout: 10_000 })
-      .toMatchObject({ aircon: { enabled: true, power: 5 } });
-    await expect.poll(() => page.textContent('#status-digits')).toBe('015000000');
-    await expect.poll(() => page.textContent('#aircon-label')).toMatch(/^air-con on · power 5/);
-    expect(await page.getAttribute('#airflow', 'visibility')).toBe('visible');
-    expect(await page.getAttribute('#aircon-led', 'fill')).toBe('#3ecf8e');
-    await expect
-      .poll(() => page.textContent('#ack'))
-      .toMatch(/^ack \S+ → 015000000 · bridge [\d.]+ ms · round trip [\d.]+ ms$/);
-    expect(bus.json().some((m) => m['command'] === 'ack' && m['status'] === '015000000')).toBe(true);
-    await expect.poll(() => page.locator('#log li').first().textContent()).toBeTruthy();
-    await shot(page, 'home');
-  });
+  it(
+    'the air-con control sends a command the bus carries; the drawing, ' + 'status text and ack latency change',
+    async () => {
+      await page.click('#ctl-aircon');
+      await expect
+        .poll(() => bus.json().find((m) => m['command'] === 'control' && m['Producer'] === 'panel'), {
+          timeout: 10_000,
+        })
+        .toMatchObject({ aircon: { enabled: true, power: 5 } });
+      await expect.poll(() => page.textContent('#status-digits')).toBe('015000000');
+      await expect.poll(() => page.textContent('#aircon-label')).toMatch(/^air-con on · power 5/);
+      expect(await page.getAttribute('#airflow', 'visibility')).toBe('visible');
+      expect(await page.getAttribute('#aircon-led', 'fill')).toBe('#3ecf8e');
+      await expect
+        .poll(() => page.textContent('#ack'))
+        .toMatch(/^ack \S+ → 015000000 · bridge [\d.]+ ms · round trip [\d.]+ ms$/);
+      expect(bus.json().some((m) => m['command'] === 'ack' && m['status'] === '015000000')).toBe(true);
+      await expect.poll(() => page.locator('#log li').first().textContent()).toBeTruthy();
+      await shot(page, 'home');
+    },
+  );
 
   it('a typed 9-digit command goes out as it is', async () => {
     await page.fill('#raw', '015140010');

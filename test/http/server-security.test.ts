@@ -17,7 +17,12 @@ describe('panel server: token, cross-site guard', () => {
       { host: '127.0.0.1', port: 0, token: TOKEN },
       {
         get: { '/api/state': (_q, res) => sendJson(res, 200, { ok: true }) },
-        post: { '/api/press': (_q, res) => (pressed++, sendJson(res, 200, { pressed })) },
+        post: {
+          '/api/press': (_q, res) => {
+            pressed++;
+            sendJson(res, 200, { pressed });
+          },
+        },
       },
     );
     await server.start();

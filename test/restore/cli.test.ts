@@ -36,7 +36,8 @@ describe('smarthome-bridge run', () => {
         .split('\n')
         .find((l) => l.startsWith('reports on'))!;
       expect(line).toBe(
-        'reports on webos/report/smarthome/info (AMQP webos.report.smarthome.info), error reports on webos/report/smarthome/error (AMQP webos.report.smarthome.error); ' +
+        'reports on webos/report/smarthome/info (AMQP webos.report.smarthome.info), error reports on ' +
+          'webos/report/smarthome/error (AMQP webos.report.smarthome.error); ' +
           'sensors on change (±0.5 °C, ±3 % RH, rain) and every 15 min; status 009060210 restored from rtdb-file',
       );
       await expect.poll(() => readFileSync(state, 'utf8').includes('"009060210"'), { timeout: 10_000 }).toBe(true);

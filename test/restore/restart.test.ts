@@ -39,10 +39,17 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-const readJson = (file: string): Record<string, any> => JSON.parse(readFileSync(file, 'utf8')) as Record<string, any>;
+/** The parts of the rtdb file's tree these tests read and change. */
+interface RtdbTree {
+  smarthome: { status: string };
+  sensor: { openweather: { icon: string } };
+}
+const readJson = (file: string): unknown => JSON.parse(readFileSync(file, 'utf8'));
+const readRtdb = (file: string): RtdbTree => readJson(file) as RtdbTree;
+const readState = (file: string): { status: string } => readJson(file) as { status: string };
 const statusReports = (h: TestHome): { status: string; cause: string }[] =>
   h.messages
-    .map((m) => m.json as Record<string, any> | undefined)
+    .map((m) => m.json as { command?: string; status: string; cause: string } | undefined)
     .filter((j) => j?.['command'] === 'status')
     .map((j) => ({ status: j!['status'], cause: j!['cause'] }));
 
@@ -62,9 +69,9 @@ async function restartOn(
   await home.expectStatus(STORED);
   await home.close();
   home = undefined;
-  expect(readJson(rtdbFile)['smarthome']['status']).toBe(STORED);
-  expect(readJson(stateFile)['status']).toBe(STORED);
-  const tree = readJson(rtdbFile);
+  expect(readRtdb(rtdbFile)['smarthome']['status']).toBe(STORED);
+  expect(readState(stateFile)['status']).toBe(STORED);
+  const tree = readRtdb(rtdbFile);
   tree['sensor']['openweather']['icon'] = '10d';
   writeFileSync(rtdbFile, JSON.stringify(tree, null, 4));
 
@@ -75,9 +82,9 @@ async function restartOn(
   expect(await home.link.requestStatus()).toBe(STORED);
   await home.runtime.rtdb!.flush();
   await home.runtime.stateFile!.flush();
-  expect(readJson(rtdbFile)['smarthome']['status']).toBe(STORED);
-  expect(readJson(rtdbFile)['sensor']['openweather']['icon']).toBe('10d');
-  expect(readJson(stateFile)['status']).toBe(STORED);
+  expect(readRtdb(rtdbFile)['smarthome']['status']).toBe(STORED);
+  expect(readRtdb(rtdbFile)['sensor']['openweather']['icon']).toBe('10d');
+  expect(readState(stateFile)['status']).toBe(STORED);
   expect(statusReports(home).some((r) => r.status === '000000000')).toBe(false);
   return home;
 }
@@ -107,7 +114,7 @@ describe('restart on the emulated link', () => {
     expect(runtime.link.status).toBe(STORED);
     expect((runtime.link as EmulatedLink).home.outputs().windowAngle).toBe(110);
     await runtime.rtdb!.flush();
-    expect(readJson(rtdbFile)['smarthome']['status']).toBe(STORED);
+    expect(readRtdb(rtdbFile)['smarthome']['status']).toBe(STORED);
   });
 });
 

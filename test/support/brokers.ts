@@ -27,7 +27,9 @@ const RABBITMQ_SCRIPTS = path.join(REPO_ROOT, 'scripts/rabbitmq');
 // ---------------------------------------------------------------------------------------------
 
 const START_ALL =
-  'npm test starts them itself when RabbitMQ and mosquitto are installed (npm run setup:system installs them); or source .ci/run.d/brokers.sh (starts every CI broker and exports the SMARTHOME_TEST_* variables; brokers_stop stops them)';
+  'npm test starts them itself when RabbitMQ and mosquitto are installed (npm run setup:system installs them); ' +
+  'or source .ci/run.d/brokers.sh (starts every CI broker and exports the SMARTHOME_TEST_* variables; ' +
+  'brokers_stop stops them)';
 
 /** Where requireService notes the suites it skips, for the one line at the end of the run (global-brokers.ts). */
 export const SKIPPED_SERVICES_DIR = path.join(REPO_ROOT, '.cache', 'test-results', 'skipped-services');

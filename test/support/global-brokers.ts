@@ -42,6 +42,7 @@ const DEFAULT_PORTS: Record<string, number> = {
 
 export function brokersInstalled(): boolean {
   try {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own ${field} format, not a template
     const out = execFileSync('dpkg-query', ['-W', '-f=${Package} ${Status}\\n', ...PACKAGES], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'ignore'],
@@ -105,7 +106,8 @@ function reportSkipped(why: string): void {
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([file, services]) => `${file} (${[...services].join(', ')})`);
   console.warn(
-    `\nskipped ${suites.size} suites that need brokers (${why}): ${list.join(', ')}; install what they need with: ${INSTALL_COMMAND}`,
+    `\nskipped ${suites.size} suites that need brokers (${why}): ${list.join(', ')}; install what they need ` +
+      `with: ${INSTALL_COMMAND}`,
   );
 }
 
@@ -154,7 +156,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
     if (m) process.env[m[1]!] = m[2]!;
   }
   console.warn(
-    `test brokers: RabbitMQ (${process.env['SMARTHOME_TEST_RABBITMQ_MQTT_URL']}, ${process.env['SMARTHOME_TEST_RABBITMQ_AUTH_MQTT_URL']}) and mosquitto (${process.env['SMARTHOME_TEST_MOSQUITTO_URL']}) started in ${Math.round((Date.now() - t0) / 1000)} s; stopped when the run ends`,
+    `test brokers: RabbitMQ (${process.env['SMARTHOME_TEST_RABBITMQ_MQTT_URL']}, ` +
+      `${process.env['SMARTHOME_TEST_RABBITMQ_AUTH_MQTT_URL']}) and mosquitto ` +
+      `(${process.env['SMARTHOME_TEST_MOSQUITTO_URL']}) started in ${Math.round((Date.now() - t0) / 1000)} s; ` +
+      'stopped when the run ends',
   );
   return async () => {
     await execFileAsync('bash', ['-c', `BROKERS_NO_START=1 source ${BROKERS_SH} && brokers_stop`], {

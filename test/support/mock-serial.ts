@@ -1,4 +1,5 @@
-// biome-ignore syntax/correctness/noTypeOnlyImportAttributes: TypeScript takes resolution-mode on a type-only import (these types are CommonJS)
+// TypeScript takes resolution-mode on a type-only import (these types are CommonJS).
+// biome-ignore syntax/correctness/noTypeOnlyImportAttributes: resolution-mode for CommonJS types
 import type { MockPortBinding } from '@serialport/binding-mock' with { 'resolution-mode': 'require' };
 import { SerialPortMock } from 'serialport';
 import type {
@@ -8,7 +9,8 @@ import type {
   PortStatus,
   SetOptions,
   UpdateOptions,
-  // biome-ignore syntax/correctness/noTypeOnlyImportAttributes: TypeScript takes resolution-mode on a type-only import (these types are CommonJS)
+  // TypeScript takes resolution-mode on a type-only import (these types are CommonJS).
+  // biome-ignore syntax/correctness/noTypeOnlyImportAttributes: resolution-mode for CommonJS types
 } from '@serialport/bindings-interface' with { 'resolution-mode': 'require' };
 import { decodeHostLine } from '../../src/links/serial/line-codec.js';
 import type { HostLine } from '../../src/links/serial/line-types.js';

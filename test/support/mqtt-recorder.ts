@@ -68,7 +68,8 @@ export class MqttRecorder {
         this.#waiters = this.#waiters.filter((w) => w.resolve !== done);
         reject(
           new Error(
-            `no ${what} within ${timeoutMs} ms; seen since mark: ${JSON.stringify(this.seen.slice(mark).map((m) => [m.topic, m.text.slice(0, 120)]))}`,
+            `no ${what} within ${timeoutMs} ms; seen since mark: ` +
+              `${JSON.stringify(this.seen.slice(mark).map((m) => [m.topic, m.text.slice(0, 120)]))}`,
           ),
         );
       }, timeoutMs);

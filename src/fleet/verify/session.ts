@@ -137,7 +137,8 @@ export function formatReport(r: VerifyReport, final = false): string {
   if (r.commands) {
     const c = r.commands;
     parts.push(
-      `cmd ${c.acked}/${c.sent}${c.unanswered ? ` (${c.unanswered} unanswered)` : ''} rtt p50 ${c.rttMs.p50} p99 ${c.rttMs.p99} max ${c.rttMs.max} ms`,
+      `cmd ${c.acked}/${c.sent}${c.unanswered ? ` (${c.unanswered} unanswered)` : ''} rtt p50 ${c.rttMs.p50} ` +
+        `p99 ${c.rttMs.p99} max ${c.rttMs.max} ms`,
     );
   }
   return parts.join(' · ');

@@ -70,9 +70,7 @@ export class MqttReportSource implements ReportSource {
     this.#client = client;
     client.on('message', (_topic, payload) => onMessage(payload));
     const subscribe = (): Promise<unknown> =>
-      client.subscribeAsync(
-        o.filters.map((f) => ({ topic: f, qos: o.qos })).reduce((a, s) => ({ ...a, [s.topic]: { qos: s.qos } }), {}),
-      );
+      client.subscribeAsync(Object.fromEntries(o.filters.map((f) => [f, { qos: o.qos }])));
     client.on('connect', () => void subscribe().catch(() => undefined));
     await new Promise<void>((resolve, reject) => {
       const fail = (e: Error): void => {

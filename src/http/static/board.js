@@ -35,7 +35,8 @@ function render(b) {
   $('pins').innerHTML = b.pins
     .map(
       (p) =>
-        `<div class="pin ${p.high ? 'high' : ''} ${p.output ? 'out' : ''}" title="${p.output ? 'output' : 'input'}">${pinName(p.pin)}</div>`,
+        `<div class="pin ${p.high ? 'high' : ''} ${p.output ? 'out' : ''}" ` +
+        `title="${p.output ? 'output' : 'input'}">${pinName(p.pin)}</div>`,
     )
     .join('');
   $('inputs').innerHTML = [

@@ -90,8 +90,14 @@ function paint() {
     g.strokeStyle = '#0c1320';
     g.lineWidth = Math.max(1, Math.floor(cell / 6));
     g.beginPath();
-    for (let x = 0; x <= cols; x++) g.moveTo(x * cell, 0), g.lineTo(x * cell, rows * cell);
-    for (let y = 0; y <= rows; y++) g.moveTo(0, y * cell), g.lineTo(cols * cell, y * cell);
+    for (let x = 0; x <= cols; x++) {
+      g.moveTo(x * cell, 0);
+      g.lineTo(x * cell, rows * cell);
+    }
+    for (let y = 0; y <= rows; y++) {
+      g.moveTo(0, y * cell);
+      g.lineTo(cols * cell, y * cell);
+    }
     g.stroke();
   }
   $('cell-count').textContent = `${n.toLocaleString()} cells`;
@@ -153,7 +159,8 @@ const fmt = (v, d = 0) => (v === undefined ? '—' : Number(v).toLocaleString(un
 function render(f) {
   info = f;
   $('fleet-name').textContent =
-    `${f.prefix}-* · ${f.homes.toLocaleString()} homes${f.local !== f.homes ? ` (${f.local.toLocaleString()} here)` : ''}`;
+    `${f.prefix}-* · ${f.homes.toLocaleString()} ` +
+    `homes${f.local !== f.homes ? ` (${f.local.toLocaleString()} here)` : ''}`;
   $('uptime').textContent = `up ${f.uptimeS} s`;
   const s = f.stats;
   $('progress').style.width = `${(100 * s.connected) / Math.max(1, s.homes)}%`;
@@ -173,13 +180,18 @@ function render(f) {
   histogram($('hist-ack'), f.ackLatency, '#4fb3ff');
 }
 
-$('mode').addEventListener('change', () => (legend(), paint()));
+$('mode').addEventListener('change', () => {
+  legend();
+  paint();
+});
 $('cells').addEventListener('mousemove', (e) => {
   const p = cellAt(e);
   $('hover').textContent =
     p === undefined
       ? ''
-      : `${homeAt(p)}: ${STATE_NAMES[cells.state[p]]}${cells.state[p] === 2 ? `, last report ${cells.late[p]} ms late` : ''} — click to open`;
+      : `${homeAt(p)}: ` +
+        `${STATE_NAMES[cells.state[p]]}${cells.state[p] === 2 ? `, last report ${cells.late[p]} ms late` : ''} — ` +
+        'click to open';
 });
 $('cells').addEventListener('click', (e) => {
   const p = cellAt(e);

@@ -114,12 +114,18 @@ function drawStatus(s) {
   $('status-facts').innerHTML = facts.map(([k, v]) => `<li><b>${k}</b>${v}</li>`).join('');
   // The selectors follow the home (unless being changed): they show what a send would keep.
   if (d) {
-    const follow = (id, value) => document.activeElement !== $(id) && ($(id).value = String(value));
-    if (d.aircon.on) follow('ctl-power', d.aircon.power), ($('ctl-power-out').value = $('ctl-power').value);
-    if (d.light.on)
-      follow('ctl-colour', d.light.colour),
-        follow('ctl-effect', d.light.effect),
-        follow('ctl-bright', d.light.brightness);
+    const follow = (id, value) => {
+      if (document.activeElement !== $(id)) $(id).value = String(value);
+    };
+    if (d.aircon.on) {
+      follow('ctl-power', d.aircon.power);
+      $('ctl-power-out').value = $('ctl-power').value;
+    }
+    if (d.light.on) {
+      follow('ctl-colour', d.light.colour);
+      follow('ctl-effect', d.light.effect);
+      follow('ctl-bright', d.light.brightness);
+    }
   }
   setToggle('ctl-aircon', d?.aircon.on, 'turn off', 'turn on');
   setToggle('ctl-light', d?.light.on, 'turn off', 'turn on');
@@ -174,7 +180,7 @@ function drawHealth(s) {
     ['bus', `${s.bus?.url ?? '—'} ${s.bus?.connected ? '✓' : '✗'}`],
     ['commands on', s.bus?.commandTopic],
   ];
-  $('link-info').innerHTML = rows.map(([k, v]) => `<dt>${k}</dt><dd>${escape(String(v ?? '—'))}</dd>`).join('');
+  $('link-info').innerHTML = rows.map(([k, v]) => `<dt>${k}</dt><dd>${escapeHtml(String(v ?? '—'))}</dd>`).join('');
   const h = s.bridgeHealth ?? {};
   const c = h.counters ?? {};
   const hrows = [
@@ -190,14 +196,17 @@ function drawHealth(s) {
       .filter(([k, v]) => (k.startsWith('error.') || k.startsWith('dropped.') || k.startsWith('link.')) && v > 0)
       .map(([k, v]) => [k, v]),
   ];
-  $('health').innerHTML = hrows.map(([k, v]) => `<dt>${escape(k)}</dt><dd>${escape(String(v ?? '—'))}</dd>`).join('');
+  $('health').innerHTML = hrows
+    .map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(String(v ?? '—'))}</dd>`)
+    .join('');
   const errs = s.errors ?? [];
   $('errors').innerHTML = errs.length
     ? errs
         .slice(0, 20)
         .map(
           (e) =>
-            `<li><span class="muted">${fmtTime(e.t)}</span> <span class="code">${escape(e.code)}</span>${escape(e.reason)}</li>`,
+            `<li><span class="muted">${fmtTime(e.t)}</span> <span ` +
+            `class="code">${escapeHtml(e.code)}</span>${escapeHtml(e.reason)}</li>`,
         )
         .join('')
     : '<li class="muted">none</li>';
@@ -213,12 +222,13 @@ function drawLog(s) {
     .reverse()
     .map(
       (e) =>
-        `<li class="k-${escape(e.kind)}"><span class="t">${fmtTime(e.t)}</span><span class="topic">${escape(e.topic)}</span>${escape(e.text)}</li>`,
+        `<li class="k-${escapeHtml(e.kind)}"><span class="t">${fmtTime(e.t)}</span><span ` +
+        `class="topic">${escapeHtml(e.topic)}</span>${escapeHtml(e.text)}</li>`,
     )
     .join('');
 }
 
-function escape(v) {
+function escapeHtml(v) {
   return v.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 }
 
@@ -265,7 +275,9 @@ async function sendCommand(payload) {
     const reply = r.reply;
     if (reply.command === 'ack') {
       box.className = 'ack ok';
-      box.textContent = `ack ${reply.request} → ${reply.status}${reply.changed ? '' : ' (no change)'} · bridge ${reply.latencyMs} ms · round trip ${r.roundTripMs} ms`;
+      box.textContent =
+        `ack ${reply.request} → ${reply.status}${reply.changed ? '' : ' (no change)'} · bridge ` +
+        `${reply.latencyMs} ms · round trip ${r.roundTripMs} ms`;
     } else {
       box.className = 'ack bad';
       box.textContent = `error ${reply.code}: ${reply.reason} · round trip ${r.roundTripMs} ms`;

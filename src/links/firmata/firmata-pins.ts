@@ -85,14 +85,16 @@ export function resolveFirmataPins(config: DevicesConfig, source = 'devices.json
   const controller = TEMPERATURE_CONTROLLERS[f.temperature.part];
   if (!controller) {
     problems.push(
-      `/sensors/climate/firmata/temperature/part: ${JSON.stringify(f.temperature.part)} cannot be read through StandardFirmata (use tmp36 or lm35, analog parts johnny-five reads)`,
+      `/sensors/climate/firmata/temperature/part: ${JSON.stringify(f.temperature.part)} cannot be read through ` +
+        'StandardFirmata (use tmp36 or lm35, analog parts johnny-five reads)',
     );
   }
   const tPin = pin('/sensors/climate/firmata/temperature/pin', f.temperature.pin, 'analog');
   map.temperature = { controller: controller ?? 'TMP36', pin: tPin, channel: tPin - FIRST_ANALOG_PIN };
   if (!HUMIDITY_PARTS.has(f.humidity.part)) {
     problems.push(
-      `/sensors/climate/firmata/humidity/part: ${JSON.stringify(f.humidity.part)} cannot be read through StandardFirmata (use hih4030, an analog part)`,
+      `/sensors/climate/firmata/humidity/part: ${JSON.stringify(f.humidity.part)} cannot be read through ` +
+        'StandardFirmata (use hih4030, an analog part)',
     );
   }
   const hPin = pin('/sensors/climate/firmata/humidity/pin', f.humidity.pin, 'analog');
@@ -101,7 +103,8 @@ export function resolveFirmataPins(config: DevicesConfig, source = 'devices.json
   if (problems.length > 0) {
     throw new BridgeError(
       ErrorCode.CONFIG_INVALID,
-      `invalid configuration for --link firmata: ${source}${problems.map((p, i) => (i === 0 ? p : `\n${source}${p}`)).join('')}`,
+      'invalid configuration for --link firmata: ' +
+        `${source}${problems.map((p, i) => (i === 0 ? p : `\n${source}${p}`)).join('')}`,
       { source, problems },
     );
   }

@@ -188,7 +188,8 @@ export class FirmataSession {
 function noAnswer(path: string, ms: number): BridgeError {
   return new BridgeError(
     ErrorCode.FIRMATA_TIMEOUT,
-    `no Firmata answer on ${path} within ${ms} ms. Likely causes: the wrong port (\`smarthome-bridge ports\` lists them), ` +
+    `no Firmata answer on ${path} within ${ms} ms. Likely causes: the wrong port (\`smarthome-bridge ports\` ` +
+      'lists them), ' +
       'StandardFirmata not flashed on the board (README: StandardFirmata), or a baud rate other than 57600.',
     { path, timeoutMs: ms },
   );

@@ -69,7 +69,8 @@ export class ReplayLink extends DelegatingLink {
       const held = [...new Set(this.board.unplayedCommands())];
       throw new BridgeError(
         ErrorCode.REPLAY_MISMATCH,
-        `the recording ${this.source} holds no answer to command ${cmd}${held.length > 0 ? ` (unplayed commands: ${held.join(', ')})` : ' (every recorded command has been played)'}`,
+        `the recording ${this.source} holds no answer to command ${cmd}` +
+          (held.length > 0 ? ` (unplayed commands: ${held.join(', ')})` : ' (every recorded command has been played)'),
         { command: cmd, unplayed: held },
       );
     }

@@ -119,7 +119,8 @@ export async function checkBuild(o: BuildCheckOptions): Promise<void> {
   if (mismatch === undefined) return;
   throw new BridgeError(
     ErrorCode.BOARD_BUILD_MISMATCH,
-    `${who} was built with ${mismatch.path} ${mismatch.board ?? '(not reported)'}, but devices.json says ${mismatch.expected}: ` +
+    `${who} was built with ${mismatch.path} ${mismatch.board ?? '(not reported)'}, but devices.json says ` +
+      `${mismatch.expected}: ` +
       'build the firmware from this devices.json (npm run firmware:build) and flash it',
     { path: o.path, field: mismatch.path, board: mismatch.board, expected: mismatch.expected },
   );
@@ -140,11 +141,14 @@ export function noAnswerError(c: NoAnswerContext): BridgeError {
   const heard =
     c.bytes === 0
       ? 'nothing was received'
-      : `${c.bytes} bytes were received but no protocol line${noise.length ? ` (dropped: ${noise.map(([k, n]) => `${n} ${k}`).join(', ')})` : ''}`;
+      : `${c.bytes} bytes were received but no protocol ` +
+        `line${noise.length ? ` (dropped: ${noise.map(([k, n]) => `${n} ${k}`).join(', ')})` : ''}`;
   return new BridgeError(
     ErrorCode.LINK_TIMEOUT,
-    `no smarthome board answered on ${c.path} at ${c.baudRate} baud within ${Math.round(c.waitedMs)} ms: no BOOT line and no answer to PING; ${heard}. ` +
-      'Likely causes: the wrong port (`smarthome-bridge ports`), the smarthome sketch not flashed (see README "Real Uno"), ' +
+    `no smarthome board answered on ${c.path} at ${c.baudRate} baud within ${Math.round(c.waitedMs)} ms: no ` +
+      `BOOT line and no answer to PING; ${heard}. ` +
+      'Likely causes: the wrong port (`smarthome-bridge ports`), the smarthome sketch not flashed (see README ' +
+      '"Real Uno"), ' +
       `or a wrong baud rate (the sketch speaks 115200${c.baudRate === 115_200 ? '' : `, not ${c.baudRate}`}).`,
     { path: c.path, baudRate: c.baudRate, bytes: c.bytes, noise: c.noise },
   );

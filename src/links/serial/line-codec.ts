@@ -175,7 +175,10 @@ export function encodeHostLine(line: HostLine): string {
 function boardBody(line: BoardLine): string {
   switch (line.type) {
     case 'boot':
-      return `BOOT ${checked(line.firmware, FIRMWARE, 'firmware')} ${checked(String(line.protocol), PROTOCOL, 'protocol')} ${checked(line.board, BOARD, 'board')}`;
+      return (
+        `BOOT ${checked(line.firmware, FIRMWARE, 'firmware')} ` +
+        `${checked(String(line.protocol), PROTOCOL, 'protocol')} ${checked(line.board, BOARD, 'board')}`
+      );
     case 'ack':
       return `ACK ${formatId(line.id)} ${checked(line.status, STATUS, 'status')}`;
     case 'error': {
@@ -184,7 +187,10 @@ function boardBody(line: BoardLine): string {
       return `ERR ${formatId(line.id)} ${code} ${formatUint(line.detail ?? -1, 99, 'error detail')}`;
     }
     case 'status':
-      return `STATUS ${checked(line.cause, /^(boot|command|button|window|request)$/, 'cause')} ${checked(line.status, STATUS, 'status')}`;
+      return (
+        `STATUS ${checked(line.cause, /^(boot|command|button|window|request)$/, 'cause')} ` +
+        `${checked(line.status, STATUS, 'status')}`
+      );
     case 'climate':
       return `CLIMATE ${formatTemperature(line.temperature)} ${formatUint(line.humidity, MAX_HUMIDITY, 'humidity')}`;
     case 'rain':
@@ -203,7 +209,8 @@ function boardBody(line: BoardLine): string {
         ...line.values.map((v) => checked(v, BUILD_VALUE, 'build value')),
       ].join(' ');
     case 'log': {
-      const head = `LOG ${checked(line.level, /^(info|warn|error)$/, 'level')} ${checked(line.code, LOG_CODE, 'log code')}`;
+      const head =
+        `LOG ${checked(line.level, /^(info|warn|error)$/, 'level')} ` + `${checked(line.code, LOG_CODE, 'log code')}`;
       return line.text === '' ? head : `${head} ${checked(line.text, LOG_TEXT, 'log text')}`;
     }
     default:
@@ -221,7 +228,8 @@ export function assertProtocolVersion(boot: Extract<BoardLine, { type: 'boot' }>
   if (boot.protocol !== SERIAL_PROTOCOL_VERSION) {
     throw new BridgeError(
       ErrorCode.PROTOCOL_MISMATCH,
-      `board ${boot.board} (firmware ${boot.firmware}) speaks serial protocol ${boot.protocol}; this host speaks ${SERIAL_PROTOCOL_VERSION}`,
+      `board ${boot.board} (firmware ${boot.firmware}) speaks serial protocol ${boot.protocol}; this host ` +
+        `speaks ${SERIAL_PROTOCOL_VERSION}`,
       { protocol: boot.protocol, expected: SERIAL_PROTOCOL_VERSION, firmware: boot.firmware, board: boot.board },
     );
   }

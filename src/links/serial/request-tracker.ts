@@ -127,7 +127,8 @@ export class RequestTracker {
     p.reject(
       new BridgeError(
         ErrorCode.LINK_TIMEOUT,
-        `the board did not acknowledge ${describe(p.line)} (id ${p.id.toString(16).toUpperCase()}): ${p.attempts} attempts of ${this.#o.ackTimeoutMs} ms`,
+        `the board did not acknowledge ${describe(p.line)} (id ${p.id.toString(16).toUpperCase()}): ` +
+          `${p.attempts} attempts of ${this.#o.ackTimeoutMs} ms`,
         { id: p.id, attempts: p.attempts, ackTimeoutMs: this.#o.ackTimeoutMs },
       ),
     );

@@ -423,7 +423,8 @@ export class SerialLink extends TypedEmitter<LinkEvents> implements Link {
     this.#count('unresponsive');
     const err = new BridgeError(
       ErrorCode.LINK_TIMEOUT,
-      `the board on ${this.path} has sent nothing for ${Math.round(silentMs)} ms (it sends a heartbeat every ${HEARTBEAT_PERIOD_MS} ms); reopening the port`,
+      `the board on ${this.path} has sent nothing for ${Math.round(silentMs)} ms (it sends a heartbeat every ` +
+        `${HEARTBEAT_PERIOD_MS} ms); reopening the port`,
       { path: this.path, silentMs },
     );
     this.#outage('unresponsive', err);

@@ -1,6 +1,7 @@
 import { SerialPortStream } from '@serialport/stream';
 import { SerialPort } from 'serialport';
-// biome-ignore syntax/correctness/noTypeOnlyImportAttributes: TypeScript takes resolution-mode on a type-only import (these types are CommonJS)
+// TypeScript takes resolution-mode on a type-only import (these types are CommonJS).
+// biome-ignore syntax/correctness/noTypeOnlyImportAttributes: resolution-mode for CommonJS types
 import type { BindingInterface } from '@serialport/bindings-interface' with { 'resolution-mode': 'require' };
 import { BridgeError, ErrorCode } from '../../core/errors.js';
 

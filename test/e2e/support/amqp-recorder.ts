@@ -70,7 +70,8 @@ export class AmqpRecorder {
         this.#waiters = this.#waiters.filter((w) => w.resolve !== done);
         reject(
           new Error(
-            `no ${what} within ${timeoutMs} ms; seen since mark: ${JSON.stringify(this.seen.slice(mark).map((d) => [d.routingKey, d.text.slice(0, 120)]))}`,
+            `no ${what} within ${timeoutMs} ms; seen since mark: ` +
+              `${JSON.stringify(this.seen.slice(mark).map((d) => [d.routingKey, d.text.slice(0, 120)]))}`,
           ),
         );
       }, timeoutMs);

@@ -18,7 +18,10 @@ export interface Certificates {
 const openssl = (args: string[], cwd: string): void => void execFileSync('openssl', args, { cwd, stdio: 'pipe' });
 const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
 
-/** A test CA, a broker certificate for 127.0.0.1/localhost, a client certificate, and an unrelated CA; P-256 keys (quick). */
+/**
+ * A test CA, a broker certificate for 127.0.0.1/localhost, a client certificate, and an unrelated CA; P-256 keys
+ * (quick).
+ */
 export function makeCertificates(dir: string): Certificates {
   const p = (f: string): string => path.join(dir, f);
   openssl(

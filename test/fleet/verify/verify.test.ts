@@ -48,7 +48,10 @@ function mqttSource(url: string, cfg: DevicesConfig, qos: 0 | 1 = 0): MqttReport
   });
 }
 
-/** Runs a fleet for `ms` with a verifier subscribed before it starts; returns the final report and what the fleet counted. */
+/**
+ * Runs a fleet for `ms` with a verifier subscribed before it starts; returns the final report and what the fleet
+ * counted.
+ */
 async function run(o: {
   fleetUrl: string;
   source: ReportSource;

@@ -53,46 +53,52 @@ describe('Firmata link: a board that does not answer', { timeout: 120_000 }, () 
     expect(rig.transport?.isOpen).toBe(false);
   });
 
-  it('FIRMATA_TIMEOUT at the wrong baud rate (115200) over a serialport stream; 57600 on the same board works', async () => {
-    const { path: hex } = await standardFirmata();
-    const binding = createAvrBinding();
-    const config = shippedDevicesConfig();
-    // Real time here: the board answers at 57600 within about 2 s simulated (0.7–6 s of wall time, load permitting).
-    const make = (baudRate: number, readyTimeoutMs: number) =>
-      new FirmataLink({
-        config,
-        clock: new RealClock(),
-        readyTimeoutMs,
-        openPort: () => serialFirmataPort({ path: `avr:${hex}`, baudRate, binding }),
-      });
-    link = make(115_200, 3000);
-    await expect(link.start()).rejects.toSatisfy((e) => isBridgeError(e, 'FIRMATA_TIMEOUT'));
-    link = make(57_600, 30_000);
-    await link.start();
-    expect(link.firmware).toBe('StandardFirmata.ino 2.4');
-    expect(await link.apply('022222221')).toBe('000000001');
-  });
+  it(
+    'FIRMATA_TIMEOUT at the wrong baud rate (115200) over a serialport ' + 'stream; 57600 on the same board works',
+    async () => {
+      const { path: hex } = await standardFirmata();
+      const binding = createAvrBinding();
+      const config = shippedDevicesConfig();
+      // Real time here: the board answers at 57600 within about 2 s simulated (0.7–6 s of wall time, load permitting).
+      const make = (baudRate: number, readyTimeoutMs: number) =>
+        new FirmataLink({
+          config,
+          clock: new RealClock(),
+          readyTimeoutMs,
+          openPort: () => serialFirmataPort({ path: `avr:${hex}`, baudRate, binding }),
+        });
+      link = make(115_200, 3000);
+      await expect(link.start()).rejects.toSatisfy((e) => isBridgeError(e, 'FIRMATA_TIMEOUT'));
+      link = make(57_600, 30_000);
+      await link.start();
+      expect(link.firmware).toBe('StandardFirmata.ino 2.4');
+      expect(await link.apply('022222221')).toBe('000000001');
+    },
+  );
 });
 
 describe('Firmata link: a board that goes away', { timeout: 180_000 }, () => {
-  it('port vanishes: reported, commands refused, reopened with backoff, pins restored after the board resets', async () => {
-    const r = await runningRig();
-    expect(r.board.boots).toBe(2); // created, then reset when the port opened
-    r.transport!.unplug();
-    expect(r.link.state).toBe('disconnected');
-    expect(r.recorded.error.at(-1)).toMatchObject({ code: 'LINK_CLOSED' });
-    expect(r.recorded.error.at(-1)?.message).toMatch(/vanished/);
-    await expect(r.link.apply('000000000')).rejects.toSatisfy((e) => isBridgeError(e, 'LINK_NOT_READY'));
-    await r.until(() => r.link.state === 'ready', 10_000);
-    expect(r.board.boots).toBe(3); // the reopen reset the board: every pin forgotten
-    expect(r.transports).toHaveLength(2);
-    expect(r.link.counters()).toMatchObject({ lostBoard: 1, reconnects: 1 });
-    await r.advance(100);
-    expectPinsOf016155011(r);
-    expect(await r.link.apply('022222220')).toBe('016155010');
-    await r.advance(50);
-    expect(r.pinOutputs().gasValveOpen).toBe(false);
-  });
+  it(
+    'port vanishes: reported, commands refused, reopened with backoff, ' + 'pins restored after the board resets',
+    async () => {
+      const r = await runningRig();
+      expect(r.board.boots).toBe(2); // created, then reset when the port opened
+      r.transport!.unplug();
+      expect(r.link.state).toBe('disconnected');
+      expect(r.recorded.error.at(-1)).toMatchObject({ code: 'LINK_CLOSED' });
+      expect(r.recorded.error.at(-1)?.message).toMatch(/vanished/);
+      await expect(r.link.apply('000000000')).rejects.toSatisfy((e) => isBridgeError(e, 'LINK_NOT_READY'));
+      await r.until(() => r.link.state === 'ready', 10_000);
+      expect(r.board.boots).toBe(3); // the reopen reset the board: every pin forgotten
+      expect(r.transports).toHaveLength(2);
+      expect(r.link.counters()).toMatchObject({ lostBoard: 1, reconnects: 1 });
+      await r.advance(100);
+      expectPinsOf016155011(r);
+      expect(await r.link.apply('022222220')).toBe('016155010');
+      await r.advance(50);
+      expect(r.pinOutputs().gasValveOpen).toBe(false);
+    },
+  );
 
   it('board restarts by itself (reset button, brown-out): noticed from its version report, pins restored', async () => {
     const r = await runningRig();

@@ -163,34 +163,41 @@ describe('Firmata link: inputs from the pins', { timeout: 120_000 }, () => {
     expect(r.link.status).toBe('000000000');
   });
 
-  it('keeps the contact pull-up on while the gas valve on the same port changes (StandardFirmata 2.4 port writes)', async () => {
-    const r = await started();
-    // D8 (gas valve), D10 (contact, reading low: window closed) and D12 (button) share port B.
-    await r.link.apply('022222221');
-    await r.advance(20);
-    await r.link.apply('022222220');
-    await r.advance(20);
-    // The window opens by hand: the contact switch opens and only the pull-up makes the pin high.
-    r.board.releasePin(r.pins.contact);
-    await r.advance(2100);
-    expect(r.link.status).toBe('000000010');
-  });
+  it(
+    'keeps the contact pull-up on while the gas valve on the same port ' + 'changes (StandardFirmata 2.4 port writes)',
+    async () => {
+      const r = await started();
+      // D8 (gas valve), D10 (contact, reading low: window closed) and D12 (button) share port B.
+      await r.link.apply('022222221');
+      await r.advance(20);
+      await r.link.apply('022222220');
+      await r.advance(20);
+      // The window opens by hand: the contact switch opens and only the pull-up makes the pin high.
+      r.board.releasePin(r.pins.contact);
+      await r.advance(2100);
+      expect(r.link.status).toBe('000000010');
+    },
+  );
 });
 
 describe('Firmata link: ends cleanly', { timeout: 120_000 }, () => {
-  it('a process that stops the link ends by itself: no firmata-io timeout, johnny-five interval or output tick left', async () => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', fileURLToPath(new URL('./fixtures/start-stop.ts', import.meta.url))],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let out = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
-    const killer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-    const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
-    clearTimeout(killer);
-    expect(out).toMatch(/^closed /m);
-    expect({ code, signal }).toEqual({ code: 0, signal: null });
-  });
+  it(
+    'a process that stops the link ends by itself: no firmata-io timeout, johnny-five interval or output tick ' +
+      'left',
+    async () => {
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', fileURLToPath(new URL('./fixtures/start-stop.ts', import.meta.url))],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let out = '';
+      child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+      child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+      const killer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+      const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+      clearTimeout(killer);
+      expect(out).toMatch(/^closed /m);
+      expect({ code, signal }).toEqual({ code: 0, signal: null });
+    },
+  );
 });

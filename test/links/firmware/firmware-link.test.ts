@@ -45,34 +45,40 @@ async function rejection(p: Promise<unknown>): Promise<unknown> {
 }
 
 describe('firmware link', () => {
-  it('boots the committed sketch through the serial link handshake and answers commands like a real board', async () => {
-    const { link, statuses } = await started();
-    expect(link.kind).toBe('firmware');
-    expect(link.state).toBe('ready');
-    expect(link.board.boots).toBe(2); // constructed, then reset by opening the port (DTR)
-    expect(statuses).toEqual([expect.objectContaining({ status: '000000000', cause: 'boot' })]);
-    expect(await link.apply('016155010')).toBe('016155010');
-    expect(statuses.at(-1)).toMatchObject({ status: '016155010', cause: 'command' });
-    // A repeated command is acknowledged without a status report.
-    expect(await link.apply('016155010')).toBe('016155010');
-    expect(statuses).toHaveLength(2);
-    const err = await rejection(link.apply('916155010'));
-    expect(isBridgeError(err, ErrorCode.STATUS_RANGE)).toBe(true);
-    expect(await link.requestStatus()).toBe('016155010');
-    expect(link.counters()).toMatchObject({ timeouts: 0, retries: 0 });
-  });
+  it(
+    'boots the committed sketch through the serial link handshake and ' + 'answers commands like a real board',
+    async () => {
+      const { link, statuses } = await started();
+      expect(link.kind).toBe('firmware');
+      expect(link.state).toBe('ready');
+      expect(link.board.boots).toBe(2); // constructed, then reset by opening the port (DTR)
+      expect(statuses).toEqual([expect.objectContaining({ status: '000000000', cause: 'boot' })]);
+      expect(await link.apply('016155010')).toBe('016155010');
+      expect(statuses.at(-1)).toMatchObject({ status: '016155010', cause: 'command' });
+      // A repeated command is acknowledged without a status report.
+      expect(await link.apply('016155010')).toBe('016155010');
+      expect(statuses).toHaveLength(2);
+      const err = await rejection(link.apply('916155010'));
+      expect(isBridgeError(err, ErrorCode.STATUS_RANGE)).toBe(true);
+      expect(await link.requestStatus()).toBe('016155010');
+      expect(link.counters()).toMatchObject({ timeouts: 0, retries: 0 });
+    },
+  );
 
-  it('runs its room on board time: the first climate reading, 2 s after boot, is the DHT11 view of the room then', async () => {
-    const { link, sensors } = await started();
-    link.physical.setConditions({ indoorTemperature: 22.34, indoorHumidity: 41.6 });
-    await link.board.runUntil(() => sensors.some((s) => s.sensor === 'climate'), 3000);
-    const climate = sensors.find((s) => s.sensor === 'climate')!;
-    expect(climate.time).toBeGreaterThanOrEqual(2000);
-    expect(climate.time).toBeLessThan(2100);
-    const room = link.environment.sample(link.clock.now());
-    expect(climate).toMatchObject(dht11Reading(room.indoorTemperature, room.indoorHumidity));
-    expect(link.wiring.dht.answers).toBe(1);
-  });
+  it(
+    'runs its room on board time: the first climate reading, 2 s after ' + 'boot, is the DHT11 view of the room then',
+    async () => {
+      const { link, sensors } = await started();
+      link.physical.setConditions({ indoorTemperature: 22.34, indoorHumidity: 41.6 });
+      await link.board.runUntil(() => sensors.some((s) => s.sensor === 'climate'), 3000);
+      const climate = sensors.find((s) => s.sensor === 'climate')!;
+      expect(climate.time).toBeGreaterThanOrEqual(2000);
+      expect(climate.time).toBeLessThan(2100);
+      const room = link.environment.sample(link.clock.now());
+      expect(climate).toMatchObject(dht11Reading(room.indoorTemperature, room.indoorHumidity));
+      expect(link.wiring.dht.answers).toBe(1);
+    },
+  );
 
   it('reads its actuators back into the room: fan duty is air-con power, servo pulses move the window', async () => {
     const { link } = await started();
@@ -152,25 +158,29 @@ describe('firmware link faults (the USB cable)', () => {
     expect(await link.apply('022222221')).toBe('000000001');
   });
 
-  it('unplugged: the port goes away (disconnected, commands refused); replugged: it reopens and reads the status again', async () => {
-    const { link, statuses } = await started();
-    await link.apply('016155010');
-    const states: string[] = [];
-    const errors: string[] = [];
-    link.on('state', (s) => states.push(s));
-    link.on('error', (e) => errors.push(e.code));
-    await link.faults.inject('unplug');
-    await link.board.runUntil(() => link.state === 'disconnected', 1000);
-    expect(errors).toEqual([ErrorCode.PORT_UNAVAILABLE]);
-    expect(isBridgeError(await rejection(link.apply('000000000')), ErrorCode.LINK_NOT_READY)).toBe(true);
-    // The board runs on while unplugged (USB power), and so does the reopen backoff on its clock.
-    await link.board.runUntil(() => link.counters()['reopenFailures']! >= 2, 10_000);
-    await link.faults.inject('replug');
-    await link.board.runUntil(() => link.state === 'ready', 15_000);
-    // Opening the port reset the board (DTR): it is back at the boot status, reported once more.
-    expect(statuses.at(-1)).toMatchObject({ status: '000000000', cause: 'boot' });
-    expect(await link.apply('016155010')).toBe('016155010');
-  });
+  it(
+    'unplugged: the port goes away (disconnected, commands refused); replugged: it reopens and reads the status ' +
+      'again',
+    async () => {
+      const { link, statuses } = await started();
+      await link.apply('016155010');
+      const states: string[] = [];
+      const errors: string[] = [];
+      link.on('state', (s) => states.push(s));
+      link.on('error', (e) => errors.push(e.code));
+      await link.faults.inject('unplug');
+      await link.board.runUntil(() => link.state === 'disconnected', 1000);
+      expect(errors).toEqual([ErrorCode.PORT_UNAVAILABLE]);
+      expect(isBridgeError(await rejection(link.apply('000000000')), ErrorCode.LINK_NOT_READY)).toBe(true);
+      // The board runs on while unplugged (USB power), and so does the reopen backoff on its clock.
+      await link.board.runUntil(() => link.counters()['reopenFailures']! >= 2, 10_000);
+      await link.faults.inject('replug');
+      await link.board.runUntil(() => link.state === 'ready', 15_000);
+      // Opening the port reset the board (DTR): it is back at the boot status, reported once more.
+      expect(statuses.at(-1)).toMatchObject({ status: '000000000', cause: 'boot' });
+      expect(await link.apply('016155010')).toBe('016155010');
+    },
+  );
 
   it('a board reset is noticed (BOOT while ready) and its boot status reported', async () => {
     const { link, statuses } = await started();
