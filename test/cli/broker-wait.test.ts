@@ -142,7 +142,8 @@ describe('run without a broker to talk to', () => {
       expect(cli.stdout()).toBe('');
       broker = await startEmbeddedBroker({ host: '127.0.0.1', port });
       await until('the serving line', () => cli.stdout().includes('serving'), 60_000);
-      expect(cli.stdout().split('\n')[0]).toBe(`smarthome-bridge serving smarthome (link emulated) on mqtt://127.0.0.1:${port}`);
+      const serving = `smarthome-bridge serving smarthome (link emulated) on mqtt://127.0.0.1:${port}`;
+      expect(cli.stdout().split('\n')[0]).toBe(serving);
       cli.kill('SIGINT');
       expect(await cli.exited).toEqual({ code: 130, signal: null });
     },
