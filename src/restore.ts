@@ -6,7 +6,7 @@ import { readStateFile } from './state-file.js';
 
 /**
  * The same home after a restart. The ESP32 read `/smarthome/status` back from Firebase at boot and
- * re-applied it (notes/car2home-bus.md §8.2); the bridge looks, in this order, at
+ * re-applied it (docs/car2home-bus.md §4); the bridge looks, in this order, at
  *   1. `--rtdb-file`: its `/smarthome/status`,
  *   2. `--state-file`: the last status the bridge itself saved,
  *   3. `--initial-status`,

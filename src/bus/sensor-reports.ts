@@ -5,7 +5,7 @@ import type { SensorReading } from '../home/types.js';
 /**
  * Which sensor readings go on the bus. The original device wrote rain every 2 s and climate every
  * 60 s to Firebase, where a write costs nobody anything; on the shared RabbitMQ every publish also piles
- * up in the unconsumed `data.log` queue (notes/car2home-bus.md §8.2). So by default (`change`) a reading
+ * up in the unconsumed `data.log` queue (docs/car2home-bus.md §4). So by default (`change`) a reading
  * is published only when it moved beyond the dead band since the last *published* one, or when the
  * heartbeat passed; `period` publishes every reading (load tests, an explicit --report-period).
  * Comparing with the last published value, not the last reading, means a slow drift is still reported

@@ -1,5 +1,5 @@
 /**
- * A good citizen of the real Car2Home bus (notes/car2home-bus.md §2.3, §8.2): the bridge with the
+ * A good citizen of the real Car2Home bus (docs/car2home-bus.md §4): the bridge with the
  * shipped devices.json on RabbitMQ with the production MQTT configuration, and the production queues
  * and bindings beside it. Each §2.3 queue is recreated here as an exclusive queue of this test with the
  * same binding keys (so the shared broker keeps nothing), plus a consumer on `#`.
@@ -22,7 +22,7 @@ import { requireService } from '../support/brokers.js';
 const mqttUrl = requireService('rabbitmq-mqtt');
 const amqpUrl = requireService('rabbitmq-amqp');
 
-/** notes/car2home-bus.md §2.3: queue → binding keys on webos.topic (data.smarthome: a clone of webos.smarthome). */
+/** docs/car2home-bus.md §4: queue → binding keys on webos.topic (data.smarthome: a clone of webos.smarthome). */
 const PRODUCTION_QUEUES: Record<string, string[]> = {
   'data.error': ['#.#.error', '#.#.warning'],
   'data.log': ['#.#.#'],

@@ -58,7 +58,7 @@ export class MqttReportSource implements ReportSource {
       clientId: o.clientId,
       protocolVersion: 4,
       clean: o.qos === 0,
-      // Subscribed on every connect (RabbitMQ unbinds a session's queue when it restarts; notes/rabbitmq-mqtt.md §9).
+      // Subscribed on every connect (RabbitMQ unbinds a session's queue when it restarts; docs/rabbitmq.md §3).
       resubscribe: false,
       reconnectPeriod: 500,
       connectTimeout: 10_000,
