@@ -76,6 +76,8 @@ export class ConnectWatch {
   #everConnected = false;
   #unanswered = 0;
   #takeovers = 0;
+  /** The episode began by a takeover of a long session: this client held the id before the other. */
+  #heldTheId = false;
   #conflictReported = false;
   /** Takeovers seen in all (health, tests). */
   takeoversTotal = 0;
@@ -166,11 +168,19 @@ export class ConnectWatch {
     const lengthMs = this.#now() - a.connackAt!;
     if (a.byUs || a.sessionError || lengthMs >= this.#o.shortSessionMs) {
       this.#endEpisode();
+      // A long session taken over: this client held the id first. It gives the newcomer two more
+      // takeovers to notice the conflict, so the one that stops is the one that came second and the
+      // home that was serving goes on serving.
+      this.#heldTheId = !a.byUs && !a.sessionError;
       return undefined;
     }
+    // The first session of a run of takeovers that had lasted a while (longer than a reconnect takes)
+    // was this client's before the other came: it held the id.
+    if (this.#takeovers === 0 && lengthMs >= HELD_SESSION_MS) this.#heldTheId = true;
     this.#takeovers++;
     this.takeoversTotal++;
-    if (this.#takeovers < this.#o.takeoversToConflict || this.#conflictReported) return undefined;
+    const needed = this.#o.takeoversToConflict + (this.#heldTheId ? 2 : 0);
+    if (this.#takeovers < needed || this.#conflictReported) return undefined;
     this.#conflictReported = true;
     const id = this.#o.clientId;
     return {
@@ -190,9 +200,16 @@ export class ConnectWatch {
 
   #endEpisode(): void {
     this.#takeovers = 0;
+    this.#heldTheId = false;
     this.#conflictReported = false;
   }
 }
+
+/**
+ * A session that a takeover ends after this long was held before the other client came: a client knocked
+ * off by the other's reconnect loses its session within the reconnect period (about 1 s).
+ */
+const HELD_SESSION_MS = 2_000;
 
 /** A different id to suggest: the same name with a short suffix. */
 function suggestId(id: string): string {

@@ -120,8 +120,28 @@ describe('ConnectWatch: a client id shared by two running clients', () => {
     expect(session(6_000, 100_000)).toBeUndefined();
     session(101_000, 102_000);
     session(103_000, 104_000);
-    expect(session(105_000, 106_000)?.kind).toBe('conflict');
+    session(105_000, 106_000);
+    session(107_000, 108_000);
+    expect(session(109_000, 110_000)?.kind).toBe('conflict');
   });
+
+  it.each([60_000, 5_000])(
+    'the client whose session of %i ms was taken over held the id first: it waits two takeovers longer',
+    (heldMs) => {
+      const incumbent = watch();
+      const newcomer = watch();
+      // The incumbent was serving; the newcomer's first connect knocks it off, and from then on each
+      // connect of one ends the other's session (each within its reconnect period).
+      expect(incumbent.session(0, heldMs)).toBeUndefined();
+      const verdicts: string[] = [];
+      for (let i = 0; i < 5 && verdicts.length === 0; i++) {
+        const t = heldMs + i * 2_000;
+        if (newcomer.session(t, t + 1_000)?.kind === 'conflict') verdicts.push('newcomer');
+        if (incumbent.session(t + 1_000, t + 2_000)?.kind === 'conflict') verdicts.push('incumbent');
+      }
+      expect(verdicts).toEqual(['newcomer']);
+    },
+  );
 
   it('a broker outage between short sessions (failed attempts) is not a takeover', () => {
     const { session, unreachable, unanswered } = watch();

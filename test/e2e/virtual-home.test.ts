@@ -282,6 +282,8 @@ describe('the real CLI as a process', () => {
     let second: ReturnType<typeof startCli> | undefined;
     try {
       await watcher.next(availability('online'), mark, 60_000, 'online availability of the first');
+      // The first has been serving for a while when the second comes (as after following a suggestion).
+      await new Promise((r) => setTimeout(r, 3000));
       second = startCli(['--broker', broker.url, '--log-level', 'silent', '--client-id', 'bridge-twin']);
       const exit = await second.exited;
       expect(exit.code).toBe(2);
