@@ -42,7 +42,7 @@ const PLAN: Record<string, Step> = {
   'npx smarthome-bridge watch': {
     serve: true,
     append: '--broker mqtt://127.0.0.1:$PORT',
-    ready: /webos\/report\/smarthome\/info +smarthome \[smarthome\] rain/,
+    ready: /webos\/report\/smarthome\/info +smarthome \[smarthome\] status \d{9}/,
   },
   'mosquitto_pub -h 127.0.0.1 -t webos/smarthome/info -m 016155010': { run: true, append: '-p $PORT' },
   'npx smarthome-bridge send 016155010': {

@@ -41,7 +41,7 @@ describe('smarthome-bridge fleet --verify and verify (the CLI)', () => {
     await broker?.close();
   });
 
-  it('fleet --verify counts every report, answers commands, and exits 0 on SIGINT', async () => {
+  it('fleet --verify counts every report, answers commands, and exits 130 on SIGINT', async () => {
     const run = startCli([
       'fleet',
       '--homes',
@@ -69,7 +69,7 @@ describe('smarthome-bridge fleet --verify and verify (the CLI)', () => {
         60_000,
       );
       run.kill('SIGINT');
-      expect(await ended(run)).toBe(0);
+      expect(await ended(run)).toBe(130); // as a shell and npx report Ctrl-C (docs/fleet.md)
     } finally {
       run.kill();
     }
