@@ -3,6 +3,7 @@ import { BridgeError, ErrorCode } from '../core/errors.js';
 import type { DevicesConfig } from '../config/schema.js';
 import { homeAddress } from '../fleet/addressing.js';
 import type { Fleet } from '../fleet/fleet.js';
+import { boardRates } from '../fleet/board-stats.js';
 import { emptyStats, rates, type FleetStats } from '../fleet/stats.js';
 import { panelUrl, type HttpBind } from './address.js';
 import { commandTopic, type Panel } from './home-panel.js';
@@ -56,7 +57,9 @@ export async function startFleetPanel(o: FleetPanelOptions): Promise<Panel> {
       first: fleet.indices[0] ?? 0,
       step: fleet.indices.length > 1 ? fleet.indices[1]! - fleet.indices[0]! : 1,
       uptimeS: Math.round((performance.now() - startedAt) / 1000),
-      stats: { ...s, lateness: undefined, ackLatency: undefined },
+      stats: { ...s, lateness: undefined, ackLatency: undefined, boards: undefined },
+      // Firmware homes: board lag over the last interval, MHz, serial lines, checksum errors, resets.
+      boards: s.boards ? boardRates(prev?.s.boards, s.boards) : undefined,
       recent,
       total,
       lateness: bins(s.lateness),

@@ -112,3 +112,53 @@ describe('/metrics of a fleet', () => {
     expect([...body.subarray(0, 30)].every((s) => s === 2)).toBe(true);
   });
 });
+
+describe('the fleet page of a fleet with firmware homes', () => {
+  let broker: EmbeddedBroker;
+  let fleet: Fleet;
+  let panel: Panel;
+  beforeAll(async () => {
+    broker = await startEmbeddedBroker({ port: 0 });
+    const config = fleetConfig(await loadDevicesConfig());
+    const mix = { firmware: 1, emulated: 1 };
+    fleet = new Fleet({
+      homes: 2,
+      mix,
+      workers: 0,
+      prefix: 'b',
+      config,
+      url: broker.url,
+      keepaliveS: 60,
+      queueSize: 10,
+      connectRate: 50,
+      logger: silentLogger(),
+      logLevel: 'silent',
+    });
+    panel = await startFleetPanel({
+      fleet,
+      config,
+      prefix: 'b',
+      homes: 2,
+      url: broker.url,
+      bind: { host: '127.0.0.1', port: 0 },
+    });
+    await fleet.start();
+  }, 60_000);
+  afterAll(async () => {
+    await panel?.stop();
+    await fleet?.stop();
+    await broker?.close();
+  });
+
+  it("shows the boards' figures: lag, MHz, serial lines, checksum errors, resets", async () => {
+    const api = `${panel.url.replace(/\/fleet$/, '')}/api/fleet`;
+    type Boards = { boards: number; lines: number; mhzMean: number; checksumErrors: number; resets: number };
+    const boards = async (): Promise<Boards | undefined> =>
+      ((await (await fetch(api)).json()) as { boards?: Boards }).boards;
+    await expect.poll(async () => (await boards())?.mhzMean ?? 0, { timeout: 30_000 }).toBeGreaterThan(0);
+    const b = (await boards())!;
+    expect(b.boards).toBe(1);
+    expect(b.lines).toBeGreaterThan(3);
+    expect(b).toMatchObject({ checksumErrors: 0, resets: 0 });
+  }, 60_000);
+});

@@ -176,6 +176,14 @@ function render(f) {
     f.total && f.total.acks > 0 ? `${fmt(f.total.ackP50, 1)} / ${fmt(f.total.ackP99, 1)} ms` : '—';
   $('n-errors').textContent = fmt(s.errors);
   $('n-lost').textContent = fmt(s.disconnects);
+  const b = f.boards;
+  $('boards').hidden = !b;
+  if (b) {
+    $('boards').textContent =
+      `${fmt(b.boards)} emulated boards · lag p50 ${fmt(b.lagP50, 1)} p99 ${fmt(b.lagP99, 1)} ` +
+      `max ${fmt(b.lagMax, 1)} ms · ${fmt(b.mhzMean, 1)} MHz (slowest ${fmt(b.mhzMin, 1)}) · ` +
+      `serial lines ${fmt(b.lines)} · checksum errors ${fmt(b.checksumErrors)} · resets ${fmt(b.resets)}`;
+  }
   histogram($('hist-late'), f.lateness, '#f5b342');
   histogram($('hist-ack'), f.ackLatency, '#4fb3ff');
 }
