@@ -1,5 +1,6 @@
 import { describeMessage } from '../bus/describe-message.js';
-import { decodeStatus, type HomeStatus } from '../home/status-codec.js';
+import { COLOUR_TABLE } from '../home/light.js';
+import { COLOUR_NAMES, decodeStatus, EFFECT_NAMES, MODE_NAMES, type HomeStatus } from '../home/status-codec.js';
 
 /**
  * What the home page shows, built from the bus as any observer sees it: the home's status, its
@@ -137,6 +138,7 @@ export class HomeModel {
 
   snapshot(): Record<string, unknown> {
     return {
+      names: HOME_NAMES,
       home: this.home,
       status: this.status,
       decoded: this.decoded,
@@ -171,3 +173,6 @@ export class HomeModel {
     }
   }
 }
+
+/** What the page shows for the status digits: the home's own tables, so the page never repeats them. */
+const HOME_NAMES = { colours: COLOUR_NAMES, colourRgb: COLOUR_TABLE, effects: EFFECT_NAMES, modes: MODE_NAMES };

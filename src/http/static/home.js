@@ -3,19 +3,11 @@
 import { getJson, linkTo, postJson, subscribe } from './api.js';
 import { drawChart } from './chart.js';
 
-const COLOURS = ['white', 'red', 'blue', 'green', 'yellow', 'purple', 'orange', 'sky'];
-const COLOUR_RGB = [
-  [255, 255, 255],
-  [255, 0, 0],
-  [0, 0, 255],
-  [0, 255, 0],
-  [255, 255, 80],
-  [130, 70, 190],
-  [255, 100, 60],
-  [0, 170, 255],
-];
-const EFFECTS = ['normal', 'sleep', 'guide', 'tree'];
-const MODES = ['individual', 'indoor', 'outing', 'sleep', 'eco'];
+// The names and colours of the status digits come from the server (src/home/), written once there.
+let COLOURS = [];
+let COLOUR_RGB = [];
+let EFFECTS = [];
+let MODES = [];
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
 // A fleet serves many homes: ?home=<id> picks one.
@@ -25,9 +17,6 @@ let state = {};
 let history = [];
 let lastClimateT = 0;
 let lastRainT = 0;
-
-for (const [i, c] of COLOURS.entries()) $('ctl-colour').add(new Option(c, String(i)));
-for (const [i, e] of EFFECTS.entries()) $('ctl-effect').add(new Option(e, String(i)));
 
 function text(id, value) {
   const el = $(id);
@@ -344,6 +333,9 @@ for (const b of document.querySelectorAll('.hw-button')) {
 window.addEventListener('resize', drawCharts);
 
 const first = await getJson(`/api/state${homeQuery}`);
+({ colours: COLOURS, colourRgb: COLOUR_RGB, effects: EFFECTS, modes: MODES } = first.names);
+for (const [i, c] of COLOURS.entries()) $('ctl-colour').add(new Option(c, String(i)));
+for (const [i, e] of EFFECTS.entries()) $('ctl-effect').add(new Option(e, String(i)));
 history = first.history ?? [];
 lastClimateT = first.climate?.t ?? 0;
 lastRainT = first.rain?.t ?? 0;
