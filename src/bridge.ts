@@ -4,7 +4,7 @@ import { LatencyWindow } from './core/latency.js';
 import type { DevicesConfig } from './config/schema.js';
 import type { Clock, Timer } from './environment/clock.js';
 import type { Link } from './links/link.js';
-import type { BusClient } from './bus/client.js';
+import type { BridgeBus } from './bus/bridge-bus.js';
 import { controlToCommand, decodeRequest, type Request } from './bus/command-decoder.js';
 import {
   eventPayload,
@@ -29,7 +29,8 @@ import type { StatusReport, StatusString } from './home/types.js';
 export interface BridgeOptions {
   config: DevicesConfig;
   link: Link;
-  bus: BusClient;
+  /** A home's own BusClient, or its place on a shared gateway connection. */
+  bus: BridgeBus;
   clock: Clock;
   logger: Logger;
   /** Home id in reports (defaults to devices.json device.id). */
@@ -41,6 +42,8 @@ export interface BridgeOptions {
   observer?: BridgeObserver | undefined;
   /** Numbers the sensor reports for end-to-end verification (a fleet home; docs/fleet.md). */
   sequence?: ReportSequence | undefined;
+  /** The gateway connection the home is on (fleet --connections), named in its availability. */
+  gateway?: string | undefined;
 }
 
 export interface BridgeObserver {
@@ -129,6 +132,7 @@ export class Bridge {
       time: iso(this.#o.clock.now()),
       state,
       link: this.#o.link.kind,
+      ...(this.#o.gateway ? { gateway: this.#o.gateway } : {}),
       ...(this.#o.version ? { version: this.#o.version } : {}),
     };
     return this.#o.sequence ? this.#o.sequence.announce(p) : p;

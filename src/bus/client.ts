@@ -217,9 +217,11 @@ export class BusClient extends TypedEmitter<BusClientEvents> {
         this.counters.connects++;
         if (this.counters.connects > 1) this.counters.reconnects++;
         this.#log.info({ url: redactUrl(o.url), clientId: o.clientId }, 'connected to broker');
-        for (const s of o.subscriptions) {
-          client.subscribe(s.filter, { qos: s.qos }, (err) => {
-            if (err) this.#log.error({ err: err.message, filter: s.filter }, 'subscribe failed');
+        // One SUBSCRIBE for all filters: a gateway connection holds a thousand homes' command filters.
+        if (o.subscriptions.length > 0) {
+          const map = Object.fromEntries(o.subscriptions.map((s) => [s.filter, { qos: s.qos }]));
+          client.subscribe(map, (err) => {
+            if (err) this.#log.error({ err: err.message, filters: o.subscriptions.length }, 'subscribe failed');
           });
         }
         o.onConnect?.();

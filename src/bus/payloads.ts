@@ -94,6 +94,10 @@ export interface AvailabilityPayload extends Base {
   boot?: number;
   state: 'online' | 'offline';
   link?: string;
+  /** Fleet homes on a shared connection (--connections): the gateway whose will speaks for them too. */
+  gateway?: string;
+  /** A gateway's own availability: how many homes it carries. */
+  homes?: number;
   version?: string;
 }
 

@@ -13,7 +13,7 @@ export function summaryLine(r: FleetRates): string {
   const ack = `ack p50 ${ms(r.ackP50, r.acks)} p99 ${ms(r.ackP99, r.acks)} ms`;
   const late = `late p50 ${ms(r.lateP50, r.reportsPerS)} p99 ${ms(r.lateP99, r.reportsPerS)} ms`;
   return (
-    `connected ${r.connected}/${r.homes} · in ${r.inPerS.toFixed(0)}/s · out ${r.outPerS.toFixed(0)}/s · errors ` +
+    `connected ${r.connected}/${r.homes}${r.connections !== undefined ? ` over ${r.connectionsUp}/${r.connections} connections` : ''} · in ${r.inPerS.toFixed(0)}/s · out ${r.outPerS.toFixed(0)}/s · errors ` +
     `${r.errors} · ${ack} · ${late}`
   );
 }

@@ -4,8 +4,8 @@ import { redactUrl } from '../bus/client.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../bus/embedded-broker.js';
 import { BridgeError, ErrorCode } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
-import { checkPrefix, fleetConfig, homeAddress } from '../fleet/addressing.js';
-import { Fleet } from '../fleet/fleet.js';
+import { checkPrefix, fleetConfig, homeAddress, shardIndices } from '../fleet/addressing.js';
+import { checkConnections, Fleet } from '../fleet/fleet.js';
 import { prepareStateDir } from '../fleet/home-state.js';
 import { RealClock } from '../environment/clock.js';
 import { readFaultSchedule, runFaultSchedule } from '../fleet/faults-schedule.js';
@@ -41,6 +41,7 @@ interface FleetArgs extends BrokerArgs, HttpArgs {
   'broker-port': number;
   prefix: string;
   'connect-rate': number;
+  connections?: number;
   'report-period'?: string;
   'climate-period'?: string;
   'rain-period'?: string;
@@ -104,6 +105,12 @@ export function fleetOptions<T>(y: Argv<T>) {
       type: 'number',
       default: 500,
       describe: 'Connections opened per second (staggered, so the broker is not hit by all at once).',
+    })
+    .option('connections', {
+      type: 'number',
+      describe:
+        'Gateway mode: the homes share this many MQTT connections (all shards together), each home still on ' +
+        'its own topics; each connection <prefix>-gw-<k> has a will of its own.',
     })
     .option('report-period', {
       type: 'string',
@@ -189,6 +196,10 @@ export function fleetOptions<T>(y: Argv<T>) {
       'half of a 20,000-home fleet (run 1/2 elsewhere)',
     )
     .example(
+      '$0 fleet --homes 100000 --connections 100 --report-period 20s --broker mqtt://127.0.0.1:1883',
+      'gateway mode: 100,000 homes over 100 connections, one report per home per 10 s',
+    )
+    .example(
       '$0 fleet --homes 1000 --embedded --state-dir ./fleet-state',
       'every home keeps its status across restarts',
     )
@@ -248,6 +259,11 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
   const intervalMs = parseDuration(a.interval ?? (output === 'tty' ? '1s' : '10s'), '--interval');
   if (!(intervalMs >= 100)) throw new BridgeError(ErrorCode.CONFIG_INVALID, `--interval must be at least 100 ms`);
   const prefix = checkPrefix(a.prefix);
+  if (a.connections !== undefined)
+    checkConnections(
+      { connections: a.connections, homes, shard, workers: a.workers },
+      shardIndices(homes, shard).length,
+    );
   const schedule = a.faults !== undefined ? await readFaultSchedule(a.faults, { prefix, homes, mix }) : undefined;
 
   const httpBind = readHttpBind(a);
@@ -269,6 +285,7 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
     keepaliveS: keepaliveS(a.keepalive),
     queueSize: a['queue-size'],
     connectRate: a['connect-rate'],
+    connections: a.connections,
     stateDir: a['state-dir'] !== undefined ? prepareStateDir(a['state-dir']) : undefined,
     logger,
     logLevel: a['log-level'],
@@ -310,7 +327,8 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
         `fleet: ${mix.firmware} firmware homes (emulated Unos, paced to real time), ${mix.emulated} emulated homes\n`,
       );
     process.stdout.write(
-      `fleet: ${range} on ${redactUrl(url)}, ${a['connect-rate']}/s, ${a.workers} workers, first ` +
+      `fleet: ${range} on ${redactUrl(url)}${a.connections !== undefined ? ` over ${a.connections} connections` : ''}, ` +
+        `${a['connect-rate']}/s, ${a.workers} workers, first ` +
         `${a.prefix}-${first ?? '—'}${panel ? `; panel ${panel.url}` : ''}\n`,
     );
   }

@@ -14,6 +14,7 @@ import { readStateFileSync, StateFile } from '../state-file.js';
 import { BOOT_STATUS } from '../home/status-codec.js';
 import type { TlsOptions } from '../bus/tls-options.js';
 import { wallTimeMs } from './verify/wall-time.js';
+import type { GatewayConnection, GatewayHomeBus } from './gateway.js';
 
 export interface FleetHomeOptions {
   address: HomeAddress;
@@ -34,6 +35,8 @@ export interface FleetHomeOptions {
   onReport?: (() => void) | undefined;
   /** Keep the home's status in `<stateDir>/<id>.json` and boot from it (--state-dir). */
   stateDir?: string | undefined;
+  /** The shared connection the home sits on (--connections), instead of a connection of its own. */
+  gateway?: GatewayConnection | undefined;
 }
 
 /**
@@ -55,7 +58,7 @@ export function sensorPhase(index: number): number {
 export class FleetHome {
   readonly address: HomeAddress;
   readonly link: Link;
-  readonly bus: BusClient;
+  readonly bus: BusClient | GatewayHomeBus;
   readonly bridge: Bridge;
   readonly stateFile: StateFile | undefined;
   #booted = false;
@@ -90,23 +93,27 @@ export class FleetHome {
         sensorPhase: sensorPhase(index),
         ...(stored ? { initialStatus: stored } : {}),
       });
-    this.bus = new BusClient(
-      busClientOptions(o.config, {
-        url: o.url,
-        clientId: o.address.clientId,
-        username: o.username,
-        password: o.password,
-        keepaliveS: o.keepaliveS,
-        commandFilter: o.address.commandFilter,
-        outboxCapacity: o.queueSize,
-        // The PUBACK watchdog is one interval timer per connection; it only matters when a route uses QoS 1.
-        pubackTimeoutMs: Object.values(o.config.bus.routes).some((r) => r.qos === 1) ? o.config.bus.pubackTimeoutMs : 0,
-        // Spread over 1–3 s, so a broker restart is not answered by every home in the same millisecond.
-        reconnectPeriodMs: 1000 + ((index * 997) % 2000),
-        tls: o.tls,
-        logger,
-      }),
-    );
+    this.bus = o.gateway
+      ? o.gateway.attach(id)
+      : new BusClient(
+          busClientOptions(o.config, {
+            url: o.url,
+            clientId: o.address.clientId,
+            username: o.username,
+            password: o.password,
+            keepaliveS: o.keepaliveS,
+            commandFilter: o.address.commandFilter,
+            outboxCapacity: o.queueSize,
+            // The PUBACK watchdog is one interval timer per connection; it only matters when a route uses QoS 1.
+            pubackTimeoutMs: Object.values(o.config.bus.routes).some((r) => r.qos === 1)
+              ? o.config.bus.pubackTimeoutMs
+              : 0,
+            // Spread over 1–3 s, so a broker restart is not answered by every home in the same millisecond.
+            reconnectPeriodMs: 1000 + ((index * 997) % 2000),
+            tls: o.tls,
+            logger,
+          }),
+        );
     this.bridge = new Bridge({
       config: o.config,
       link: this.link,
@@ -122,6 +129,7 @@ export class FleetHome {
         ...(this.stateFile ? { status: (r: { status: string }) => this.stateFile!.save(r.status) } : {}),
       },
       sequence: new ReportSequence(wallTimeMs),
+      gateway: o.gateway?.id,
     });
     this.bridge.attach();
   }
@@ -135,7 +143,8 @@ export class FleetHome {
    * broker refuses for good.
    */
   async start(): Promise<void> {
-    await this.bus.start(this.bridge.offlineWill());
+    // On a gateway the connection's will speaks for the home; its availability names the gateway.
+    await (this.bus instanceof BusClient ? this.bus.start(this.bridge.offlineWill()) : this.bus.start());
     if (!this.#booted) {
       this.#booted = true;
       await this.link.start();

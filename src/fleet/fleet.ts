@@ -16,7 +16,9 @@ import type { WorkerCommand, WorkerInit, WorkerMessage } from './worker-protocol
  * worker threads, each running a slice with its own clock and event loop; the main thread only adds
  * up their counters.
  */
-export interface FleetOptions extends Omit<SliceOptions, 'indices' | 'logger'> {
+export interface FleetOptions extends Omit<SliceOptions, 'indices' | 'logger' | 'gateways'> {
+  /** Gateway mode: the whole fleet's homes share this many MQTT connections (all shards together). */
+  connections?: number | undefined;
   /** Homes in the whole fleet (all shards). */
   homes: number;
   shard?: Shard | undefined;
@@ -61,7 +63,10 @@ export class Fleet extends TypedEmitter<FleetEvents> {
       throw new BridgeError(ErrorCode.CONFIG_INVALID, `--workers must be a whole number ≥ 0, got ${options.workers}`);
     this.#o = options;
     this.indices = shardIndices(options.homes, options.shard);
+    this.#gateways = options.connections === undefined ? undefined : checkConnections(options, this.indices.length);
   }
+
+  readonly #gateways: number[] | undefined;
 
   /** In-process homes (workers: 0), for tests and embedding. */
   get slice(): FleetSlice | undefined {
@@ -70,14 +75,16 @@ export class Fleet extends TypedEmitter<FleetEvents> {
 
   /** Starts connecting every home (resolves once the workers run; connecting goes on). */
   async start(): Promise<void> {
-    const { homes: _homes, shard: _shard, workers, logger, logLevel, ...common } = this.#o;
+    const { homes: _homes, shard: _shard, workers, logger, logLevel, connections: _c, ...common } = this.#o;
     if (workers === 0) {
-      this.#slice = new FleetSlice({ ...common, indices: this.indices, logger });
+      this.#slice = new FleetSlice({ ...common, indices: this.indices, gateways: this.#gateways, logger });
       this.#slice.on('fatal', (e) => this.#onFatal(e));
       this.#slice.start();
       return;
     }
     const parts = splitEvenly(this.indices, workers);
+    // checkConnections made sure every worker has at least one connection.
+    const gatewayParts = this.#gateways ? splitEvenly(this.#gateways, parts.length) : undefined;
     let offset = 0;
     await Promise.all(
       parts.map(
@@ -86,7 +93,12 @@ export class Fleet extends TypedEmitter<FleetEvents> {
             const init: WorkerInit = {
               worker,
               logLevel,
-              slice: { ...common, indices, connectRate: common.connectRate / parts.length },
+              slice: {
+                ...common,
+                indices,
+                gateways: gatewayParts?.[worker],
+                connectRate: common.connectRate / parts.length,
+              },
             };
             const w = startWorker(init);
             const handle: WorkerHandle = {
@@ -239,6 +251,28 @@ export class Fleet extends TypedEmitter<FleetEvents> {
     this.#fatal = true;
     this.emit('fatal', e);
   }
+}
+
+/**
+ * The gateway numbers this shard runs (gateway g belongs to shard g mod n, as home i does), refusing a
+ * count that leaves a shard or a worker thread without a connection, or a connection without a home.
+ */
+export function checkConnections(
+  o: Pick<FleetOptions, 'connections' | 'homes' | 'shard' | 'workers'>,
+  shardHomes: number,
+): number[] {
+  const k = o.connections!;
+  const shards = o.shard?.count ?? 1;
+  const invalid = (why: string): BridgeError => new BridgeError(ErrorCode.CONFIG_INVALID, `--connections ${why}`);
+  if (!(Number.isInteger(k) && k >= 1)) throw invalid(`must be a whole number ≥ 1, got ${k}`);
+  if (k > o.homes) throw invalid(`(${k}) cannot exceed --homes (${o.homes}): a connection carries at least one home`);
+  if (k < shards) throw invalid(`(${k}) must be at least the shard count (${shards}): every shard needs one`);
+  const mine = shardIndices(k, o.shard);
+  if (mine.length > shardHomes)
+    throw invalid(`(${k}) gives this shard ${mine.length} connections for ${shardHomes} homes`);
+  if (o.workers > mine.length)
+    throw invalid(`(${mine.length} in this process) must be at least --workers (${o.workers})`);
+  return mine;
 }
 
 const YOUNG_GENERATION_MB = 96;

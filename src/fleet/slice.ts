@@ -11,6 +11,8 @@ import { loadFirmware, DEFAULT_FIRMWARE_HEX } from '../board/firmware-file.js';
 import { hasFaultInjection, type LinkFault, type LinkFaultOptions } from '../links/faults.js';
 import { BoardMonitor, BoardProbe, createFirmwareHomeLink } from './firmware-home.js';
 import { homeKind, type FleetMix } from './mix.js';
+import { GatewayConnection } from './gateway.js';
+import { BusClient } from '../bus/client.js';
 
 /** A home's cell in the panel's fleet grid: not started yet, connecting, online, connection lost. */
 export const CELL_WAITING = 0;
@@ -47,6 +49,11 @@ export interface SliceOptions {
   mix?: FleetMix | undefined;
   /** Firmware .hex of the firmware homes (default: the committed build). */
   hex?: string | undefined;
+  /**
+   * Gateway mode (--connections): the numbers of this slice's shared connections; the homes are split
+   * over them in contiguous blocks, and `connectRate` still counts connections.
+   */
+  gateways?: readonly number[] | undefined;
   logger: Logger;
 }
 
@@ -78,12 +85,15 @@ export class FleetSlice extends TypedEmitter<SliceEvents> {
   #program: Uint16Array | undefined;
   /** Last report lateness per home (ms, clipped), in the order of `indices`: the panel's fleet grid. */
   readonly #lateMs: Uint16Array;
+  readonly #gateways: GatewayConnection[] = [];
 
   constructor(options: SliceOptions) {
     super();
     if (!(options.connectRate > 0))
       throw new BridgeError(ErrorCode.CONFIG_INVALID, `--connect-rate must be positive, got ${options.connectRate}`);
-    this.#o = options;
+    // Gateway mode starts a connection's block of homes at the pace of one connection.
+    const perGateway = options.gateways?.length ? Math.ceil(options.indices.length / options.gateways.length) : 1;
+    this.#o = perGateway > 1 ? { ...options, connectRate: options.connectRate * perGateway } : options;
     this.#lateMs = new Uint16Array(options.indices.length);
   }
 
@@ -125,7 +135,11 @@ export class FleetSlice extends TypedEmitter<SliceEvents> {
       messagesIn += h.bus.counters.messagesIn;
       messagesOut += h.bus.counters.messagesOut;
     }
+    const gateways = this.#o.gateways?.length
+      ? { connections: this.#o.gateways.length, connectionsUp: this.#gateways.filter((g) => g.connected).length }
+      : {};
     return {
+      ...gateways,
       homes: this.#o.indices.length,
       started: this.#homes.length,
       connected,
@@ -161,6 +175,7 @@ export class FleetSlice extends TypedEmitter<SliceEvents> {
     clearInterval(this.#pacer);
     this.#boards?.stop();
     await Promise.all(this.#homes.map((h) => h.stop().catch(() => undefined)));
+    await Promise.all(this.#gateways.map((g) => g.stop().catch(() => undefined)));
     this.clock.dispose();
   }
 
@@ -222,6 +237,48 @@ export class FleetSlice extends TypedEmitter<SliceEvents> {
     return this.#boardConfig;
   }
 
+  /**
+   * The shared connection of the home at `position` (gateway mode): connection c carries positions
+   * ⌊c·n/K⌋ … ⌊(c+1)·n/K⌋−1. Contiguous blocks, because homes start in order: a connection is opened
+   * with the first home of its block, so connections open one after another at the connect rate.
+   */
+  #gatewayFor(position: number): GatewayConnection | undefined {
+    const o = this.#o;
+    const numbers = o.gateways;
+    if (!numbers?.length) return undefined;
+    const n = o.indices.length;
+    const k = numbers.length;
+    let c = this.#gateways.length - 1;
+    if (c < 0 || position >= Math.floor(((c + 1) * n) / k)) {
+      c++;
+      const gateway = new GatewayConnection({
+        number: numbers[c]!,
+        prefix: o.prefix,
+        homes: o.indices.slice(Math.floor((c * n) / k), Math.floor(((c + 1) * n) / k)),
+        config: o.config,
+        clock: this.clock,
+        url: o.url,
+        username: o.username,
+        password: o.password,
+        tls: o.tls,
+        keepaliveS: o.keepaliveS,
+        queueSize: o.queueSize,
+        logger: o.logger,
+      });
+      gateway.bus.on('disconnected', () => {
+        if (!this.#stopped) this.#disconnects++;
+      });
+      gateway.bus.on('fatal', (e) => this.#fail(e));
+      this.#gateways.push(gateway);
+    }
+    return this.#gateways[c];
+  }
+
+  /** The shared connections opened so far (gateway mode). */
+  get gateways(): readonly GatewayConnection[] {
+    return this.#gateways;
+  }
+
   #launch(index: number): void {
     const o = this.#o;
     const position = this.#homes.length;
@@ -252,6 +309,7 @@ export class FleetSlice extends TypedEmitter<SliceEvents> {
       keepaliveS: o.keepaliveS,
       queueSize: o.queueSize,
       stateDir: o.stateDir,
+      gateway: this.#gatewayFor(position),
       logger: o.logger,
       observer: {
         ack: (ms) => this.#ack.record(ms),
@@ -267,9 +325,11 @@ export class FleetSlice extends TypedEmitter<SliceEvents> {
         }
       },
     });
-    home.bus.on('disconnected', () => {
-      if (!this.#stopped) this.#disconnects++;
-    });
+    // A gateway's lost connection is counted once, on the connection (#gatewayFor).
+    if (home.bus instanceof BusClient)
+      home.bus.on('disconnected', () => {
+        if (!this.#stopped) this.#disconnects++;
+      });
     this.#homes.push(home);
     this.#byIndex.set(index, home);
     this.#connecting++;

@@ -26,6 +26,9 @@ export interface FleetStats {
   ackLatency: number[];
   /** The emulated boards of the firmware homes (absent when there are none). */
   boards?: BoardStats | undefined;
+  /** Gateway mode (--connections): shared connections, and how many of them are up. */
+  connections?: number | undefined;
+  connectionsUp?: number | undefined;
   /** Set when the broker refused the fleet for good. */
   fatal?: string | undefined;
 }
@@ -62,6 +65,10 @@ export function sumStats(parts: readonly FleetStats[]): FleetStats {
     lateness.add(p.lateness);
     ack.add(p.ackLatency);
     out.fatal ??= p.fatal;
+    if (p.connections !== undefined) {
+      out.connections = (out.connections ?? 0) + p.connections;
+      out.connectionsUp = (out.connectionsUp ?? 0) + (p.connectionsUp ?? 0);
+    }
   }
   out.lateness = lateness.snapshot();
   out.ackLatency = ack.snapshot();
@@ -86,6 +93,9 @@ export interface FleetRates {
   lateP50: number;
   lateP99: number;
   lateMax: number;
+  /** Gateway mode: shared connections up / all. */
+  connectionsUp?: number | undefined;
+  connections?: number | undefined;
 }
 
 export function rates(earlier: FleetStats, later: FleetStats, seconds: number): FleetRates {
@@ -107,5 +117,8 @@ export function rates(earlier: FleetStats, later: FleetStats, seconds: number): 
     lateP50: late.percentile(50),
     lateP99: late.percentile(99),
     lateMax: late.percentile(100),
+    ...(later.connections !== undefined
+      ? { connections: later.connections, connectionsUp: later.connectionsUp ?? 0 }
+      : {}),
   };
 }

@@ -1,0 +1,315 @@
+import type { Logger } from 'pino';
+import type { BridgeBus, BridgeBusEvents } from '../bus/bridge-bus.js';
+import { busClientOptions } from '../bus/bus-options.js';
+import { BusClient, type BusStats } from '../bus/client.js';
+import { Outbox, type OutgoingMessage } from '../bus/outbox.js';
+import { iso } from '../bus/payloads.js';
+import type { TlsOptions } from '../bus/tls-options.js';
+import type { DevicesConfig } from '../config/schema.js';
+import { VERSION } from '../core/version.js';
+import type { Clock } from '../environment/clock.js';
+import { homeAddress } from './addressing.js';
+
+/**
+ * Gateway mode (`fleet --connections K`): many homes share one MQTT connection, as behind a real home
+ * hub or in Azure's device simulator. The connection is an ordinary BusClient (backoff, refusals, PUBACK
+ * watchdog, one SUBSCRIBE with every home's command filter) with a will of its own; each home sits on it
+ * through a GatewayHomeBus, the narrow BridgeBus its bridge needs, so the bridge's queue, error reports
+ * and limits stay the home's own. Commands are routed to their home by the home id in the topic
+ * (`webos/smarthome/<home>/…`): one Map lookup per message, whatever the number of homes.
+ */
+
+/** The id of gateway connection `g` of a fleet: `<prefix>-gw-<g>` (its client id and its `home`). */
+export function gatewayId(prefix: string, g: number): string {
+  return `${prefix}-gw-${g}`;
+}
+
+const COMMAND_ROOT = 'webos/smarthome/';
+
+/**
+ * The home a command topic addresses: the level after `webos/smarthome/` (the fleet's command address,
+ * addressing.ts), or undefined for a topic outside it (the shared `webos/smarthome`).
+ */
+export function homeOfTopic(topic: string): string | undefined {
+  if (!topic.startsWith(COMMAND_ROOT)) return undefined;
+  const end = topic.indexOf('/', COMMAND_ROOT.length);
+  const id = end < 0 ? topic.slice(COMMAND_ROOT.length) : topic.slice(COMMAND_ROOT.length, end);
+  return id.length > 0 ? id : undefined;
+}
+
+/** Command topic → home: what a gateway connection does with every message it receives. */
+export class CommandRouter<H extends { deliver(topic: string, payload: Buffer): void }> {
+  readonly #homes = new Map<string, H>();
+  /** Messages for no home on this connection (not started yet, or a topic outside the address). */
+  unrouted = 0;
+
+  add(id: string, home: H): void {
+    this.#homes.set(id, home);
+  }
+
+  remove(id: string): void {
+    this.#homes.delete(id);
+  }
+
+  get size(): number {
+    return this.#homes.size;
+  }
+
+  route(topic: string, payload: Buffer): boolean {
+    const id = homeOfTopic(topic);
+    const home = id === undefined ? undefined : this.#homes.get(id);
+    if (!home) {
+      this.unrouted++;
+      return false;
+    }
+    home.deliver(topic, payload);
+    return true;
+  }
+}
+
+export interface GatewayConnectionOptions {
+  /** Gateway number in the whole fleet (all shards): its id is `<prefix>-gw-<number>`. */
+  number: number;
+  prefix: string;
+  /** Indices of the homes this connection carries (they subscribe whether started or not). */
+  homes: readonly number[];
+  config: DevicesConfig;
+  clock: Clock;
+  url: string;
+  username?: string | undefined;
+  password?: string | undefined;
+  tls?: TlsOptions | undefined;
+  keepaliveS: number;
+  /** Reports each home keeps while the broker is away (each home's own queue). */
+  queueSize: number;
+  logger: Logger;
+}
+
+/** One shared MQTT connection of a gateway-mode fleet and the homes on it. */
+export class GatewayConnection {
+  readonly id: string;
+  readonly bus: BusClient;
+  readonly router = new CommandRouter<GatewayHomeBus>();
+  readonly #o: GatewayConnectionOptions;
+  readonly #homes: GatewayHomeBus[] = [];
+  #started: Promise<void> | undefined;
+
+  constructor(o: GatewayConnectionOptions) {
+    this.#o = o;
+    this.id = gatewayId(o.prefix, o.number);
+    const logger = o.logger.child({ gateway: this.id });
+    const base = busClientOptions(o.config, {
+      url: o.url,
+      clientId: this.id,
+      username: o.username,
+      password: o.password,
+      keepaliveS: o.keepaliveS,
+      // Requeued publishes only (a home queues its own reports while the connection is down); no
+      // latest-wins here: all homes share the report topics, and one home's status must not replace another's.
+      outboxCapacity: Math.max(1, o.queueSize * o.homes.length),
+      pubackTimeoutMs: Object.values(o.config.bus.routes).some((r) => r.qos === 1) ? o.config.bus.pubackTimeoutMs : 0,
+      reconnectPeriodMs: 1000 + ((o.number * 997) % 2000),
+      tls: o.tls,
+      logger,
+      onConnect: () => this.#announce('online'),
+    });
+    this.bus = new BusClient({
+      ...base,
+      // One filter per home, not `webos/smarthome/+/#`: the broker then sends each connection only its
+      // own homes' commands, instead of every command of the fleet to every connection.
+      subscriptions: o.homes.map((i) => ({ filter: homeAddress(o.prefix, i).commandFilter, qos: 0 as const })),
+      outboxPolicy: { latestWins: [], dropOrder: o.config.bus.queue.dropOrder },
+    });
+    this.bus.on('message', (topic, payload) => this.router.route(topic, payload));
+    this.bus.on('connected', () => {
+      for (const h of this.#homes) h.connectionUp();
+    });
+  }
+
+  get connected(): boolean {
+    return this.bus.connected;
+  }
+
+  /** Homes this connection carries (started or not). */
+  get capacity(): number {
+    return this.#o.homes.length;
+  }
+
+  /** A home's place on this connection (call once per home, before starting it). */
+  attach(homeId: string): GatewayHomeBus {
+    const home = new GatewayHomeBus(this, homeId, this.#o.queueSize, this.#o.config);
+    this.router.add(homeId, home);
+    this.#homes.push(home);
+    return home;
+  }
+
+  detach(home: GatewayHomeBus): void {
+    this.router.remove(home.homeId);
+  }
+
+  /** Connects with the gateway's will (once; every home awaits the same first CONNACK). */
+  start(): Promise<void> {
+    this.#started ??= this.bus.start(this.#payload('offline'));
+    return this.#started;
+  }
+
+  /** The gateway says offline (its homes have said so each) and disconnects without the will. */
+  async stop(): Promise<void> {
+    if (this.#started && this.bus.connected) {
+      const w = this.#payload('offline');
+      await this.bus
+        .publishNow({ route: 'availability', topic: w.topic, payload: w.payload, qos: w.qos, retain: w.retain })
+        .catch(() => undefined);
+    }
+    await this.bus.stop();
+  }
+
+  /** Ends the connection without DISCONNECT, so the broker publishes the will (tests). */
+  destroy(): void {
+    this.bus.destroy();
+  }
+
+  #announce(state: 'online' | 'offline'): void {
+    const w = this.#payload(state);
+    this.bus.publish({ route: 'availability', topic: w.topic, payload: w.payload, qos: w.qos, retain: w.retain });
+  }
+
+  /**
+   * The gateway's own availability: `home` and `gateway` are its id, `link` is `gateway`, `homes` how many
+   * homes it carries. Each home's availability names its gateway, so a consumer that sees this offline
+   * (the will) knows which homes went with it.
+   */
+  #payload(state: 'online' | 'offline'): { topic: string; payload: string; qos: 0 | 1; retain: boolean } {
+    const { topic, qos, retain } = this.#o.config.bus.routes.availability;
+    const payload = JSON.stringify({
+      Producer: 'smarthome',
+      command: 'availability',
+      home: this.id,
+      time: iso(this.#o.clock.now()),
+      state,
+      link: 'gateway',
+      gateway: this.id,
+      homes: this.#o.homes.length,
+      version: VERSION,
+    });
+    return { topic, payload, qos, retain };
+  }
+}
+
+const NO_DROPS = { takeUnreported: (): Record<string, number> => ({}) };
+
+/**
+ * One home on a gateway connection: its bridge's BridgeBus. Publishes go out on the shared connection
+ * while it is up; while it is down they wait in the home's own bounded queue (created on first need: a
+ * hundred thousand homes that never lose the broker hold none), with the home's latest-wins policy.
+ * Counters are the home's own, so a fleet adds them up exactly as for homes with a connection each.
+ */
+export class GatewayHomeBus implements BridgeBus {
+  readonly homeId: string;
+  readonly counters = { messagesIn: 0, messagesOut: 0, reconnects: 0, connects: 0 };
+  readonly #gateway: GatewayConnection;
+  readonly #queueSize: number;
+  readonly #config: DevicesConfig;
+  #queue: Outbox | undefined;
+  #onMessage: ((topic: string, payload: Buffer) => void)[] = [];
+  #onConnected: (() => void)[] = [];
+  #attached = false;
+  #stopped = false;
+
+  constructor(gateway: GatewayConnection, homeId: string, queueSize: number, config: DevicesConfig) {
+    this.#gateway = gateway;
+    this.homeId = homeId;
+    this.#queueSize = queueSize;
+    this.#config = config;
+  }
+
+  get gateway(): string {
+    return this.#gateway.id;
+  }
+
+  /** Up when the home has started and its connection is up. */
+  get connected(): boolean {
+    return this.#attached && !this.#stopped && this.#gateway.connected;
+  }
+
+  get outbox(): BridgeBus['outbox'] {
+    return this.#queue ?? NO_DROPS;
+  }
+
+  on<K extends keyof BridgeBusEvents | 'disconnected' | 'fatal'>(
+    event: K,
+    listener: K extends keyof BridgeBusEvents ? (...args: BridgeBusEvents[K]) => void : () => void,
+  ): this {
+    // A bridge listens once to each; 'disconnected' and 'fatal' are the connection's (the slice counts them there).
+    if (event === 'message') this.#onMessage.push(listener as (topic: string, payload: Buffer) => void);
+    else if (event === 'connected') this.#onConnected.push(listener as () => void);
+    return this;
+  }
+
+  /** Resolves once the shared connection is up (opening it if this is its first home). */
+  async start(): Promise<void> {
+    await this.#gateway.start();
+    if (this.#attached) return;
+    this.#attached = true;
+    this.connectionUp();
+  }
+
+  /** The connection came up (again): queued reports go, then the bridge says it is online. */
+  connectionUp(): void {
+    if (!this.#attached || this.#stopped || !this.#gateway.connected) return;
+    this.counters.connects++;
+    if (this.counters.connects > 1) this.counters.reconnects++;
+    for (const m of this.#queue?.drain() ?? []) this.#send(m);
+    for (const l of this.#onConnected) l();
+  }
+
+  deliver(topic: string, payload: Buffer): void {
+    if (!this.#attached || this.#stopped) return;
+    this.counters.messagesIn++;
+    for (const l of this.#onMessage) l(topic, payload);
+  }
+
+  publish(message: OutgoingMessage): void {
+    if (this.connected) this.#send(message);
+    else if (!this.#stopped) {
+      const q = this.#config.bus.queue;
+      this.#queue ??= new Outbox({ capacity: this.#queueSize, latestWins: q.latestWins, dropOrder: q.dropOrder });
+      this.#queue.push(message);
+    }
+  }
+
+  async publishNow(message: OutgoingMessage): Promise<void> {
+    if (!this.connected) return;
+    this.counters.messagesOut++;
+    await this.#gateway.bus.publishNow(message);
+  }
+
+  stats(): BusStats {
+    const shared = this.#gateway.bus.stats();
+    return {
+      counters: {
+        messagesIn: this.counters.messagesIn,
+        messagesOut: this.counters.messagesOut,
+        reconnects: this.counters.reconnects,
+        inflight: 0,
+        pubackTimeouts: shared.counters['pubackTimeouts'] ?? 0,
+      },
+      queueFile: {},
+      drops: this.#queue?.drops() ?? {},
+      queueDepth: this.#queue?.size ?? 0,
+      pubackLatencyMs: shared.pubackLatencyMs,
+    };
+  }
+
+  /** Leaves the connection (which stays up for the other homes). */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#gateway.detach(this);
+  }
+
+  #send(m: OutgoingMessage): void {
+    this.counters.messagesOut++;
+    // The connection's BusClient tracks it in flight and requeues it if the write fails.
+    this.#gateway.bus.publish(m);
+  }
+}
