@@ -1,0 +1,186 @@
+import { Histogram } from '../src/fleet/histogram.js';
+import type { FleetStats } from '../src/fleet/stats.js';
+import { JsonLinesChild } from './support/json-lines.js';
+import { startBenchMosquitto } from './support/mosquitto.js';
+import { median, round } from './support/numbers.js';
+import { cpuShare, loadAverage, sampleProc, type ProcSample } from './support/proc.js';
+import type { Benchmark, BenchContext, BenchOutcome, BenchRow } from './support/types.js';
+
+/**
+ * Gateway mode (`fleet --connections K`): N homes in one process over 100 shared connections at one
+ * message per home per 10 s (`--report-period 20s`: climate and rain each once per period), against a
+ * private mosquitto. Per step: time until every home is up, then over a steady window RSS, heap per home
+ * (the fleet's own V8 figure is not exposed, so RSS over homes), CPU and report lateness p50/p99.
+ */
+const STEPS = [10_000, 25_000, 50_000, 100_000];
+const QUICK_STEPS = [2000];
+const CONNECTIONS = 100;
+const REPORT_PERIOD = '20s';
+const STARTUP_MS = 90_000;
+const WINDOW_MS = 30_000;
+const RSS_TARGET_BYTES = 1024 ** 3;
+const LATE_P99_TARGET_MS = 100;
+/** Each step stays within this; the whole benchmark within ~5 minutes. */
+const BUDGET_S = 300;
+
+interface Step {
+  homes: number;
+  connections: number;
+  connected: number;
+  startS: number;
+  rssMiB: number;
+  rssPeakMiB: number;
+  bytesPerHome: number;
+  cpuPct: number;
+  outPerS: number;
+  lateP50Ms: number;
+  lateP99Ms: number;
+  loadAverage: number[];
+  error?: string;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function step(ctx: BenchContext, url: string, homes: number, windowMs: number): Promise<Step> {
+  const connections = Math.min(CONNECTIONS, homes);
+  const args = [
+    '--max-semi-space-size=32',
+    '--import',
+    'tsx',
+    'src/cli/main.ts',
+    'fleet',
+    '--homes',
+    String(homes),
+    '--connections',
+    String(connections),
+    '--report-period',
+    REPORT_PERIOD,
+    '--broker',
+    url,
+    '--output',
+    'json',
+    '--interval',
+    '2s',
+    '--log-level',
+    'error',
+  ];
+  ctx.log(`gateway: node ${args.join(' ')}`);
+  const child = new JsonLinesChild(process.execPath, args, ctx.root);
+  const t0 = performance.now();
+  let peak = 0;
+  const peakTimer = setInterval(() => {
+    try {
+      peak = Math.max(peak, sampleProc(child.pid).rssBytes);
+    } catch {
+      /* exited */
+    }
+  }, 500);
+  const base: Omit<
+    Step,
+    'startS' | 'rssMiB' | 'rssPeakMiB' | 'bytesPerHome' | 'cpuPct' | 'outPerS' | 'lateP50Ms' | 'lateP99Ms'
+  > = {
+    homes,
+    connections,
+    connected: 0,
+    loadAverage: loadAverage(),
+  };
+  try {
+    const up = await child.waitFor((l) => l.stats.connected === homes, STARTUP_MS);
+    const startS = (performance.now() - t0) / 1000;
+    if (!up) {
+      const rss = sampleProc(child.pid).rssBytes;
+      return {
+        ...base,
+        connected: child.latest?.stats.connected ?? 0,
+        startS,
+        rssMiB: round(rss / 2 ** 20, 0),
+        rssPeakMiB: round(peak / 2 ** 20, 0),
+        bytesPerHome: Math.round(rss / homes),
+        cpuPct: 0,
+        outPerS: 0,
+        lateP50Ms: 0,
+        lateP99Ms: 0,
+        error: `not every home up within ${STARTUP_MS / 1000} s`,
+      };
+    }
+    // Let the start-up burst settle (one report period), then measure a window.
+    await sleep(Math.min(windowMs, 20_000));
+    const from = child.latest!.stats;
+    const a: ProcSample = sampleProc(child.pid);
+    const cpu: number[] = [];
+    let prev = a;
+    const end = performance.now() + windowMs;
+    while (performance.now() < end) {
+      await sleep(1000);
+      const s = sampleProc(child.pid);
+      cpu.push(cpuShare(prev, s));
+      prev = s;
+    }
+    const to: FleetStats = child.latest!.stats;
+    const late = Histogram.between(from.lateness, to.lateness);
+    const seconds = (prev.at - a.at) / 1000;
+    return {
+      ...base,
+      connected: to.connected,
+      startS: round(startS, 1),
+      rssMiB: round(prev.rssBytes / 2 ** 20, 0),
+      rssPeakMiB: round(peak / 2 ** 20, 0),
+      bytesPerHome: Math.round(prev.rssBytes / homes),
+      cpuPct: round(median(cpu) * 100, 0),
+      outPerS: round((to.messagesOut - from.messagesOut) / seconds, 0),
+      lateP50Ms: round(late.percentile(50)),
+      lateP99Ms: round(late.percentile(99)),
+    };
+  } finally {
+    clearInterval(peakTimer);
+    await child.stop();
+  }
+}
+
+export const fleetGateway: Benchmark = {
+  name: 'fleet-gateway',
+  describe: 'gateway mode: N homes over 100 connections, one message per home per 10 s: RSS, CPU, lateness',
+  async run(ctx: BenchContext): Promise<BenchOutcome> {
+    const steps: Step[] = [];
+    const began = performance.now();
+    for (const homes of ctx.quick ? QUICK_STEPS : STEPS) {
+      if ((performance.now() - began) / 1000 > BUDGET_S) break;
+      // A fresh mosquitto per step: no sessions or backlog carried over.
+      const broker = await startBenchMosquitto();
+      try {
+        const s = await step(ctx, broker.url, homes, ctx.quick ? 5000 : WINDOW_MS);
+        ctx.log(`gateway ${homes}: ${JSON.stringify(s)}`);
+        steps.push(s);
+        if (s.error) break;
+      } finally {
+        await broker.stop();
+      }
+    }
+    const rows: BenchRow[] = steps.flatMap((s) => [
+      { metric: `${s.homes} homes / ${s.connections} connections: start`, value: s.startS, unit: 's' },
+      {
+        metric: `${s.homes} homes: RSS (peak)`,
+        value: `${s.rssMiB} (${s.rssPeakMiB})`,
+        unit: 'MiB',
+        ...(s.homes === 100_000 ? { target: '≤ 1024', met: s.rssMiB <= RSS_TARGET_BYTES / 2 ** 20 } : {}),
+      },
+      { metric: `${s.homes} homes: RSS per home`, value: s.bytesPerHome, unit: 'B' },
+      { metric: `${s.homes} homes: CPU`, value: s.cpuPct, unit: '% of a core' },
+      {
+        metric: `${s.homes} homes: lateness p50 / p99`,
+        value: `${s.lateP50Ms} / ${s.lateP99Ms}`,
+        unit: 'ms',
+        target: `p99 < ${LATE_P99_TARGET_MS}`,
+        met: !s.error && s.lateP99Ms < LATE_P99_TARGET_MS,
+      },
+      ...(s.error ? [{ metric: `${s.homes} homes`, value: s.error }] : []),
+    ]);
+    const reached = steps.some((s) => s.homes === 100_000 && !s.error);
+    return {
+      status: 'ok',
+      ...(reached || ctx.quick ? {} : { reason: '100,000 homes not reached' }),
+      rows,
+      data: { connections: CONNECTIONS, reportPeriod: REPORT_PERIOD, steps },
+    };
+  },
+};
