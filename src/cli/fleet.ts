@@ -259,6 +259,13 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
   const intervalMs = parseDuration(a.interval ?? (output === 'tty' ? '1s' : '10s'), '--interval');
   if (!(intervalMs >= 100)) throw new BridgeError(ErrorCode.CONFIG_INVALID, `--interval must be at least 100 ms`);
   const prefix = checkPrefix(a.prefix);
+  // Firmware boards are bounded by CPU at a few hundred per core, where a connection each costs nothing
+  // worth saving; gateway mode is for the homes that come by the hundred thousand.
+  if (a.connections !== undefined && mix.firmware > 0)
+    throw new BridgeError(
+      ErrorCode.CONFIG_INVALID,
+      '--connections runs emulated homes only (not with --link firmware or --mix)',
+    );
   if (a.connections !== undefined)
     checkConnections(
       { connections: a.connections, homes, shard, workers: a.workers },
