@@ -209,6 +209,9 @@ export class BusClient extends TypedEmitter<BusClientEvents> {
         // Nagle off: an acknowledgement written just after its status report would otherwise wait
         // for the broker's delayed ACK of the report (40 ms on Linux).
         (client.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true);
+        // mqtt.js waits for 'drain' once per publish written to a full socket: a gateway connection
+        // carrying a thousand homes has more than Node's 1,000-listener warning at a report burst.
+        client.stream?.setMaxListeners(0);
         this.#connected = true;
         this.#failures = 0;
         this.#lastProblem = undefined;

@@ -127,3 +127,24 @@ describe(`gateway mode: ${HOMES} homes over ${CONNECTIONS} connections`, () => {
     expect(stats).toMatchObject({ connected: HOMES - 250, connections: 4, connectionsUp: 3 });
   });
 });
+
+describe('gateway mode over worker threads and shards', () => {
+  it('--workers 2 splits the connections over the threads; --shard numbers them across the fleet', async () => {
+    const broker = await startWatchedBroker();
+    const fleet = new Fleet(
+      options(broker.url, { homes: 40, connections: 6, workers: 2, shard: { index: 1, count: 2 } }),
+    );
+    try {
+      await fleet.start();
+      await until(async () => (await fleet.stats()).connected === 20, 'the shard’s homes to be up', 60_000);
+      // Shard 1 of 2 runs connections 1, 3 and 5, and homes 1, 3, …, 39 (20 homes, 3 threads' worth of blocks).
+      expect([...broker.clientIds].sort()).toEqual(['g-gw-1', 'g-gw-3', 'g-gw-5']);
+      const filters = [...broker.subscriptions.values()].flat().sort();
+      expect(filters).toEqual(Array.from({ length: 20 }, (_, j) => `webos/smarthome/g-${2 * j + 1}/#`).sort());
+      expect(await fleet.stats()).toMatchObject({ homes: 20, connections: 3, connectionsUp: 3 });
+    } finally {
+      await fleet.stop();
+      await broker.close();
+    }
+  }, 90_000);
+});
