@@ -155,13 +155,9 @@ export class GatewayConnection {
 
   /** The gateway says offline (its homes have said so each) and disconnects without the will. */
   async stop(): Promise<void> {
-    if (this.#started && this.bus.connected) {
-      const w = this.#payload('offline');
-      await this.bus
-        .publishNow({ route: 'availability', topic: w.topic, payload: w.payload, qos: w.qos, retain: w.retain })
-        .catch(() => undefined);
-    }
-    await this.bus.stop();
+    if (this.#started && this.bus.connected) this.#announce('offline');
+    // DISCONNECT once the homes' goodbyes are written, or the socket is dropped after the grace.
+    await this.bus.stop(STOP_GRACE_MS);
   }
 
   /** Ends the connection without DISCONNECT, so the broker publishes the will (tests). */
@@ -195,6 +191,9 @@ export class GatewayConnection {
     return { topic, payload, qos, retain };
   }
 }
+
+/** How long a connection's clean stop may wait for its homes' offline messages to be written. */
+const STOP_GRACE_MS = 5000;
 
 const NO_DROPS = { takeUnreported: (): Record<string, number> => ({}) };
 
@@ -278,10 +277,14 @@ export class GatewayHomeBus implements BridgeBus {
     }
   }
 
+  /**
+   * Hands the message to the shared connection and returns: a home's goodbye does not wait for the
+   * socket, because a hundred thousand homes stopping at once would each hold a promise on one socket
+   * (and for ever, should it drop meanwhile). The connection's own stop waits for it to drain, bounded.
+   */
   async publishNow(message: OutgoingMessage): Promise<void> {
     if (!this.connected) return;
-    this.counters.messagesOut++;
-    await this.#gateway.bus.publishNow(message);
+    this.#send(message);
   }
 
   stats(): BusStats {

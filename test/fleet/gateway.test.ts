@@ -148,3 +148,34 @@ describe('gateway mode over worker threads and shards', () => {
     }
   }, 90_000);
 });
+
+describe('gateway mode: a clean stop', () => {
+  it('every home says offline, then each gateway, and the fleet exits without waiting on the sockets', async () => {
+    const broker = await startWatchedBroker();
+    const observer = await observe(broker.url);
+    const fleet = new Fleet(options(broker.url, { homes: 40, connections: 2, prefix: 's' }));
+    try {
+      await fleet.start();
+      await until(async () => (await fleet.stats()).connected === 40, 'every home to be up', 60_000);
+      const from = observer.messages.length;
+      await fleet.stop();
+      const offline = (): Observer['messages'] =>
+        observer.messages
+          .slice(from)
+          .filter((m) => m.payload['command'] === 'availability' && m.payload['state'] === 'offline');
+      await until(() => offline().length === 42, 'every offline message');
+      const homes = offline().filter((m) => m.payload['link'] === 'emulated');
+      expect(homes.map((m) => m.payload['home']).sort()).toEqual(Array.from({ length: 40 }, (_, i) => `s-${i}`).sort());
+      const gateways = offline().filter((m) => m.payload['link'] === 'gateway');
+      expect(gateways.map((m) => m.payload['home']).sort()).toEqual(['s-gw-0', 's-gw-1']);
+      // Each gateway's offline comes after its own homes' (one socket, written in order).
+      const last = (pred: (m: Observer['messages'][number]) => boolean): number => offline().findLastIndex(pred);
+      expect(offline().findIndex((m) => m.payload['home'] === 's-gw-0')).toBeGreaterThan(
+        last((m) => m.payload['gateway'] === 's-gw-0' && m.payload['link'] === 'emulated'),
+      );
+    } finally {
+      await observer.client.endAsync();
+      await broker.close();
+    }
+  }, 90_000);
+});
