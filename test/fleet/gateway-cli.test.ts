@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { sleep, until } from './support.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -34,4 +35,67 @@ describe('fleet --connections: usage errors are one line and exit 2', () => {
     },
     60_000,
   );
+});
+
+describe('fleet --connections --verify', () => {
+  it('counts every report of the gateway homes end to end and times commands to them', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/cli/main.ts',
+        'fleet',
+        '--homes',
+        '200',
+        '--connections',
+        '2',
+        '--embedded',
+        '--broker-port',
+        '0',
+        '--report-period',
+        '1s',
+        '--verify',
+        '--command-rate',
+        '10',
+        '--output',
+        'json',
+        '--interval',
+        '1s',
+      ],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const lines: Array<Record<string, unknown>> = [];
+    let rest = '';
+    child.stdout.on('data', (d: Buffer) => {
+      const parts = (rest + d.toString()).split('\n');
+      rest = parts.pop()!;
+      for (const p of parts) if (p.startsWith('{')) lines.push(JSON.parse(p) as Record<string, unknown>);
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    try {
+      await until(
+        () => lines.some((l) => (l['stats'] as { connected?: number } | undefined)?.connected === 200),
+        'every home to be up',
+        60_000,
+      );
+      await sleep(3000);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      const final = lines.find((l) => l['type'] === 'final') as {
+        received: number;
+        expected: number;
+        lost: number;
+        duplicates: number;
+        commands: { sent: number; acked: number };
+      };
+      expect(final.received).toBeGreaterThanOrEqual(400);
+      expect(final.received).toBe(final.expected);
+      expect(final).toMatchObject({ lost: 0, duplicates: 0 });
+      expect(final.commands.sent).toBeGreaterThan(0);
+      expect(final.commands.acked).toBe(final.commands.sent);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }, 90_000);
 });
