@@ -13,7 +13,7 @@ export function summaryLine(r: FleetRates): string {
   const ack = `ack p50 ${ms(r.ackP50, r.acks)} p99 ${ms(r.ackP99, r.acks)} ms`;
   const late = `late p50 ${ms(r.lateP50, r.reportsPerS)} p99 ${ms(r.lateP99, r.reportsPerS)} ms`;
   return (
-    `connected ${r.connected}/${r.homes} · in ${r.inPerS.toFixed(0)}/s · out ${r.outPerS.toFixed(0)}/s · errors ` +
+    `connected ${r.connected}/${r.homes}${r.refused > 0 ? ` (${r.refused} refused)` : ''} · in ${r.inPerS.toFixed(0)}/s · out ${r.outPerS.toFixed(0)}/s · errors ` +
     `${r.errors} · ${ack} · ${late}`
   );
 }
@@ -23,8 +23,15 @@ export function progressLine(s: FleetStats, width = 30): string {
   const filled = Math.round(done * width);
   return (
     `connecting [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${s.connected}/${s.homes} connected, ` +
-    `${s.started - s.connected} waiting for the broker`
+    `${s.started - s.connected} waiting for the broker${connectLine(s)}`
   );
+}
+
+/** The connect rate now and the first attempts the broker refused (or that failed), while connecting. */
+function connectLine(s: FleetStats): string {
+  const c = s.connect;
+  if (!c) return '';
+  return ` · ${c.rate}/s${c.adaptive ? ' (adaptive)' : ''} · refused ${c.refused}`;
 }
 
 export interface FleetViewOptions {

@@ -40,7 +40,7 @@ interface FleetArgs extends BrokerArgs, HttpArgs {
   embedded: boolean;
   'broker-port': number;
   prefix: string;
-  'connect-rate': number;
+  'connect-rate'?: number;
   'report-period'?: string;
   'climate-period'?: string;
   'rain-period'?: string;
@@ -102,8 +102,10 @@ export function fleetOptions<T>(y: Argv<T>) {
     })
     .option('connect-rate', {
       type: 'number',
-      default: 500,
-      describe: 'Connections opened per second (staggered, so the broker is not hit by all at once).',
+      describe:
+        'Open connections at this fixed rate per second. Default: adaptive — start at 1000/s, grow while ' +
+        'CONNACKs come back fast, back off when their latency rises or the broker refuses, at most 2000 ' +
+        'awaiting CONNACK (docs/fleet.md).',
     })
     .option('report-period', {
       type: 'string',
@@ -172,6 +174,10 @@ export function fleetOptions<T>(y: Argv<T>) {
         "Keep each home's status in DIR/<home id>.json and start each home from it: the same fleet after a restart.",
     })
     .example('$0 fleet --homes 1000 --embedded --report-period 1s', 'a thousand homes on an embedded broker')
+    .example(
+      '$0 fleet --homes 5000 --broker mqtt://rabbit:1883 --connect-rate 200',
+      'connect at a fixed 200 connections/s instead of adaptively',
+    )
     .example(
       '$0 fleet --link firmware --homes 100 --workers 2 --embedded',
       'a hundred emulated Unos running our sketch, each a home',
@@ -310,7 +316,8 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
         `fleet: ${mix.firmware} firmware homes (emulated Unos, paced to real time), ${mix.emulated} emulated homes\n`,
       );
     process.stdout.write(
-      `fleet: ${range} on ${redactUrl(url)}, ${a['connect-rate']}/s, ${a.workers} workers, first ` +
+      `fleet: ${range} on ${redactUrl(url)}, connecting ` +
+        `${a['connect-rate'] === undefined ? 'adaptively' : `at ${a['connect-rate']}/s`}, ${a.workers} workers, first ` +
         `${a.prefix}-${first ?? '—'}${panel ? `; panel ${panel.url}` : ''}\n`,
     );
   }

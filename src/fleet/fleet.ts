@@ -86,7 +86,12 @@ export class Fleet extends TypedEmitter<FleetEvents> {
             const init: WorkerInit = {
               worker,
               logLevel,
-              slice: { ...common, indices, connectRate: common.connectRate / parts.length },
+              slice: {
+                ...common,
+                indices,
+                connectRate: common.connectRate === undefined ? undefined : common.connectRate / parts.length,
+                connectShare: 1 / parts.length,
+              },
             };
             const w = startWorker(init);
             const handle: WorkerHandle = {
