@@ -75,6 +75,7 @@ export class ConnectPacer {
   #connected = 0;
   #refused = 0;
   #backoffs = 0;
+  #lastBackoff = Number.NEGATIVE_INFINITY;
   /** CONNACK latencies and refusals since the last adjustment. */
   #window: number[] = [];
   #windowRefused = 0;
@@ -145,6 +146,10 @@ export class ConnectPacer {
     this.#inFlight = Math.max(0, this.#inFlight - 1);
     this.#refused++;
     this.#windowRefused++;
+    // At once, not at the next adjustment (a refusing broker should not see the rest of the burst),
+    // but once per adjustment period: a burst of refusals is one congestion signal, as TCP halves
+    // once per round trip.
+    if (this.#adaptive && this.#now() - this.#lastBackoff >= this.#everyMs) this.#backOff(BACKOFF_ON_REFUSAL);
   }
 
   stats(): PacerStats {
@@ -166,8 +171,7 @@ export class ConnectPacer {
     this.#window = [];
     this.#windowRefused = 0;
     this.#windowLaunched = 0;
-    if (refused > 0) return this.#backOff(BACKOFF_ON_REFUSAL);
-    if (samples.length === 0) return;
+    if (refused > 0 || samples.length === 0) return;
     const median = samples[Math.floor(samples.length / 2)]!;
     const p90 = samples[Math.min(samples.length - 1, Math.floor(samples.length * 0.9))]!;
     this.#bestMedian = Math.min(this.#bestMedian, median);
@@ -181,6 +185,7 @@ export class ConnectPacer {
   #backOff(factor: number): void {
     this.#slowStart = false;
     this.#backoffs++;
+    this.#lastBackoff = this.#now();
     this.#rate = Math.max(this.#minRate, this.#rate * factor);
   }
 }
