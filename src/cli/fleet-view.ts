@@ -11,10 +11,11 @@ const ms = (v: number, n: number): string => (n === 0 ? '—' : v < 10 ? v.toFix
 
 export function summaryLine(r: FleetRates): string {
   const ack = `ack p50 ${ms(r.ackP50, r.acks)} p99 ${ms(r.ackP99, r.acks)} ms`;
+  const refused = r.refused > 0 ? ` (${r.refused} refused)` : '';
   const late = `late p50 ${ms(r.lateP50, r.reportsPerS)} p99 ${ms(r.lateP99, r.reportsPerS)} ms`;
   return (
-    `connected ${r.connected}/${r.homes}${r.refused > 0 ? ` (${r.refused} refused)` : ''} · in ${r.inPerS.toFixed(0)}/s · out ${r.outPerS.toFixed(0)}/s · errors ` +
-    `${r.errors} · ${ack} · ${late}`
+    `connected ${r.connected}/${r.homes}${refused} · in ${r.inPerS.toFixed(0)}/s · out ` +
+    `${r.outPerS.toFixed(0)}/s · errors ${r.errors} · ${ack} · ${late}`
   );
 }
 
@@ -31,7 +32,8 @@ export function progressLine(s: FleetStats, width = 30): string {
 function connectLine(s: FleetStats): string {
   const c = s.connect;
   if (!c) return '';
-  return ` · ${c.rate}/s${c.adaptive ? ' (adaptive)' : ''} · refused ${c.refused}`;
+  const mode = c.adaptive ? ' (adaptive)' : '';
+  return ` · ${c.rate}/s${mode} · refused ${c.refused}`;
 }
 
 export interface FleetViewOptions {

@@ -317,8 +317,8 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
       );
     process.stdout.write(
       `fleet: ${range} on ${redactUrl(url)}, connecting ` +
-        `${a['connect-rate'] === undefined ? 'adaptively' : `at ${a['connect-rate']}/s`}, ${a.workers} workers, first ` +
-        `${a.prefix}-${first ?? '—'}${panel ? `; panel ${panel.url}` : ''}\n`,
+        `${a['connect-rate'] === undefined ? 'adaptively' : `at ${a['connect-rate']}/s`}, ${a.workers} workers, ` +
+        `first ${a.prefix}-${first ?? '—'}${panel ? `; panel ${panel.url}` : ''}\n`,
     );
   }
 
