@@ -6,6 +6,7 @@
  *   npm run bench -- --quick               a smoke run: small N, short windows
  *   npm run bench -- --list
  *   npm run bench -- --only panel          the panel's CPU cost and page weight
+ *   npm run bench -- --only peers          fleet vs mqtt.js baseline vs raw floor, 10,000 devices
  *
  * Every result records the machine (cores, CPU, Node) and the load average before and after: on a
  * shared machine the figures mean little without it.
@@ -17,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { boardSpeed } from './board-speed-entry.js';
 import { fleetScale } from './fleet-scale.js';
+import { peers } from './peers.js';
 import { fleetState } from './fleet-state.js';
 import { pipeline } from './pipeline.js';
 import { firmwareRoundTrip, roundTrip } from './round-trip.js';
@@ -36,6 +38,7 @@ const RESULTS = path.join(ROOT, 'bench/results');
 const BENCHMARKS: Benchmark[] = [
   roundTrip,
   fleetScale,
+  peers,
   fleetState,
   verifyCost,
   pipeline,
