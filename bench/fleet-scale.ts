@@ -62,8 +62,6 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 /** The same V8 flags for the fleet and the baseline: a young generation large enough for per-report garbage. */
 const NODE_FLAGS = ['--max-semi-space-size=32', '--import', 'tsx'];
-/** Every process under test prints its stats this often (the first line comes one interval after start). */
-const STATS_INTERVAL_S = 0.25;
 
 /**
  * Waits until every home is connected; gives up when the count has not grown for STALL_MS, counted
@@ -109,6 +107,8 @@ export interface MeasureOptions {
   periodMs?: number;
   /** Fixed connections/s; 'default' leaves the fleet's own (adaptive) pacing. */
   connectRate?: number | 'default';
+  /** Stats line interval of the process under test, ms (its first line comes one interval after start). */
+  intervalMs?: number;
 }
 
 export async function measure(
@@ -123,6 +123,7 @@ export async function measure(
 ): Promise<Measured> {
   const periodMs = options.periodMs ?? REPORT_PERIOD_MS;
   const rate = options.connectRate ?? CONNECT_RATE;
+  const intervalMs = options.intervalMs ?? 1000;
   const args =
     kind === 'raw'
       ? [
@@ -135,7 +136,7 @@ export async function measure(
           '--period-ms',
           String(periodMs),
           '--interval-ms',
-          '250',
+          String(intervalMs),
         ]
       : kind === 'fleet'
         ? [
@@ -151,7 +152,7 @@ export async function measure(
             '--output',
             'json',
             '--interval',
-            '250ms',
+            `${intervalMs}ms`,
             ...(rate === 'default' ? [] : ['--connect-rate', String(rate)]),
             '--workers',
             String(workers),
@@ -168,7 +169,7 @@ export async function measure(
             '--period-ms',
             String(periodMs),
             '--interval-ms',
-            '250',
+            String(intervalMs),
             '--connect-rate',
             String(rate === 'default' ? 5000 : rate),
           ];
@@ -207,7 +208,7 @@ export async function measure(
     const firstLine = child.first;
     const allLine = child.latest;
     const connectOnlyS =
-      firstLine && allLine ? (Date.parse(allLine.time) - Date.parse(firstLine.time)) / 1000 + STATS_INTERVAL_S : NaN;
+      firstLine && allLine ? (Date.parse(allLine.time) - Date.parse(firstLine.time)) / 1000 + intervalMs / 1000 : NaN;
     // The last homes boot one report period after connecting; a process that fell behind while
     // connecting catches up (the homes' schedules are drift-free) before the window opens.
     await sleep(periodMs);
