@@ -249,6 +249,13 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
     );
   if (a['verify-amqp-url'] !== undefined && !a.verify)
     throw new BridgeError(ErrorCode.CONFIG_INVALID, '--verify-amqp-url needs --verify');
+  const connectRate = a['connect-rate'];
+  if (connectRate !== undefined && !(connectRate > 0))
+    throw new BridgeError(
+      ErrorCode.CONFIG_INVALID,
+      `--connect-rate must be a positive number of connections per second, got ${connectRate}; leave it out ` +
+        'to connect adaptively',
+    );
   const shard = a.shard !== undefined ? resolveShard(a.shard) : undefined;
   const output: FleetOutput = a.output ?? (process.stdout.isTTY ? 'tty' : 'text');
   const intervalMs = parseDuration(a.interval ?? (output === 'tty' ? '1s' : '10s'), '--interval');
@@ -274,7 +281,7 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
     tls: readTls(a),
     keepaliveS: keepaliveS(a.keepalive),
     queueSize: a['queue-size'],
-    connectRate: a['connect-rate'],
+    connectRate,
     stateDir: a['state-dir'] !== undefined ? prepareStateDir(a['state-dir']) : undefined,
     logger,
     logLevel: a['log-level'],
