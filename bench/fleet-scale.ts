@@ -29,11 +29,13 @@ const BUDGET_S = 420;
 const RSS_TARGET_BYTES = 1024 ** 3;
 
 export interface Measured {
-  kind: 'fleet' | 'baseline';
+  kind: 'fleet' | 'baseline' | 'raw';
   workers: number;
   homes: number;
   connected: number;
   connectS: number;
+  /** From the process's first stats line (less one interval) to every home connected: start-up left out. */
+  connectOnlyS?: number;
   windowS: number;
   /** Median of the 1-s CPU samples, % of one core. */
   cpuPct: number;
@@ -82,8 +84,8 @@ async function connectedOrStalled(child: JsonLinesChild, homes: number): Promise
 }
 
 /** Waits (at most SETTLE_MAX_MS) for one second with the expected report rate and no report a second late. */
-async function steady(child: JsonLinesChild, homes: number): Promise<void> {
-  const expected = (2 * homes * 1000) / REPORT_PERIOD_MS;
+async function steady(child: JsonLinesChild, homes: number, periodMs = REPORT_PERIOD_MS): Promise<void> {
+  const expected = (2 * homes * 1000) / periodMs;
   const end = performance.now() + SETTLE_MAX_MS;
   let prev = child.latest;
   while (performance.now() < end) {
@@ -100,7 +102,16 @@ async function steady(child: JsonLinesChild, homes: number): Promise<void> {
   }
 }
 
-async function measure(
+/** Report period and connect rate of a run (bench/peers.ts: 2 s and the fleet's adaptive default). */
+export interface MeasureOptions {
+  periodMs?: number;
+  /** Fixed connections/s; 'default' leaves the fleet's own (adaptive) pacing. */
+  connectRate?: number | 'default';
+  /** Stats line interval of the process under test, ms (its first line comes one interval after start). */
+  intervalMs?: number;
+}
+
+export async function measure(
   ctx: BenchContext,
   kind: Measured['kind'],
   homes: number,
@@ -108,44 +119,60 @@ async function measure(
   brokerPid: number,
   windowS: number,
   workers = 0,
+  options: MeasureOptions = {},
 ): Promise<Measured> {
+  const periodMs = options.periodMs ?? REPORT_PERIOD_MS;
+  const rate = options.connectRate ?? CONNECT_RATE;
+  const intervalMs = options.intervalMs ?? 1000;
   const args =
-    kind === 'fleet'
+    kind === 'raw'
       ? [
           ...NODE_FLAGS,
-          'src/cli/main.ts',
-          'fleet',
-          '--homes',
-          String(homes),
-          '--broker',
-          url,
-          '--report-period',
-          `${REPORT_PERIOD_MS}ms`,
-          '--output',
-          'json',
-          '--interval',
-          '1s',
-          '--connect-rate',
-          String(CONNECT_RATE),
-          '--workers',
-          String(workers),
-          '--log-level',
-          'error',
-        ]
-      : [
-          ...NODE_FLAGS,
-          'bench/fleet/baseline.ts',
+          'bench/fleet/raw-floor.ts',
           '--url',
           url,
           '--homes',
           String(homes),
           '--period-ms',
-          String(REPORT_PERIOD_MS),
+          String(periodMs),
           '--interval-ms',
-          '1000',
-          '--connect-rate',
-          String(CONNECT_RATE),
-        ];
+          String(intervalMs),
+        ]
+      : kind === 'fleet'
+        ? [
+            ...NODE_FLAGS,
+            'src/cli/main.ts',
+            'fleet',
+            '--homes',
+            String(homes),
+            '--broker',
+            url,
+            '--report-period',
+            `${periodMs}ms`,
+            '--output',
+            'json',
+            '--interval',
+            `${intervalMs}ms`,
+            ...(rate === 'default' ? [] : ['--connect-rate', String(rate)]),
+            '--workers',
+            String(workers),
+            '--log-level',
+            'error',
+          ]
+        : [
+            ...NODE_FLAGS,
+            'bench/fleet/baseline.ts',
+            '--url',
+            url,
+            '--homes',
+            String(homes),
+            '--period-ms',
+            String(periodMs),
+            '--interval-ms',
+            String(intervalMs),
+            '--connect-rate',
+            String(rate === 'default' ? 5000 : rate),
+          ];
   const child = new JsonLinesChild(process.execPath, args, ctx.root);
   const empty: Measured = {
     kind,
@@ -178,10 +205,14 @@ async function measure(
           `homes${child.stderr ? ` (stderr: ${child.stderr.slice(-300)})` : ''}`,
       };
     const connectS = (performance.now() - t0) / 1000;
+    const firstLine = child.first;
+    const allLine = child.latest;
+    const connectOnlyS =
+      firstLine && allLine ? (Date.parse(allLine.time) - Date.parse(firstLine.time)) / 1000 + intervalMs / 1000 : NaN;
     // The last homes boot one report period after connecting; a process that fell behind while
     // connecting catches up (the homes' schedules are drift-free) before the window opens.
-    await sleep(REPORT_PERIOD_MS);
-    await steady(child, homes);
+    await sleep(periodMs);
+    await steady(child, homes, periodMs);
     const first = await child.waitFor(() => true, 5000);
     const b0 = sampleProc(brokerPid);
     const samples: ProcSample[] = [sampleProc(child.pid)];
@@ -198,6 +229,7 @@ async function measure(
       ...summarise(kind, homes, startLine, endLine, samples, windowS),
       workers,
       connectS: round(connectS, 1),
+      connectOnlyS: round(connectOnlyS, 2),
       brokerCpuPct: round(cpuShare(b0, b1) * 100, 1),
     };
   } finally {

@@ -6,6 +6,7 @@
  *   npm run bench -- --quick               a smoke run: small N, short windows
  *   npm run bench -- --list
  *   npm run bench -- --only panel          the panel's CPU cost and page weight
+ *   npm run bench -- --only peers          fleet vs mqtt.js baseline vs raw floor, 10,000 devices
  *
  * Every result records the machine (cores, CPU, Node) and the load average before and after: on a
  * shared machine the figures mean little without it.
@@ -18,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { boardSpeed } from './board-speed-entry.js';
 import { fleetScale } from './fleet-scale.js';
 import { fleetGateway } from './fleet-gateway.js';
+import { peers } from './peers.js';
 import { fleetState } from './fleet-state.js';
 import { pipeline } from './pipeline.js';
 import { firmwareRoundTrip, roundTrip } from './round-trip.js';
@@ -38,6 +40,7 @@ const BENCHMARKS: Benchmark[] = [
   roundTrip,
   fleetScale,
   fleetGateway,
+  peers,
   fleetState,
   verifyCost,
   pipeline,

@@ -15,6 +15,8 @@ export interface StatsLine {
 export class JsonLinesChild {
   readonly child: ChildProcess;
   latest: StatsLine | undefined;
+  /** The first line (its time is about one interval after the process started its work). */
+  first: StatsLine | undefined;
   #stderr = '';
   #waiters: Array<{ cond: (l: StatsLine) => boolean; resolve: (l: StatsLine) => void }> = [];
   readonly exited: Promise<number | null>;
@@ -30,6 +32,7 @@ export class JsonLinesChild {
         if (!p.startsWith('{')) continue;
         const line = JSON.parse(p) as StatsLine;
         this.latest = line;
+        this.first ??= line;
         this.#waiters = this.#waiters.filter((w) => {
           if (!w.cond(line)) return true;
           w.resolve(line);

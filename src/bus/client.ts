@@ -59,6 +59,8 @@ export interface BusClientEvents {
   message: [topic: string, payload: Buffer];
   connected: [];
   disconnected: [];
+  /** A connection attempt ended without CONNACK 0 (refused, closed, timed out); mqtt.js retries it. */
+  attemptFailed: [reason: string];
   /** The broker refused us for good (bad credentials, not authorised, bad protocol, a client id in use): stop. */
   fatal: [BridgeError];
 }
@@ -292,6 +294,7 @@ export class BusClient extends TypedEmitter<BusClientEvents> {
     const nextMs = Math.min(basePeriodMs * 2 ** (this.#failures - 1), Math.max(basePeriodMs, maxPeriodMs));
     setReconnectPeriod(client, nextMs);
     const reason = this.#lastProblem ?? 'connection closed before CONNACK';
+    this.emit('attemptFailed', reason);
     const fields = { attempts: this.#failures, nextAttemptMs: nextMs, reason };
     if (this.#failures === 1) {
       this.#log.warn(fields, `waiting for broker ${redactUrl(url)}: ${reason}; retrying with backoff`);

@@ -11,10 +11,12 @@ const ms = (v: number, n: number): string => (n === 0 ? '—' : v < 10 ? v.toFix
 
 export function summaryLine(r: FleetRates): string {
   const ack = `ack p50 ${ms(r.ackP50, r.acks)} p99 ${ms(r.ackP99, r.acks)} ms`;
+  const refused = r.refused > 0 ? ` (${r.refused} refused)` : '';
   const late = `late p50 ${ms(r.lateP50, r.reportsPerS)} p99 ${ms(r.lateP99, r.reportsPerS)} ms`;
   return (
-    `connected ${r.connected}/${r.homes}${r.connections !== undefined ? ` over ${r.connectionsUp}/${r.connections} connections` : ''} · in ${r.inPerS.toFixed(0)}/s · out ${r.outPerS.toFixed(0)}/s · errors ` +
-    `${r.errors} · ${ack} · ${late}`
+    `connected ${r.connected}/${r.homes}${refused}` +
+    `${r.connections !== undefined ? ` over ${r.connectionsUp}/${r.connections} connections` : ''} · in ` +
+    `${r.inPerS.toFixed(0)}/s · out ${r.outPerS.toFixed(0)}/s · errors ${r.errors} · ${ack} · ${late}`
   );
 }
 
@@ -23,8 +25,16 @@ export function progressLine(s: FleetStats, width = 30): string {
   const filled = Math.round(done * width);
   return (
     `connecting [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${s.connected}/${s.homes} connected, ` +
-    `${s.started - s.connected} waiting for the broker`
+    `${s.started - s.connected} waiting for the broker${connectLine(s)}`
   );
+}
+
+/** The connect rate now and the first attempts the broker refused (or that failed), while connecting. */
+function connectLine(s: FleetStats): string {
+  const c = s.connect;
+  if (!c) return '';
+  const mode = c.adaptive ? ' (adaptive)' : '';
+  return ` · ${c.rate}/s${mode} · refused ${c.refused}`;
 }
 
 export interface FleetViewOptions {

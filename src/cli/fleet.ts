@@ -40,7 +40,7 @@ interface FleetArgs extends BrokerArgs, HttpArgs {
   embedded: boolean;
   'broker-port': number;
   prefix: string;
-  'connect-rate': number;
+  'connect-rate'?: number;
   connections?: number;
   'report-period'?: string;
   'climate-period'?: string;
@@ -103,8 +103,10 @@ export function fleetOptions<T>(y: Argv<T>) {
     })
     .option('connect-rate', {
       type: 'number',
-      default: 500,
-      describe: 'Connections opened per second (staggered, so the broker is not hit by all at once).',
+      describe:
+        'Open connections at this fixed rate per second (gateway mode: shared connections). Default: adaptive — ' +
+        'start at 2000/s, grow while CONNACKs come back fast, back off when their latency rises or the broker ' +
+        'refuses, at most 5000 awaiting CONNACK (docs/fleet.md).',
     })
     .option('connections', {
       type: 'number',
@@ -180,6 +182,10 @@ export function fleetOptions<T>(y: Argv<T>) {
     })
     .example('$0 fleet --homes 1000 --embedded --report-period 1s', 'a thousand homes on an embedded broker')
     .example(
+      '$0 fleet --homes 5000 --broker mqtt://rabbit:1883 --connect-rate 200',
+      'connect at a fixed 200 connections/s instead of adaptively',
+    )
+    .example(
       '$0 fleet --link firmware --homes 100 --workers 2 --embedded',
       'a hundred emulated Unos running our sketch, each a home',
     )
@@ -254,6 +260,13 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
     );
   if (a['verify-amqp-url'] !== undefined && !a.verify)
     throw new BridgeError(ErrorCode.CONFIG_INVALID, '--verify-amqp-url needs --verify');
+  const connectRate = a['connect-rate'];
+  if (connectRate !== undefined && !(connectRate > 0))
+    throw new BridgeError(
+      ErrorCode.CONFIG_INVALID,
+      `--connect-rate must be a positive number of connections per second, got ${connectRate}; leave it out ` +
+        'to connect adaptively',
+    );
   const shard = a.shard !== undefined ? resolveShard(a.shard) : undefined;
   const output: FleetOutput = a.output ?? (process.stdout.isTTY ? 'tty' : 'text');
   const intervalMs = parseDuration(a.interval ?? (output === 'tty' ? '1s' : '10s'), '--interval');
@@ -291,7 +304,7 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
     tls: readTls(a),
     keepaliveS: keepaliveS(a.keepalive),
     queueSize: a['queue-size'],
-    connectRate: a['connect-rate'],
+    connectRate,
     connections: a.connections,
     stateDir: a['state-dir'] !== undefined ? prepareStateDir(a['state-dir']) : undefined,
     logger,
@@ -335,8 +348,8 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
       );
     process.stdout.write(
       `fleet: ${range} on ${redactUrl(url)}${a.connections !== undefined ? ` over ${a.connections} connections` : ''}, ` +
-        `${a['connect-rate']}/s, ${a.workers} workers, first ` +
-        `${a.prefix}-${first ?? '—'}${panel ? `; panel ${panel.url}` : ''}\n`,
+        `connecting ${a['connect-rate'] === undefined ? 'adaptively' : `at ${a['connect-rate']}/s`}, ${a.workers} workers, ` +
+        `first ${a.prefix}-${first ?? '—'}${panel ? `; panel ${panel.url}` : ''}\n`,
     );
   }
 

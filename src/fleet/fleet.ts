@@ -97,7 +97,8 @@ export class Fleet extends TypedEmitter<FleetEvents> {
                 ...common,
                 indices,
                 gateways: gatewayParts?.[worker],
-                connectRate: common.connectRate / parts.length,
+                connectRate: common.connectRate === undefined ? undefined : common.connectRate / parts.length,
+                connectShare: 1 / parts.length,
               },
             };
             const w = startWorker(init);

@@ -13,6 +13,7 @@ import { BoardMonitor, BoardProbe, createFirmwareHomeLink } from './firmware-hom
 import { homeKind, type FleetMix } from './mix.js';
 import { GatewayConnection } from './gateway.js';
 import { BusClient } from '../bus/client.js';
+import { ConnectPacer, PACER_DEFAULTS } from './connect-pacer.js';
 
 /** A home's cell in the panel's fleet grid: not started yet, connecting, online, connection lost. */
 export const CELL_WAITING = 0;
@@ -27,9 +28,9 @@ export interface FleetCells {
 import type { TlsOptions } from '../bus/tls-options.js';
 
 /**
- * The homes one thread runs. Connections are opened at `connectRate` per second, and at most one
- * second's worth wait for their CONNACK at a time, so an unreachable broker does not get thousands
- * of sockets at once. Every home shares one FleetClock.
+ * The homes one thread runs. Connections are opened as fast as the broker keeps answering (or at a
+ * fixed `connectRate`), with a bounded number waiting for their CONNACK at a time, so an unreachable
+ * broker does not get thousands of sockets at once (connect-pacer.ts). Every home shares one FleetClock.
  */
 export interface SliceOptions {
   indices: readonly number[];
@@ -41,8 +42,10 @@ export interface SliceOptions {
   tls?: TlsOptions | undefined;
   keepaliveS: number;
   queueSize: number;
-  /** Connections opened per second (this slice's share). */
-  connectRate: number;
+  /** Connections opened per second, fixed (this slice's share); undefined: adaptive (connect-pacer.ts). */
+  connectRate?: number | undefined;
+  /** Adaptive pacing: this slice's share of the fleet's rates and window (1 / workers; default 1). */
+  connectShare?: number | undefined;
   /** Keep every home's status in a file of its own here (--state-dir). */
   stateDir?: string | undefined;
   /** Which homes run the firmware (default: none); indices are of the whole fleet. */
@@ -74,10 +77,9 @@ export class FleetSlice extends TypedEmitter<SliceEvents> {
   #reports = 0;
   #errors = 0;
   #disconnects = 0;
-  #connecting = 0;
   #next = 0;
-  #allowance = 0;
-  #pacer: NodeJS.Timeout | undefined;
+  readonly #pacer: ConnectPacer;
+  #ticker: NodeJS.Timeout | undefined;
   #fatal: BridgeError | undefined;
   #stopped = false;
   readonly #byIndex = new Map<number, FleetHome>();
@@ -89,11 +91,22 @@ export class FleetSlice extends TypedEmitter<SliceEvents> {
 
   constructor(options: SliceOptions) {
     super();
-    if (!(options.connectRate > 0))
-      throw new BridgeError(ErrorCode.CONFIG_INVALID, `--connect-rate must be positive, got ${options.connectRate}`);
-    // Gateway mode starts a connection's block of homes at the pace of one connection.
+    const fixed = options.connectRate;
+    if (fixed !== undefined && !(fixed > 0))
+      throw new BridgeError(ErrorCode.CONFIG_INVALID, `--connect-rate must be positive, got ${fixed}`);
+    this.#o = options;
+    // Gateway mode: a fixed rate counts connections, and a connection's block of homes starts with it.
     const perGateway = options.gateways?.length ? Math.ceil(options.indices.length / options.gateways.length) : 1;
-    this.#o = perGateway > 1 ? { ...options, connectRate: options.connectRate * perGateway } : options;
+    const share = options.connectShare ?? 1;
+    this.#pacer = new ConnectPacer(
+      {
+        fixedRate: fixed === undefined ? undefined : fixed * perGateway,
+        initialRate: PACER_DEFAULTS.initialRate * share,
+        maxRate: PACER_DEFAULTS.maxRate * share,
+        maxInFlight: Math.ceil(PACER_DEFAULTS.maxInFlight * share),
+      },
+      () => performance.now(),
+    );
     this.#lateMs = new Uint16Array(options.indices.length);
   }
 
@@ -103,7 +116,7 @@ export class FleetSlice extends TypedEmitter<SliceEvents> {
 
   /** Starts opening connections (returns at once; watch `stats()`). */
   start(): void {
-    if (this.#pacer || this.#stopped) return;
+    if (this.#ticker || this.#stopped) return;
     const mix = this.#o.mix;
     if (mix && this.#program === undefined && this.#o.indices.some((i) => homeKind(i, mix) === 'firmware')) {
       // The .hex is read once per thread; every board of the thread runs the same parsed image.
@@ -117,13 +130,8 @@ export class FleetSlice extends TypedEmitter<SliceEvents> {
       );
       return;
     }
-    let last = performance.now();
-    this.#pace(PACE_MS);
-    this.#pacer = setInterval(() => {
-      const now = performance.now();
-      this.#pace(now - last);
-      last = now;
-    }, PACE_MS);
+    this.#pace();
+    this.#ticker = setInterval(() => this.#pace(), PACE_MS);
   }
 
   stats(): FleetStats {
@@ -150,6 +158,7 @@ export class FleetSlice extends TypedEmitter<SliceEvents> {
       disconnects: this.#disconnects,
       lateness: this.#lateness.snapshot(),
       ackLatency: this.#ack.snapshot(),
+      connect: this.#pacer.stats(),
       ...(this.#boards ? { boards: this.#boards.stats() } : {}),
       ...(this.#fatal ? { fatal: this.#fatal.message } : {}),
     };
@@ -172,7 +181,7 @@ export class FleetSlice extends TypedEmitter<SliceEvents> {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
-    clearInterval(this.#pacer);
+    clearInterval(this.#ticker);
     this.#boards?.stop();
     await Promise.all(this.#homes.map((h) => h.stop().catch(() => undefined)));
     await Promise.all(this.#gateways.map((g) => g.stop().catch(() => undefined)));
@@ -210,19 +219,15 @@ export class FleetSlice extends TypedEmitter<SliceEvents> {
     this.emit('fatal', e);
   }
 
-  #pace(elapsedMs: number): void {
+  #pace(): void {
     if (this.#stopped || this.#fatal) return;
     const o = this.#o;
-    // A late tick may start a little burst, but never more than one second's worth.
-    this.#allowance = Math.min(this.#allowance + (o.connectRate * elapsedMs) / 1000, Math.max(1, o.connectRate));
-    const maxConnecting = Math.max(50, Math.ceil(o.connectRate));
-    while (this.#allowance >= 1 && this.#next < o.indices.length && this.#connecting < maxConnecting) {
-      this.#allowance -= 1;
-      this.#launch(o.indices[this.#next++]!);
-    }
-    if (this.#next >= o.indices.length) {
-      clearInterval(this.#pacer);
-      this.#pacer = undefined;
+    const n = Math.min(this.#pacer.take(), o.indices.length - this.#next);
+    for (let k = 0; k < n; k++) this.#launch(o.indices[this.#next++]!);
+    // The ticker runs on after the last launch only to keep the pacer's figures current.
+    if (this.#next >= o.indices.length && this.#pacer.inFlight === 0) {
+      clearInterval(this.#ticker);
+      this.#ticker = undefined;
     }
   }
 
@@ -325,23 +330,50 @@ export class FleetSlice extends TypedEmitter<SliceEvents> {
         }
       },
     });
-    // A gateway's lost connection is counted once, on the connection (#gatewayFor).
-    if (home.bus instanceof BusClient)
-      home.bus.on('disconnected', () => {
-        if (!this.#stopped) this.#disconnects++;
-      });
     this.#homes.push(home);
     this.#byIndex.set(index, home);
-    this.#connecting++;
+    const firstAttempt = this.#paceOn(home);
     home.start().then(
-      () => this.#connecting--,
+      () => undefined,
       (e: unknown) => {
-        this.#connecting--;
+        firstAttempt(false);
         this.#errors++;
         if (this.#fatal || this.#stopped) return;
         this.#fatal = toBridgeError(e);
         this.emit('fatal', this.#fatal);
       },
     );
+  }
+
+  /**
+   * Feeds the pacer with the outcome of a home's first connection attempt (later retries follow the
+   * home's own backoff) and counts the home's lost connections; returns what to call when the home's
+   * start fails. A home on a shared gateway connection opens no connection of its own: its launch is
+   * done at once, and a lost connection is counted once, on the connection (#gatewayFor).
+   */
+  #paceOn(home: FleetHome): (ok: boolean) => void {
+    const startedAt = this.#pacer.launched();
+    const bus = home.bus;
+    if (!(bus instanceof BusClient)) {
+      this.#pacer.connected(startedAt);
+      return () => undefined;
+    }
+    bus.on('disconnected', () => {
+      if (!this.#stopped) this.#disconnects++;
+    });
+    let first = true;
+    const onConnected = (): void => firstAttempt(true);
+    const onFailed = (): void => firstAttempt(false);
+    const firstAttempt = (ok: boolean): void => {
+      if (!first) return;
+      first = false;
+      bus.off('connected', onConnected);
+      bus.off('attemptFailed', onFailed);
+      if (ok) this.#pacer.connected(startedAt);
+      else this.#pacer.failed();
+    };
+    bus.once('connected', onConnected);
+    bus.once('attemptFailed', onFailed);
+    return firstAttempt;
   }
 }

@@ -1,5 +1,6 @@
 import { sumBoardStats, type BoardStats } from './board-stats.js';
 import { Histogram } from './histogram.js';
+import type { PacerStats } from './connect-pacer.js';
 
 /**
  * What a fleet (or one worker's slice of it) has done so far. Counters are cumulative, histograms are
@@ -24,6 +25,8 @@ export interface FleetStats {
   lateness: number[];
   /** Command receipt → acknowledgement, ms. */
   ackLatency: number[];
+  /** Connecting: the current rate (connections/s), CONNACKs awaited, first attempts refused or failed. */
+  connect?: PacerStats | undefined;
   /** The emulated boards of the firmware homes (absent when there are none). */
   boards?: BoardStats | undefined;
   /** Gateway mode (--connections): shared connections, and how many of them are up. */
@@ -72,8 +75,25 @@ export function sumStats(parts: readonly FleetStats[]): FleetStats {
   }
   out.lateness = lateness.snapshot();
   out.ackLatency = ack.snapshot();
+  const connect = sumPacerStats(parts.map((p) => p.connect));
+  if (connect) out.connect = connect;
   const boards = sumBoardStats(parts.map((p) => p.boards));
   if (boards) out.boards = boards;
+  return out;
+}
+
+/** Every worker paces its own share: rates and counts add up. */
+function sumPacerStats(parts: ReadonlyArray<PacerStats | undefined>): PacerStats | undefined {
+  let out: PacerStats | undefined;
+  for (const p of parts) {
+    if (!p) continue;
+    out ??= { rate: 0, inFlight: 0, connected: 0, refused: 0, backoffs: 0, adaptive: p.adaptive };
+    out.rate += p.rate;
+    out.inFlight += p.inFlight;
+    out.connected += p.connected;
+    out.refused += p.refused;
+    out.backoffs += p.backoffs;
+  }
   return out;
 }
 
@@ -87,6 +107,8 @@ export interface FleetRates {
   reportsPerS: number;
   errors: number;
   disconnects: number;
+  /** First connection attempts refused or failed, since start. */
+  refused: number;
   ackP50: number;
   ackP99: number;
   acks: number;
@@ -111,6 +133,7 @@ export function rates(earlier: FleetStats, later: FleetStats, seconds: number): 
     reportsPerS: (later.reports - earlier.reports) / s,
     errors: later.errors,
     disconnects: later.disconnects,
+    refused: later.connect?.refused ?? 0,
     ackP50: ack.percentile(50),
     ackP99: ack.percentile(99),
     acks: ack.count,

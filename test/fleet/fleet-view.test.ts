@@ -67,3 +67,39 @@ describe('FleetView on a terminal with logs', () => {
     expect(lines.at(-1)).toMatch(/^connected 200\/200 · in 0\/s · out 200\/s/);
   });
 });
+
+describe('FleetView while connecting', () => {
+  const connecting: FleetStats = {
+    ...emptyStats(),
+    homes: 10_000,
+    started: 6000,
+    connected: 5000,
+    connect: { rate: 3430, inFlight: 1000, connected: 5000, refused: 12, backoffs: 2, adaptive: true },
+  };
+
+  it('shows the connect rate and the refused attempts on the progress line', () => {
+    const { stream, lines } = capture();
+    const view = new FleetView('tty', stream);
+    view.update(connecting, 0);
+    view.update(connecting, 1000);
+    expect(lines.at(-1)).toContain(
+      '5000/10000 connected, 1000 waiting for the broker · 3430/s (adaptive) · refused 12',
+    );
+  });
+
+  it('carries them in --output json, and the refusals on the summary line once connected', () => {
+    const json = capture();
+    const view = new FleetView('json', json.stream);
+    view.update(connecting, 0);
+    view.update(connecting, 1000);
+    const line = JSON.parse(json.lines.at(-1)!) as { refused: number; stats: FleetStats };
+    expect(line.refused).toBe(12);
+    expect(line.stats.connect).toEqual(connecting.connect);
+    const text = capture();
+    const done = { ...connecting, started: 10_000, connected: 10_000 };
+    const summary = new FleetView('text', text.stream);
+    summary.update(done, 0);
+    summary.update(done, 1000);
+    expect(text.lines.at(-1)).toMatch(/^connected 10000\/10000 \(12 refused\) · /);
+  });
+});

@@ -1,0 +1,111 @@
+import { startBenchMosquitto } from './support/mosquitto.js';
+import { round } from './support/numbers.js';
+import { measure, type Measured } from './fleet-scale.js';
+import type { Benchmark, BenchContext, BenchOutcome, BenchRow } from './support/types.js';
+
+/**
+ * The fleet beside its peers in one run: `fleet` (its adaptive connecting, as a user runs it), the
+ * plain mqtt.js publisher (bench/fleet/baseline.ts) and the raw floor with no MQTT library
+ * (bench/fleet/raw-floor.ts), each at N devices and one message per device per second (a climate and
+ * a rain report every 2 s), each against a fresh mosquitto; then 15,000 homes with --workers 2.
+ * Per subject: CPU per 1,000 messages (median second of the window), RSS, connect time, lateness p99;
+ * and the ratios fleet ÷ raw floor and fleet ÷ baseline.
+ */
+const HOMES = 10_000;
+const QUICK_HOMES = 1000;
+const WORKERS_HOMES = 15_000;
+const PERIOD_MS = 2000;
+const CPU_RATIO_TARGET = 1.5;
+const CONNECT_TARGET_S = 5;
+const LATE_P99_TARGET_MS = 100;
+
+const msPer1000 = (m: Measured): number => round(m.cpuUsPerMessage, 1);
+
+async function run(
+  ctx: BenchContext,
+  kind: Measured['kind'],
+  homes: number,
+  windowS: number,
+  workers = 0,
+): Promise<Measured> {
+  const broker = await startBenchMosquitto();
+  try {
+    const m = await measure(ctx, kind, homes, broker.url, broker.pid, windowS, workers, {
+      periodMs: PERIOD_MS,
+      connectRate: 'default',
+      // Fine enough to time connecting to a quarter second.
+      intervalMs: 250,
+    });
+    ctx.log(`  ${kind}${workers ? ` --workers ${workers}` : ''} ${JSON.stringify(m)}`);
+    return m;
+  } finally {
+    await broker.stop();
+  }
+}
+
+function describe(m: Measured): string {
+  if (m.error) return `failed: ${m.error.slice(0, 80)}`;
+  return (
+    `${msPer1000(m)} ms CPU/1000 msg, ${m.rssMiB} MiB, connect ${m.connectOnlyS} s ` +
+    `(${m.connectS} s from spawn), late p99 ${m.lateP99Ms} ms`
+  );
+}
+
+export async function runPeers(ctx: BenchContext): Promise<BenchOutcome> {
+  const homes = ctx.quick ? QUICK_HOMES : HOMES;
+  const windowS = ctx.quick ? 5 : 15;
+  const subjects: Record<string, Measured> = {};
+  for (const kind of ['raw', 'baseline', 'fleet'] as const) {
+    ctx.log(`peers: ${kind}, ${homes} devices`);
+    subjects[kind] = await run(ctx, kind, homes, windowS);
+  }
+  const workerHomes = ctx.quick ? 2 * QUICK_HOMES : WORKERS_HOMES;
+  ctx.log(`peers: fleet --workers 2, ${workerHomes} homes`);
+  const workers = await run(ctx, 'fleet', workerHomes, windowS, 2);
+  const { fleet, baseline, raw } = subjects as Record<'fleet' | 'baseline' | 'raw', Measured>;
+  // µs per message is ms per 1,000 messages.
+  const toRaw = round(fleet.cpuUsPerMessage / raw.cpuUsPerMessage, 2);
+  const toBaseline = round(fleet.cpuUsPerMessage / baseline.cpuUsPerMessage, 2);
+  const rows: BenchRow[] = [
+    { metric: `raw floor, ${homes} devices`, value: describe(raw) },
+    { metric: `mqtt.js baseline, ${homes} devices`, value: describe(baseline) },
+    { metric: `fleet, ${homes} homes`, value: describe(fleet) },
+    {
+      metric: 'CPU per message: fleet ÷ raw floor',
+      value: `${toRaw}×`,
+      target: `≤ ${CPU_RATIO_TARGET}×`,
+      met: toRaw <= CPU_RATIO_TARGET,
+    },
+    { metric: 'CPU per message: fleet ÷ mqtt.js baseline', value: `${toBaseline}×` },
+    {
+      metric: `RSS: fleet ÷ raw floor, fleet ÷ baseline`,
+      value: `${round(fleet.rssMiB / raw.rssMiB, 2)}×, ${round(fleet.rssMiB / baseline.rssMiB, 2)}×`,
+    },
+    {
+      metric: `fleet connects ${homes} homes`,
+      value: `${fleet.connectOnlyS} s`,
+      ...(ctx.quick ? {} : { target: `≤ ${CONNECT_TARGET_S} s`, met: fleet.connectOnlyS! <= CONNECT_TARGET_S }),
+    },
+    {
+      metric: `fleet --workers 2, ${workerHomes} homes`,
+      value: describe(workers),
+      ...(ctx.quick
+        ? {}
+        : {
+            target: `late p99 < ${LATE_P99_TARGET_MS} ms`,
+            met: !workers.error && workers.connected === workerHomes && workers.lateP99Ms < LATE_P99_TARGET_MS,
+          }),
+    },
+  ];
+  return {
+    status: [fleet, baseline, raw].some((m) => m.error) ? 'failed' : 'ok',
+    rows,
+    data: { homes, periodMs: PERIOD_MS, windowS, raw, baseline, fleet, workers2: workers, toRaw, toBaseline },
+  };
+}
+
+export const peers: Benchmark = {
+  name: 'peers',
+  describe: 'fleet vs the plain mqtt.js publisher vs a raw floor (no MQTT library), one run, fresh mosquitto each',
+  run: runPeers,
+};
