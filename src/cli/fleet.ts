@@ -346,9 +346,10 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
       process.stdout.write(
         `fleet: ${mix.firmware} firmware homes (emulated Unos, paced to real time), ${mix.emulated} emulated homes\n`,
       );
+    const over = a.connections !== undefined ? ` over ${a.connections} connections` : '';
+    const pace = a['connect-rate'] === undefined ? 'adaptively' : `at ${a['connect-rate']}/s`;
     process.stdout.write(
-      `fleet: ${range} on ${redactUrl(url)}${a.connections !== undefined ? ` over ${a.connections} connections` : ''}, ` +
-        `connecting ${a['connect-rate'] === undefined ? 'adaptively' : `at ${a['connect-rate']}/s`}, ${a.workers} workers, ` +
+      `fleet: ${range} on ${redactUrl(url)}${over}, connecting ${pace}, ${a.workers} workers, ` +
         `first ${a.prefix}-${first ?? '—'}${panel ? `; panel ${panel.url}` : ''}\n`,
     );
   }
