@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { boardSpeed } from './board-speed-entry.js';
 import { fleetScale } from './fleet-scale.js';
+import { fleetMemory } from './fleet-memory.js';
 import { fleetState } from './fleet-state.js';
 import { pipeline } from './pipeline.js';
 import { firmwareRoundTrip, roundTrip } from './round-trip.js';
@@ -36,6 +37,7 @@ const RESULTS = path.join(ROOT, 'bench/results');
 const BENCHMARKS: Benchmark[] = [
   roundTrip,
   fleetScale,
+  fleetMemory,
   fleetState,
   verifyCost,
   pipeline,
