@@ -5,8 +5,9 @@ import v8 from 'node:v8';
  * again, in per cent. V8's own factor is 1.1–4× depending on how fast it collects; a fleet's heap is
  * almost all long-lived homes (about 30 KB each) plus the short-lived garbage of its reports, so at
  * 10,000 homes the default left some 100 MiB of promoted garbage and headroom in RSS. 15 % keeps it
- * close to the live heap; the extra mark-compacts are incremental and concurrent, and CPU per message
- * was unchanged within the noise (docs/performance.md, "Memory per home").
+ * close to the live heap (−47 MiB); the extra mark-compacts are incremental and concurrent, but their
+ * CPU and lateness cost is not settled on the shared machine it was measured on (docs/performance.md,
+ * "Memory per home"). 5 % saved nothing more.
  */
 export const FLEET_HEAP_GROWING_PERCENT = 15;
 
