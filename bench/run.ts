@@ -20,6 +20,7 @@ import { boardSpeed } from './board-speed-entry.js';
 import { fleetScale } from './fleet-scale.js';
 import { fleetGateway } from './fleet-gateway.js';
 import { peers } from './peers.js';
+import { fleetMemory } from './fleet-memory.js';
 import { fleetState } from './fleet-state.js';
 import { pipeline } from './pipeline.js';
 import { firmwareRoundTrip, roundTrip } from './round-trip.js';
@@ -41,6 +42,7 @@ const BENCHMARKS: Benchmark[] = [
   fleetScale,
   fleetGateway,
   peers,
+  fleetMemory,
   fleetState,
   verifyCost,
   pipeline,

@@ -12,6 +12,7 @@ import { readFaultSchedule, runFaultSchedule } from '../fleet/faults-schedule.js
 import { resolveMix, type HomeKind } from '../fleet/mix.js';
 import { loadFirmware } from '../board/firmware-file.js';
 import { resolveShard } from '../fleet/shard-auto.js';
+import { tuneHeapForFleet } from '../fleet/heap-tuning.js';
 import { parseMaxLoss } from '../fleet/verify/session.js';
 import { AmqpReportSource, reportFilters } from '../fleet/verify/sources.js';
 import {
@@ -287,6 +288,7 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
   const schedule = a.faults !== undefined ? await readFaultSchedule(a.faults, { prefix, homes, mix }) : undefined;
 
   const httpBind = readHttpBind(a);
+  tuneHeapForFleet();
   let broker: EmbeddedBroker | undefined;
   if (a.embedded) broker = await startEmbeddedBroker({ host: '127.0.0.1', port: a['broker-port'] });
   const url = broker?.url ?? a.broker!;
