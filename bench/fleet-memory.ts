@@ -53,7 +53,9 @@ export async function runFleetMemory(ctx: BenchContext): Promise<BenchOutcome> {
     if (!all)
       return {
         status: 'failed',
-        reason: `${child.latest?.stats.connected ?? 0} of ${homes} homes connected (stderr: ${child.stderr.slice(-300)})`,
+        reason:
+          `${child.latest?.stats.connected ?? 0} of ${homes} homes connected ` +
+          `(stderr: ${child.stderr.slice(-300)})`,
         rows: [],
       };
     const connectS = (performance.now() - t0) / 1000;
