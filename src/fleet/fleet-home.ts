@@ -14,6 +14,7 @@ import { readStateFileSync, StateFile } from '../state-file.js';
 import { BOOT_STATUS } from '../home/status-codec.js';
 import type { TlsOptions } from '../bus/tls-options.js';
 import { wallTimeMs } from './verify/wall-time.js';
+import type { BootGate } from './boot-gate.js';
 
 export interface FleetHomeOptions {
   address: HomeAddress;
@@ -34,6 +35,8 @@ export interface FleetHomeOptions {
   onReport?: (() => void) | undefined;
   /** Keep the home's status in `<stateDir>/<id>.json` and boot from it (--state-dir). */
   stateDir?: string | undefined;
+  /** Starts the link (powers the board) through this gate: a firmware home's board boots a few at a time. */
+  bootGate?: BootGate | undefined;
 }
 
 /**
@@ -58,10 +61,12 @@ export class FleetHome {
   readonly bus: BusClient;
   readonly bridge: Bridge;
   readonly stateFile: StateFile | undefined;
+  readonly #bootGate: BootGate | undefined;
   #booted = false;
 
   constructor(o: FleetHomeOptions) {
     this.address = o.address;
+    this.#bootGate = o.bootGate;
     const { id, index } = o.address;
     // One child per home (a few hundred bytes): every log line names its home.
     const logger = o.logger.child({ home: id });
@@ -138,7 +143,8 @@ export class FleetHome {
     await this.bus.start(this.bridge.offlineWill());
     if (!this.#booted) {
       this.#booted = true;
-      await this.link.start();
+      const gate = this.#bootGate;
+      await (gate ? gate.run(() => this.link.start()) : this.link.start());
     }
   }
 
