@@ -1,6 +1,9 @@
 #include "line.h"
 #include "settings.h"
 
+#include <avr/interrupt.h>
+#include <avr/sleep.h>
+
 DropCounters dropCounters = {0, 0, 0, 0};
 
 void countDrop(uint16_t &counter) {
@@ -131,6 +134,29 @@ char hexDigit(uint8_t nibble) {
   return (char)(nibble < 10 ? '0' + nibble : 'A' + nibble - 10);
 }
 
+// Serial.write spins while its 64-byte transmit buffer is full: a burst of lines (the CFG answer, about
+// 300 bytes) would keep the CPU busy for the ~26 ms the UART needs to send it. Instead the CPU sleeps
+// (idle mode: the UART keeps sending) until the data-register-empty interrupt has freed a slot. The
+// same bytes leave at the same time; the board does no work while they do, which on the emulated Uno is
+// most of a booting board's cost (every spin is emulated; a sleep is skipped over).
+static void writeSleeping(const uint8_t *data, uint8_t length) {
+  set_sleep_mode(SLEEP_MODE_IDLE);
+  for (uint8_t i = 0; i < length; i++) {
+    for (;;) {
+      cli();
+      if (Serial.availableForWrite() > 0) break;
+      // SEI's next instruction runs before any interrupt, so the interrupt that frees a slot after the
+      // check above still wakes the CPU from this sleep.
+      sleep_enable();
+      sei();
+      sleep_cpu();
+      sleep_disable();
+    }
+    sei();
+    Serial.write(data[i]);
+  }
+}
+
 void lineEnd() {
   if (txTruncated) return;  // a cut line would mislead; drop it
   uint8_t crc = crc8(txBuffer, txLength);
@@ -138,5 +164,5 @@ void lineEnd() {
   txBuffer[txLength++] = hexDigit(crc >> 4);
   txBuffer[txLength++] = hexDigit(crc);
   txBuffer[txLength++] = '\n';
-  Serial.write(reinterpret_cast<const uint8_t *>(txBuffer), txLength);
+  writeSleeping(reinterpret_cast<const uint8_t *>(txBuffer), txLength);
 }

@@ -5,7 +5,7 @@
 
 #include "config.h"
 
-#define FIRMWARE_VERSION "1.1.0"
+#define FIRMWARE_VERSION "1.1.1"
 #define PROTOCOL_VERSION "1"
 #define BOARD_NAME "smarthome-uno"
 

@@ -3,6 +3,8 @@ import type { DevicesConfig } from '../config/schema.js';
 import { FirmwareLink } from '../links/firmware/firmware-link.js';
 import type { BoardFigures, BoardStats } from './board-stats.js';
 import { Histogram } from './histogram.js';
+import { Board } from '../board/board.js';
+import { encodeHostLine } from '../links/serial/line-codec.js';
 
 /**
  * The firmware homes of a fleet: our sketch on an emulated Uno behind the very FirmwareLink that
@@ -33,6 +35,20 @@ export function createFirmwareHomeLink(o: FirmwareHomeLinkOptions): FirmwareLink
     // runner's default beyond 250 ms) would slow the board down silently.
     maxLagMs: Infinity,
   });
+}
+
+/**
+ * Runs a throwaway board through a boot and a handshake's requests (CFG, GET), unpaced and unconnected,
+ * before a thread powers its first home's board. The emulator's code is compiled by V8 on first use;
+ * without this the first boards of every thread spend most of their boot (hundreds of ms, several
+ * times their own length) waiting for that compilation while other homes connect. A few ms of CPU,
+ * once per thread.
+ */
+export function warmUpBoardEmulator(program: Uint16Array): void {
+  const board = new Board(program);
+  board.runFor(10);
+  board.writeSerial(encodeHostLine({ type: 'build', id: 1 }) + encodeHostLine({ type: 'get', id: 2 }));
+  board.runFor(60);
 }
 
 const NEWLINE = 10;

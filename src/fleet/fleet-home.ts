@@ -15,6 +15,7 @@ import { BOOT_STATUS } from '../home/status-codec.js';
 import type { TlsOptions } from '../bus/tls-options.js';
 import { wallTimeMs } from './verify/wall-time.js';
 import type { GatewayConnection, GatewayHomeBus } from './gateway.js';
+import type { BootGate } from './boot-gate.js';
 
 export interface FleetHomeOptions {
   address: HomeAddress;
@@ -37,6 +38,8 @@ export interface FleetHomeOptions {
   stateDir?: string | undefined;
   /** The shared connection the home sits on (--connections), instead of a connection of its own. */
   gateway?: GatewayConnection | undefined;
+  /** Starts the link (powers the board) through this gate: a firmware home's board boots a few at a time. */
+  bootGate?: BootGate | undefined;
 }
 
 /**
@@ -61,10 +64,12 @@ export class FleetHome {
   readonly bus: BusClient | GatewayHomeBus;
   readonly bridge: Bridge;
   readonly stateFile: StateFile | undefined;
+  readonly #bootGate: BootGate | undefined;
   #booted = false;
 
   constructor(o: FleetHomeOptions) {
     this.address = o.address;
+    this.#bootGate = o.bootGate;
     const { id, index } = o.address;
     // One child per home (a few hundred bytes): every log line names its home.
     const logger = o.logger.child({ home: id });
@@ -147,7 +152,8 @@ export class FleetHome {
     await (this.bus instanceof BusClient ? this.bus.start(this.bridge.offlineWill()) : this.bus.start());
     if (!this.#booted) {
       this.#booted = true;
-      await this.link.start();
+      const gate = this.#bootGate;
+      await (gate ? gate.run(() => this.link.start()) : this.link.start());
     }
   }
 

@@ -9,11 +9,12 @@ import { Histogram } from './histogram.js';
 import type { FleetStats } from './stats.js';
 import { loadFirmware, DEFAULT_FIRMWARE_HEX } from '../board/firmware-file.js';
 import { hasFaultInjection, type LinkFault, type LinkFaultOptions } from '../links/faults.js';
-import { BoardMonitor, BoardProbe, createFirmwareHomeLink } from './firmware-home.js';
+import { BoardMonitor, BoardProbe, createFirmwareHomeLink, warmUpBoardEmulator } from './firmware-home.js';
 import { homeKind, type FleetMix } from './mix.js';
 import { GatewayConnection } from './gateway.js';
 import { BusClient } from '../bus/client.js';
 import { ConnectPacer, PACER_DEFAULTS } from './connect-pacer.js';
+import { BootGate } from './boot-gate.js';
 
 /** A home's cell in the panel's fleet grid: not started yet, connecting, online, connection lost. */
 export const CELL_WAITING = 0;
@@ -67,6 +68,12 @@ export interface SliceEvents {
 }
 
 const PACE_MS = 20;
+/**
+ * Boards booting at once per thread. A board's boot (BOOT, the CFG answer, GET: ~32 ms of board time)
+ * costs the thread a few ms of CPU; eight at a time keep each boot near its own length while the thread
+ * stays busy (bench/firmware-fleet.ts: boot → boot status per board in a fleet of 100).
+ */
+const BOOTS_AT_ONCE = 8;
 
 export class FleetSlice extends TypedEmitter<SliceEvents> {
   readonly clock = new FleetClock();
@@ -84,6 +91,7 @@ export class FleetSlice extends TypedEmitter<SliceEvents> {
   #stopped = false;
   readonly #byIndex = new Map<number, FleetHome>();
   #boards: BoardMonitor | undefined;
+  readonly #bootGate = new BootGate(BOOTS_AT_ONCE);
   #program: Uint16Array | undefined;
   /** Last report lateness per home (ms, clipped), in the order of `indices`: the panel's fleet grid. */
   readonly #lateMs: Uint16Array;
@@ -123,6 +131,7 @@ export class FleetSlice extends TypedEmitter<SliceEvents> {
       this.#boards = new BoardMonitor();
       loadFirmware(this.#o.hex ?? DEFAULT_FIRMWARE_HEX).then(
         (program) => {
+          warmUpBoardEmulator(program);
           this.#program = program;
           this.start();
         },
@@ -290,6 +299,7 @@ export class FleetSlice extends TypedEmitter<SliceEvents> {
     const clock = this.clock;
     const address = homeAddress(o.prefix, index);
     let link: FleetHomeOptions['link'];
+    let bootGate: BootGate | undefined;
     if (o.mix && this.#program && this.#boards && homeKind(index, o.mix) === 'firmware') {
       const firmware = createFirmwareHomeLink({
         config: o.config,
@@ -301,6 +311,7 @@ export class FleetSlice extends TypedEmitter<SliceEvents> {
       });
       this.#boards.add(new BoardProbe(address.id, firmware));
       link = firmware;
+      bootGate = this.#bootGate;
     }
     const home = new FleetHome({
       link,
@@ -315,6 +326,7 @@ export class FleetSlice extends TypedEmitter<SliceEvents> {
       queueSize: o.queueSize,
       stateDir: o.stateDir,
       gateway: this.#gatewayFor(position),
+      bootGate,
       logger: o.logger,
       observer: {
         ack: (ms) => this.#ack.record(ms),
