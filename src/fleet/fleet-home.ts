@@ -12,22 +12,16 @@ import type { HomeAddress } from './addressing.js';
 import { homeStatePath } from './home-state.js';
 import { readStateFileSync, StateFile } from '../state-file.js';
 import { BOOT_STATUS } from '../home/status-codec.js';
-import type { TlsOptions } from '../bus/tls-options.js';
 import { wallTimeMs } from './verify/wall-time.js';
 import type { GatewayConnection, GatewayHomeBus } from './gateway.js';
 import type { BootGate } from './boot-gate.js';
+import type { FleetBrokerOptions } from './broker-options.js';
 
-export interface FleetHomeOptions {
+export interface FleetHomeOptions extends FleetBrokerOptions {
   address: HomeAddress;
   /** The fleet's derived devices.json (shared by every home). */
   config: DevicesConfig;
   clock: Clock;
-  url: string;
-  username?: string | undefined;
-  password?: string | undefined;
-  tls?: TlsOptions | undefined;
-  keepaliveS: number;
-  queueSize: number;
   logger: Logger;
   observer: BridgeObserver;
   /** The device, when not the emulated home (a firmware home's FirmwareLink); the bridge is the same. */

@@ -4,11 +4,11 @@ import { busClientOptions } from '../bus/bus-options.js';
 import { BusClient, type BusStats } from '../bus/client.js';
 import { Outbox, type OutgoingMessage } from '../bus/outbox.js';
 import { iso } from '../bus/payloads.js';
-import type { TlsOptions } from '../bus/tls-options.js';
 import type { DevicesConfig } from '../config/schema.js';
 import { VERSION } from '../core/version.js';
 import type { Clock } from '../environment/clock.js';
 import { homeAddress } from './addressing.js';
+import type { FleetBrokerOptions } from './broker-options.js';
 
 /**
  * Gateway mode (`fleet --connections K`): many homes share one MQTT connection, as behind a real home
@@ -67,7 +67,7 @@ export class CommandRouter<H extends { deliver(topic: string, payload: Buffer): 
   }
 }
 
-export interface GatewayConnectionOptions {
+export interface GatewayConnectionOptions extends FleetBrokerOptions {
   /** Gateway number in the whole fleet (all shards): its id is `<prefix>-gw-<number>`. */
   number: number;
   prefix: string;
@@ -75,13 +75,6 @@ export interface GatewayConnectionOptions {
   homes: readonly number[];
   config: DevicesConfig;
   clock: Clock;
-  url: string;
-  username?: string | undefined;
-  password?: string | undefined;
-  tls?: TlsOptions | undefined;
-  keepaliveS: number;
-  /** Reports each home keeps while the broker is away (each home's own queue). */
-  queueSize: number;
   logger: Logger;
 }
 

@@ -15,6 +15,7 @@ import { GatewayConnection } from './gateway.js';
 import { BusClient } from '../bus/client.js';
 import { ConnectPacer, PACER_DEFAULTS } from './connect-pacer.js';
 import { BootGate } from './boot-gate.js';
+import { brokerOptionsOf, type FleetBrokerOptions } from './broker-options.js';
 
 /** A home's cell in the panel's fleet grid: not started yet, connecting, online, connection lost. */
 export const CELL_WAITING = 0;
@@ -26,23 +27,16 @@ export interface FleetCells {
   state: Uint8Array;
   lateMs: Uint16Array;
 }
-import type { TlsOptions } from '../bus/tls-options.js';
 
 /**
  * The homes one thread runs. Connections are opened as fast as the broker keeps answering (or at a
  * fixed `connectRate`), with a bounded number waiting for their CONNACK at a time, so an unreachable
  * broker does not get thousands of sockets at once (connect-pacer.ts). Every home shares one FleetClock.
  */
-export interface SliceOptions {
+export interface SliceOptions extends FleetBrokerOptions {
   indices: readonly number[];
   prefix: string;
   config: DevicesConfig;
-  url: string;
-  username?: string | undefined;
-  password?: string | undefined;
-  tls?: TlsOptions | undefined;
-  keepaliveS: number;
-  queueSize: number;
   /** Connections opened per second, fixed (this slice's share); undefined: adaptive (connect-pacer.ts). */
   connectRate?: number | undefined;
   /** Adaptive pacing: this slice's share of the fleet's rates and window (1 / workers; default 1). */
@@ -271,12 +265,7 @@ export class FleetSlice extends TypedEmitter<SliceEvents> {
         homes: o.indices.slice(Math.floor((c * n) / k), Math.floor(((c + 1) * n) / k)),
         config: o.config,
         clock: this.clock,
-        url: o.url,
-        username: o.username,
-        password: o.password,
-        tls: o.tls,
-        keepaliveS: o.keepaliveS,
-        queueSize: o.queueSize,
+        ...brokerOptionsOf(o),
         logger: o.logger,
       });
       gateway.bus.on('disconnected', () => {
@@ -318,12 +307,7 @@ export class FleetSlice extends TypedEmitter<SliceEvents> {
       address,
       config: link ? this.#firmwareConfig() : o.config,
       clock,
-      url: o.url,
-      username: o.username,
-      password: o.password,
-      tls: o.tls,
-      keepaliveS: o.keepaliveS,
-      queueSize: o.queueSize,
+      ...brokerOptionsOf(o),
       stateDir: o.stateDir,
       gateway: this.#gatewayFor(position),
       bootGate,
