@@ -2,7 +2,7 @@ import { Histogram } from '../src/fleet/histogram.js';
 import { JsonLinesChild } from './support/json-lines.js';
 import { startBenchMosquitto } from './support/mosquitto.js';
 import { median, round } from './support/numbers.js';
-import { cpuShare, sampleProc, type ProcSample } from './support/proc.js';
+import { cpuPerInterval, sampleOneEverySecond } from './support/proc.js';
 import type { Benchmark, BenchContext, BenchOutcome } from './support/types.js';
 
 /**
@@ -61,15 +61,11 @@ export async function runFleetMemory(ctx: BenchContext): Promise<BenchOutcome> {
     const connectS = (performance.now() - t0) / 1000;
     await sleep(SETTLE_MS);
     const a = child.latest!;
-    const samples: ProcSample[] = [sampleProc(child.pid)];
-    for (let s = 0; s < windowS; s++) {
-      await sleep(1000);
-      samples.push(sampleProc(child.pid));
-    }
+    const samples = await sampleOneEverySecond(child.pid, windowS);
     const b = child.latest!;
     const seconds = (Date.parse(b.time) - Date.parse(a.time)) / 1000;
     const outPerS = (b.stats.messagesOut - a.stats.messagesOut) / seconds;
-    const cpuPerSecond = samples.slice(1).map((s, i) => cpuShare(samples[i]!, s));
+    const cpuPerSecond = cpuPerInterval(samples);
     const rss = samples.map((s) => s.rssBytes / 2 ** 20);
     const late = Histogram.between(a.stats.lateness, b.stats.lateness);
     const data = {

@@ -4,7 +4,7 @@ import type { FleetStats } from '../src/fleet/stats.js';
 import { JsonLinesChild, type StatsLine } from './support/json-lines.js';
 import { startBenchMosquitto } from './support/mosquitto.js';
 import { median, round } from './support/numbers.js';
-import { cpuShare, sampleProc, type ProcSample } from './support/proc.js';
+import { cpuShare, sampleOneEverySecond, sampleProc, type ProcSample } from './support/proc.js';
 import type { Benchmark, BenchContext, BenchOutcome, BenchRow } from './support/types.js';
 
 /**
@@ -215,12 +215,8 @@ export async function measure(
     await steady(child, homes, periodMs);
     const first = await child.waitFor(() => true, 5000);
     const b0 = sampleProc(brokerPid);
-    const samples: ProcSample[] = [sampleProc(child.pid)];
     const startLine = child.latest!;
-    for (let s = 0; s < windowS; s++) {
-      await sleep(1000);
-      samples.push(sampleProc(child.pid));
-    }
+    const samples = await sampleOneEverySecond(child.pid, windowS);
     const endLine = child.latest!;
     const b1 = sampleProc(brokerPid);
     if (!first || endLine === startLine)

@@ -7,7 +7,7 @@ import { chromium } from 'playwright-core';
 import { JsonLinesChild } from './support/json-lines.js';
 import { startBenchMosquitto } from './support/mosquitto.js';
 import { median, round } from './support/numbers.js';
-import { cpuShare, sampleProc, type ProcSample } from './support/proc.js';
+import { cpuPerInterval, sampleOneEverySecond } from './support/proc.js';
 import type { Benchmark, BenchContext, BenchOutcome, BenchRow } from './support/types.js';
 
 /**
@@ -98,14 +98,10 @@ async function measure(ctx: BenchContext, homes: number, panel: boolean, windowS
     }
     await sleep(3000);
     const a = child.latest!;
-    const samples: ProcSample[] = [sampleProc(child.pid)];
-    for (let s = 0; s < windowS; s++) {
-      await sleep(1000);
-      samples.push(sampleProc(child.pid));
-    }
+    const samples = await sampleOneEverySecond(child.pid, windowS);
     const b = child.latest!;
     const seconds = (Date.parse(b.time) - Date.parse(a.time)) / 1000;
-    const perSecond = samples.slice(1).map((s, i) => cpuShare(samples[i]!, s));
+    const perSecond = cpuPerInterval(samples);
     return {
       panel,
       homes,

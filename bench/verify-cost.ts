@@ -5,7 +5,7 @@ import { wallTimeMs } from '../src/fleet/verify/wall-time.js';
 import { JsonLinesChild, type StatsLine } from './support/json-lines.js';
 import { startBenchMosquitto } from './support/mosquitto.js';
 import { median, round } from './support/numbers.js';
-import { cpuShare, sampleProc, type ProcSample } from './support/proc.js';
+import { cpuPerInterval, sampleEverySecond, type ProcSample } from './support/proc.js';
 import type { Benchmark, BenchContext, BenchOutcome } from './support/types.js';
 
 /**
@@ -123,18 +123,11 @@ async function runVerifyCost(ctx: BenchContext): Promise<BenchOutcome> {
     await sleep(2000);
     const startFleet: StatsLine = fleet.latest!;
     const startVerify = lineOf()!;
-    const f: ProcSample[] = [sampleProc(fleet.pid)];
-    const s: ProcSample[] = [sampleProc(v.pid)];
-    for (let i = 0; i < windowS; i++) {
-      await sleep(1000);
-      f.push(sampleProc(fleet.pid));
-      s.push(sampleProc(v.pid));
-    }
+    const [f, s] = (await sampleEverySecond([fleet.pid, v.pid], windowS)) as [ProcSample[], ProcSample[]];
     const endFleet = fleet.latest!;
     const endVerify = lineOf()!;
-    const perSecond = (xs: ProcSample[]): number[] => xs.slice(1).map((x, i) => cpuShare(xs[i]!, x));
-    const fleetCpu = median(perSecond(f));
-    const verifyCpu = median(perSecond(s));
+    const fleetCpu = median(cpuPerInterval(f));
+    const verifyCpu = median(cpuPerInterval(s));
     const share = verifyCpu / fleetCpu;
     const fleetSeconds = (Date.parse(endFleet.time) - Date.parse(startFleet.time)) / 1000;
     const reportsPerS = (endFleet.stats.reports - startFleet.stats.reports) / fleetSeconds;

@@ -34,3 +34,24 @@ export function cpuShare(a: ProcSample, b: ProcSample): number {
 export function loadAverage(): number[] {
   return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
 }
+
+/** Samples each process once now and then once a second for `seconds`: one series per pid. */
+export async function sampleEverySecond(pids: readonly number[], seconds: number): Promise<ProcSample[][]> {
+  const series = pids.map((pid) => [sampleProc(pid)]);
+  for (let s = 0; s < seconds; s++) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    pids.forEach((pid, i) => series[i]!.push(sampleProc(pid)));
+  }
+  return series;
+}
+
+/** CPU use in each interval between consecutive samples, as fractions of one core. */
+export function cpuPerInterval(samples: readonly ProcSample[]): number[] {
+  return samples.slice(1).map((s, i) => cpuShare(samples[i]!, s));
+}
+
+/** sampleEverySecond for one process. */
+export async function sampleOneEverySecond(pid: number, seconds: number): Promise<ProcSample[]> {
+  const [series = []] = await sampleEverySecond([pid], seconds);
+  return series;
+}
