@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
 import { Bridge, type BridgeObserver } from '../bridge.js';
-import { busClientOptions } from '../bus/bus-options.js';
 import { BusClient } from '../bus/client.js';
 import { ReportSequence } from '../bus/report-sequence.js';
 import type { DevicesConfig } from '../config/schema.js';
@@ -15,7 +14,7 @@ import { BOOT_STATUS } from '../home/status-codec.js';
 import { wallTimeMs } from './verify/wall-time.js';
 import type { GatewayConnection, GatewayHomeBus } from './gateway.js';
 import type { BootGate } from './boot-gate.js';
-import type { FleetBrokerOptions } from './broker-options.js';
+import { fleetBusClientOptions, type FleetBrokerOptions } from './broker-options.js';
 
 export interface FleetHomeOptions extends FleetBrokerOptions {
   address: HomeAddress;
@@ -95,21 +94,11 @@ export class FleetHome {
     this.bus = o.gateway
       ? o.gateway.attach(id)
       : new BusClient(
-          busClientOptions(o.config, {
-            url: o.url,
+          fleetBusClientOptions(o.config, o, {
             clientId: o.address.clientId,
-            username: o.username,
-            password: o.password,
-            keepaliveS: o.keepaliveS,
-            commandFilter: o.address.commandFilter,
+            commandFilters: [o.address.commandFilter],
+            spread: index,
             outboxCapacity: o.queueSize,
-            // The PUBACK watchdog is one interval timer per connection; it only matters when a route uses QoS 1.
-            pubackTimeoutMs: Object.values(o.config.bus.routes).some((r) => r.qos === 1)
-              ? o.config.bus.pubackTimeoutMs
-              : 0,
-            // Spread over 1–3 s, so a broker restart is not answered by every home in the same millisecond.
-            reconnectPeriodMs: 1000 + ((index * 997) % 2000),
-            tls: o.tls,
             logger,
           }),
         );

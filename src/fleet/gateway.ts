@@ -1,14 +1,13 @@
 import type { Logger } from 'pino';
 import type { BridgeBus, BridgeBusEvents } from '../bus/bridge-bus.js';
-import { busClientOptions } from '../bus/bus-options.js';
 import { BusClient, type BusStats } from '../bus/client.js';
 import { Outbox, type OutgoingMessage } from '../bus/outbox.js';
-import { iso } from '../bus/payloads.js';
+import { iso, type RoutePayloads } from '../bus/payloads.js';
 import type { DevicesConfig } from '../config/schema.js';
 import { VERSION } from '../core/version.js';
 import type { Clock } from '../environment/clock.js';
-import { homeAddress } from './addressing.js';
-import type { FleetBrokerOptions } from './broker-options.js';
+import { homeAddress, homeOfTopic } from './addressing.js';
+import { fleetBusClientOptions, type FleetBrokerOptions } from './broker-options.js';
 
 /**
  * Gateway mode (`fleet --connections K`): many homes share one MQTT connection, as behind a real home
@@ -22,19 +21,6 @@ import type { FleetBrokerOptions } from './broker-options.js';
 /** The id of gateway connection `g` of a fleet: `<prefix>-gw-<g>` (its client id and its `home`). */
 export function gatewayId(prefix: string, g: number): string {
   return `${prefix}-gw-${g}`;
-}
-
-const COMMAND_ROOT = 'webos/smarthome/';
-
-/**
- * The home a command topic addresses: the level after `webos/smarthome/` (the fleet's command address,
- * addressing.ts), or undefined for a topic outside it (the shared `webos/smarthome`).
- */
-export function homeOfTopic(topic: string): string | undefined {
-  if (!topic.startsWith(COMMAND_ROOT)) return undefined;
-  const end = topic.indexOf('/', COMMAND_ROOT.length);
-  const id = end < 0 ? topic.slice(COMMAND_ROOT.length) : topic.slice(COMMAND_ROOT.length, end);
-  return id.length > 0 ? id : undefined;
 }
 
 /** Command topic → home: what a gateway connection does with every message it receives. */
@@ -91,27 +77,21 @@ export class GatewayConnection {
     this.#o = o;
     this.id = gatewayId(o.prefix, o.number);
     const logger = o.logger.child({ gateway: this.id });
-    const base = busClientOptions(o.config, {
-      url: o.url,
+    const base = fleetBusClientOptions(o.config, o, {
       clientId: this.id,
-      username: o.username,
-      password: o.password,
-      keepaliveS: o.keepaliveS,
+      // One filter per home, not `webos/smarthome/+/#`: the broker then sends each connection only its
+      // own homes' commands, instead of every command of the fleet to every connection.
+      commandFilters: o.homes.map((i) => homeAddress(o.prefix, i).commandFilter),
+      spread: o.number,
       // Requeued publishes only (a home queues its own reports while the connection is down); no
       // latest-wins here: all homes share the report topics, and one home's status must not replace another's.
       outboxCapacity: Math.max(1, o.queueSize * o.homes.length),
-      pubackTimeoutMs: Object.values(o.config.bus.routes).some((r) => r.qos === 1) ? o.config.bus.pubackTimeoutMs : 0,
-      reconnectPeriodMs: 1000 + ((o.number * 997) % 2000),
-      tls: o.tls,
       logger,
-      onConnect: () => this.#announce('online'),
     });
     this.bus = new BusClient({
       ...base,
-      // One filter per home, not `webos/smarthome/+/#`: the broker then sends each connection only its
-      // own homes' commands, instead of every command of the fleet to every connection.
-      subscriptions: o.homes.map((i) => ({ filter: homeAddress(o.prefix, i).commandFilter, qos: 0 as const })),
       outboxPolicy: { latestWins: [], dropOrder: o.config.bus.queue.dropOrder },
+      onConnect: () => this.#announce('online'),
     });
     this.bus.on('message', (topic, payload) => this.router.route(topic, payload));
     this.bus.on('connected', () => {
@@ -121,11 +101,6 @@ export class GatewayConnection {
 
   get connected(): boolean {
     return this.bus.connected;
-  }
-
-  /** Homes this connection carries (started or not). */
-  get capacity(): number {
-    return this.#o.homes.length;
   }
 
   /** A home's place on this connection (call once per home, before starting it). */
@@ -170,7 +145,7 @@ export class GatewayConnection {
    */
   #payload(state: 'online' | 'offline'): { topic: string; payload: string; qos: 0 | 1; retain: boolean } {
     const { topic, qos, retain } = this.#o.config.bus.routes.availability;
-    const payload = JSON.stringify({
+    const availability: RoutePayloads['availability'] = {
       Producer: 'smarthome',
       command: 'availability',
       home: this.id,
@@ -180,8 +155,8 @@ export class GatewayConnection {
       gateway: this.id,
       homes: this.#o.homes.length,
       version: VERSION,
-    });
-    return { topic, payload, qos, retain };
+    };
+    return { topic, payload: JSON.stringify(availability), qos, retain };
   }
 }
 
@@ -213,10 +188,6 @@ export class GatewayHomeBus implements BridgeBus {
     this.homeId = homeId;
     this.#queueSize = queueSize;
     this.#config = config;
-  }
-
-  get gateway(): string {
-    return this.#gateway.id;
   }
 
   /** Up when the home has started and its connection is up. */
