@@ -13,9 +13,23 @@ export interface HomeAddress {
   commandFilter: string;
 }
 
+/** Where a fleet home's command address begins: the home id is the level after it. */
+const COMMAND_ROOT = 'webos/smarthome/';
+
 export function homeAddress(prefix: string, index: number): HomeAddress {
   const id = `${prefix}-${index}`;
-  return { index, id, clientId: id, commandFilter: `webos/smarthome/${id}/#` };
+  return { index, id, clientId: id, commandFilter: `${COMMAND_ROOT}${id}/#` };
+}
+
+/**
+ * The home a command topic addresses: the level after `webos/smarthome/`, or undefined for a topic
+ * outside the fleet's command addresses (the shared `webos/smarthome`).
+ */
+export function homeOfTopic(topic: string): string | undefined {
+  if (!topic.startsWith(COMMAND_ROOT)) return undefined;
+  const end = topic.indexOf('/', COMMAND_ROOT.length);
+  const id = end < 0 ? topic.slice(COMMAND_ROOT.length) : topic.slice(COMMAND_ROOT.length, end);
+  return id.length > 0 ? id : undefined;
 }
 
 /** A prefix that keeps ids valid client ids and single topic levels (devices.json device.id rules). */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CommandRouter, gatewayId, homeOfTopic } from '../../src/fleet/gateway.js';
+import { homeOfTopic } from '../../src/fleet/addressing.js';
+import { CommandRouter, gatewayId } from '../../src/fleet/gateway.js';
 
 describe('gateway command routing', () => {
   it('reads the home id from the command address', () => {
