@@ -40,7 +40,9 @@ export async function sampleEverySecond(pids: readonly number[], seconds: number
   const series = pids.map((pid) => [sampleProc(pid)]);
   for (let s = 0; s < seconds; s++) {
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    pids.forEach((pid, i) => series[i]!.push(sampleProc(pid)));
+    pids.forEach((pid, i) => {
+      series[i]!.push(sampleProc(pid));
+    });
   }
   return series;
 }
