@@ -69,7 +69,8 @@ export class Bridge {
   readonly #deviceErrorLimiter: RateLimiter;
   readonly #latency = new LatencyWindow();
   readonly #sensorReports: SensorReportPolicy;
-  readonly #errors = new Map<string, number>();
+  /** Error reports by code; made on the first (most of a fleet's bridges never report one). */
+  #errors: Map<string, number> | undefined;
   readonly #startedAt: number;
   #pending = 0;
   #chain: Promise<void> = Promise.resolve();
@@ -84,8 +85,8 @@ export class Bridge {
     this.#log = options.logger;
     this.#home = options.homeId ?? options.config.device.id;
     this.#filter = options.commandFilter ?? options.config.bus.commandFilter;
-    this.#errorLimiter = new RateLimiter(options.config.bus.maxErrorReportsPerSecond, () => options.clock.now());
-    this.#deviceErrorLimiter = new RateLimiter(options.config.bus.maxErrorReportsPerSecond, () => options.clock.now());
+    this.#errorLimiter = new RateLimiter(options.config.bus.maxErrorReportsPerSecond, options.clock);
+    this.#deviceErrorLimiter = new RateLimiter(options.config.bus.maxErrorReportsPerSecond, options.clock);
     this.#startedAt = performance.now();
     this.#sensorReports = new SensorReportPolicy(options.config.bus.sensorReports);
   }
@@ -194,7 +195,7 @@ export class Bridge {
       errorReportsSuppressed: this.#errorLimiter.suppressed + this.#deviceErrorLimiter.suppressed,
       sensorReadingsUnchanged: this.#sensorReports.suppressed,
       ...bus.queueFile,
-      ...Object.fromEntries([...this.#errors].map(([k, v]) => [`error.${k}`, v])),
+      ...Object.fromEntries([...(this.#errors ?? [])].map(([k, v]) => [`error.${k}`, v])),
       ...Object.fromEntries(Object.entries(bus.drops).map(([k, v]) => [`dropped.${k}`, v])),
       ...Object.fromEntries(Object.entries(this.#o.link.counters()).map(([k, v]) => [`link.${k}`, v])),
     };
@@ -240,7 +241,7 @@ export class Bridge {
 
   /** Counters of errors by code (for tests and health). */
   errorCounts(): Record<string, number> {
-    return Object.fromEntries(this.#errors);
+    return Object.fromEntries(this.#errors ?? []);
   }
 
   #onConnected(): void {
@@ -347,6 +348,7 @@ export class Bridge {
   }
 
   #count(key: string): void {
+    this.#errors ??= new Map();
     this.#errors.set(key, (this.#errors.get(key) ?? 0) + 1);
   }
 

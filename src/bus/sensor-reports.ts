@@ -15,7 +15,12 @@ export type SensorReportsConfig = DevicesConfig['bus']['sensorReports'];
 
 export class SensorReportPolicy {
   readonly #c: SensorReportsConfig;
-  readonly #last = new Map<SensorReading['sensor'], { reading: SensorReading; at: number }>();
+  // The last published reading of each sensor and when: fields, not a Map of records (a fleet keeps a
+  // policy per home; these are ~40 bytes, the Map and its records ~250).
+  #climate: SensorReading | undefined;
+  #climateAt = 0;
+  #rain: SensorReading | undefined;
+  #rainAt = 0;
   /** Readings held back (for health). */
   suppressed = 0;
 
@@ -25,14 +30,23 @@ export class SensorReportPolicy {
 
   /** Whether `r` should be published; if so it becomes the reference for the next decision. */
   shouldReport(r: SensorReading, now: number): boolean {
-    const last = this.#last.get(r.sensor);
+    // Every reading goes out: nothing to remember (a fleet reads ten thousand a second, and each one
+    // kept for a period would outlive the young generation and be promoted: old-space garbage).
+    if (this.#c.mode === 'period') return true;
+    const climate = r.sensor === 'climate';
+    const last = climate ? this.#climate : this.#rain;
     const report =
-      this.#c.mode === 'period' ||
       last === undefined ||
-      now - last.at >= this.#c.heartbeatMs ||
-      this.#moved(last.reading, r);
-    if (report) this.#last.set(r.sensor, { reading: r, at: now });
-    else this.suppressed++;
+      now - (climate ? this.#climateAt : this.#rainAt) >= this.#c.heartbeatMs ||
+      this.#moved(last, r);
+    if (!report) this.suppressed++;
+    else if (climate) {
+      this.#climate = r;
+      this.#climateAt = now;
+    } else {
+      this.#rain = r;
+      this.#rainAt = now;
+    }
     return report;
   }
 

@@ -163,6 +163,7 @@ export class GatewayConnection {
 /** How long a connection's clean stop may wait for its homes' offline messages to be written. */
 const STOP_GRACE_MS = 5000;
 
+const NO_LISTENERS: readonly never[] = [];
 const NO_DROPS = { takeUnreported: (): Record<string, number> => ({}) };
 
 /**
@@ -178,8 +179,9 @@ export class GatewayHomeBus implements BridgeBus {
   readonly #queueSize: number;
   readonly #config: DevicesConfig;
   #queue: Outbox | undefined;
-  #onMessage: ((topic: string, payload: Buffer) => void)[] = [];
-  #onConnected: (() => void)[] = [];
+  // Exact-length arrays (concat from a shared empty one): a pushed-to [] keeps room for 16 (~150 bytes).
+  #onMessage: readonly ((topic: string, payload: Buffer) => void)[] = NO_LISTENERS;
+  #onConnected: readonly (() => void)[] = NO_LISTENERS;
   #attached = false;
   #stopped = false;
 
@@ -204,8 +206,8 @@ export class GatewayHomeBus implements BridgeBus {
     listener: K extends keyof BridgeBusEvents ? (...args: BridgeBusEvents[K]) => void : () => void,
   ): this {
     // A bridge listens once to each; 'disconnected' and 'fatal' are the connection's (the slice counts them there).
-    if (event === 'message') this.#onMessage.push(listener as (topic: string, payload: Buffer) => void);
-    else if (event === 'connected') this.#onConnected.push(listener as () => void);
+    if (event === 'message') this.#onMessage = this.#onMessage.concat(listener as (t: string, p: Buffer) => void);
+    else if (event === 'connected') this.#onConnected = this.#onConnected.concat(listener as () => void);
     return this;
   }
 

@@ -66,8 +66,14 @@ export class Home extends TypedEmitter<HomeEvents> {
   #climateTimer: Timer | undefined;
   #rainTimer: Timer | undefined;
   #debounceTimer: Timer | undefined;
-  readonly #holdTimers = new Map<ButtonName, Timer>();
-  readonly #held = new Set<ButtonName>();
+  /** When each sensor's next reading is due, in clock time. */
+  #climateDue = 0;
+  #rainDue = 0;
+  /**
+   * Buttons held down, each with its hold timer (undefined once it fired); made on the first press,
+   * as most of a fleet's homes never see one.
+   */
+  #held: Map<ButtonName, Timer | undefined> | undefined;
 
   constructor(options: HomeOptions) {
     super();
@@ -95,29 +101,20 @@ export class Home extends TypedEmitter<HomeEvents> {
     if (this.#started) return;
     this.#started = true;
     const c = this.#config.sensors;
-    const phase = (periodMs: number): number => Math.round(this.#sensorPhase * periodMs);
-    this.#climateTimer = this.#every(
-      c.climate.firstReadingMs + phase(c.climate.periodMs),
-      c.climate.periodMs,
-      (at) => this.#readClimate(at),
-      (t) => (this.#climateTimer = t),
-    );
-    this.#rainTimer = this.#every(
-      c.rain.periodMs + phase(c.rain.periodMs),
-      c.rain.periodMs,
-      (at) => this.#readRain(at),
-      (t) => (this.#rainTimer = t),
-    );
+    const now = this.#clock.now();
+    this.#climateDue = now + c.climate.firstReadingMs + Math.round(this.#sensorPhase * c.climate.periodMs);
+    this.#rainDue = now + c.rain.periodMs + Math.round(this.#sensorPhase * c.rain.periodMs);
+    this.#climateTimer = this.#clock.setTimer(this.#climateDue - now, this.#climateTick);
+    this.#rainTimer = this.#clock.setTimer(this.#rainDue - now, this.#rainTick);
     this.#report('boot');
     this.#checkContact();
   }
 
   stop(): void {
     this.#started = false;
-    for (const t of [this.#climateTimer, this.#rainTimer, this.#debounceTimer, ...this.#holdTimers.values()])
+    for (const t of [this.#climateTimer, this.#rainTimer, this.#debounceTimer, ...(this.#held?.values() ?? [])])
       this.#clock.clearTimer(t);
-    this.#holdTimers.clear();
-    this.#held.clear();
+    this.#held = undefined;
     this.#window.stop();
   }
 
@@ -138,21 +135,22 @@ export class Home extends TypedEmitter<HomeEvents> {
 
   /** A button goes down; held for `holdMs` it toggles its appliance once. */
   press(button: ButtonName): void {
-    if (this.#held.has(button)) return;
-    this.#held.add(button);
-    this.#holdTimers.set(
+    this.#held ??= new Map();
+    const held = this.#held;
+    if (held.has(button)) return;
+    held.set(
       button,
       this.#clock.setTimer(this.#config.sensors.buttons.holdMs, () => {
-        this.#holdTimers.delete(button);
+        // Still held (the map is the same one: no stop in between), and the hold is done.
+        held.set(button, undefined);
         this.#toggle(button);
       }),
     );
   }
 
   release(button: ButtonName): void {
-    this.#held.delete(button);
-    this.#clock.clearTimer(this.#holdTimers.get(button));
-    this.#holdTimers.delete(button);
+    this.#clock.clearTimer(this.#held?.get(button));
+    this.#held?.delete(button);
   }
 
   /** Someone pushes the window fully open or closed by hand (ignored while the servo travels). */
@@ -227,6 +225,27 @@ export class Home extends TypedEmitter<HomeEvents> {
     });
   }
 
+  /*
+   * Drift-free periodic readings: each tick re-arms for the next due time, a period of clock time
+   * after this one, and stamps the reading with the time it was due, so a late timer (a busy event loop
+   * under a real clock) does not shift its timestamp, and two readings never share one. One callback
+   * per sensor for the life of the home, not a closure per reading or per timer: a fleet re-arms these
+   * tens of thousands of times a second and holds them for up to 100,000 homes.
+   */
+  readonly #climateTick = (): void => {
+    const at = this.#climateDue;
+    this.#climateDue += this.#config.sensors.climate.periodMs;
+    this.#climateTimer = this.#clock.setTimer(this.#climateDue - this.#clock.now(), this.#climateTick);
+    this.#readClimate(at);
+  };
+
+  readonly #rainTick = (): void => {
+    const at = this.#rainDue;
+    this.#rainDue += this.#config.sensors.rain.periodMs;
+    this.#rainTimer = this.#clock.setTimer(this.#rainDue - this.#clock.now(), this.#rainTick);
+    this.#readRain(at);
+  };
+
   #readClimate(at: number): void {
     const r = this.#sensors.climate(at);
     if (r) this.emit('sensor', { sensor: 'climate', temperature: r.temperature, humidity: r.humidity, time: at });
@@ -234,24 +253,5 @@ export class Home extends TypedEmitter<HomeEvents> {
 
   #readRain(at: number): void {
     this.emit('sensor', { sensor: 'rain', raining: this.#sensors.raining(at), time: at });
-  }
-
-  /**
-   * A drift-free periodic timer: first after `first` ms, then every `period` ms of clock time. `fn` gets
-   * the scheduled time: a reading is stamped with the time it was due, so a late timer (a busy event
-   * loop under a real clock) does not shift its timestamp, and two readings never share one.
-   */
-  #every(first: number, period: number, fn: (at: number) => void, store: (t: Timer) => void): Timer {
-    let due = this.#clock.now() + first;
-    // One callback for every period, not a new closure each time: a fleet re-arms these tens of
-    // thousands of times a second, and each closure lived a full period (young-GC survivors).
-    const tick = (): void => {
-      const at = due;
-      due += period;
-      store(arm());
-      fn(at);
-    };
-    const arm = (): Timer => this.#clock.setTimer(due - this.#clock.now(), tick);
-    return arm();
   }
 }

@@ -3,11 +3,23 @@ import { BridgeError, ErrorCode } from '../core/errors.js';
 import type { DevicesConfig } from '../config/schema.js';
 import type { Clock } from '../environment/clock.js';
 import { Environment, dht11Reading } from '../environment/room.js';
-import { Home } from '../home/home.js';
+import { Home, type SensorSource } from '../home/home.js';
 import { decodeStatus } from '../home/status-codec.js';
 import type { StatusString } from '../home/types.js';
 import type { Link, LinkEvents, LinkState } from './link.js';
 import { applyConditions, type PhysicalAccess, type WithPhysicalAccess } from './physical.js';
+
+/** The home's sensors read from the room: the DHT11's rounding on the climate, the rain sensor as it is. */
+class RoomSensors implements SensorSource {
+  constructor(readonly environment: Environment) {}
+  climate(t: number): { temperature: number; humidity: number } {
+    const c = this.environment.sample(t);
+    return dht11Reading(c.indoorTemperature, c.indoorHumidity);
+  }
+  raining(t: number): boolean {
+    return this.environment.sample(t).raining;
+  }
+}
 
 export interface EmulatedLinkOptions {
   config: DevicesConfig;
@@ -28,8 +40,8 @@ export class EmulatedLink extends TypedEmitter<LinkEvents> implements Link, With
   readonly kind = 'emulated' as const;
   readonly home: Home;
   readonly environment: Environment;
-  readonly physical: PhysicalAccess;
   readonly #clock: Clock;
+  #physical: PhysicalAccess | undefined;
   #state: LinkState = 'stopped';
 
   constructor(options: EmulatedLinkOptions) {
@@ -38,32 +50,31 @@ export class EmulatedLink extends TypedEmitter<LinkEvents> implements Link, With
     this.#clock = clock;
     const envConfig = options.seed === undefined ? config.environment : { ...config.environment, seed: options.seed };
     this.environment = new Environment(envConfig, clock.now());
-    const env = this.environment;
     this.home = new Home({
       config,
       clock,
       ...(options.initialStatus ? { initialStatus: options.initialStatus } : {}),
       ...(options.sensorPhase !== undefined ? { sensorPhase: options.sensorPhase } : {}),
-      sensors: {
-        climate: (t) => {
-          const c = env.sample(t);
-          return dht11Reading(c.indoorTemperature, c.indoorHumidity);
-        },
-        raining: (t) => env.sample(t).raining,
-      },
+      sensors: new RoomSensors(this.environment),
     });
     this.home.on('status', (r) => this.emit('status', r));
     this.home.on('sensor', (r) => this.emit('sensor', r));
     this.home.on('event', (e) => this.emit('event', e));
     this.home.on('outputs', () => this.#syncActuators());
-    const home = this.home;
-    this.physical = {
+  }
+
+  /** The room and the home's buttons and window, in-process (made when first asked for: most fleet homes never are). */
+  get physical(): PhysicalAccess {
+    const { environment: env, home } = this;
+    const clock = this.#clock;
+    this.#physical ??= {
       setConditions: (c) => applyConditions(env, clock.now(), c),
       press: (button) => home.press(button),
       release: (button) => home.release(button),
       pushWindow: (open) => home.pushWindow(open),
       outputs: () => home.outputs(),
     };
+    return this.#physical;
   }
 
   get state(): LinkState {

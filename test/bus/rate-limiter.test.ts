@@ -4,7 +4,7 @@ import { RateLimiter } from '../../src/bus/rate-limiter.js';
 describe('RateLimiter', () => {
   it('lets at most perSecond events through in any one-second window, and counts the rest', () => {
     let now = 0;
-    const limiter = new RateLimiter(10, () => now);
+    const limiter = new RateLimiter(10, { now: () => now });
     const passed: number[] = [];
     // 10,000 events spread over 5 s, unevenly: bursts at window edges included.
     for (let i = 0; i < 10_000; i++) {
@@ -18,7 +18,7 @@ describe('RateLimiter', () => {
 
   it('lets events through again once the window has passed', () => {
     let now = 0;
-    const limiter = new RateLimiter(2, () => now);
+    const limiter = new RateLimiter(2, { now: () => now });
     expect([limiter.take(), limiter.take(), limiter.take()]).toEqual([true, true, false]);
     now = 999;
     expect(limiter.take()).toBe(false);
