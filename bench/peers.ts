@@ -11,6 +11,9 @@ import type { Benchmark, BenchContext, BenchOutcome, BenchRow } from './support/
  * Per subject: CPU per 1,000 messages (median second of the window), RSS, connect time, lateness p99;
  * and the ratios fleet ÷ raw floor and fleet ÷ baseline.
  */
+/** bin/dist-status.js (plain JavaScript, untyped): whether the launcher runs dist/ or the sources through tsx. */
+const { distIsCurrent } = (await import('../bin/dist-status.js' as string)) as { distIsCurrent(): boolean };
+
 const HOMES = 10_000;
 const QUICK_HOMES = 1000;
 const WORKERS_HOMES = 15_000;
@@ -63,13 +66,14 @@ export async function runPeers(ctx: BenchContext): Promise<BenchOutcome> {
   ctx.log(`peers: fleet --workers 2, ${workerHomes} homes`);
   const workers = await run(ctx, 'fleet', workerHomes, windowS, 2);
   const { fleet, baseline, raw } = subjects as Record<'fleet' | 'baseline' | 'raw', Measured>;
+  const fleetRuns = distIsCurrent() ? 'dist' : 'tsx';
   // µs per message is ms per 1,000 messages.
   const toRaw = round(fleet.cpuUsPerMessage / raw.cpuUsPerMessage, 2);
   const toBaseline = round(fleet.cpuUsPerMessage / baseline.cpuUsPerMessage, 2);
   const rows: BenchRow[] = [
     { metric: `raw floor, ${homes} devices`, value: describe(raw) },
     { metric: `mqtt.js baseline, ${homes} devices`, value: describe(baseline) },
-    { metric: `fleet, ${homes} homes`, value: describe(fleet) },
+    { metric: `fleet (${fleetRuns}), ${homes} homes`, value: describe(fleet) },
     {
       metric: 'CPU per message: fleet ÷ raw floor',
       value: `${toRaw}×`,
@@ -100,7 +104,18 @@ export async function runPeers(ctx: BenchContext): Promise<BenchOutcome> {
   return {
     status: [fleet, baseline, raw].some((m) => m.error) ? 'failed' : 'ok',
     rows,
-    data: { homes, periodMs: PERIOD_MS, windowS, raw, baseline, fleet, workers2: workers, toRaw, toBaseline },
+    data: {
+      homes,
+      periodMs: PERIOD_MS,
+      windowS,
+      fleetRuns,
+      raw,
+      baseline,
+      fleet,
+      workers2: workers,
+      toRaw,
+      toBaseline,
+    },
   };
 }
 
