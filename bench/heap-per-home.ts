@@ -92,8 +92,9 @@ const rows = [...groups.entries()]
   .filter(([, g]) => g.count >= homes)
   .sort((a, b) => b[1].bytes - a[1].bytes)
   .slice(0, 60);
+const shape = connections > 0 ? `${connections} connections` : 'a connection each';
 console.log(
-  `${fromSrc ? 'src (tsx)' : 'dist'}: ${homes} homes, ${connections > 0 ? `${connections} connections` : 'a connection each'}: ` +
+  `${fromSrc ? 'src (tsx)' : 'dist'}: ${homes} homes, ${shape}: ` +
     `${stats.connected} connected, ${stats.reports} reports; live heap ${(perHome / 1024).toFixed(2)} KB per home`,
 );
 for (const [key, g] of rows)

@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import mqtt, { type MqttClient } from 'mqtt';
 import { Histogram } from '../../src/fleet/histogram.js';
 import type { FleetStats } from '../../src/fleet/stats.js';
+import { startStatsLines, writeFinalLine } from './stats-lines.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -139,19 +140,14 @@ const pacer = setInterval(() => {
 }, 20);
 tick();
 
-const report = setInterval(() => {
-  const s = stats();
-  process.stdout.write(
-    `${JSON.stringify({ time: new Date().toISOString(), connected: s.connected, homes, stats: s })}\n`,
-  );
-}, Number(a['interval-ms']));
+const report = startStatsLines(stats, homes, Number(a['interval-ms']));
 
 process.on('SIGTERM', () => {
   stopping = true;
   clearInterval(report);
   clearInterval(pacer);
   void Promise.all(clients.map((c) => c.endAsync())).then(() => {
-    process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), final: true, stats: stats() })}\n`);
+    writeFinalLine(stats());
     process.exit(0);
   });
 });

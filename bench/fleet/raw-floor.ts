@@ -14,6 +14,7 @@ import net from 'node:net';
 import { parseArgs } from 'node:util';
 import { Histogram } from '../../src/fleet/histogram.js';
 import type { FleetStats } from '../../src/fleet/stats.js';
+import { startStatsLines, writeFinalLine } from './stats-lines.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -176,12 +177,7 @@ function stats(): FleetStats {
   };
 }
 
-const reporter = setInterval(() => {
-  const s = stats();
-  process.stdout.write(
-    `${JSON.stringify({ time: new Date().toISOString(), connected: s.connected, homes, stats: s })}\n`,
-  );
-}, Number(a['interval-ms']));
+const reporter = startStatsLines(stats, homes, Number(a['interval-ms']));
 
 process.on('SIGTERM', () => {
   stopping = true;
@@ -189,6 +185,6 @@ process.on('SIGTERM', () => {
   clearInterval(reporter);
   const disconnect = Buffer.from([0xe0, 0]);
   for (const d of devices) d.socket.end(disconnect);
-  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), final: true, stats: stats() })}\n`);
+  writeFinalLine(stats());
   setTimeout(() => process.exit(0), 200);
 });
