@@ -47,20 +47,22 @@ const EPHEMERAL: ReadonlySet<RouteName> = new Set(['availability', 'health']);
 
 export class Outbox {
   readonly capacity: number;
-  readonly #latestWins: ReadonlySet<RouteName>;
+  /** A handful of routes: a list, not a Set per outbox (a fleet has one outbox per connection). */
+  readonly #latestWins: readonly RouteName[];
   readonly #dropOrder: readonly RouteName[];
   readonly #store: OutboxJournal | undefined;
   #items: OutgoingMessage[] = [];
   readonly #inflight = new Map<number, OutgoingMessage>();
-  readonly #dropped = new Map<RouteName, number>();
-  readonly #unreported = new Map<RouteName, number>();
+  /** Drops per route, since start and since last reported; made at the first drop. */
+  #dropped: Map<RouteName, number> | undefined;
+  #unreported: Map<RouteName, number> | undefined;
   #seq: number;
 
   constructor(policy: OutboxPolicy | number, store?: OutboxJournal) {
     const p = typeof policy === 'number' ? { capacity: policy } : policy;
     if (!(p.capacity >= 1)) throw new RangeError('outbox capacity must be at least 1');
     this.capacity = p.capacity;
-    this.#latestWins = new Set(p.latestWins ?? DEFAULT_LATEST_WINS);
+    this.#latestWins = p.latestWins ?? DEFAULT_LATEST_WINS;
     this.#dropOrder = p.dropOrder ?? DEFAULT_DROP_ORDER;
     this.#store = store;
     this.#seq = store?.nextSeq ?? 1;
@@ -119,13 +121,13 @@ export class Outbox {
 
   /** Drops since start, per route. */
   drops(): Record<string, number> {
-    return Object.fromEntries(this.#dropped);
+    return Object.fromEntries(this.#dropped ?? []);
   }
 
   /** Drops since the last call (to report them once, when the broker is back). */
   takeUnreported(): Record<string, number> {
-    const out = Object.fromEntries(this.#unreported);
-    this.#unreported.clear();
+    const out = Object.fromEntries(this.#unreported ?? []);
+    this.#unreported?.clear();
     return out;
   }
 
@@ -141,7 +143,7 @@ export class Outbox {
   }
 
   #enqueue(message: OutgoingMessage): void {
-    if (this.#latestWins.has(message.route)) {
+    if (this.#latestWins.includes(message.route)) {
       const i = this.#items.findIndex((m) => m.route === message.route && m.topic === message.topic);
       // Superseded, not lost: the newer report says all the older one did.
       if (i >= 0) this.#forget(this.#items.splice(i, 1)[0]!);
@@ -175,6 +177,8 @@ export class Outbox {
   }
 
   #count(route: RouteName): void {
+    this.#dropped ??= new Map();
+    this.#unreported ??= new Map();
     this.#dropped.set(route, (this.#dropped.get(route) ?? 0) + 1);
     this.#unreported.set(route, (this.#unreported.get(route) ?? 0) + 1);
   }
