@@ -7,6 +7,9 @@ export interface PubackWatchdogOptions {
   now?: () => number;
 }
 
+/** One clock function for every watchdog, not a closure each. */
+const wallNow = (): number => performance.now();
+
 /**
  * Times QoS 1 publishes from hand-over to PUBACK. A connection whose oldest publish waits longer than
  * the timeout is declared dead (RabbitMQ leaves a QoS 1 connection open but silent after a channel
@@ -14,9 +17,6 @@ export interface PubackWatchdogOptions {
  * unacknowledged publishes again on the new connection. Wall time on purpose: this measures the network
  * and the broker, not the home.
  */
-/** One clock function for every watchdog, not a closure each. */
-const wallNow = (): number => performance.now();
-
 export class PubackWatchdog {
   readonly #o: PubackWatchdogOptions;
   readonly #now: () => number;

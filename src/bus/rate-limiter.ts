@@ -1,3 +1,5 @@
+import type { Clock } from '../environment/clock.js';
+
 /**
  * At most `perSecond` events in any window of one second (a sliding window, so no burst at a window
  * edge can double the rate): a flood of bad input cannot turn into a flood of reports on the bus.
@@ -15,7 +17,7 @@ export class RateLimiter {
   /** `clock` is read at every event (an object, not a closure: one less allocation per limiter). */
   constructor(
     readonly perSecond: number,
-    private readonly clock: { now(): number },
+    private readonly clock: Pick<Clock, 'now'>,
   ) {
     if (!(perSecond >= 1) || !Number.isInteger(perSecond))
       throw new RangeError(`perSecond must be a positive integer, got ${perSecond}`);

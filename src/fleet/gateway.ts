@@ -4,6 +4,7 @@ import { BusClient, type BusStats } from '../bus/client.js';
 import { Outbox, type OutgoingMessage } from '../bus/outbox.js';
 import { iso, type RoutePayloads } from '../bus/payloads.js';
 import type { DevicesConfig } from '../config/schema.js';
+import { TypedEmitter } from '../core/events.js';
 import { VERSION } from '../core/version.js';
 import type { Clock } from '../environment/clock.js';
 import { homeAddress, homeOfTopic } from './addressing.js';
@@ -163,7 +164,11 @@ export class GatewayConnection {
 /** How long a connection's clean stop may wait for its homes' offline messages to be written. */
 const STOP_GRACE_MS = 5000;
 
-const NO_LISTENERS: readonly never[] = [];
+/** The bridge's bus events, as an emitter's event map. */
+interface HomeBusEvents extends BridgeBusEvents {
+  [event: string]: unknown[];
+}
+
 const NO_DROPS = { takeUnreported: (): Record<string, number> => ({}) };
 
 /**
@@ -172,20 +177,18 @@ const NO_DROPS = { takeUnreported: (): Record<string, number> => ({}) };
  * hundred thousand homes that never lose the broker hold none), with the home's latest-wins policy.
  * Counters are the home's own, so a fleet adds them up exactly as for homes with a connection each.
  */
-export class GatewayHomeBus implements BridgeBus {
+export class GatewayHomeBus extends TypedEmitter<HomeBusEvents> implements BridgeBus {
   readonly homeId: string;
   readonly counters = { messagesIn: 0, messagesOut: 0, reconnects: 0, connects: 0 };
   readonly #gateway: GatewayConnection;
   readonly #queueSize: number;
   readonly #config: DevicesConfig;
   #queue: Outbox | undefined;
-  // Exact-length arrays (concat from a shared empty one): a pushed-to [] keeps room for 16 (~150 bytes).
-  #onMessage: readonly ((topic: string, payload: Buffer) => void)[] = NO_LISTENERS;
-  #onConnected: readonly (() => void)[] = NO_LISTENERS;
   #attached = false;
   #stopped = false;
 
   constructor(gateway: GatewayConnection, homeId: string, queueSize: number, config: DevicesConfig) {
+    super();
     this.#gateway = gateway;
     this.homeId = homeId;
     this.#queueSize = queueSize;
@@ -199,16 +202,6 @@ export class GatewayHomeBus implements BridgeBus {
 
   get outbox(): BridgeBus['outbox'] {
     return this.#queue ?? NO_DROPS;
-  }
-
-  on<K extends keyof BridgeBusEvents | 'disconnected' | 'fatal'>(
-    event: K,
-    listener: K extends keyof BridgeBusEvents ? (...args: BridgeBusEvents[K]) => void : () => void,
-  ): this {
-    // A bridge listens once to each; 'disconnected' and 'fatal' are the connection's (the slice counts them there).
-    if (event === 'message') this.#onMessage = this.#onMessage.concat(listener as (t: string, p: Buffer) => void);
-    else if (event === 'connected') this.#onConnected = this.#onConnected.concat(listener as () => void);
-    return this;
   }
 
   /** Resolves once the shared connection is up (opening it if this is its first home). */
@@ -225,13 +218,13 @@ export class GatewayHomeBus implements BridgeBus {
     this.counters.connects++;
     if (this.counters.connects > 1) this.counters.reconnects++;
     for (const m of this.#queue?.drain() ?? []) this.#send(m);
-    for (const l of this.#onConnected) l();
+    this.emit('connected');
   }
 
   deliver(topic: string, payload: Buffer): void {
     if (!this.#attached || this.#stopped) return;
     this.counters.messagesIn++;
-    for (const l of this.#onMessage) l(topic, payload);
+    this.emit('message', topic, payload);
   }
 
   publish(message: OutgoingMessage): void {
