@@ -16,7 +16,7 @@ export interface BridgeBus {
   on<K extends keyof BridgeBusEvents>(event: K, listener: (...args: BridgeBusEvents[K]) => void): unknown;
   /** Publishes now if connected, else queues (bounded). */
   publish(message: OutgoingMessage): void;
-  /** Publishes directly and waits (clean shutdown); does nothing while disconnected. */
+  /** Publishes directly and waits, bounded (clean shutdown); does nothing while disconnected. */
   publishNow(message: OutgoingMessage): Promise<void>;
   /** The bus part of the bridge's health report. */
   stats(): BusStats;

@@ -312,11 +312,41 @@ export class BusClient extends TypedEmitter<BusClientEvents> {
     else this.outbox.push(message);
   }
 
-  /** Publishes directly and waits for the broker (QoS 1) or the socket (QoS 0); for clean shutdown. */
-  async publishNow(message: OutgoingMessage): Promise<void> {
+  /**
+   * Publishes directly and waits for the broker (QoS 1) or the socket (QoS 0), at most timeoutMs (then
+   * rejects BROKER_TIMEOUT); for clean shutdown.
+   */
+  async publishNow(message: OutgoingMessage, timeoutMs = 2000): Promise<void> {
     if (!this.#connected || !this.#client) return;
     this.counters.messagesOut++;
-    await this.#client.publishAsync(message.topic, message.payload, { qos: message.qos, retain: message.retain });
+    // mqtt.js settles a publish once its bytes are written (QoS 0) or acknowledged (QoS 1). A broker that
+    // stops reading leaves the socket full and the publish unsettled for ever, and a stop that awaits it
+    // with it: give up after timeoutMs (the message may still go out if the socket drains).
+    const written = this.#client.publishAsync(message.topic, message.payload, {
+      qos: message.qos,
+      retain: message.retain,
+    });
+    written.catch(() => undefined); // settled after the timeout: nobody is listening any more
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        written,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () =>
+              reject(
+                new BridgeError(
+                  ErrorCode.BROKER_TIMEOUT,
+                  `${message.route} on ${message.topic} not taken by the broker within ${timeoutMs} ms`,
+                ),
+              ),
+            timeoutMs,
+          );
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**

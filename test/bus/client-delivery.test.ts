@@ -5,10 +5,13 @@
  * outage returns promptly and leaves the unconfirmed reports in the queue file.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { generate } from 'mqtt-packet';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BusClient } from '../../src/bus/client.js';
+import { ErrorCode } from '../../src/core/errors.js';
 import type { OutgoingMessage } from '../../src/bus/outbox.js';
 import { OutboxStore } from '../../src/bus/outbox-store.js';
 import { silentLogger } from '../../src/core/logger.js';
@@ -165,5 +168,32 @@ describe('BusClient delivery under broker faults', () => {
     const store = OutboxStore.open(file, { fsyncIntervalMs: 1000 });
     expect(store.restored.map((m) => m.payload)).toEqual(['{"n":1}', '{"n":2}']);
     store.close();
+  });
+
+  it('gives up a goodbye the broker stops reading after its timeout, and stops promptly', async () => {
+    // Accepts the connection, answers CONNACK and SUBACK, then reads nothing more: the socket fills and a
+    // publish's write never completes.
+    const sockets = new Set<net.Socket>();
+    const server = net.createServer((s) => {
+      sockets.add(s);
+      s.once('data', () => {
+        s.write(generate({ cmd: 'connack', returnCode: 0, sessionPresent: false }));
+        s.pause();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const bus = client(`mqtt://127.0.0.1:${(server.address() as net.AddressInfo).port}`);
+      await bus.start();
+      const big: OutgoingMessage = { ...reading(0, 0), payload: 'x'.repeat(32 * 2 ** 20) };
+      const t0 = Date.now();
+      await expect(bus.publishNow(big, 300)).rejects.toMatchObject({ code: ErrorCode.BROKER_TIMEOUT });
+      expect(Date.now() - t0).toBeLessThan(5000);
+      await bus.stop(200);
+      expect(bus.connected).toBe(false);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => server.close(r));
+    }
   });
 });

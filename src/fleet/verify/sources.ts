@@ -43,6 +43,9 @@ export interface MqttSourceOptions {
     | undefined;
 }
 
+/** How long a stopping verifier waits for its unsubscribe and its DISCONNECT to be written. */
+const STOP_GRACE_MS = 2000;
+
 export class MqttReportSource implements ReportSource {
   readonly kind = 'mqtt';
   readonly #o: MqttSourceOptions;
@@ -93,11 +96,20 @@ export class MqttReportSource implements ReportSource {
     const client = this.#client;
     if (!client) return;
     if (this.#o.qos === 1 && !this.#o.keepSession && client.connected) {
-      await Promise.race([client.unsubscribeAsync(this.#o.filters), new Promise((r) => setTimeout(r, 2000))]).catch(
-        () => undefined,
-      );
+      const gone = new Promise((r) => setTimeout(r, STOP_GRACE_MS));
+      await Promise.race([client.unsubscribeAsync(this.#o.filters), gone]).catch(() => undefined);
     }
-    await client.endAsync();
+    // A broker that stops reading never lets a graceful end finish: then the socket is dropped.
+    let timer: NodeJS.Timeout | undefined;
+    const ended = await Promise.race([
+      client.endAsync().then(
+        () => true,
+        () => true,
+      ),
+      new Promise<false>((r) => (timer = setTimeout(() => r(false), STOP_GRACE_MS))),
+    ]);
+    clearTimeout(timer);
+    if (!ended) client.end(true);
   }
 }
 

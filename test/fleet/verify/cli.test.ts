@@ -1,3 +1,5 @@
+import net from 'node:net';
+import { generate, parser as mqttParser } from 'mqtt-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCli, type CliRun } from '../../support/cli-process.js';
 import { startWatchedBroker, until, type WatchedBroker } from '../support.js';
@@ -128,6 +130,64 @@ describe('smarthome-bridge fleet --verify and verify (the CLI)', () => {
     } finally {
       fleet.kill();
       await fleet.exited;
+    }
+  }, 120_000);
+
+  it('verify ends on SIGINT even when its broker floods it and stops reading', async () => {
+    // A broker that answers CONNACK and SUBACK, then reads nothing more and sends reports without end:
+    // neither the drain of stragglers nor the DISCONNECT may hold the verifier for ever.
+    const report = (home: string, seq: number): string =>
+      JSON.stringify({ Producer: 'smarthome', command: 'sensor', home, seq, boot: 1, sent: Date.now() });
+    const sockets = new Set<net.Socket>();
+    const server = net.createServer((s) => {
+      sockets.add(s);
+      s.on('error', () => undefined);
+      const parser = mqttParser({ protocolVersion: 4 });
+      parser.on('packet', (p) => {
+        if (p.cmd === 'connect') s.write(generate({ cmd: 'connack', returnCode: 0, sessionPresent: false }));
+        if (p.cmd !== 'subscribe') return;
+        s.write(generate({ cmd: 'suback', messageId: p.messageId, granted: p.subscriptions.map(() => 0) }));
+        s.pause();
+        let seq = 0;
+        const flood = setInterval(() => {
+          for (let i = 0; i < 50; i++)
+            s.write(
+              generate({
+                cmd: 'publish',
+                topic: 'webos/report/smarthome/info',
+                payload: report(`deaf-${i}`, seq),
+                qos: 0,
+                dup: false,
+                retain: false,
+              }),
+            );
+          seq++;
+        }, 5);
+        s.once('close', () => clearInterval(flood));
+      });
+      s.on('data', (b) => parser.parse(b));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `mqtt://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+    const run = startCli(['verify', '--broker', url, '--qos', '0', '--output', 'json', '--interval', '200ms']);
+    try {
+      await until(
+        () => jsonLines(run).some((l) => (l['received'] ?? 0) > 100),
+        `verify reading the flood (stderr: ${run.stderr()})`,
+        60_000,
+      );
+      run.kill('SIGINT');
+      const t0 = Date.now();
+      const timer = setTimeout(() => run.kill(), 30_000);
+      const { code } = await run.exited;
+      clearTimeout(timer);
+      // 5 s at most waiting for stragglers (they never stop here), 2 s for the goodbye, and start-up slack.
+      expect(Date.now() - t0).toBeLessThan(20_000);
+      expect(code).toBe(0);
+    } finally {
+      run.kill();
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => server.close(r));
     }
   }, 120_000);
 
