@@ -1,6 +1,7 @@
 import { Histogram } from '../src/fleet/histogram.js';
 import type { FleetStats } from '../src/fleet/stats.js';
 import { JsonLinesChild } from './support/json-lines.js';
+import { LAUNCHER, launcherRuns } from './support/launcher.js';
 import { startBenchMosquitto } from './support/mosquitto.js';
 import { median, round } from './support/numbers.js';
 import { cpuShare, loadAverage, sampleProc, type ProcSample } from './support/proc.js';
@@ -55,10 +56,6 @@ interface Step {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** bin/dist-status.js (plain JavaScript, untyped): whether the launcher will run dist/. */
-const { distIsCurrent } = (await import('../bin/dist-status.js' as string)) as { distIsCurrent(): boolean };
-/** What the launcher runs: `dist/` when it is current, else the sources through tsx (~95 MiB more at 10,000 homes). */
-const runs = (): 'dist' | 'tsx' => (distIsCurrent() ? 'dist' : 'tsx');
 
 async function step(
   ctx: BenchContext,
@@ -68,7 +65,7 @@ async function step(
 ): Promise<Step> {
   const connections = Math.min(CONNECTIONS, homes);
   const args = [
-    'bin/smarthome-bridge.js',
+    LAUNCHER,
     'fleet',
     '--homes',
     String(homes),
@@ -87,7 +84,7 @@ async function step(
     '--log-level',
     'error',
   ];
-  ctx.log(`gateway (${runs()}): node ${args.join(' ')}`);
+  ctx.log(`gateway (${launcherRuns()}): node ${args.join(' ')}`);
   const child = new JsonLinesChild(process.execPath, args, ctx.root);
   const t0 = performance.now();
   let peak = 0;
@@ -207,7 +204,7 @@ export const fleetGateway: Benchmark = {
       status: 'ok',
       ...(reached || ctx.quick ? {} : { reason: '100,000 homes not reached' }),
       rows,
-      data: { connections: CONNECTIONS, reportPeriod: REPORT_PERIOD, runs: runs(), steps },
+      data: { connections: CONNECTIONS, reportPeriod: REPORT_PERIOD, runs: launcherRuns(), steps },
     };
   },
 };

@@ -1,5 +1,6 @@
 import { Histogram } from '../src/fleet/histogram.js';
 import { JsonLinesChild } from './support/json-lines.js';
+import { LAUNCHER, launcherRuns } from './support/launcher.js';
 import { startBenchMosquitto } from './support/mosquitto.js';
 import { median, round } from './support/numbers.js';
 import { cpuPerInterval, sampleOneEverySecond } from './support/proc.js';
@@ -18,20 +19,15 @@ const RSS_TARGET_MIB = 300;
 const CONNECT_TIMEOUT_MS = 120_000;
 const SETTLE_MS = 5000;
 
-/** bin/dist-status.js (plain JavaScript, untyped): whether the launcher will run dist/. */
-const DIST_STATUS = '../bin/dist-status.js';
-
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export async function runFleetMemory(ctx: BenchContext): Promise<BenchOutcome> {
   const homes = ctx.quick ? QUICK_HOMES : HOMES;
   const windowS = ctx.quick ? 5 : 30;
-  // The bin runs dist/ when it is current and the sources through tsx otherwise: the two differ in memory.
-  const { distIsCurrent } = (await import(DIST_STATUS)) as { distIsCurrent(): boolean };
-  const runs = distIsCurrent() ? 'dist' : 'tsx';
+  const runs = launcherRuns();
   const broker = await startBenchMosquitto();
   const args = [
-    'bin/smarthome-bridge.js',
+    LAUNCHER,
     'fleet',
     '--homes',
     String(homes),

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Histogram } from '../src/fleet/histogram.js';
 import type { FleetStats } from '../src/fleet/stats.js';
 import { JsonLinesChild, type StatsLine } from './support/json-lines.js';
+import { LAUNCHER } from './support/launcher.js';
 import { startBenchMosquitto } from './support/mosquitto.js';
 import { median, round } from './support/numbers.js';
 import { cpuShare, sampleOneEverySecond, sampleProc, type ProcSample } from './support/proc.js';
@@ -144,7 +145,7 @@ export async function measure(
         ]
       : kind === 'fleet'
         ? [
-            'bin/smarthome-bridge.js',
+            LAUNCHER,
             'fleet',
             '--homes',
             String(homes),

@@ -1,3 +1,4 @@
+import { launcherRuns } from './support/launcher.js';
 import { startBenchMosquitto } from './support/mosquitto.js';
 import { round } from './support/numbers.js';
 import { measure, type Measured } from './fleet-scale.js';
@@ -11,8 +12,6 @@ import type { Benchmark, BenchContext, BenchOutcome, BenchRow } from './support/
  * Per subject: CPU per 1,000 messages (median second of the window), RSS, connect time, lateness p99;
  * and the ratios fleet ÷ raw floor and fleet ÷ baseline.
  */
-/** bin/dist-status.js (plain JavaScript, untyped): whether the launcher runs dist/ or the sources through tsx. */
-const { distIsCurrent } = (await import('../bin/dist-status.js' as string)) as { distIsCurrent(): boolean };
 
 const HOMES = 10_000;
 const QUICK_HOMES = 1000;
@@ -66,7 +65,7 @@ export async function runPeers(ctx: BenchContext): Promise<BenchOutcome> {
   ctx.log(`peers: fleet --workers 2, ${workerHomes} homes`);
   const workers = await run(ctx, 'fleet', workerHomes, windowS, 2);
   const { fleet, baseline, raw } = subjects as Record<'fleet' | 'baseline' | 'raw', Measured>;
-  const fleetRuns = distIsCurrent() ? 'dist' : 'tsx';
+  const fleetRuns = launcherRuns();
   // µs per message is ms per 1,000 messages.
   const toRaw = round(fleet.cpuUsPerMessage / raw.cpuUsPerMessage, 2);
   const toBaseline = round(fleet.cpuUsPerMessage / baseline.cpuUsPerMessage, 2);
