@@ -6,6 +6,7 @@ import { Outbox, type OutboxPolicy, type OutgoingMessage } from './outbox.js';
 import { OutboxStore } from './outbox-store.js';
 import { PubackWatchdog } from './puback-watchdog.js';
 import { ConnectWatch, followSockets } from './connect-watch.js';
+import { mqttLogOption } from './mqtt-log.js';
 import type { TlsOptions } from './tls-options.js';
 
 /**
@@ -64,14 +65,6 @@ export interface BusClientEvents {
   /** The broker refused us for good (bad credentials, not authorised, bad protocol, a client id in use): stop. */
   fatal: [BridgeError];
 }
-
-/**
- * mqtt.js logs through `debug` some fifteen times per publish, each call checking whether the namespace
- * is enabled; with many connections that is about a tenth of its CPU per message. Only when DEBUG asks
- * for mqttjs is its logger kept.
- */
-const MQTT_DEBUG = /mqttjs/.test(process.env['DEBUG'] ?? '');
-const noLog = (): void => undefined;
 
 const CONNACK_REASONS: Record<number, string> = {
   1: 'unacceptable protocol version',
@@ -178,7 +171,7 @@ export class BusClient extends TypedEmitter<BusClientEvents> {
       reconnectPeriod: o.reconnectPeriodMs ?? 1000,
       connectTimeout: o.connectTimeoutMs ?? 10_000,
       queueQoSZero: false,
-      ...(MQTT_DEBUG ? {} : { log: noLog }),
+      ...mqttLogOption,
       ...(o.username !== undefined ? { username: o.username } : {}),
       ...(o.password !== undefined ? { password: o.password } : {}),
       ...(o.will

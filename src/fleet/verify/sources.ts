@@ -4,6 +4,7 @@ import type { DevicesConfig } from '../../config/schema.js';
 import { BridgeError, ErrorCode, toBridgeError } from '../../core/errors.js';
 import { mqttToAmqp } from '../../core/topics.js';
 import { redactUrl as redact } from '../../bus/client.js';
+import { mqttLogOption } from '../../bus/mqtt-log.js';
 
 /**
  * Where a verifier reads the fleet's reports from and sends its commands to: an MQTT subscription, or
@@ -68,6 +69,7 @@ export class MqttReportSource implements ReportSource {
       username: o.username,
       password: o.password,
       ...(o.tls ?? {}),
+      ...mqttLogOption,
     };
     const client = mqtt.connect(o.url, options);
     this.#client = client;
