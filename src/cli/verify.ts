@@ -186,6 +186,12 @@ export function mqttSource(
     username: a.username,
     password: readPassword(a),
     tls: readTls(a),
+    onConnection: (up, why) =>
+      process.stderr.write(
+        up
+          ? `verify: connected again to ${redactUrl(url)}\n`
+          : `verify: lost the connection to ${redactUrl(url)} (${why}); reconnecting\n`,
+      ),
   });
 }
 

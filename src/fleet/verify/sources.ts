@@ -42,6 +42,11 @@ export interface MqttSourceOptions {
   tls?:
     | { ca?: Buffer[] | undefined; cert?: Buffer | undefined; key?: Buffer | undefined; rejectUnauthorized: boolean }
     | undefined;
+  /**
+   * Told when the connection drops after it was up (`why`: the socket's error, or that the broker closed it)
+   * and when it is up again. The client reconnects by itself; a QoS 0 verifier misses what came meanwhile.
+   */
+  onConnection?: ((up: boolean, why?: string) => void) | undefined;
 }
 
 /** How long a stopping verifier waits for its unsubscribe and its DISCONNECT to be written. */
@@ -51,6 +56,7 @@ export class MqttReportSource implements ReportSource {
   readonly kind = 'mqtt';
   readonly #o: MqttSourceOptions;
   #client: MqttClient | undefined;
+  #stopping = false;
 
   constructor(o: MqttSourceOptions) {
     this.#o = o;
@@ -74,6 +80,7 @@ export class MqttReportSource implements ReportSource {
     const client = mqtt.connect(o.url, options);
     this.#client = client;
     client.on('message', (_topic, payload) => onMessage(payload));
+    this.#watchConnection(client);
     const subscribe = (): Promise<unknown> =>
       client.subscribeAsync(Object.fromEntries(o.filters.map((f) => [f, { qos: o.qos }])));
     client.on('connect', () => void subscribe().catch(() => undefined));
@@ -90,6 +97,29 @@ export class MqttReportSource implements ReportSource {
     });
   }
 
+  /**
+   * A socket error after start (a reset, a broker gone) is the client's to recover from by reconnecting: it is
+   * kept to say why the connection dropped, never thrown (an EventEmitter's unheard 'error' would end the process).
+   */
+  #watchConnection(client: MqttClient): void {
+    let up = false;
+    let lastError: Error | undefined;
+    client.on('error', (e) => (lastError = e));
+    let everUp = false;
+    client.on('connect', () => {
+      // The first connect is start()'s to report; a later one is the way back.
+      if (everUp && !this.#stopping) this.#o.onConnection?.(true);
+      everUp = up = true;
+      lastError = undefined;
+    });
+    client.on('close', () => {
+      if (!up || this.#stopping) return;
+      up = false;
+      this.#o.onConnection?.(false, lastError ? lastError.message : 'closed by the broker');
+      lastError = undefined;
+    });
+  }
+
   publish(topic: string, payload: string): void {
     this.#client?.publish(topic, payload, { qos: 0 });
   }
@@ -97,6 +127,7 @@ export class MqttReportSource implements ReportSource {
   async stop(): Promise<void> {
     const client = this.#client;
     if (!client) return;
+    this.#stopping = true;
     if (this.#o.qos === 1 && !this.#o.keepSession && client.connected) {
       const gone = new Promise((r) => setTimeout(r, STOP_GRACE_MS));
       await Promise.race([client.unsubscribeAsync(this.#o.filters), gone]).catch(() => undefined);

@@ -191,6 +191,69 @@ describe('smarthome-bridge fleet --verify and verify (the CLI)', () => {
     }
   }, 120_000);
 
+  it('verify keeps reading after its broker resets the connection, and says so on stderr', async () => {
+    // The first connection is reset (RST) after a few reports; the second one carries on with the same homes.
+    const report = (home: string, seq: number): string =>
+      JSON.stringify({ Producer: 'smarthome', command: 'sensor', home, seq, boot: 1, sent: Date.now() });
+    const sockets = new Set<net.Socket>();
+    let connections = 0;
+    let seq = 0;
+    const server = net.createServer((s) => {
+      sockets.add(s);
+      const nth = ++connections;
+      s.on('error', () => undefined);
+      const parser = mqttParser({ protocolVersion: 4 });
+      parser.on('packet', (p) => {
+        if (p.cmd === 'connect') s.write(generate({ cmd: 'connack', returnCode: 0, sessionPresent: false }));
+        if (p.cmd !== 'subscribe') return;
+        s.write(generate({ cmd: 'suback', messageId: p.messageId, granted: p.subscriptions.map(() => 0) }));
+        let sent = 0;
+        const tick = setInterval(() => {
+          for (const home of ['reset-0', 'reset-1'])
+            s.write(
+              generate({
+                cmd: 'publish',
+                topic: 'webos/report/smarthome/info',
+                payload: report(home, seq),
+                qos: 0,
+                dup: false,
+                retain: false,
+              }),
+            );
+          seq++;
+          if (nth === 1 && ++sent === 10) {
+            clearInterval(tick);
+            setTimeout(() => s.resetAndDestroy(), 50); // after the writes are out, or the peer sees a plain close
+          }
+        }, 20);
+        s.once('close', () => clearInterval(tick));
+      });
+      s.on('data', (b) => parser.parse(b));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `mqtt://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+    const run = startCli(['verify', '--broker', url, '--qos', '0', '--output', 'json', '--interval', '200ms']);
+    try {
+      await until(
+        () => connections >= 2 && jsonLines(run).some((l) => (l['received'] ?? 0) > 60),
+        `verify reading after the reset (stderr: ${run.stderr()})`,
+        60_000,
+      );
+      expect(run.child.exitCode).toBeNull();
+      const at = 'mqtt://127.0.0.1:\\d+';
+      expect(run.stderr()).toMatch(
+        new RegExp(`verify: lost the connection to ${at} \\(read ECONNRESET\\); reconnecting\n`),
+      );
+      expect(run.stderr()).toMatch(new RegExp(`\nverify: connected again to ${at}\n`));
+      run.kill('SIGINT');
+      expect(await ended(run)).toBe(0);
+    } finally {
+      run.kill();
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => server.close(r));
+    }
+  }, 120_000);
+
   it.each([
     [['verify'], /verify needs --broker URL/],
     [['verify', '--broker', 'mqtt://127.0.0.1:1', '--max-loss', 'lots'], /--max-loss wants/],
