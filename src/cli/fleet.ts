@@ -30,7 +30,7 @@ import { LogDestination } from './live-view.js';
 import { httpOptions, readHttpBind, type HttpArgs } from './http-options.js';
 import { startFleetPanel } from '../http/fleet-panel.js';
 import type { Panel } from '../http/home-panel.js';
-import { mqttSource, startVerify, verifyCommonOptions, type RunningVerify } from './verify.js';
+import { mqttSource, parseReadBatch, startVerify, verifyCommonOptions, type RunningVerify } from './verify.js';
 
 interface FleetArgs extends BrokerArgs, HttpArgs {
   homes?: number;
@@ -50,6 +50,7 @@ interface FleetArgs extends BrokerArgs, HttpArgs {
   'verify-amqp-url'?: string;
   'command-rate': number;
   'max-loss': string;
+  'read-batch'?: string;
   workers: number;
   shard?: string;
   keepalive: string;
@@ -261,6 +262,9 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
     );
   if (a['verify-amqp-url'] !== undefined && !a.verify)
     throw new BridgeError(ErrorCode.CONFIG_INVALID, '--verify-amqp-url needs --verify');
+  if (a['read-batch'] !== undefined && !a.verify)
+    throw new BridgeError(ErrorCode.CONFIG_INVALID, '--read-batch needs --verify');
+  parseReadBatch(a['read-batch']); // a bad value is refused before any home starts
   const connectRate = a['connect-rate'];
   if (connectRate !== undefined && !(connectRate > 0))
     throw new BridgeError(

@@ -5,6 +5,7 @@ import { BridgeError, ErrorCode } from '../core/errors.js';
 import { checkPrefix, homeAddress } from '../fleet/addressing.js';
 import type { Baseline } from '../fleet/verify/sequence-tracker.js';
 import { formatReport, lossExceeds, parseMaxLoss, VerifySession, type LossLimit } from '../fleet/verify/session.js';
+import { DEFAULT_READ_BATCHING, type ReadBatching } from '../fleet/verify/batched-reads.js';
 import { AmqpReportSource, MqttReportSource, reportFilters, type ReportSource } from '../fleet/verify/sources.js';
 import type { VerifyReport } from '../fleet/verify/verifier.js';
 import { wallTimeMs } from '../fleet/verify/wall-time.js';
@@ -27,6 +28,7 @@ interface VerifyArgs extends BrokerArgs {
   interval?: string;
   output: 'text' | 'json';
   'max-loss': string;
+  'read-batch'?: string;
 }
 
 /** The options `verify` shares with `fleet --verify`. */
@@ -43,7 +45,23 @@ export function verifyCommonOptions<T>(y: Argv<T>) {
       type: 'string',
       default: '0',
       describe: 'Exit 1 when more reports than this were lost: a count (0) or a percentage of those expected (0.1%).',
+    })
+    .option('read-batch', {
+      type: 'string',
+      describe:
+        'MQTT only: while over 256 KB a second (~1,000 reports) arrive, rest the socket this long after each ' +
+        'read, so one read takes many reports (less CPU at high rates; a report waits up to about this long, ' +
+        'counted in its latency). 0 reads every report as it comes. Default 1ms.',
     });
+}
+
+/** --read-batch: undefined for the default, null for 0 (off); refuses more than 100 ms. */
+export function parseReadBatch(text: string | undefined): ReadBatching | null | undefined {
+  if (text === undefined) return undefined;
+  const ms = parseDuration(text, '--read-batch');
+  if (!(ms >= 0 && ms <= 100))
+    throw new BridgeError(ErrorCode.CONFIG_INVALID, '--read-batch must be between 0 and 100ms');
+  return ms === 0 ? null : { ...DEFAULT_READ_BATCHING, batchMs: ms };
 }
 
 export function verifyOptions<T>(y: Argv<T>) {
@@ -173,7 +191,7 @@ export function commandTopic(home: string): string {
 }
 
 export function mqttSource(
-  a: BrokerArgs & { qos?: number; 'client-id'?: string },
+  a: BrokerArgs & { qos?: number; 'client-id'?: string; 'read-batch'?: string | undefined },
   url: string,
   config: DevicesConfig,
 ): MqttReportSource {
@@ -192,6 +210,7 @@ export function mqttSource(
           ? `verify: connected again to ${redactUrl(url)}\n`
           : `verify: lost the connection to ${redactUrl(url)} (${why}); reconnecting\n`,
       ),
+    readBatching: parseReadBatch(a['read-batch']),
   });
 }
 

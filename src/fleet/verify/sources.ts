@@ -1,10 +1,11 @@
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, MqttClient } from 'mqtt';
 import type { DevicesConfig } from '../../config/schema.js';
 import { BridgeError, ErrorCode, toBridgeError } from '../../core/errors.js';
 import { mqttToAmqp } from '../../core/topics.js';
 import { redactUrl as redact } from '../../bus/client.js';
 import { mqttLogOption } from '../../bus/mqtt-log.js';
+import { DEFAULT_READ_BATCHING, openBatchedSocket, socketTarget, type ReadBatching } from './batched-reads.js';
 
 /**
  * Where a verifier reads the fleet's reports from and sends its commands to: an MQTT subscription, or
@@ -47,6 +48,8 @@ export interface MqttSourceOptions {
    * and when it is up again. The client reconnects by itself; a QoS 0 verifier misses what came meanwhile.
    */
   onConnection?: ((up: boolean, why?: string) => void) | undefined;
+  /** Rest the socket between reads while they are busy (batched-reads.ts); null reads every report as it comes. */
+  readBatching?: ReadBatching | null | undefined;
 }
 
 /** How long a stopping verifier waits for its unsubscribe and its DISCONNECT to be written. */
@@ -77,7 +80,12 @@ export class MqttReportSource implements ReportSource {
       ...(o.tls ?? {}),
       ...mqttLogOption,
     };
-    const client = mqtt.connect(o.url, options);
+    const batching = o.readBatching === undefined ? DEFAULT_READ_BATCHING : o.readBatching;
+    const target = batching ? socketTarget(o.url, o.tls) : undefined;
+    const client =
+      batching && target
+        ? new MqttClient(() => openBatchedSocket(target, batching), options)
+        : mqtt.connect(o.url, options);
     this.#client = client;
     client.on('message', (_topic, payload) => onMessage(payload));
     this.#watchConnection(client);

@@ -258,6 +258,8 @@ describe('smarthome-bridge fleet --verify and verify (the CLI)', () => {
     [['verify'], /verify needs --broker URL/],
     [['verify', '--broker', 'mqtt://127.0.0.1:1', '--max-loss', 'lots'], /--max-loss wants/],
     [['verify', '--broker', 'mqtt://127.0.0.1:1', '--prefix', 'a b'], /--prefix must be/],
+    [['verify', '--broker', 'mqtt://127.0.0.1:1', '--read-batch', '1s'], /--read-batch must be between 0 and 100ms/],
+    [['fleet', '--homes', '2', '--broker', 'mqtt://127.0.0.1:1', '--read-batch', '2ms'], /--read-batch needs --verify/],
     [
       ['fleet', '--homes', '2', '--broker', 'mqtt://127.0.0.1:1', '--command-rate', '5'],
       /--command-rate needs --verify/,

@@ -1,0 +1,137 @@
+import net from 'node:net';
+import { Duplex } from 'node:stream';
+import tls from 'node:tls';
+
+/**
+ * A verifier reads one socket that carries every report of a fleet. At 20,000 reports a second Node
+ * reads that socket thousands of times a second, a few reports each, and those reads (the system calls
+ * and the stream machinery around each) cost as much as everything the verifier does with the reports.
+ *
+ * So while more than `busyBytesPerS` arrive, the socket rests `batchMs` after each read: the kernel
+ * gathers what arrives meanwhile and the next read takes it all at once. A report then waits at most
+ * about `batchMs` (plus a timer's lateness) before it is counted, and that wait is part of the latency
+ * verify reports; below the threshold every report is read as it comes. (The rate is measured in bytes,
+ * not reads: resting is what makes reads fewer, and must not switch itself off by doing so.)
+ */
+export interface ReadBatching {
+  batchMs: number;
+  busyBytesPerS: number;
+}
+
+/** 256 KiB a second is about 1,000 fleet sensor reports. */
+export const DEFAULT_READ_BATCHING: ReadBatching = { batchMs: 1, busyBytesPerS: 256 * 1024 };
+
+/**
+ * The socket as the MQTT client sees it. mqtt.js pipes its stream into its parser and resumes it whenever
+ * the parser drains, so resting the socket itself would be undone at once: this stream stands between
+ * them and decides when the socket reads. The socket is made with a read high-water mark of one byte, so
+ * a paused socket stops reading after at most one more chunk instead of filling a buffer with small reads.
+ */
+export class BatchedSocket extends Duplex {
+  readonly #socket: net.Socket;
+  readonly #o: ReadBatching;
+  #resting = false;
+  /** A chunk waits in the socket from before the rest ended (a paused socket reads one more). */
+  #heldOver = false;
+  #wanted = true;
+  #busy = false;
+  #windowStart = performance.now();
+  #windowBytes = 0;
+  /** Reads of the socket so far. */
+  reads = 0;
+
+  constructor(socket: net.Socket, o: ReadBatching) {
+    super({ allowHalfOpen: false });
+    this.#socket = socket;
+    this.#o = o;
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    socket.on('end', () => this.push(null));
+    socket.on('error', (e) => this.destroy(e));
+    socket.on('close', () => this.destroy());
+    socket.on('connect', () => this.emit('connect'));
+    socket.on('secureConnect', () => this.emit('secureConnect'));
+  }
+
+  #onData(chunk: Buffer): void {
+    this.reads++;
+    this.#windowBytes += chunk.length;
+    const now = performance.now();
+    if (now - this.#windowStart >= 1000) {
+      this.#busy = (this.#windowBytes * 1000) / (now - this.#windowStart) > this.#o.busyBytesPerS;
+      this.#windowStart = now;
+      this.#windowBytes = 0;
+    }
+    if (!this.push(chunk)) this.#wanted = false;
+    if (this.#heldOver) {
+      // Read just after the last rest began and held in the socket since: the next read, of what the
+      // kernel gathered during the rest, follows at once.
+      this.#heldOver = false;
+    } else if (this.#busy && !this.#resting) {
+      this.#resting = true;
+      setTimeout(() => {
+        this.#resting = false;
+        this.#heldOver = this.#socket.readableLength > 0;
+        this.#flow();
+      }, this.#o.batchMs);
+    }
+    this.#flow();
+  }
+
+  /** The socket reads only while the client wants data and the socket is not resting. */
+  #flow(): void {
+    if (this.#wanted && !this.#resting && !this.destroyed) this.#socket.resume();
+    else this.#socket.pause();
+  }
+
+  override _read(): void {
+    this.#wanted = true;
+    this.#flow();
+  }
+
+  override _write(chunk: Buffer, encoding: BufferEncoding, done: (e?: Error | null) => void): void {
+    this.#socket.write(chunk, encoding, done);
+  }
+
+  override _final(done: (e?: Error | null) => void): void {
+    this.#socket.end(done);
+  }
+
+  override _destroy(e: Error | null, done: (e?: Error | null) => void): void {
+    this.#socket.destroy(e ?? undefined);
+    done(e);
+  }
+
+  setNoDelay(noDelay?: boolean): this {
+    this.#socket.setNoDelay(noDelay);
+    return this;
+  }
+}
+
+export interface SocketTarget {
+  host: string;
+  port: number;
+  tls?:
+    | { ca?: Buffer[] | undefined; cert?: Buffer | undefined; key?: Buffer | undefined; rejectUnauthorized: boolean }
+    | undefined;
+}
+
+/** Where an mqtt:, tcp:, mqtts:, ssl: or tls: URL points; undefined for others (WebSocket) and the cases below. */
+export function socketTarget(url: string, tlsOptions: SocketTarget['tls']): SocketTarget | undefined {
+  const u = new URL(url);
+  // Credentials or a client id in the URL, and a SOCKS proxy, are mqtt.connect's to apply.
+  if (u.username || u.password || u.search || process.env['MQTTJS_SOCKS_PROXY']) return undefined;
+  const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
+  if (u.protocol === 'mqtt:' || u.protocol === 'tcp:') return { host, port: Number(u.port || 1883) };
+  if (u.protocol === 'mqtts:' || u.protocol === 'ssl:' || u.protocol === 'tls:')
+    return { host, port: Number(u.port || 8883), tls: tlsOptions ?? { rejectUnauthorized: true } };
+  return undefined;
+}
+
+/** A connection to the target whose reads are batched while busy. */
+export function openBatchedSocket(t: SocketTarget, o: ReadBatching): BatchedSocket {
+  const base = { host: t.host, port: t.port, readableHighWaterMark: 1 };
+  const socket = t.tls
+    ? tls.connect({ ...base, ...t.tls, servername: net.isIP(t.host) ? undefined : t.host })
+    : net.connect(base);
+  return new BatchedSocket(socket, o);
+}
