@@ -63,6 +63,13 @@ export interface SliceEvents {
 
 const PACE_MS = 20;
 /**
+ * Launching holds the thread at most this long at a time; the rest of a tick's allowance follows after
+ * the thread has read its sockets (setImmediate). Launching a home costs ~0.5 ms, so a tick of a fast
+ * rate held the thread for a second: CONNACKs waited unread, the pacer took that wait for the broker's
+ * and backed off, and the live line stood still.
+ */
+const LAUNCH_SLICE_MS = 5;
+/**
  * Boards booting at once per thread. A board's boot (BOOT, the CFG answer, GET: ~32 ms of board time)
  * costs the thread a few ms of CPU; eight at a time keep each boot near its own length while the thread
  * stays busy (bench/firmware-fleet.ts: boot → boot status per board in a fleet of 100).
@@ -81,6 +88,7 @@ export class FleetSlice extends TypedEmitter<SliceEvents> {
   #next = 0;
   readonly #pacer: ConnectPacer;
   #ticker: NodeJS.Timeout | undefined;
+  #resume: NodeJS.Immediate | undefined;
   #fatal: BridgeError | undefined;
   #stopped = false;
   readonly #byIndex = new Map<number, FleetHome>();
@@ -185,6 +193,7 @@ export class FleetSlice extends TypedEmitter<SliceEvents> {
     if (this.#stopped) return;
     this.#stopped = true;
     clearInterval(this.#ticker);
+    clearImmediate(this.#resume);
     this.#boards?.stop();
     await Promise.all(this.#homes.map((h) => h.stop().catch(() => undefined)));
     await Promise.all(this.#gateways.map((g) => g.stop().catch(() => undefined)));
@@ -225,8 +234,12 @@ export class FleetSlice extends TypedEmitter<SliceEvents> {
   #pace(): void {
     if (this.#stopped || this.#fatal) return;
     const o = this.#o;
+    this.#resume = undefined;
     const n = Math.min(this.#pacer.take(), o.indices.length - this.#next);
-    for (let k = 0; k < n; k++) this.#launch(o.indices[this.#next++]!);
+    const until = performance.now() + LAUNCH_SLICE_MS;
+    let k = 0;
+    for (; k < n && (k === 0 || performance.now() < until); k++) this.#launch(o.indices[this.#next++]!);
+    if (k < n) this.#resume ??= setImmediate(() => this.#pace());
     // The ticker runs on after the last launch only to keep the pacer's figures current.
     if (this.#next >= o.indices.length && this.#pacer.inFlight === 0) {
       clearInterval(this.#ticker);

@@ -80,6 +80,24 @@ describe('connecting a fleet adaptively', () => {
     expect(c.inFlight).toBe(0);
   });
 
+  it('launches a fast rate in slices, so the thread reads its sockets and ticks its timers between them', async () => {
+    // 1,000 homes at 50,000/s: one pacing tick allows them all. Launched in one go, a timer would see
+    // none or all of them started; in slices it sees the count grow.
+    broker = await startWatchedBroker();
+    fleet = new Fleet(options(broker.url, { homes: 1000, connectRate: 50_000 }));
+    const seen: number[] = [];
+    const poll = setInterval(() => {
+      void fleet!.stats().then((s) => seen.push(s.connect!.inFlight + s.connect!.connected + s.connect!.refused));
+    }, 1);
+    try {
+      await fleet.start();
+      await until(async () => (await fleet!.stats()).connected === 1000, 'every home to connect', 30_000);
+    } finally {
+      clearInterval(poll);
+    }
+    expect(seen.some((n) => n > 0 && n < 1000)).toBe(true);
+  });
+
   it('counts the connections a broker closes unanswered, backs off, and still connects every home', async () => {
     broker = await startWatchedBroker();
     const front = await refusingFront(Number(new URL(broker.url).port), 150);
