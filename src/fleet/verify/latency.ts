@@ -31,6 +31,13 @@ export class LatencyRecorder {
     this.#h.recordValue(Math.min(HOUR_US, Math.max(0, Math.round(ms * 1000))));
   }
 
+  /** Adds another recorder's samples (and its negative count) to this one's. */
+  add(other: LatencyRecorder): void {
+    if (other.count === 0) return;
+    this.#h.add(other.#h);
+    this.negative += other.negative;
+  }
+
   get count(): number {
     return this.#h.totalCount;
   }

@@ -125,6 +125,11 @@ export class SequenceTracker {
     if (count - 1 > s.highest) this.#extend(s, count - 1, false);
   }
 
+  /** Homes seen (reported or announced). */
+  get homeCount(): number {
+    return this.#homes.size;
+  }
+
   totals(): SequenceTotals {
     return {
       homes: this.#homes.size,

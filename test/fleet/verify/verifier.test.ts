@@ -62,6 +62,37 @@ describe('Verifier', () => {
     expect(r.latencyMs.p50).toBeCloseTo(4, 2);
   });
 
+  it('reads odd fleet-order payloads exactly as JSON.parse does', () => {
+    // The fleet's key order is read from the bytes; the same fields in another order go through JSON.parse.
+    // Each case must come out alike both ways: counted with the same latency, or not counted.
+    const clock = manualClock(1_700_000_000_000);
+    const cases: Array<[string, unknown, unknown, unknown]> = [
+      ['plain', 3, 1, clock.t - 2.5],
+      ['with "quote"', 0, 1, clock.t - 1],
+      ['ünïcødé-🏠', 0, 1, clock.t - 1.25],
+      ['back\\slash', 0, 1, clock.t],
+      ['exponent', 0, 1e21, clock.t - 3],
+      ['negative sent', 0, 1, -5],
+      ['fraction seq', 1.5, 1, clock.t],
+      ['string seq', '1', 1, clock.t],
+      ['long fraction', 0, 1, clock.t - 0.123456789012],
+      ['sixteen digits', 1234567890123456, 1, clock.t],
+    ];
+    const fleetOrder = new Verifier({ clock, baseline: 'zero' });
+    const otherOrder = new Verifier({ clock, baseline: 'zero' });
+    for (const [home, seq, boot, sent] of cases) {
+      const fields = { Producer: 'smarthome', command: 'sensor', home, time: '', sensor: 'rain', rain: 0 };
+      fleetOrder.onMessage(Buffer.from(JSON.stringify({ ...fields, seq, boot, sent })));
+      otherOrder.onMessage(Buffer.from(JSON.stringify({ sent, boot, seq, ...fields })));
+    }
+    const a = fleetOrder.report({ final: true });
+    const b = otherOrder.report({ final: true });
+    expect(a).toEqual({ ...b, elapsedS: a.elapsedS });
+    // Not counted: a fractional or a string seq. Counted: the rest (a sent of -5 is an hour late, the cap).
+    expect(a).toMatchObject({ homes: 8, invalid: 2, latencyMs: { count: 8, max: 3_600_000, negative: 0 } });
+    expect(a.anomalies).toEqual(b.anomalies);
+  });
+
   it("measures end-to-end latency from each report's sent time, and not for duplicates", () => {
     const clock = manualClock();
     const v = new Verifier({ clock, baseline: 'zero' });
@@ -120,6 +151,23 @@ describe('Verifier', () => {
     const r = v.report({ interval: true, final: true });
     expect(r.interval).toMatchObject({ received: 2, lost: -1, reordered: 1 });
     expect(r).toMatchObject({ received: 4, lost: 0, anomalies: [{ home: 'h-0', reordered: 1 }] });
+  });
+
+  it('counts each latency once in the totals and once in its interval, whatever mix of reports is asked for', () => {
+    const clock = manualClock();
+    const v = new Verifier({ clock, baseline: 'zero' });
+    v.onMessage(sensor('h-0', 0, clock.t - 1));
+    expect(v.report().latencyMs.count).toBe(1); // a plain report does not close the interval
+    v.onMessage(sensor('h-0', 1, clock.t - 2));
+    const first = v.report({ interval: true });
+    expect(first.latencyMs).toMatchObject({ count: 2, max: 2 });
+    expect(first.interval.latencyMs).toMatchObject({ count: 2, max: 2 });
+    v.onMessage(sensor('h-0', 2, clock.t + 1)); // sent "in the future": recorded as 0, counted negative
+    expect(v.report().interval.latencyMs).toMatchObject({ count: 1, negative: 1 });
+    const second = v.report({ interval: true, final: true });
+    expect(second.latencyMs).toMatchObject({ count: 3, max: 2, negative: 1 });
+    expect(second.interval.latencyMs).toMatchObject({ count: 1, max: 0, negative: 1 });
+    expect(v.report({ interval: true }).interval.latencyMs.count).toBe(0);
   });
 
   it('sends commands only to homes that are up: heard from, and not announced offline', () => {
