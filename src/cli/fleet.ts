@@ -298,6 +298,7 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
   const url = broker?.url ?? a.broker!;
   const fleet = new Fleet({
     homes,
+    settleHeap: true,
     mix,
     hex: a.hex,
     shard,

@@ -1,23 +1,59 @@
 import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 /**
  * How far V8 lets the old generation grow past what survived the last full collection before it marks
- * again, in per cent. V8's own factor is 1.1–4× depending on how fast it collects; a fleet's heap is
- * almost all long-lived homes (about 30 KB each) plus the short-lived garbage of its reports, so at
- * 10,000 homes the default left some 100 MiB of promoted garbage and headroom in RSS. 15 % keeps it
- * close to the live heap (−47 MiB); the extra mark-compacts are incremental and concurrent, but their
- * CPU and lateness cost is not settled on the shared machine it was measured on (docs/performance.md,
- * "Memory per home"). 5 % saved nothing more.
+ * again, in per cent, once a fleet's homes are up. V8's own factor is 1.1–4× depending on how fast it
+ * collects; a fleet's heap is almost all long-lived homes (about 21 KB each) plus the short-lived garbage
+ * of their reports, so at 10,000 homes the default left some 100 MiB of promoted garbage and headroom in
+ * RSS. 15 % keeps it close to the live heap (−47 MiB); 5 % saved nothing more (docs/performance.md,
+ * "Memory per home").
  */
 export const FLEET_HEAP_GROWING_PERCENT = 15;
 
 /**
- * Sets the fleet's heap growing factor for this process (worker threads included: V8 flags are per
- * process). V8 reads the flag at every full collection, so setting it before the homes start is
- * enough. A value the user gave themselves (node --heap-growing-percent=…, NODE_OPTIONS) is kept.
+ * While homes are made and connected the heap only grows: with 15 % V8 marked the whole heap a dozen
+ * times on the way to 10,000 homes, and its marking threads took the cores the connecting thread needed
+ * (connecting took ~6.2 s instead of ~4.7 s). So V8 keeps its own factor (0 = V8's default) until the
+ * homes are up (docs/performance.md, "Connecting").
+ */
+const CONNECTING_HEAP_GROWING_PERCENT = 0;
+
+/** A value the user gave themselves (node --heap-growing-percent=…, NODE_OPTIONS) is kept throughout. */
+function userSetGrowth(): boolean {
+  return [...process.execArgv, process.env['NODE_OPTIONS'] ?? ''].some((a) => a.includes('heap-growing-percent'));
+}
+
+/**
+ * A fleet's heap while it connects (the CLI calls it before the homes start). V8 flags are per process,
+ * worker threads included; V8 reads this one at every full collection.
  */
 export function tuneHeapForFleet(): void {
-  const flags = [...process.execArgv, process.env['NODE_OPTIONS'] ?? ''];
-  const given = flags.some((a) => a.includes('heap-growing-percent'));
-  if (!given) v8.setFlagsFromString(`--heap-growing-percent=${FLEET_HEAP_GROWING_PERCENT}`);
+  if (!userSetGrowth()) v8.setFlagsFromString(`--heap-growing-percent=${CONNECTING_HEAP_GROWING_PERCENT}`);
+}
+
+/**
+ * A thread's homes are up: from now on the heap stays close to them. The limit V8 set at its last
+ * collection still has connecting's headroom (RSS went on growing by ~12 MiB every 5 s, up to ~530 MiB at
+ * 10,000 homes, before the next mark-compact), and pages committed while connecting stay committed (~40 MiB).
+ * So this thread's heap is collected and compacted once, now, and gets its new limit from the fleet's
+ * factor. It costs one full pause of this thread (~0.9 s at 10,000 homes on the 2-core development
+ * machine); returns its length in ms (0 when the user chose the factor).
+ */
+export function settleFleetHeap(): number {
+  if (userSetGrowth()) return 0;
+  v8.setFlagsFromString(`--heap-growing-percent=${FLEET_HEAP_GROWING_PERCENT}`);
+  // gc() without --expose-gc: a fresh context made while the flag is on has it (each thread its own heap).
+  v8.setFlagsFromString('--expose-gc');
+  const gc: unknown = runInNewContext('gc');
+  v8.setFlagsFromString('--no-expose-gc');
+  if (typeof gc !== 'function') return 0;
+  const began = performance.now();
+  v8.setFlagsFromString('--compact-on-every-full-gc');
+  try {
+    gc();
+  } finally {
+    v8.setFlagsFromString('--no-compact-on-every-full-gc');
+  }
+  return performance.now() - began;
 }

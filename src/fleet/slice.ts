@@ -14,6 +14,7 @@ import { homeKind, type FleetMix } from './mix.js';
 import { GatewayConnection } from './gateway.js';
 import { BusClient } from '../bus/client.js';
 import { ConnectPacer, PACER_DEFAULTS } from './connect-pacer.js';
+import { settleFleetHeap } from './heap-tuning.js';
 import { BootGate } from './boot-gate.js';
 import { brokerOptionsOf, type FleetBrokerOptions } from './broker-options.js';
 
@@ -37,6 +38,11 @@ export interface SliceOptions extends FleetBrokerOptions {
   indices: readonly number[];
   prefix: string;
   config: DevicesConfig;
+  /**
+   * When this slice's connecting ends, collect its thread's heap once and keep the heap close to the homes
+   * from then on (heap-tuning.ts). The CLI asks for it; a program embedding a fleet keeps its own heap.
+   */
+  settleHeap?: boolean | undefined;
   /** Connections opened per second, fixed (this slice's share); undefined: adaptive (connect-pacer.ts). */
   connectRate?: number | undefined;
   /** Adaptive pacing: this slice's share of the fleet's rates and window (1 / workers; default 1). */
@@ -69,6 +75,8 @@ const PACE_MS = 20;
  * and backed off, and the live line stood still.
  */
 const LAUNCH_SLICE_MS = 5;
+/** How long after its connecting ends a slice settles its heap (heap-tuning.ts). */
+const SETTLE_HEAP_AFTER_MS = 1000;
 /**
  * Boards booting at once per thread. A board's boot (BOOT, the CFG answer, GET: ~32 ms of board time)
  * costs the thread a few ms of CPU; eight at a time keep each boot near its own length while the thread
@@ -89,6 +97,7 @@ export class FleetSlice extends TypedEmitter<SliceEvents> {
   readonly #pacer: ConnectPacer;
   #ticker: NodeJS.Timeout | undefined;
   #resume: NodeJS.Immediate | undefined;
+  #settle: NodeJS.Timeout | undefined;
   #fatal: BridgeError | undefined;
   #stopped = false;
   readonly #byIndex = new Map<number, FleetHome>();
@@ -194,6 +203,7 @@ export class FleetSlice extends TypedEmitter<SliceEvents> {
     this.#stopped = true;
     clearInterval(this.#ticker);
     clearImmediate(this.#resume);
+    clearTimeout(this.#settle);
     this.#boards?.stop();
     await Promise.all(this.#homes.map((h) => h.stop().catch(() => undefined)));
     await Promise.all(this.#gateways.map((g) => g.stop().catch(() => undefined)));
@@ -244,7 +254,15 @@ export class FleetSlice extends TypedEmitter<SliceEvents> {
     if (this.#next >= o.indices.length && this.#pacer.inFlight === 0) {
       clearInterval(this.#ticker);
       this.#ticker = undefined;
+      // A moment later: the last homes' first publishes go out before this thread pauses.
+      if (o.settleHeap) this.#settle = setTimeout(() => this.#settleHeap(), SETTLE_HEAP_AFTER_MS);
     }
+  }
+
+  #settleHeap(): void {
+    if (this.#stopped) return;
+    const ms = settleFleetHeap();
+    if (ms > 0) this.#o.logger.info({ pauseMs: Math.round(ms) }, 'homes up: heap collected and compacted once');
   }
 
   #boardConfig: DevicesConfig | undefined;

@@ -41,6 +41,8 @@ describe('smarthome-bridge fleet (the CLI)', () => {
           'json',
           '--interval',
           '200ms',
+          '--log-level',
+          'info',
         ],
         { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
       );
@@ -60,8 +62,12 @@ describe('smarthome-bridge fleet (the CLI)', () => {
         expect([...broker.clientIds].filter((id) => id.startsWith(`${prefix}-`)).sort()).toEqual(
           [0, 1, 2, 3].map((i) => `${prefix}-${i}`),
         );
+        // Each thread settles its heap once its homes are up (heap-tuning.ts).
+        const settled = (): number => stderr.split('heap collected and compacted once').length - 1;
+        await until(() => settled() === Math.max(1, workers), `each thread to settle its heap (stderr: ${stderr})`);
         child.kill('SIGTERM');
         expect(await exited).toBe(0);
+        expect(settled()).toBe(Math.max(1, workers));
       } finally {
         if (child.exitCode === null) child.kill('SIGKILL');
       }
