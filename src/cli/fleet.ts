@@ -292,13 +292,15 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
   const schedule = a.faults !== undefined ? await readFaultSchedule(a.faults, { prefix, homes, mix }) : undefined;
 
   const httpBind = readHttpBind(a);
-  tuneHeapForFleet();
+  // Homes with a connection each: a fast connect, then one compacting collection (heap-tuning.ts).
+  const settleHeap = a.connections === undefined;
+  tuneHeapForFleet(settleHeap ? 'connecting' : 'steady');
   let broker: EmbeddedBroker | undefined;
   if (a.embedded) broker = await startEmbeddedBroker({ host: '127.0.0.1', port: a['broker-port'] });
   const url = broker?.url ?? a.broker!;
   const fleet = new Fleet({
     homes,
-    settleHeap: true,
+    settleHeap,
     mix,
     hex: a.hex,
     shard,

@@ -10,7 +10,7 @@ const SCRIPT = `
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { settleFleetHeap, tuneHeapForFleet } from './src/fleet/heap-tuning.ts';
-tuneHeapForFleet();
+tuneHeapForFleet('connecting');
 let junk = [];
 for (let i = 0; i < 400000; i++) junk.push({ i, s: 'garbage ' + i });
 junk = undefined;
