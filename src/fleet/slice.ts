@@ -77,6 +77,8 @@ const PACE_MS = 20;
 const LAUNCH_SLICE_MS = 5;
 /** How long after its connecting ends a slice settles its heap (heap-tuning.ts). */
 const SETTLE_HEAP_AFTER_MS = 1000;
+/** Connecting counts as ended this long after the last launch even with first attempts still pending. */
+const CONNECTING_ENDS_AFTER_MS = 10_000;
 /**
  * Boards booting at once per thread. A board's boot (BOOT, the CFG answer, GET: ~32 ms of board time)
  * costs the thread a few ms of CPU; eight at a time keep each boot near its own length while the thread
@@ -98,6 +100,7 @@ export class FleetSlice extends TypedEmitter<SliceEvents> {
   #ticker: NodeJS.Timeout | undefined;
   #resume: NodeJS.Immediate | undefined;
   #settle: NodeJS.Timeout | undefined;
+  #allLaunchedAt: number | undefined;
   #fatal: BridgeError | undefined;
   #stopped = false;
   readonly #byIndex = new Map<number, FleetHome>();
@@ -250,12 +253,18 @@ export class FleetSlice extends TypedEmitter<SliceEvents> {
     let k = 0;
     for (; k < n && (k === 0 || performance.now() < until); k++) this.#launch(o.indices[this.#next++]!);
     if (k < n) this.#resume ??= setImmediate(() => this.#pace());
+    if (this.#next < o.indices.length) return;
+    const now = performance.now();
+    this.#allLaunchedAt ??= now;
+    // Connecting has ended when no first attempt is pending, or a while after the last launch whatever
+    // the broker does; a moment later (the last homes' first publishes out) this thread settles its heap.
+    const ended = this.#pacer.inFlight === 0 || now - this.#allLaunchedAt >= CONNECTING_ENDS_AFTER_MS;
+    if (ended && o.settleHeap && this.#settle === undefined)
+      this.#settle = setTimeout(() => this.#settleHeap(), SETTLE_HEAP_AFTER_MS);
     // The ticker runs on after the last launch only to keep the pacer's figures current.
-    if (this.#next >= o.indices.length && this.#pacer.inFlight === 0) {
+    if (this.#pacer.inFlight === 0) {
       clearInterval(this.#ticker);
       this.#ticker = undefined;
-      // A moment later: the last homes' first publishes go out before this thread pauses.
-      if (o.settleHeap) this.#settle = setTimeout(() => this.#settleHeap(), SETTLE_HEAP_AFTER_MS);
     }
   }
 

@@ -64,7 +64,11 @@ describe('smarthome-bridge fleet (the CLI)', () => {
         );
         // Each thread settles its heap once its homes are up (heap-tuning.ts).
         const settled = (): number => stderr.split('heap collected and compacted once').length - 1;
-        await until(() => settled() === Math.max(1, workers), `each thread to settle its heap (stderr: ${stderr})`);
+        await until(
+          () => settled() === Math.max(1, workers),
+          `each thread to settle its heap (stderr: ${stderr})`,
+          40_000,
+        );
         child.kill('SIGTERM');
         expect(await exited).toBe(0);
         expect(settled()).toBe(Math.max(1, workers));

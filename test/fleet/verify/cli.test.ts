@@ -34,6 +34,50 @@ async function ended(run: CliRun): Promise<number | null> {
   return code;
 }
 
+/** A fleet report as a PUBLISH packet on the report topic. */
+const reportPacket = (home: string, seq: number): Buffer =>
+  generate({
+    cmd: 'publish',
+    topic: 'webos/report/smarthome/info',
+    payload: JSON.stringify({ Producer: 'smarthome', command: 'sensor', home, seq, boot: 1, sent: Date.now() }),
+    qos: 0,
+    dup: false,
+    retain: false,
+  });
+
+/**
+ * A loopback MQTT "broker" that answers CONNACK and SUBACK and then does what `subscribed` tells it with
+ * the socket (`nth`: which connection, from 1).
+ */
+async function scriptedBroker(
+  subscribed: (s: net.Socket, nth: number) => void,
+): Promise<{ url: string; connections: () => number; close: () => Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  let connections = 0;
+  const server = net.createServer((s) => {
+    sockets.add(s);
+    const nth = ++connections;
+    s.on('error', () => undefined);
+    const parser = mqttParser({ protocolVersion: 4 });
+    parser.on('packet', (p) => {
+      if (p.cmd === 'connect') s.write(generate({ cmd: 'connack', returnCode: 0, sessionPresent: false }));
+      if (p.cmd !== 'subscribe') return;
+      s.write(generate({ cmd: 'suback', messageId: p.messageId, granted: p.subscriptions.map(() => 0) }));
+      subscribed(s, nth);
+    });
+    s.on('data', (b) => parser.parse(b));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `mqtt://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    connections: () => connections,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
 describe('smarthome-bridge fleet --verify and verify (the CLI)', () => {
   let broker: WatchedBroker;
   beforeAll(async () => {
@@ -136,39 +180,16 @@ describe('smarthome-bridge fleet --verify and verify (the CLI)', () => {
   it('verify ends on SIGINT even when its broker floods it and stops reading', async () => {
     // A broker that answers CONNACK and SUBACK, then reads nothing more and sends reports without end:
     // neither the drain of stragglers nor the DISCONNECT may hold the verifier for ever.
-    const report = (home: string, seq: number): string =>
-      JSON.stringify({ Producer: 'smarthome', command: 'sensor', home, seq, boot: 1, sent: Date.now() });
-    const sockets = new Set<net.Socket>();
-    const server = net.createServer((s) => {
-      sockets.add(s);
-      s.on('error', () => undefined);
-      const parser = mqttParser({ protocolVersion: 4 });
-      parser.on('packet', (p) => {
-        if (p.cmd === 'connect') s.write(generate({ cmd: 'connack', returnCode: 0, sessionPresent: false }));
-        if (p.cmd !== 'subscribe') return;
-        s.write(generate({ cmd: 'suback', messageId: p.messageId, granted: p.subscriptions.map(() => 0) }));
-        s.pause();
-        let seq = 0;
-        const flood = setInterval(() => {
-          for (let i = 0; i < 50; i++)
-            s.write(
-              generate({
-                cmd: 'publish',
-                topic: 'webos/report/smarthome/info',
-                payload: report(`deaf-${i}`, seq),
-                qos: 0,
-                dup: false,
-                retain: false,
-              }),
-            );
-          seq++;
-        }, 5);
-        s.once('close', () => clearInterval(flood));
-      });
-      s.on('data', (b) => parser.parse(b));
+    const broker = await scriptedBroker((s) => {
+      s.pause();
+      let seq = 0;
+      const flood = setInterval(() => {
+        for (let i = 0; i < 50; i++) s.write(reportPacket(`deaf-${i}`, seq));
+        seq++;
+      }, 5);
+      s.once('close', () => clearInterval(flood));
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const url = `mqtt://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+    const url = broker.url;
     const run = startCli(['verify', '--broker', url, '--qos', '0', '--output', 'json', '--interval', '200ms']);
     try {
       await until(
@@ -186,56 +207,30 @@ describe('smarthome-bridge fleet --verify and verify (the CLI)', () => {
       expect(code).toBe(0);
     } finally {
       run.kill();
-      for (const s of sockets) s.destroy();
-      await new Promise((r) => server.close(r));
+      await broker.close();
     }
   }, 120_000);
 
   it('verify keeps reading after its broker resets the connection, and says so on stderr', async () => {
     // The first connection is reset (RST) after a few reports; the second one carries on with the same homes.
-    const report = (home: string, seq: number): string =>
-      JSON.stringify({ Producer: 'smarthome', command: 'sensor', home, seq, boot: 1, sent: Date.now() });
-    const sockets = new Set<net.Socket>();
-    let connections = 0;
     let seq = 0;
-    const server = net.createServer((s) => {
-      sockets.add(s);
-      const nth = ++connections;
-      s.on('error', () => undefined);
-      const parser = mqttParser({ protocolVersion: 4 });
-      parser.on('packet', (p) => {
-        if (p.cmd === 'connect') s.write(generate({ cmd: 'connack', returnCode: 0, sessionPresent: false }));
-        if (p.cmd !== 'subscribe') return;
-        s.write(generate({ cmd: 'suback', messageId: p.messageId, granted: p.subscriptions.map(() => 0) }));
-        let sent = 0;
-        const tick = setInterval(() => {
-          for (const home of ['reset-0', 'reset-1'])
-            s.write(
-              generate({
-                cmd: 'publish',
-                topic: 'webos/report/smarthome/info',
-                payload: report(home, seq),
-                qos: 0,
-                dup: false,
-                retain: false,
-              }),
-            );
-          seq++;
-          if (nth === 1 && ++sent === 10) {
-            clearInterval(tick);
-            setTimeout(() => s.resetAndDestroy(), 50); // after the writes are out, or the peer sees a plain close
-          }
-        }, 20);
-        s.once('close', () => clearInterval(tick));
-      });
-      s.on('data', (b) => parser.parse(b));
+    const broker = await scriptedBroker((s, nth) => {
+      let sent = 0;
+      const tick = setInterval(() => {
+        for (const home of ['reset-0', 'reset-1']) s.write(reportPacket(home, seq));
+        seq++;
+        if (nth === 1 && ++sent === 10) {
+          clearInterval(tick);
+          setTimeout(() => s.resetAndDestroy(), 50); // after the writes are out, or the peer sees a plain close
+        }
+      }, 20);
+      s.once('close', () => clearInterval(tick));
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const url = `mqtt://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+    const url = broker.url;
     const run = startCli(['verify', '--broker', url, '--qos', '0', '--output', 'json', '--interval', '200ms']);
     try {
       await until(
-        () => connections >= 2 && jsonLines(run).some((l) => (l['received'] ?? 0) > 60),
+        () => broker.connections() >= 2 && jsonLines(run).some((l) => (l['received'] ?? 0) > 60),
         `verify reading after the reset (stderr: ${run.stderr()})`,
         60_000,
       );
@@ -249,8 +244,7 @@ describe('smarthome-bridge fleet --verify and verify (the CLI)', () => {
       expect(await ended(run)).toBe(0);
     } finally {
       run.kill();
-      for (const s of sockets) s.destroy();
-      await new Promise((r) => server.close(r));
+      await broker.close();
     }
   }, 120_000);
 
