@@ -76,6 +76,10 @@ export class Verifier {
   /** Homes heard from and not announced offline: where commands can go. */
   readonly #live: string[] = [];
   readonly #liveAt = new Map<string, number>();
+  /** Homes announced offline and not heard from since: while there are none, a tracked home is live. */
+  readonly #down = new Set<string>();
+  /** Reads the fleet's own sensor payloads (one per verifier: no allocation per report). */
+  readonly #reader = new FleetReportReader();
 
   constructor(o: VerifierOptions) {
     this.#clock = o.clock;
@@ -153,6 +157,8 @@ export class Verifier {
       }
       this.#liveAt.delete(home);
     }
+    if (live) this.#down.delete(home);
+    else this.#down.add(home);
   }
 
   #counts(home: string): boolean {
@@ -160,9 +166,11 @@ export class Verifier {
   }
 
   #sensor(home: string, boot: number, seq: number, sent: number | undefined, now: number): void {
+    const known = this.tracker.homeCount;
     const arrival = this.tracker.report(home, boot, seq);
-    // Only while some known home is not live can this one be new there (saves a lookup per report).
-    if (this.#live.length < this.tracker.homeCount && !this.#liveAt.has(home)) this.#setLive(home, true);
+    // A reporting home is live; only a home new to the tracker or one announced offline can be missing
+    // there, so the lookup is skipped for the rest (most reports).
+    if ((this.tracker.homeCount > known || this.#down.size > 0) && !this.#liveAt.has(home)) this.#setLive(home, true);
     if (arrival !== 'duplicate' && sent !== undefined) this.#fresh.recordMs(now - sent);
   }
 
@@ -174,8 +182,7 @@ export class Verifier {
    */
   #fastSensor(b: Buffer, now: number): boolean {
     const start = SENSOR_PREFIX.length;
-    if (b.length < start + 2 || b[b.length - 1] !== CLOSE_BRACE) return false;
-    for (let i = 0; i < start; i++) if (b[i] !== SENSOR_PREFIX[i]) return false;
+    if (b[b.length - 1] !== CLOSE_BRACE || !bytesAt(b, SENSOR_PREFIX, 0)) return false;
     let homeEnd = start;
     for (; homeEnd < b.length; homeEnd++) {
       const c = b[homeEnd]!;
@@ -184,10 +191,12 @@ export class Verifier {
     }
     const home = b.toString('utf8', start, homeEnd);
     if (!this.#counts(home)) return true; // another fleet's (or shard's) home: ignored
-    // In the fleet's order each key follows the previous number's comma; numberAfter searches otherwise.
-    const seq = numberAfter(b, SEQ_KEY, homeEnd);
-    const boot = seq === undefined ? undefined : numberAfter(b, BOOT_KEY, numberEnd + 1);
-    const sent = boot === undefined ? undefined : numberAfter(b, SENT_KEY, numberEnd + 1);
+    const r = this.#reader;
+    r.at = homeEnd;
+    // In the fleet's order each key follows the previous number's comma; the reader searches otherwise.
+    const seq = r.numberAfter(b, SEQ_KEY);
+    const boot = seq === undefined ? undefined : r.numberAfter(b, BOOT_KEY);
+    const sent = boot === undefined ? undefined : r.numberAfter(b, SENT_KEY);
     if (!isCount(seq) || boot === undefined || sent === undefined) return false;
     this.#sensor(home, boot, seq, sent, now);
     return true;
@@ -263,40 +272,43 @@ const COMMA = 0x2c;
 const DOT = 0x2e;
 const ZERO = 0x30;
 
-/** Where the number numberAfter last read ends (the index of its `,` or `}`). */
-let numberEnd = 0;
+/** Reads the numbers of a fleet-written payload in order, from `at` on. */
+class FleetReportReader {
+  /** Where the next key is looked for: after the previous number's `,`. */
+  at = 0;
 
-/**
- * The number after `key` (at `from`, else searched from there) as JSON.stringify writes a non-negative
- * one: digits, optionally a fraction, then `,` or `}`. Anything else (a sign, an exponent, a string) is
- * undefined. Sets numberEnd.
- */
-function numberAfter(b: Buffer, key: Buffer, from: number): number | undefined {
-  const at = bytesAt(b, key, from) ? from : b.indexOf(key, from);
-  if (at < 0) return undefined;
-  let i = at + key.length;
-  let whole = 0;
-  let digits = 0;
-  for (; i < b.length; i++, digits++) {
-    const d = b[i]! - ZERO;
-    if (d < 0 || d > 9) break;
-    whole = whole * 10 + d;
-  }
-  if (digits === 0 || digits > 15) return undefined; // beyond 15 digits the sum is no longer exact
-  if (b[i] === DOT) {
-    let fraction = 0;
-    let scale = 1;
-    for (i++; i < b.length && scale < 1e9; i++) {
+  /**
+   * The number after `key` (at `at`, else searched from there) as JSON.stringify writes a non-negative
+   * one: digits, optionally up to 9 fraction digits, then `,` or `}`. Anything else (a sign, an exponent,
+   * a string, a longer number) is undefined.
+   */
+  numberAfter(b: Buffer, key: Buffer): number | undefined {
+    const at = bytesAt(b, key, this.at) ? this.at : b.indexOf(key, this.at);
+    if (at < 0) return undefined;
+    let i = at + key.length;
+    let whole = 0;
+    let digits = 0;
+    for (; i < b.length; i++, digits++) {
       const d = b[i]! - ZERO;
       if (d < 0 || d > 9) break;
-      fraction = fraction * 10 + d;
-      scale *= 10;
+      whole = whole * 10 + d;
     }
-    if (scale === 1) return undefined;
-    whole += fraction / scale;
+    if (digits === 0 || digits > 15) return undefined; // beyond 15 digits the sum is no longer exact
+    if (b[i] === DOT) {
+      let fraction = 0;
+      let scale = 1;
+      for (i++; i < b.length && scale < 1e9; i++) {
+        const d = b[i]! - ZERO;
+        if (d < 0 || d > 9) break;
+        fraction = fraction * 10 + d;
+        scale *= 10;
+      }
+      if (scale === 1) return undefined;
+      whole += fraction / scale;
+    }
+    this.at = i + 1;
+    return b[i] === COMMA || b[i] === CLOSE_BRACE ? whole : undefined;
   }
-  numberEnd = i;
-  return b[i] === COMMA || b[i] === CLOSE_BRACE ? whole : undefined;
 }
 
 function bytesAt(b: Buffer, key: Buffer, at: number): boolean {

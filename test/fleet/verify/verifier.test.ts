@@ -181,4 +181,17 @@ describe('Verifier', () => {
     const picked = new Set([0, 0.34, 0.5, 0.67, 0.99].map((r) => v.randomLiveHome(() => r)));
     expect([...picked].sort()).toEqual(['h-1', 'h-2']);
   });
+
+  it('takes a home announced offline back as up when it reports, beside live ids it does not track', () => {
+    // A gateway's own availability (no seq) makes its id live without a sequence to track; a home whose
+    // offline announcement came first (retained) and whose online one was missed is up once it reports.
+    const clock = manualClock();
+    const v = new Verifier({ clock, baseline: 'zero' });
+    v.onMessage(JSON.stringify({ command: 'availability', home: 'h-gw-0', gateway: 'h-gw-0', state: 'online' }));
+    v.onMessage(JSON.stringify({ command: 'availability', home: 'h-1', state: 'offline', seq: 3, boot: 1 }));
+    expect(v.randomLiveHome(() => 0)).toBe('h-gw-0');
+    v.onMessage(sensor('h-1', 3, clock.t));
+    const picked = new Set([0, 0.99].map((r) => v.randomLiveHome(() => r)));
+    expect([...picked].sort()).toEqual(['h-1', 'h-gw-0']);
+  });
 });
