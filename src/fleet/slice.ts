@@ -247,12 +247,13 @@ export class FleetSlice extends TypedEmitter<SliceEvents> {
   #pace(): void {
     if (this.#stopped || this.#fatal) return;
     const o = this.#o;
+    clearImmediate(this.#resume); // the ticker came first: one resumption at a time
     this.#resume = undefined;
     const n = Math.min(this.#pacer.take(), o.indices.length - this.#next);
     const until = performance.now() + LAUNCH_SLICE_MS;
     let k = 0;
     for (; k < n && (k === 0 || performance.now() < until); k++) this.#launch(o.indices[this.#next++]!);
-    if (k < n) this.#resume ??= setImmediate(() => this.#pace());
+    if (k < n) this.#resume = setImmediate(() => this.#pace());
     if (this.#next < o.indices.length) return;
     const now = performance.now();
     this.#allLaunchedAt ??= now;
