@@ -111,10 +111,12 @@ export class FleetHome {
       homeId: id,
       commandFilter: o.address.commandFilter,
       version: VERSION,
+      // Every key written out: spreading them in would give each home's observer a map of its own.
       observer: {
-        ...o.observer,
-        ...(o.onReport ? { sensor: o.onReport } : {}),
-        ...(this.stateFile ? { status: (r: { status: string }) => this.stateFile!.save(r.status) } : {}),
+        ack: o.observer.ack,
+        error: o.observer.error,
+        sensor: o.onReport ?? o.observer.sensor,
+        status: this.stateFile ? (r: { status: string }) => this.stateFile!.save(r.status) : o.observer.status,
       },
       sequence: new ReportSequence(wallTimeMs),
       gateway: o.gateway?.id,

@@ -1,6 +1,6 @@
-import net from 'node:net';
+import type net from 'node:net';
 import { Duplex } from 'node:stream';
-import tls from 'node:tls';
+import { openSocket, type SocketTarget } from '../../bus/socket-target.js';
 
 /**
  * A verifier reads one socket that carries every report of a fleet. At 20,000 reports a second Node
@@ -107,31 +107,7 @@ export class BatchedSocket extends Duplex {
   }
 }
 
-export interface SocketTarget {
-  host: string;
-  port: number;
-  tls?:
-    | { ca?: Buffer[] | undefined; cert?: Buffer | undefined; key?: Buffer | undefined; rejectUnauthorized: boolean }
-    | undefined;
-}
-
-/** Where an mqtt:, tcp:, mqtts:, ssl: or tls: URL points; undefined for others (WebSocket) and the cases below. */
-export function socketTarget(url: string, tlsOptions: SocketTarget['tls']): SocketTarget | undefined {
-  const u = new URL(url);
-  // Credentials or a client id in the URL, and a SOCKS proxy, are mqtt.connect's to apply.
-  if (u.username || u.password || u.search || process.env['MQTTJS_SOCKS_PROXY']) return undefined;
-  const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
-  if (u.protocol === 'mqtt:' || u.protocol === 'tcp:') return { host, port: Number(u.port || 1883) };
-  if (u.protocol === 'mqtts:' || u.protocol === 'ssl:' || u.protocol === 'tls:')
-    return { host, port: Number(u.port || 8883), tls: tlsOptions ?? { rejectUnauthorized: true } };
-  return undefined;
-}
-
 /** A connection to the target whose reads are batched while busy. */
 export function openBatchedSocket(t: SocketTarget, o: ReadBatching): BatchedSocket {
-  const base = { host: t.host, port: t.port, readableHighWaterMark: 1 };
-  const socket = t.tls
-    ? tls.connect({ ...base, ...t.tls, servername: net.isIP(t.host) ? undefined : t.host })
-    : net.connect(base);
-  return new BatchedSocket(socket, o);
+  return new BatchedSocket(openSocket(t, { readableHighWaterMark: 1 }), o);
 }

@@ -5,7 +5,8 @@ import { BridgeError, ErrorCode, toBridgeError } from '../../core/errors.js';
 import { mqttToAmqp } from '../../core/topics.js';
 import { redactUrl as redact } from '../../bus/client.js';
 import { mqttLogOption } from '../../bus/mqtt-log.js';
-import { DEFAULT_READ_BATCHING, openBatchedSocket, socketTarget, type ReadBatching } from './batched-reads.js';
+import { socketTarget } from '../../bus/socket-target.js';
+import { DEFAULT_READ_BATCHING, openBatchedSocket, type ReadBatching } from './batched-reads.js';
 
 /**
  * Where a verifier reads the fleet's reports from and sends its commands to: an MQTT subscription, or

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type BatchedSocket, openBatchedSocket, socketTarget } from '../../../src/fleet/verify/batched-reads.js';
+import { type BatchedSocket, openBatchedSocket } from '../../../src/fleet/verify/batched-reads.js';
 
 const servers: net.Server[] = [];
 const sockets = new Set<net.Socket>();
@@ -118,22 +118,4 @@ describe('BatchedSocket', () => {
     const err = await new Promise<NodeJS.ErrnoException>((r) => b.once('error', r));
     expect(err.code).toBe('ECONNREFUSED');
   });
-});
-
-describe('socketTarget', () => {
-  it.each([
-    ['mqtt://127.0.0.1:1884', { host: '127.0.0.1', port: 1884 }],
-    ['tcp://localhost', { host: 'localhost', port: 1883 }],
-    ['mqtt://[::1]:1999', { host: '::1', port: 1999 }],
-    ['mqtts://broker.local', { host: 'broker.local', port: 8883, tls: { rejectUnauthorized: true } }],
-  ])('%s', (url, target) => {
-    expect(socketTarget(url, undefined)).toEqual(target);
-  });
-
-  it.each(['ws://127.0.0.1:9001', 'mqtt://user:pass@127.0.0.1', 'mqtt://127.0.0.1?clientId=x'])(
-    '%s is left to mqtt.connect',
-    (url) => {
-      expect(socketTarget(url, undefined)).toBeUndefined();
-    },
-  );
 });
