@@ -139,8 +139,10 @@ describe('gateway mode over worker threads and shards', () => {
       await until(async () => (await fleet.stats()).connected === 20, 'the shard’s homes to be up', 60_000);
       // Shard 1 of 2 runs connections 1, 3 and 5, and homes 1, 3, …, 39 (20 homes, 3 threads' worth of blocks).
       expect([...broker.clientIds].sort()).toEqual(['g-gw-1', 'g-gw-3', 'g-gw-5']);
-      const filters = [...broker.subscriptions.values()].flat().sort();
-      expect(filters).toEqual(Array.from({ length: 20 }, (_, j) => `webos/smarthome/g-${2 * j + 1}/#`).sort());
+      // A connection subscribes once its CONNACK is in, so the broker may not have the filters yet.
+      const filters = (): string[] => [...broker.subscriptions.values()].flat().sort();
+      await until(() => filters().length >= 20, 'each home’s command filter to be subscribed');
+      expect(filters()).toEqual(Array.from({ length: 20 }, (_, j) => `webos/smarthome/g-${2 * j + 1}/#`).sort());
       expect(await fleet.stats()).toMatchObject({ homes: 20, connections: 3, connectionsUp: 3 });
     } finally {
       await fleet.stop();
