@@ -18,6 +18,8 @@ export interface OutgoingMessage {
   retain: boolean;
   /** Assigned by the outbox: order of creation, and the journal key. */
   seq?: number;
+  /** Set by the outbox while the MQTT client holds the report (handed over, not yet confirmed). */
+  inFlight?: boolean;
 }
 
 /**
@@ -52,7 +54,12 @@ export class Outbox {
   readonly #dropOrder: readonly RouteName[];
   readonly #store: OutboxJournal | undefined;
   #items: OutgoingMessage[] = [];
-  readonly #inflight = new Map<number, OutgoingMessage>();
+  /**
+   * Reports handed to the MQTT client and not yet confirmed: a count, with the mark on each report. A Map
+   * of them took one entry in and out per report, and its table, rebuilt every few reports and kept for
+   * seconds, was most of what a fleet's reports left for the old generation's collector.
+   */
+  #inflight = 0;
   /** Drops per route, since start and since last reported; made at the first drop. */
   #dropped: Map<RouteName, number> | undefined;
   #unreported: Map<RouteName, number> | undefined;
@@ -77,7 +84,7 @@ export class Outbox {
 
   /** Reports handed to the MQTT client, not yet confirmed. */
   get inflight(): number {
-    return this.#inflight.size;
+    return this.#inflight;
   }
 
   /** Queues a report (bounded, by the policy). */
@@ -90,25 +97,49 @@ export class Outbox {
   drain(): OutgoingMessage[] {
     const items = this.#items;
     this.#items = [];
-    for (const m of items) this.#inflight.set(m.seq!, m);
+    for (const m of items) this.#hand(m);
+    return items;
+  }
+
+  /**
+   * Takes every queued report, oldest first, for another outbox to track (a gateway home's queue hands
+   * its reports to the connection's): they leave this one entirely.
+   */
+  takeAll(): OutgoingMessage[] {
+    const items = this.#items;
+    this.#items = [];
     return items;
   }
 
   /** A report handed straight to the MQTT client: in flight until `settle`. */
   track(message: OutgoingMessage): void {
     this.#journal(message);
-    this.#inflight.set(message.seq!, message);
+    this.#hand(message);
+  }
+
+  #hand(message: OutgoingMessage): void {
+    if (message.inFlight) return;
+    message.inFlight = true;
+    this.#inflight++;
+  }
+
+  /** Not in flight any more; false if it was not. */
+  #takeBack(message: OutgoingMessage): boolean {
+    if (!message.inFlight) return false;
+    message.inFlight = false;
+    this.#inflight--;
+    return true;
   }
 
   /** The broker confirmed the report (PUBACK at QoS 1, written to the socket at QoS 0). */
   settle(message: OutgoingMessage): void {
-    if (message.seq === undefined || !this.#inflight.delete(message.seq)) return;
+    if (message.seq === undefined || !this.#takeBack(message)) return;
     if (!EPHEMERAL.has(message.route)) this.#store?.remove(message.seq);
   }
 
   /** The client gave a report back unsent: it goes to the front of the queue again, in order. */
   requeue(messages: OutgoingMessage[]): void {
-    for (const m of messages) if (m.seq !== undefined) this.#inflight.delete(m.seq);
+    for (const m of messages) if (m.seq !== undefined) this.#takeBack(m);
     const back = [...messages].sort((a, b) => a.seq! - b.seq!);
     this.#items = [...back, ...this.#items];
     while (this.#items.length > this.capacity) {

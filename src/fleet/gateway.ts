@@ -217,7 +217,8 @@ export class GatewayHomeBus extends TypedEmitter<HomeBusEvents> implements Bridg
     if (!this.#attached || this.#stopped || !this.#gateway.connected) return;
     this.counters.connects++;
     if (this.counters.connects > 1) this.counters.reconnects++;
-    for (const m of this.#queue?.drain() ?? []) this.#send(m);
+    // The connection's outbox tracks them in flight from here.
+    for (const m of this.#queue?.takeAll() ?? []) this.#send(m);
     this.emit('connected');
   }
 

@@ -85,6 +85,41 @@ describe('Outbox queue policy', () => {
     expect(payloads(o.drain())).toEqual(['r2', 'r3', 'r4']);
   });
 
+  it('counts each report in flight once: a second settle or a settle after a requeue changes nothing', () => {
+    const o = new Outbox(10);
+    const a = msg('sensor', 'a');
+    const b = msg('sensor', 'b');
+    o.track(a);
+    o.track(b);
+    o.track(a);
+    expect(o.inflight).toBe(2);
+    o.settle(a);
+    o.settle(a);
+    expect(o.inflight).toBe(1);
+    o.requeue([b]);
+    o.settle(b);
+    expect(o.inflight).toBe(0);
+    expect(payloads(o.drain())).toEqual(['b']);
+    expect(o.inflight).toBe(1);
+  });
+
+  it('hands its queue to another outbox with takeAll: in flight there, not here, whatever the numbers', () => {
+    // A gateway home's queue numbers its reports 1, 2, … as the connection's own outbox does.
+    const home = new Outbox(10);
+    const connection = new Outbox(10);
+    const own = msg('sensor', 'own');
+    connection.track(own);
+    for (const p of ['r1', 'r2']) home.push(msg('sensor', p));
+    const taken = home.takeAll();
+    expect(home.size).toBe(0);
+    expect(home.inflight).toBe(0);
+    for (const m of taken) connection.track(m);
+    expect(connection.inflight).toBe(3);
+    for (const m of [...taken, own]) connection.settle(m);
+    expect(connection.inflight).toBe(0);
+    expect(home.inflight).toBe(0);
+  });
+
   it('never holds more than its capacity, whatever is requeued', () => {
     const o = new Outbox({ capacity: 2, dropOrder: [] });
     const sent = [msg('ack', 'a1'), msg('ack', 'a2')];
