@@ -11,8 +11,11 @@ export interface Timer {
 export interface Clock {
   /** Current time in ms. */
   now(): number;
-  /** Calls `fn` once, `ms` of clock time from now. */
-  setTimer(ms: number, fn: () => void): Timer;
+  /**
+   * Calls `fn` once, `ms` of clock time from now. `reuse`: a timer of this clock that has fired (its
+   * callback may be the one running), which the caller gives up; a clock may recycle it as the new one.
+   */
+  setTimer(ms: number, fn: () => void, reuse?: Timer): Timer;
   clearTimer(timer: Timer | undefined): void;
   /** Clock-time ms per wall-clock ms (1 = real time). Infinity for a stepped virtual clock. */
   readonly speed: number;

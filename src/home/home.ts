@@ -235,14 +235,18 @@ export class Home extends TypedEmitter<HomeEvents> {
   readonly #climateTick = (): void => {
     const at = this.#climateDue;
     this.#climateDue += this.#config.sensors.climate.periodMs;
-    this.#climateTimer = this.#clock.setTimer(this.#climateDue - this.#clock.now(), this.#climateTick);
+    this.#climateTimer = this.#clock.setTimer(
+      this.#climateDue - this.#clock.now(),
+      this.#climateTick,
+      this.#climateTimer,
+    );
     this.#readClimate(at);
   };
 
   readonly #rainTick = (): void => {
     const at = this.#rainDue;
     this.#rainDue += this.#config.sensors.rain.periodMs;
-    this.#rainTimer = this.#clock.setTimer(this.#rainDue - this.#clock.now(), this.#rainTick);
+    this.#rainTimer = this.#clock.setTimer(this.#rainDue - this.#clock.now(), this.#rainTick, this.#rainTimer);
     this.#readRain(at);
   };
 

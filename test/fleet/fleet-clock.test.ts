@@ -58,6 +58,37 @@ describe('FleetClock (one Node timer for every home)', () => {
     expect(n).toBe(5);
   });
 
+  it('recycles a fired timer given back as the new one; never one still waiting or cleared', async () => {
+    clock = new FleetClock();
+    let ticks = 0;
+    const handles = new Set<unknown>();
+    let timer = clock.setTimer(0, function tick() {
+      ticks++;
+      if (ticks < 5) {
+        timer = clock.setTimer(1, tick, timer);
+        handles.add(timer);
+      }
+    });
+    handles.add(timer);
+    await until(() => ticks === 5);
+    expect(ticks).toBe(5);
+    expect(handles.size).toBe(1);
+    // A timer that has not fired is still in the heap: giving it as `reuse` must not move or lose it.
+    const fired: string[] = [];
+    const waiting = clock.setTimer(5, () => fired.push('waiting'));
+    const other = clock.setTimer(5, () => fired.push('other'), waiting);
+    expect(other).not.toBe(waiting);
+    // A cleared timer that fired is not brought back either.
+    const cleared = clock.setTimer(0, () => fired.push('cleared'));
+    clock.clearTimer(cleared);
+    await until(() => fired.length === 2);
+    const again = clock.setTimer(0, () => fired.push('again'), cleared);
+    expect(again).not.toBe(cleared);
+    await until(() => fired.length === 3);
+    await sleep(20);
+    expect(fired.sort()).toEqual(['again', 'other', 'waiting']);
+  });
+
   it('re-arms for an earlier timer set after a later one', async () => {
     clock = new FleetClock();
     const fired: string[] = [];
