@@ -38,6 +38,21 @@ export function tuneHeapForFleet(phase: 'connecting' | 'steady'): void {
 }
 
 /**
+ * gc() without --expose-gc: a fresh context made while the flag is on has it (each thread its own heap).
+ * V8's flags are the process's, so a worker thread settling at the same moment may turn the flag off
+ * between this thread's turning it on and making the context (the context then has no gc): try again.
+ */
+function exposedGc(): (() => void) | undefined {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    v8.setFlagsFromString('--expose-gc');
+    const gc: unknown = runInNewContext('typeof gc === "function" ? gc : undefined');
+    v8.setFlagsFromString('--no-expose-gc');
+    if (typeof gc === 'function') return gc as () => void;
+  }
+  return undefined;
+}
+
+/**
  * A thread's homes are up: from now on the heap stays close to them. The limit V8 set at its last
  * collection still has connecting's headroom (RSS went on growing by ~12 MiB every 5 s, up to ~530 MiB at
  * 10,000 homes, before the next mark-compact), and pages committed while connecting stay committed (~40 MiB).
@@ -48,11 +63,8 @@ export function tuneHeapForFleet(phase: 'connecting' | 'steady'): void {
 export function settleFleetHeap(): number {
   if (userSetGrowth()) return 0;
   v8.setFlagsFromString(`--heap-growing-percent=${FLEET_HEAP_GROWING_PERCENT}`);
-  // gc() without --expose-gc: a fresh context made while the flag is on has it (each thread its own heap).
-  v8.setFlagsFromString('--expose-gc');
-  const gc: unknown = runInNewContext('gc');
-  v8.setFlagsFromString('--no-expose-gc');
-  if (typeof gc !== 'function') return 0;
+  const gc = exposedGc();
+  if (!gc) return 0;
   const began = performance.now();
   v8.setFlagsFromString('--compact-on-every-full-gc');
   try {

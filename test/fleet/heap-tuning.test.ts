@@ -44,4 +44,25 @@ describe('the fleet heap', () => {
     expect(r.pauseMs).toBe(0);
     expect(r.gcExposed).toBe(false);
   });
+
+  it('collects in every worker thread when several settle at the same moment (V8 flags are per process)', () => {
+    const script = `
+      import { startModuleWorker } from './src/core/module-worker.ts';
+      const settle = () => new Promise((resolve, reject) => {
+        const w = startModuleWorker(new URL('./test/support/settle-worker.ts', 'file://' + process.cwd() + '/'), {
+          workerData: { times: 100 },
+        });
+        w.once('message', resolve);
+        w.once('error', reject);
+      });
+      console.log(JSON.stringify(await Promise.all([settle(), settle(), settle()])));
+    `;
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toEqual([0, 0, 0]);
+  });
 });
