@@ -92,7 +92,9 @@ export function clientOptions(
     connectTimeout: o.connectTimeoutMs ?? 10_000,
     queueQoSZero: false,
     subscribeBatchSize: undefined,
-    writeCache: true,
+    // mqtt-packet's number cache is 65,536 two-byte Buffers (~7 MiB of heap) made at the first packet
+    // written, for the topic length and packet id of every publish; without it each is allocated young.
+    writeCache: false,
     timerVariant: 'auto',
   };
   if (mqttLogOption.log) opts.log = mqttLogOption.log;
