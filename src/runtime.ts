@@ -7,7 +7,7 @@ import { createLink, type LinkSpec } from './links/create.js';
 import { isLink, type Link } from './links/link.js';
 import { busClientOptions } from './bus/bus-options.js';
 import { BusClient, redactUrl } from './bus/client.js';
-import { startEmbeddedBroker, type EmbeddedBroker } from './bus/embedded-broker.js';
+import type { EmbeddedBroker } from './bus/embedded-broker.js';
 import { Bridge } from './bridge.js';
 import { AmqpEmergencyListener, amqpUrlWithCredentials } from './bus/amqp-emergency.js';
 import { EmergencyReaction } from './emergency-reaction.js';
@@ -84,6 +84,8 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     let broker: EmbeddedBroker | undefined;
     let brokerUrl = o.brokerUrl;
     if (!brokerUrl) {
+      // Loaded when used: a fleet process (which loads every command's modules) has no use for aedes.
+      const { startEmbeddedBroker } = await import('./bus/embedded-broker.js');
       broker = await startEmbeddedBroker(o.embeddedBroker);
       cleanups.push(() => broker!.close());
       brokerUrl = broker.url;

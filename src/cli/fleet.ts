@@ -1,7 +1,7 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import type { LevelWithSilent } from 'pino';
 import { redactUrl } from '../bus/client.js';
-import { startEmbeddedBroker, type EmbeddedBroker } from '../bus/embedded-broker.js';
+import type { EmbeddedBroker } from '../bus/embedded-broker.js';
 import { BridgeError, ErrorCode } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
 import { checkPrefix, fleetConfig, homeAddress, shardIndices } from '../fleet/addressing.js';
@@ -28,7 +28,6 @@ import {
 import { FleetView, type FleetOutput } from './fleet-view.js';
 import { LogDestination } from './live-view.js';
 import { httpOptions, readHttpBind, type HttpArgs } from './http-options.js';
-import { startFleetPanel } from '../http/fleet-panel.js';
 import type { Panel } from '../http/home-panel.js';
 import { mqttSource, parseReadBatch, startVerify, verifyCommonOptions, type RunningVerify } from './verify.js';
 
@@ -301,7 +300,12 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
   const settleHeap = a.connections === undefined;
   tuneHeapForFleet(settleHeap ? 'connecting' : 'steady');
   let broker: EmbeddedBroker | undefined;
-  if (a.embedded) broker = await startEmbeddedBroker({ host: '127.0.0.1', port: a['broker-port'] });
+  // The embedded broker and the panel are loaded only when asked for: a fleet holds what it loads for
+  // its whole run, and their modules (aedes, the panel and prom-client) are some 4 MiB of heap.
+  if (a.embedded) {
+    const { startEmbeddedBroker } = await import('../bus/embedded-broker.js');
+    broker = await startEmbeddedBroker({ host: '127.0.0.1', port: a['broker-port'] });
+  }
   const url = broker?.url ?? a.broker!;
   const fleet = new Fleet({
     homes,
@@ -327,6 +331,7 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
   let panel: Panel | undefined;
   if (httpBind) {
     try {
+      const { startFleetPanel } = await import('../http/fleet-panel.js');
       panel = await startFleetPanel({
         fleet,
         config,

@@ -17,7 +17,7 @@ import {
   type BrokerArgs,
 } from './common.js';
 import { LiveView, LogDestination } from './live-view.js';
-import { startHomePanel, type Panel } from '../http/home-panel.js';
+import type { Panel } from '../http/home-panel.js';
 import { PanelServer } from '../http/server.js';
 import { redactUrl } from '../bus/client.js';
 import { httpOptions, readHttpBind, type HttpArgs } from './http-options.js';
@@ -249,7 +249,7 @@ export async function runHandler(a: ArgumentsCamelCase<RunArgs>): Promise<void> 
   });
   const panel: Panel | undefined =
     httpBind && httpServer
-      ? await startHomePanel({
+      ? await (await import('../http/home-panel.js')).startHomePanel({
           runtime,
           config,
           bind: httpBind,

@@ -4,7 +4,6 @@ import type { DevicesConfig } from '../config/schema.js';
 import { BridgeError, ErrorCode, toBridgeError } from '../core/errors.js';
 import { silentLogger } from '../core/logger.js';
 import { RealClock, VirtualClock, type Clock } from '../environment/clock.js';
-import { startEmbeddedBroker } from '../bus/embedded-broker.js';
 import { createLink, type LinkSpec } from '../links/create.js';
 import { hasFaultInjection, type FaultInjection } from '../links/faults.js';
 import { isLink, type Link, type LinkKind } from '../links/link.js';
@@ -90,6 +89,8 @@ export async function startHome(options: StartHomeOptions = {}): Promise<TestHom
 
     let brokerUrl = options.broker && options.broker !== 'embedded' ? options.broker : undefined;
     if (!brokerUrl) {
+      // Loaded when used, as in runtime.ts.
+      const { startEmbeddedBroker } = await import('../bus/embedded-broker.js');
       const broker = await startEmbeddedBroker({ port: 0 });
       cleanups.push(() => broker.close());
       brokerUrl = broker.url;
