@@ -79,4 +79,26 @@ describe('newMqttClient', () => {
     expect(run.stderr).toBe('');
     expect(JSON.parse(run.stdout)).toEqual({ fast: true, sameShape: true });
   });
+
+  it("leaves mqtt-packet's 65,536-Buffer number cache unmade (a fleet would hold it for its whole run)", () => {
+    const script = `
+      import { createRequire } from 'node:module';
+      import { PassThrough } from 'node:stream';
+      import { clientOptions, newMqttClient } from './src/bus/client.ts';
+      const require = createRequire(import.meta.url);
+      const mqttPacket = require(require.resolve('mqtt-packet', { paths: [require.resolve('mqtt')] }));
+      const numbers = require(require.resolve('mqtt-packet/numbers', { paths: [require.resolve('mqtt')] }));
+      const client = newMqttClient('mqtt://127.0.0.1:9', clientOptions(${JSON.stringify(home)}, undefined));
+      client.end(true);
+      mqttPacket.writeToStream({ cmd: 'publish', topic: 'a/b', payload: 'x', qos: 0 }, new PassThrough());
+      console.log(JSON.stringify({ cached: Object.keys(numbers.cache).length }));
+    `;
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toEqual({ cached: 0 });
+  });
 });
