@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { observe, startWatchedBroker, until, type Observer, type WatchedBroker } from './support.js';
+import { runCli } from '../support/cli-process.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -91,13 +92,7 @@ describe('smarthome-bridge fleet (the CLI)', () => {
   );
 
   it('refuses to start without a broker', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'fleet', '--homes', '2'], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const { code, stderr } = await runCli(['fleet', '--homes', '2']);
     expect(code).toBe(2);
     expect(stderr).toMatch(/--broker|--embedded/);
   }, 60_000);
@@ -105,14 +100,8 @@ describe('smarthome-bridge fleet (the CLI)', () => {
   it.each(['0', 'fast'])(
     'refuses a connect rate %j in one line that says what was given, before starting a broker',
     async (rate) => {
-      const args = ['--import', 'tsx', 'src/cli/main.ts', 'fleet', '--homes', '2', '--embedded', '--broker-port', '0'];
-      const child = spawn(process.execPath, [...args, '--connect-rate', rate], {
-        cwd: ROOT,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stderr = '';
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      const args = ['fleet', '--homes', '2', '--embedded', '--broker-port', '0', '--connect-rate', rate];
+      const { code, stderr } = await runCli(args);
       expect(code).toBe(2);
       expect(stderr.trim().split('\n')).toEqual([
         `smarthome-bridge: --connect-rate must be a positive number of connections per second, got "${rate}"; ` +
