@@ -103,18 +103,7 @@ export function fleetOptions<T>(y: Argv<T>) {
         'webos/smarthome/<prefix>-<i>/#.',
     })
     .option('connect-rate', {
-      // Read as text: yargs turns a word into NaN, and the refusal should say what was typed.
-      type: 'string',
-      coerce: (text: string): number => {
-        const rate = Number(text);
-        if (text.trim() === '' || !(rate > 0))
-          throw new BridgeError(
-            ErrorCode.CONFIG_INVALID,
-            `--connect-rate must be a positive number of connections per second, got ${JSON.stringify(text)}; ` +
-              'leave it out to connect adaptively',
-          );
-        return rate;
-      },
+      type: 'number',
       describe:
         'Open connections at this fixed rate per second (gateway mode: shared connections). Default: adaptive — ' +
         'start at 2000/s, grow while CONNACKs come back fast, back off when their latency rises or the broker ' +
@@ -276,6 +265,12 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
     throw new BridgeError(ErrorCode.CONFIG_INVALID, '--read-batch needs --verify');
   parseReadBatch(a['read-batch']); // a bad value is refused before any home starts
   const connectRate = a['connect-rate'];
+  if (connectRate !== undefined && !(connectRate > 0))
+    throw new BridgeError(
+      ErrorCode.CONFIG_INVALID,
+      `--connect-rate must be a positive number of connections per second, got ${connectRate}; leave it out ` +
+        'to connect adaptively',
+    );
   const shard = a.shard !== undefined ? resolveShard(a.shard) : undefined;
   const output: FleetOutput = a.output ?? (process.stdout.isTTY ? 'tty' : 'text');
   const intervalMs = parseDuration(a.interval ?? (output === 'tty' ? '1s' : '10s'), '--interval');

@@ -13,6 +13,7 @@ import { verifyCommand } from './verify.js';
 import { portsCommand } from './ports.js';
 import { firmwareCommand } from './firmware.js';
 import { virtualArduinoCommand } from './virtual-arduino.js';
+import { refuseNonNumbers } from './number-options.js';
 
 /** The command words of this invocation (`scenario run`, `send`, …), to point at the right --help. */
 function commandWords(): string {
@@ -68,6 +69,7 @@ await yargs(hideBin(process.argv))
   .command(firmwareCommand)
   .command(virtualArduinoCommand)
   .strict()
+  .check((argv) => refuseNonNumbers(argv, hideBin(process.argv)))
   .demandCommand(0)
   .recommendCommands()
   .version(VERSION)

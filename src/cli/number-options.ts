@@ -1,0 +1,27 @@
+import { BridgeError, ErrorCode } from '../core/errors.js';
+
+/**
+ * yargs reads a `type: 'number'` option given a word (`--homes lots`) as NaN, and every check further on
+ * could only say "got NaN". This check, run before any command's handler, refuses such an option with the
+ * text that was typed. `args`: the command line without node and the script.
+ */
+export function refuseNonNumbers(argv: Record<string, unknown>, args: readonly string[]): true {
+  const bad = Object.keys(argv).filter((k) => Number.isNaN(argv[k]));
+  if (bad.length === 0) return true;
+  // yargs sets a camel-case twin of each dashed option: name the one that was typed.
+  const key = bad.find((k) => typedValue(args, k) !== undefined) ?? bad[0]!;
+  throw new BridgeError(
+    ErrorCode.CONFIG_INVALID,
+    `--${key} must be a number, got ${JSON.stringify(typedValue(args, key) ?? 'NaN')}`,
+  );
+}
+
+/** What followed `--key` (or `--key=`) on the command line; undefined if the option was not typed so. */
+function typedValue(args: readonly string[], key: string): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === `--${key}`) return args[i + 1] ?? '';
+    if (a.startsWith(`--${key}=`)) return a.slice(key.length + 3);
+  }
+  return undefined;
+}

@@ -1,0 +1,32 @@
+/** Every command's number options: a word where a number belongs is refused with what was typed. */
+import { describe, expect, it } from 'vitest';
+import { isBridgeError } from '../../src/core/errors.js';
+import { refuseNonNumbers } from '../../src/cli/number-options.js';
+
+function refusal(argv: Record<string, unknown>, args: string[]): string | undefined {
+  try {
+    refuseNonNumbers(argv, args);
+    return undefined;
+  } catch (e) {
+    expect(isBridgeError(e)).toBe(true);
+    return (e as Error).message;
+  }
+}
+
+describe('refuseNonNumbers', () => {
+  it('names the option as typed, with its text, whether given as --key value or --key=value', () => {
+    const argv = { homes: Number.NaN, 'connect-rate': 5, connectRate: 5 };
+    expect(refusal(argv, ['fleet', '--homes', 'lots'])).toBe('--homes must be a number, got "lots"');
+    expect(refusal(argv, ['fleet', '--homes=lots'])).toBe('--homes must be a number, got "lots"');
+  });
+
+  it('prefers the dashed option that was typed over its camel-case twin', () => {
+    const argv = { commandRate: Number.NaN, 'command-rate': Number.NaN };
+    expect(refusal(argv, ['verify', '--command-rate', 'often'])).toBe('--command-rate must be a number, got "often"');
+  });
+
+  it('lets numbers, absent options and other types through', () => {
+    const argv = { homes: 3, workers: 0, prefix: 'home', shard: undefined, interval: '1s' };
+    expect(refusal(argv, ['fleet', '--homes', '3'])).toBeUndefined();
+  });
+});
