@@ -94,6 +94,7 @@ export function clientOptions(
     subscribeBatchSize: undefined,
     // mqtt-packet's number cache is 65,536 two-byte Buffers (~7 MiB of heap) made at the first packet
     // written, for the topic length and packet id of every publish; without it each is allocated young.
+    // mqtt.js turns the cache off for the whole process (every client in it) when a client asks.
     writeCache: false,
     timerVariant: 'auto',
   };

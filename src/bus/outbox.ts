@@ -133,13 +133,14 @@ export class Outbox {
 
   /** The broker confirmed the report (PUBACK at QoS 1, written to the socket at QoS 0). */
   settle(message: OutgoingMessage): void {
-    if (message.seq === undefined || !this.#takeBack(message)) return;
-    if (!EPHEMERAL.has(message.route)) this.#store?.remove(message.seq);
+    // Only a tracked report is in flight, and tracking numbered it.
+    if (!this.#takeBack(message)) return;
+    if (!EPHEMERAL.has(message.route)) this.#store?.remove(message.seq!);
   }
 
   /** The client gave a report back unsent: it goes to the front of the queue again, in order. */
   requeue(messages: OutgoingMessage[]): void {
-    for (const m of messages) if (m.seq !== undefined) this.#takeBack(m);
+    for (const m of messages) this.#takeBack(m);
     const back = [...messages].sort((a, b) => a.seq! - b.seq!);
     this.#items = [...back, ...this.#items];
     while (this.#items.length > this.capacity) {

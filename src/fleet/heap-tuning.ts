@@ -66,6 +66,8 @@ export function settleFleetHeap(): number {
   const gc = exposedGc();
   if (!gc) return 0;
   const began = performance.now();
+  // Process-wide too: a thread that ends its own settling meanwhile turns it off, and this collection
+  // then compacts only as far as V8 chooses (it still collects, and the factor applies).
   v8.setFlagsFromString('--compact-on-every-full-gc');
   try {
     gc();
