@@ -3,12 +3,15 @@ import { BoardRunner } from '../../src/board/runner.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A target that cannot keep up: each step executes only a thousandth of what it is asked. */
+/**
+ * A target that cannot keep up: each step executes one cycle, however many it is asked for. (A thousandth
+ * of the batch, 100 cycles, nearly kept pace with 16 MHz when the runner's immediates spun fast.)
+ */
 function slowTarget() {
   return {
     cycles: 0,
-    step(n: number) {
-      this.cycles += Math.max(1, Math.floor(n / 1000));
+    step(_n: number) {
+      this.cycles += 1;
     },
   };
 }
@@ -23,11 +26,11 @@ describe('BoardRunner lag', () => {
     const lag = runner.lagMs;
     const elapsed = performance.now() - first.at;
     runner.stop();
-    // The target falls behind all the time (each step runs a thousandth of what it is asked, however
-    // often the runner steps it), so the lag keeps growing with the wall clock: it is never forgiven
-    // (reset towards zero), whatever the host's load did to the timers.
+    // The target falls behind all the time (a step runs one cycle of the thousands it is asked, however
+    // often the runner steps it), so the lag grows with the wall clock: it is never forgiven (reset
+    // towards zero), whatever the host's load did to the timers.
     expect(first.lag).toBeGreaterThan(0);
-    expect(lag - first.lag).toBeGreaterThan(elapsed / 10);
+    expect(lag - first.lag).toBeGreaterThan(elapsed / 2);
     expect(runner.lagMs).toBe(0); // stopped
   });
 
