@@ -8,6 +8,7 @@ import { PubackWatchdog } from './puback-watchdog.js';
 import { ConnectWatch, followSockets } from './connect-watch.js';
 import { mqttLogOption } from './mqtt-log.js';
 import { openSocket, socketTarget } from './socket-target.js';
+import { qos0PublishFrame } from './publish-frame.js';
 import type { TlsOptions } from './tls-options.js';
 
 /**
@@ -150,6 +151,8 @@ export class BusClient extends TypedEmitter<BusClientEvents> {
   readonly counters = { messagesIn: 0, messagesOut: 0, reconnects: 0, connects: 0 };
   /** Messages published, per route (the panel's /metrics). */
   readonly sentByRoute: Partial<Record<OutgoingMessage['route'], number>> = {};
+  /** QoS 0 reports written to a full socket, settled when it drains. */
+  #awaitingDrain: OutgoingMessage[] | undefined;
 
   constructor(options: BusClientOptions) {
     super();
@@ -276,6 +279,10 @@ export class BusClient extends TypedEmitter<BusClientEvents> {
       });
       client.on('close', () => {
         this.puback.disconnected();
+        // QoS 0 reports still in the full socket's buffer never reached the broker: queued again.
+        const unwritten = this.#awaitingDrain;
+        this.#awaitingDrain = undefined;
+        if (unwritten && !this.#closing) this.outbox.requeue(unwritten);
         const hadSession = this.#connected;
         if (this.#connected) {
           this.#connected = false;
@@ -420,8 +427,13 @@ export class BusClient extends TypedEmitter<BusClientEvents> {
     this.counters.messagesOut++;
     this.sentByRoute[m.route] = (this.sentByRoute[m.route] ?? 0) + 1;
     this.outbox.track(m);
+    const client = this.#client!;
+    if (m.qos === 0 && !this.#closing && !client.disconnecting) {
+      this.#writeQos0(client, m);
+      return;
+    }
     if (m.qos === 1) this.puback.sent(m.seq!);
-    this.#client!.publish(m.topic, m.payload, { qos: m.qos, retain: m.retain }, (err) => {
+    client.publish(m.topic, m.payload, { qos: m.qos, retain: m.retain }, (err) => {
       if (!err) {
         this.puback.acked(m.seq!);
         this.outbox.settle(m);
@@ -431,6 +443,42 @@ export class BusClient extends TypedEmitter<BusClientEvents> {
         this.outbox.requeue([m]);
       }
     });
+  }
+
+  /**
+   * A QoS 0 report written as one framed PUBLISH, not through mqtt.js's publish (which mqtt-packet writes
+   * as five chunks); several written in one turn of the event loop go to the socket in one writev, as
+   * mqtt-packet's do. Written means settled, as mqtt.js settles QoS 0; while the socket is full, once
+   * it drains.
+   */
+  #writeQos0(client: MqttClient, m: OutgoingMessage): void {
+    const stream = client.stream;
+    if (!stream.writableCorked) {
+      stream.cork();
+      process.nextTick(uncork, stream);
+    }
+    let frame: Buffer;
+    try {
+      frame = qos0PublishFrame(m.topic, m.payload, m.retain);
+    } catch (e) {
+      // A topic or payload MQTT cannot carry: no broker would take it, now or later.
+      this.#log.error({ err: (e as Error).message, topic: m.topic.slice(0, 200), route: m.route }, 'report dropped');
+      this.outbox.settle(m);
+      return;
+    }
+    if (stream.write(frame)) {
+      this.outbox.settle(m);
+      return;
+    }
+    if (!this.#awaitingDrain) {
+      const waiting: OutgoingMessage[] = [];
+      this.#awaitingDrain = waiting;
+      stream.once('drain', () => {
+        if (this.#awaitingDrain === waiting) this.#awaitingDrain = undefined;
+        for (const w of waiting) this.outbox.settle(w);
+      });
+    }
+    this.#awaitingDrain.push(m);
   }
 
   #flush(): void {
@@ -499,4 +547,8 @@ export function redactUrl(url: string): string {
   } catch {
     return url.replace(/\/\/[^@/]*@/, '//***@');
   }
+}
+
+function uncork(stream: { uncork(): void }): void {
+  stream.uncork();
 }

@@ -1,14 +1,16 @@
 /**
  * Nothing the bus client was given is lost while the broker misbehaves: reports handed to mqtt.js but
  * not yet acknowledged are sent again after a broker restart (clean session), a connection that stops
- * acknowledging is dropped and redone, reports queued while away go out in order, and a stop during an
- * outage returns promptly and leaves the unconfirmed reports in the queue file.
+ * acknowledging is dropped and redone, reports queued while away go out in order, QoS 0 reports written
+ * to a socket the broker stopped reading wait for it to drain (and go out again on the next connection if
+ * it never does), and a stop during an outage returns promptly and leaves the unconfirmed reports in the
+ * queue file.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { generate } from 'mqtt-packet';
+import { generate, parser as packetParser, type IPublishPacket } from 'mqtt-packet';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BusClient } from '../../src/bus/client.js';
 import { ErrorCode } from '../../src/core/errors.js';
@@ -194,6 +196,113 @@ describe('BusClient delivery under broker faults', () => {
     } finally {
       for (const s of sockets) s.destroy();
       await new Promise((r) => server.close(r));
+    }
+  });
+});
+
+/**
+ * A broker that answers CONNECT with CONNACK and records every PUBLISH; while `stalled`, it stops reading
+ * a connection right after its CONNACK, so what the client writes fills the socket.
+ */
+async function startStallingBroker(): Promise<{
+  url: string;
+  stalled: boolean;
+  payloads: string[];
+  resume(): void;
+  dropAll(): void;
+  close(): Promise<void>;
+}> {
+  const sockets = new Set<net.Socket>();
+  const state = {
+    url: '',
+    stalled: true,
+    payloads: [] as string[],
+    resume: () => {
+      for (const s of sockets) s.resume();
+    },
+    dropAll: () => {
+      for (const s of sockets) s.destroy();
+    },
+    close: async () => {
+      state.dropAll();
+      await new Promise((r) => server.close(r));
+    },
+  };
+  const server = net.createServer((s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+    s.on('error', () => undefined);
+    const parser = packetParser({ protocolVersion: 4 });
+    parser.on('packet', (packet) => {
+      if (packet.cmd === 'connect') {
+        s.write(generate({ cmd: 'connack', returnCode: 0, sessionPresent: false }));
+        if (state.stalled) s.pause();
+      } else if (packet.cmd === 'publish') state.payloads.push((packet as IPublishPacket).payload.toString());
+      else if (packet.cmd === 'pingreq') s.write(generate({ cmd: 'pingresp' }));
+    });
+    s.on('data', (d) => parser.parse(d));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  state.url = `mqtt://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  return state;
+}
+
+describe('BusClient QoS 0 reports and a full socket', () => {
+  // 40 reports of 256 KB: far more than a loopback socket's buffers hold while nobody reads.
+  const big = (n: number): OutgoingMessage => ({
+    ...reading(n, 0),
+    payload: `{"n":${n},"pad":"${'x'.repeat(2 ** 18)}"}`,
+  });
+  const numbers = (payloads: string[]): number[] => payloads.map((p) => (JSON.parse(p) as { n: number }).n);
+
+  it('are in flight while the socket is full and settled, in order, once it drains', async () => {
+    const broker = await startStallingBroker();
+    try {
+      const bus = client(broker.url);
+      await bus.start();
+      for (let n = 1; n <= 40; n++) bus.publish(big(n));
+      await new Promise((r) => setTimeout(r, 200));
+      expect(bus.outbox.inflight).toBeGreaterThan(0);
+      broker.resume();
+      await until('every report at the broker', () => broker.payloads.length >= 40);
+      await until('the client to settle them', () => bus.outbox.inflight === 0);
+      expect(numbers(broker.payloads)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    } finally {
+      await broker.close();
+    }
+  });
+
+  it('one MQTT cannot carry (a topic over 65,535 bytes) is dropped, and the next goes out', async () => {
+    const broker = await startTestBroker();
+    brokers.push(broker);
+    const bus = client(broker.url);
+    await bus.start();
+    bus.publish({ ...reading(1, 0), topic: `webos/${'t'.repeat(70_000)}` });
+    bus.publish(reading(2, 0));
+    await until('the next report at the broker', () => payloadsOf(broker).length === 1);
+    expect(payloadsOf(broker)).toEqual(['{"n":2}']);
+    expect(bus.outbox.inflight).toBe(0);
+    expect(bus.connected).toBe(true);
+  });
+
+  it('still in the socket when the connection drops, go out again on the next connection', async () => {
+    const broker = await startStallingBroker();
+    try {
+      const bus = client(broker.url);
+      await bus.start();
+      for (let n = 1; n <= 40; n++) bus.publish(big(n));
+      await new Promise((r) => setTimeout(r, 200));
+      const stuck = bus.outbox.inflight;
+      expect(stuck).toBeGreaterThan(0);
+      broker.stalled = false;
+      broker.dropAll();
+      await until('every report at the broker', () => new Set(numbers(broker.payloads)).size === 40);
+      await until('the client to settle them', () => bus.outbox.inflight === 0 && bus.outbox.size === 0);
+      expect(bus.counters.reconnects).toBe(1);
+      // Only the reports the dropped socket may have half sent come twice; none is missing.
+      expect(broker.payloads.length).toBeLessThanOrEqual(40 + stuck);
+    } finally {
+      await broker.close();
     }
   });
 });
