@@ -1,6 +1,7 @@
 import type net from 'node:net';
 import { Duplex } from 'node:stream';
 import { openSocket, type SocketTarget } from '../../bus/socket-target.js';
+import { PublishTap } from './publish-tap.js';
 
 /**
  * A verifier reads one socket that carries every report of a fleet. At 20,000 reports a second Node
@@ -29,7 +30,10 @@ export const DEFAULT_READ_BATCHING: ReadBatching = { batchMs: 1, busyBytesPerS: 
  */
 export class BatchedSocket extends Duplex {
   readonly #socket: net.Socket;
-  readonly #o: ReadBatching;
+  /** null: every read as it comes (only the tap). */
+  readonly #o: ReadBatching | null;
+  /** Takes the reports out before mqtt.js parses them (publish-tap.ts). */
+  readonly #tap: PublishTap | undefined;
   #resting = false;
   /** A chunk waits in the socket from before the rest ended (a paused socket reads one more). */
   #heldOver = false;
@@ -40,10 +44,11 @@ export class BatchedSocket extends Duplex {
   /** Reads of the socket so far. */
   reads = 0;
 
-  constructor(socket: net.Socket, o: ReadBatching) {
+  constructor(socket: net.Socket, o: ReadBatching | null, onPublish?: (payload: Buffer) => void) {
     super({ allowHalfOpen: false });
     this.#socket = socket;
     this.#o = o;
+    this.#tap = onPublish ? new PublishTap(onPublish, (acks) => socket.writable && socket.write(acks)) : undefined;
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('end', () => this.push(null));
     socket.on('error', (e) => this.destroy(e));
@@ -54,14 +59,20 @@ export class BatchedSocket extends Duplex {
 
   #onData(chunk: Buffer): void {
     this.reads++;
+    const forward = this.#tap ? this.#tap.take(chunk) : chunk;
+    if (forward && !this.push(forward)) this.#wanted = false;
+    const o = this.#o;
+    if (!o) {
+      this.#flow();
+      return;
+    }
     this.#windowBytes += chunk.length;
     const now = performance.now();
     if (now - this.#windowStart >= 1000) {
-      this.#busy = (this.#windowBytes * 1000) / (now - this.#windowStart) > this.#o.busyBytesPerS;
+      this.#busy = (this.#windowBytes * 1000) / (now - this.#windowStart) > o.busyBytesPerS;
       this.#windowStart = now;
       this.#windowBytes = 0;
     }
-    if (!this.push(chunk)) this.#wanted = false;
     if (this.#heldOver) {
       // Read just after the last rest began and held in the socket since: the next read, of what the
       // kernel gathered during the rest, follows at once.
@@ -72,7 +83,7 @@ export class BatchedSocket extends Duplex {
         this.#resting = false;
         this.#heldOver = this.#socket.readableLength > 0;
         this.#flow();
-      }, this.#o.batchMs);
+      }, o.batchMs);
     }
     this.#flow();
   }
@@ -107,7 +118,14 @@ export class BatchedSocket extends Duplex {
   }
 }
 
-/** A connection to the target whose reads are batched while busy. */
-export function openBatchedSocket(t: SocketTarget, o: ReadBatching): BatchedSocket {
-  return new BatchedSocket(openSocket(t, { readableHighWaterMark: 1 }), o);
+/**
+ * A connection to the target whose reads are batched while busy (o null: never), and whose PUBLISH
+ * packets go to `onPublish` instead of the MQTT client (publish-tap.ts).
+ */
+export function openBatchedSocket(
+  t: SocketTarget,
+  o: ReadBatching | null,
+  onPublish?: (payload: Buffer) => void,
+): BatchedSocket {
+  return new BatchedSocket(openSocket(t, o ? { readableHighWaterMark: 1 } : {}), o, onPublish);
 }

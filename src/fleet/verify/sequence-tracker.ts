@@ -48,7 +48,8 @@ export interface HomeAnomalies {
   restarts: number;
 }
 
-interface HomeState {
+/** A home's entry in the tracker (kept by a caller that reports it again without the lookup: reportTo). */
+export interface HomeState {
   boot: number;
   /** First number expected in this boot. */
   base: number;
@@ -80,10 +81,19 @@ export class SequenceTracker {
 
   /** One numbered report of `home`. */
   report(home: string, boot: number, seq: number): Arrival {
-    let s = this.#homes.get(home);
-    if (!s) {
-      s = this.#newHome(home, boot, this.#baseline === 'zero' ? 0 : seq);
-    } else if (boot > s.boot) {
+    const s = this.#homes.get(home);
+    if (!s) return this.reportTo(this.#newHome(home, boot, this.#baseline === 'zero' ? 0 : seq), boot, seq);
+    return this.reportTo(s, boot, seq);
+  }
+
+  /** The entry of a home seen (reported or announced), to report it with reportTo: no lookup by name. */
+  entry(home: string): HomeState | undefined {
+    return this.#homes.get(home);
+  }
+
+  /** One numbered report of the home whose entry this is. */
+  reportTo(s: HomeState, boot: number, seq: number): Arrival {
+    if (boot > s.boot) {
       this.#restart(s, boot);
     } else if (boot < s.boot) {
       this.#stale++;

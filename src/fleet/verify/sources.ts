@@ -82,11 +82,12 @@ export class MqttReportSource implements ReportSource {
       ...mqttLogOption,
     };
     const batching = o.readBatching === undefined ? DEFAULT_READ_BATCHING : o.readBatching;
-    const target = batching ? socketTarget(o.url, o.tls) : undefined;
-    const client =
-      batching && target
-        ? new MqttClient(() => openBatchedSocket(target, batching), options)
-        : mqtt.connect(o.url, options);
+    // Over TCP and TLS the reports are taken out of the bytes before mqtt.js (publish-tap.ts); over
+    // WebSocket, or with what only mqtt.connect applies (credentials in the URL), mqtt.js reads them.
+    const target = socketTarget(o.url, o.tls);
+    const client = target
+      ? new MqttClient(() => openBatchedSocket(target, batching, onMessage), options)
+      : mqtt.connect(o.url, options);
     this.#client = client;
     client.on('message', (_topic, payload) => onMessage(payload));
     this.#watchConnection(client);

@@ -1,6 +1,12 @@
 import type { Clock } from '../../environment/clock.js';
 import { LatencyRecorder, type LatencySummary } from './latency.js';
-import { SequenceTracker, type Baseline, type HomeAnomalies, type SequenceTotals } from './sequence-tracker.js';
+import {
+  SequenceTracker,
+  type Baseline,
+  type HomeAnomalies,
+  type HomeState,
+  type SequenceTotals,
+} from './sequence-tracker.js';
 
 /**
  * The verifier's core: reads the fleet's reports as they arrive (from MQTT or AMQP, see sources.ts),
@@ -78,6 +84,9 @@ export class Verifier {
   readonly #liveAt = new Map<string, number>();
   /** Homes announced offline and not heard from since: while there are none, a tracked home is live. */
   readonly #down = new Set<string>();
+  /** Homes `<prefix>-<i>` by i, for the first prefix seen (#indexOf). */
+  readonly #byIndex: ({ home: string; entry: HomeState } | undefined)[] = [];
+  #indexPrefix: Buffer | undefined;
   /** Reads the fleet's own sensor payloads (one per verifier: no allocation per report). */
   readonly #reader = new FleetReportReader();
 
@@ -189,8 +198,10 @@ export class Verifier {
       if (c === QUOTE) break;
       if (c === BACKSLASH) return false; // an escaped character: let JSON.parse read it
     }
-    const home = b.toString('utf8', start, homeEnd);
-    if (!this.#counts(home)) return true; // another fleet's (or shard's) home: ignored
+    const index = this.#indexOf(b, start, homeEnd);
+    const known = index >= 0 ? this.#byIndex[index] : undefined;
+    const home = known ? known.home : b.toString('utf8', start, homeEnd);
+    if (!known && !this.#counts(home)) return true; // another fleet's (or shard's) home: ignored
     const r = this.#reader;
     r.at = homeEnd;
     // In the fleet's order each key follows the previous number's comma; the reader searches otherwise.
@@ -198,8 +209,42 @@ export class Verifier {
     const boot = seq === undefined ? undefined : r.numberAfter(b, BOOT_KEY);
     const sent = boot === undefined ? undefined : r.numberAfter(b, SENT_KEY);
     if (!isCount(seq) || boot === undefined || sent === undefined) return false;
+    if (known) {
+      const arrival = this.tracker.reportTo(known.entry, boot, seq);
+      if (this.#down.size > 0 && !this.#liveAt.has(home)) this.#setLive(home, true);
+      if (arrival !== 'duplicate') this.#fresh.recordMs(now - sent);
+      return true;
+    }
     this.#sensor(home, boot, seq, sent, now);
+    if (index >= 0) this.#remember(index, home);
     return true;
+  }
+
+  /**
+   * The number of a fleet home `<prefix>-<i>` whose prefix is that of the first home indexed, or −1 (no
+   * number, a leading zero, another prefix): a known home's entry is then found by its number, without
+   * making its name from the bytes and looking that up among 10,000 (most of a verifier's time per report).
+   */
+  #indexOf(b: Buffer, start: number, end: number): number {
+    let dash = end - 1;
+    while (dash > start && b[dash] !== DASH) dash--;
+    const digits = end - dash - 1;
+    if (b[dash] !== DASH || digits < 1 || digits > 7 || (digits > 1 && b[dash + 1] === ZERO)) return -1;
+    let index = 0;
+    for (let i = dash + 1; i < end; i++) {
+      const d = b[i]! - ZERO;
+      if (d < 0 || d > 9) return -1;
+      index = index * 10 + d;
+    }
+    const prefix = this.#indexPrefix;
+    if (prefix === undefined) return index; // the first home indexed (#remember) sets the prefix
+    return prefix.length === dash + 1 - start && bytesAt(b, prefix, start) ? index : -1;
+  }
+
+  /** Indexes a home #indexOf numbered, once it counted; the first sets the prefix. */
+  #remember(index: number, home: string): void {
+    if (this.#indexPrefix === undefined) this.#indexPrefix = Buffer.from(home.slice(0, home.lastIndexOf('-') + 1));
+    this.#byIndex[index] = { home, entry: this.tracker.entry(home)! };
   }
 
   /** A fresh command id, recorded as sent now. */
@@ -271,6 +316,7 @@ const CLOSE_BRACE = 0x7d;
 const COMMA = 0x2c;
 const DOT = 0x2e;
 const ZERO = 0x30;
+const DASH = 0x2d;
 
 /** Reads the numbers of a fleet-written payload in order, from `at` on. */
 class FleetReportReader {

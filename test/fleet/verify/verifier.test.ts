@@ -194,4 +194,32 @@ describe('Verifier', () => {
     const picked = new Set([0, 0.99].map((r) => v.randomLiveHome(() => r)));
     expect([...picked].sort()).toEqual(['h-1', 'h-gw-0']);
   });
+
+  it('finds a home it knows by its number, and still tells homes apart by their whole name', () => {
+    const clock = manualClock();
+    const v = new Verifier({ clock, baseline: 'zero' });
+    for (let round = 0; round < 3; round++) {
+      v.onMessage(sensor('a-1', round, clock.t)); // indexed: the first prefix
+      v.onMessage(sensor('b-1', round, clock.t)); // same number, another prefix: by name
+      v.onMessage(sensor('a-01', round, clock.t)); // a leading zero: by name
+      v.onMessage(sensor('a-1x', round, clock.t)); // not a number: by name
+    }
+    v.onMessage(sensor('a-1', 1, clock.t)); // a duplicate of a-1 only
+    v.onMessage(sensor('b-1', 7, clock.t)); // b-1 skips 3..6
+    expect(v.report({ final: true })).toMatchObject({
+      homes: 4,
+      received: 13,
+      duplicates: 1,
+      lost: 4,
+      anomalies: [
+        { home: 'b-1', lost: 4, duplicates: 0 },
+        { home: 'a-1', lost: 0, duplicates: 1 },
+      ],
+    });
+    // A known home announced offline is up again when it next reports.
+    v.onMessage(JSON.stringify({ command: 'availability', home: 'a-1', state: 'offline', seq: 3, boot: 1 }));
+    expect(new Set([0, 0.3, 0.6, 0.99].map((r) => v.randomLiveHome(() => r)))).not.toContain('a-1');
+    v.onMessage(sensor('a-1', 3, clock.t));
+    expect(new Set([0, 0.3, 0.6, 0.99].map((r) => v.randomLiveHome(() => r)))).toContain('a-1');
+  });
 });
