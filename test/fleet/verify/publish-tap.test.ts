@@ -100,7 +100,7 @@ describe('PublishTap', () => {
     );
     expect(tap.take(Buffer.concat([good, bad, after]))).toEqual(Buffer.concat([bad, after]));
     expect(tap.take(after)).toEqual(after);
-    expect(payloads).toEqual([publish(1, 0).payload.toString()]);
+    expect(payloads).toEqual([(publish(1, 0) as mqttPacket.IPublishPacket).payload.toString()]);
   });
 
   it('a PUBLISH shorter than its topic is handed on, not read past its end', () => {
