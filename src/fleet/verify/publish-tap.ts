@@ -74,14 +74,17 @@ export class PublishTap {
       if (first >> 4 === 3 && qos < 2) {
         let payloadAt = i + 2 + (length >= 2 ? buf.readUInt16BE(i) : 0);
         if (qos === 1) {
-          if (payloadAt + 2 <= end) (acks ??= []).push(buf.readUInt16BE(payloadAt));
+          if (payloadAt + 2 > end) return this.#giveUp(rest, buf.subarray(at), acks);
+          acks ??= [];
+          acks.push(buf.readUInt16BE(payloadAt));
           payloadAt += 2;
         }
         if (length < 2 || payloadAt > end) return this.#giveUp(rest, buf.subarray(at), acks);
         this.taken++;
         this.#onPublish(buf.subarray(payloadAt, end));
       } else {
-        (rest ??= []).push(buf.subarray(at, end));
+        rest ??= [];
+        rest.push(buf.subarray(at, end));
       }
       at = end;
     }

@@ -22,7 +22,7 @@ const others: Packet[] = [
   { cmd: 'connack', returnCode: 0, sessionPresent: false },
   { cmd: 'suback', messageId: 1, granted: [0, 1] },
   { cmd: 'pingresp' },
-  { cmd: 'unsuback', messageId: 2 },
+  { cmd: 'unsuback', messageId: 2, granted: [] },
 ];
 
 /** Feeds `bytes` cut at `cuts`; returns the payloads, the PUBACKs and what was handed on, parsed. */
