@@ -6,6 +6,12 @@ import { BridgeError, ErrorCode } from '../core/errors.js';
  * text that was typed. `args`: the command line without node and the script.
  */
 export function refuseNonNumbers(argv: Record<string, unknown>, args: readonly string[]): true {
+  // Typed with nothing after it (`--connect-rate` last, or before another option): yargs leaves it
+  // undefined, as if it had not been typed at all.
+  const empty = Object.keys(argv).find((k) => argv[k] === undefined && k !== '_' && typedValue(args, k) !== undefined);
+  if (empty !== undefined && isEmptyValue(typedValue(args, empty)!)) {
+    throw new BridgeError(ErrorCode.CONFIG_INVALID, `--${empty} needs a value`);
+  }
   const bad = Object.keys(argv).filter((k) => Number.isNaN(argv[k]));
   if (bad.length === 0) return true;
   // yargs sets a camel-case twin of each dashed option: name the one that was typed.
@@ -24,4 +30,9 @@ function typedValue(args: readonly string[], key: string): string | undefined {
     if (a.startsWith(`--${key}=`)) return a.slice(key.length + 3);
   }
   return undefined;
+}
+
+/** Nothing, or the next option, where a value belongs (a negative number is a value). */
+function isEmptyValue(v: string): boolean {
+  return v === '' || (v.startsWith('-') && Number.isNaN(Number(v)));
 }

@@ -29,4 +29,11 @@ describe('refuseNonNumbers', () => {
     const argv = { homes: 3, workers: 0, prefix: 'home', shard: undefined, interval: '1s' };
     expect(refusal(argv, ['fleet', '--homes', '3'])).toBeUndefined();
   });
+
+  it('refuses an option typed with nothing after it (last, or before another option); -2 is a value', () => {
+    const argv = { 'connect-rate': undefined, connectRate: undefined, homes: 10 };
+    expect(refusal(argv, ['fleet', '--homes', '10', '--connect-rate'])).toBe('--connect-rate needs a value');
+    expect(refusal(argv, ['fleet', '--connect-rate', '--homes', '10'])).toBe('--connect-rate needs a value');
+    expect(refusal({ offset: -2 }, ['x', '--offset', '-2'])).toBeUndefined();
+  });
 });

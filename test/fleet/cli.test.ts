@@ -114,4 +114,18 @@ describe('smarthome-bridge fleet (the CLI)', () => {
     },
     60_000,
   );
+
+  it('refuses --connect-rate with no value at the end of the line, instead of taking it as absent', async () => {
+    const { code, stderr } = await runCli([
+      'fleet',
+      '--homes',
+      '2',
+      '--embedded',
+      '--broker-port',
+      '0',
+      '--connect-rate',
+    ]);
+    expect(code).toBe(2);
+    expect(stderr.trim().split('\n')).toEqual(['smarthome-bridge: --connect-rate needs a value']);
+  }, 60_000);
 });
