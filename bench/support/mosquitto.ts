@@ -54,6 +54,11 @@ export async function startBenchMosquitto(): Promise<BenchMosquitto> {
   const fd = openSync(logFile, 'a');
   const child: ChildProcess = spawn('mosquitto', ['-c', conf], { stdio: ['ignore', fd, fd] });
   closeSync(fd);
+  // A bench that dies (an uncaught error, such as EPIPE when its output is piped into `head`) must not
+  // leave its broker running: 'exit' still fires then.
+  const killOnExit = (): void => void child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
   await new Promise<void>((resolve, reject) => {
     child.once('spawn', resolve);
     child.once('error', reject);
