@@ -1,8 +1,8 @@
 /**
  * An MQTT 3.1.1 PUBLISH at QoS 0 as one Buffer (§3.3): fixed header, remaining length, topic, payload;
  * no packet identifier at QoS 0. mqtt-packet writes the same packet as five chunks (two of them strings
- * Node encodes again in its writev), behind mqtt.js's generic publish path: for a fleet's reports, most
- * of their sender's CPU (docs/performance.md, "A report's path to the socket").
+ * Node encodes again in its writev), behind mqtt.js's generic publish path: about a tenth of a fleet's
+ * CPU per report (docs/performance.md, "Beside peers").
  */
 export function qos0PublishFrame(topic: string, payload: string, retain: boolean): Buffer {
   const topicBytes = Buffer.byteLength(topic);

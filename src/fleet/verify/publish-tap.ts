@@ -4,7 +4,7 @@
  * packets came, as MQTT 3.1.1 §4.6 asks), and every other packet (CONNACK, SUBACK, UNSUBACK, PINGRESP,
  * and a QoS 2 PUBLISH, which a verifier never subscribes to) is handed on to mqtt.js, which keeps the
  * session. mqtt.js parsed each report into a packet object and handled it on a tick of its own: at
- * 20,000 reports a second that was most of the verifier's CPU (docs/performance.md, "Verify's cost").
+ * 20,000 reports a second that was most of the verifier's CPU (docs/performance.md, "Verify's own cost").
  *
  * Bytes that are not MQTT as this reads it (a remaining length over four bytes, a PUBLISH shorter than
  * its topic) are handed to mqtt.js from there on, untouched, for it to report as it always has.
