@@ -463,7 +463,7 @@ export class BusClient extends TypedEmitter<BusClientEvents> {
     } catch (e) {
       // A topic or payload MQTT cannot carry: no broker would take it, now or later.
       this.#log.error({ err: (e as Error).message, topic: m.topic.slice(0, 200), route: m.route }, 'report dropped');
-      this.outbox.settle(m);
+      this.outbox.discard(m);
       return;
     }
     if (stream.write(frame)) {

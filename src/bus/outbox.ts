@@ -138,6 +138,18 @@ export class Outbox {
     if (!EPHEMERAL.has(message.route)) this.#store?.remove(message.seq!);
   }
 
+  /**
+   * A report that can never be sent (one MQTT cannot carry): not in flight any more, out of the journal,
+   * and counted with the drops of its route (health, /metrics); not among those reported on the bus as
+   * dropped while the broker was away.
+   */
+  discard(message: OutgoingMessage): void {
+    this.#takeBack(message);
+    this.#forget(message);
+    this.#dropped ??= new Map();
+    this.#dropped.set(message.route, (this.#dropped.get(message.route) ?? 0) + 1);
+  }
+
   /** The client gave a report back unsent: it goes to the front of the queue again, in order. */
   requeue(messages: OutgoingMessage[]): void {
     for (const m of messages) this.#takeBack(m);

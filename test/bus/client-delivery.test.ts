@@ -287,6 +287,7 @@ describe('BusClient QoS 0 reports and a full socket', () => {
     await until('the next report at the broker', () => payloadsOf(broker).length === 1);
     expect(payloadsOf(broker)).toEqual(['{"n":2}']);
     expect(bus.outbox.inflight).toBe(0);
+    expect(bus.outbox.drops()).toEqual({ sensor: 1 });
     expect(bus.connected).toBe(true);
   });
 

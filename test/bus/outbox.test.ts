@@ -73,6 +73,17 @@ describe('Outbox queue policy', () => {
     expect(o.drops()).toEqual({ sensor: 2 });
   });
 
+  it('discards a report that can never be sent: out of flight, counted, not reported as lost while away', () => {
+    const o = new Outbox(10);
+    const m = msg('sensor', 'unsendable');
+    o.track(m);
+    expect(o.inflight).toBe(1);
+    o.discard(m);
+    expect(o.inflight).toBe(0);
+    expect(o.drops()).toEqual({ sensor: 1 });
+    expect(o.takeUnreported()).toEqual({});
+  });
+
   it('tracks drained reports as in flight until settled, and requeues them in order at the front', () => {
     const o = new Outbox(10);
     for (const p of ['r1', 'r2', 'r3']) o.push(msg('sensor', p));
