@@ -31,7 +31,6 @@ const TICK_MS = 20;
 export class VerifySession {
   readonly verifier: Verifier;
   readonly #o: SessionOptions;
-  #lastMessageAt = 0;
   #ticker: NodeJS.Timeout | undefined;
 
   constructor(o: SessionOptions) {
@@ -49,10 +48,7 @@ export class VerifySession {
 
   /** Subscribes (resolves once reports can arrive), then starts sending commands. */
   async start(): Promise<void> {
-    await this.#o.source.start((payload) => {
-      this.#lastMessageAt = this.#o.clock.now();
-      this.verifier.onMessage(payload);
-    });
+    await this.#o.source.start((payload) => this.verifier.onMessage(payload));
     if (this.#o.commandRate > 0) this.#startCommands();
   }
 
@@ -71,7 +67,8 @@ export class VerifySession {
     const { clock } = this.#o;
     const quiet = this.#o.quietMs ?? 500;
     const end = clock.now() + (this.#o.drainMaxMs ?? 5000);
-    while (clock.now() < end && clock.now() - this.#lastMessageAt < quiet) await new Promise((r) => setTimeout(r, 50));
+    while (clock.now() < end && clock.now() - this.verifier.lastMessageAt < quiet)
+      await new Promise((r) => setTimeout(r, 50));
     await this.#o.source.stop();
     return this.verifier.report({ final: true });
   }

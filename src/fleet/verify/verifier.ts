@@ -84,6 +84,8 @@ export class Verifier {
   readonly #liveAt = new Map<string, number>();
   /** Homes announced offline and not heard from since: while there are none, a tracked home is live. */
   readonly #down = new Set<string>();
+  /** When the last message came (the verifier's clock; 0 before any): a stopping verify waits for quiet. */
+  lastMessageAt = 0;
   /** Homes `<prefix>-<i>` by i, for the first prefix seen (#indexOf). */
   readonly #byIndex: ({ home: string; entry: HomeState } | undefined)[] = [];
   #indexPrefix: Buffer | undefined;
@@ -104,6 +106,7 @@ export class Verifier {
   /** One message from a report topic. */
   onMessage(payload: Buffer | string): void {
     const now = this.#clock.now();
+    this.lastMessageAt = now;
     const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload;
     if (this.#fastSensor(bytes, now)) return;
     let m: Record<string, unknown>;
