@@ -51,7 +51,7 @@ export interface BusStats {
   counters: Record<string, number>;
   /** The --queue-file journal's counters (empty without one). */
   queueFile: Record<string, number>;
-  /** Reports dropped from the full outbox, by route. */
+  /** Reports dropped, by route: from the full outbox, or one MQTT cannot carry. */
   drops: Record<string, number>;
   queueDepth: number;
   pubackLatencyMs: { p50: number; p99: number; count: number };

@@ -140,8 +140,8 @@ export class Outbox {
 
   /**
    * A report that can never be sent (one MQTT cannot carry): not in flight any more, out of the journal,
-   * and counted with the drops of its route (health, /metrics); not among those reported on the bus as
-   * dropped while the broker was away.
+   * and counted with the drops of its route (the health report's `dropped.<route>`); not among those
+   * reported on the bus as dropped while the broker was away.
    */
   discard(message: OutgoingMessage): void {
     this.#takeBack(message);
