@@ -84,8 +84,7 @@ export class Verifier {
   readonly #liveAt = new Map<string, number>();
   /** Homes announced offline and not heard from since: while there are none, a tracked home is live. */
   readonly #down = new Set<string>();
-  /** When the last message came (the verifier's clock; 0 before any): a stopping verify waits for quiet. */
-  lastMessageAt = 0;
+  #lastMessageAt = 0;
   /** Homes `<prefix>-<i>` by i, for the first prefix seen (#indexOf). */
   readonly #byIndex: ({ home: string; entry: HomeState } | undefined)[] = [];
   #indexPrefix: Buffer | undefined;
@@ -106,7 +105,7 @@ export class Verifier {
   /** One message from a report topic. */
   onMessage(payload: Buffer | string): void {
     const now = this.#clock.now();
-    this.lastMessageAt = now;
+    this.#lastMessageAt = now;
     const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload;
     if (this.#fastSensor(bytes, now)) return;
     let m: Record<string, unknown>;
@@ -123,7 +122,7 @@ export class Verifier {
       case 'sensor': {
         const { seq, boot, sent } = m;
         if (typeof home !== 'string' || !isCount(seq) || typeof boot !== 'number') return void this.#invalid++;
-        return this.#sensor(home, boot, seq, typeof sent === 'number' ? sent : undefined, now);
+        return this.#sensor(home, undefined, boot, seq, typeof sent === 'number' ? sent : undefined, now);
       }
       case 'availability': {
         const { seq, boot } = m;
@@ -144,6 +143,11 @@ export class Verifier {
       }
       default:
     }
+  }
+
+  /** When the last message came (the verifier's clock; 0 before any): a stopping verify waits for quiet. */
+  get lastMessageAt(): number {
+    return this.#lastMessageAt;
   }
 
   /** Commands sent and not yet acknowledged. */
@@ -177,9 +181,17 @@ export class Verifier {
     return home.startsWith(this.#homePrefix) && (this.#homes === undefined || this.#homes.has(home));
   }
 
-  #sensor(home: string, boot: number, seq: number, sent: number | undefined, now: number): void {
+  /** `entry`: the home's tracker entry when the caller has it (no lookup by name). */
+  #sensor(
+    home: string,
+    entry: HomeState | undefined,
+    boot: number,
+    seq: number,
+    sent: number | undefined,
+    now: number,
+  ): void {
     const known = this.tracker.homeCount;
-    const arrival = this.tracker.report(home, boot, seq);
+    const arrival = entry ? this.tracker.reportTo(entry, boot, seq) : this.tracker.report(home, boot, seq);
     // A reporting home is live; only a home new to the tracker or one announced offline can be missing
     // there, so the lookup is skipped for the rest (most reports).
     if ((this.tracker.homeCount > known || this.#down.size > 0) && !this.#liveAt.has(home)) this.#setLive(home, true);
@@ -212,14 +224,8 @@ export class Verifier {
     const boot = seq === undefined ? undefined : r.numberAfter(b, BOOT_KEY);
     const sent = boot === undefined ? undefined : r.numberAfter(b, SENT_KEY);
     if (!isCount(seq) || boot === undefined || sent === undefined) return false;
-    if (known) {
-      const arrival = this.tracker.reportTo(known.entry, boot, seq);
-      if (this.#down.size > 0 && !this.#liveAt.has(home)) this.#setLive(home, true);
-      if (arrival !== 'duplicate') this.#fresh.recordMs(now - sent);
-      return true;
-    }
-    this.#sensor(home, boot, seq, sent, now);
-    if (index >= 0) this.#remember(index, home);
+    this.#sensor(home, known?.entry, boot, seq, sent, now);
+    if (index >= 0 && !known) this.#remember(index, home);
     return true;
   }
 
