@@ -19,9 +19,6 @@ export class PublishTap {
   #needed = 0;
   /** Set at the first bytes this could not read: everything goes to mqtt.js from then on. */
   #bypass = false;
-  /** PUBLISH packets taken out so far. */
-  taken = 0;
-
   constructor(onPublish: (payload: Buffer) => void, writeAcks: (acks: Buffer) => void) {
     this.#onPublish = onPublish;
     this.#writeAcks = writeAcks;
@@ -80,7 +77,6 @@ export class PublishTap {
           payloadAt += 2;
         }
         if (length < 2 || payloadAt > end) return this.#giveUp(rest, buf.subarray(at), acks);
-        this.taken++;
         this.#onPublish(buf.subarray(payloadAt, end));
       } else {
         rest ??= [];
