@@ -146,8 +146,7 @@ export class Outbox {
   discard(message: OutgoingMessage): void {
     this.#takeBack(message);
     this.#forget(message);
-    this.#dropped ??= new Map();
-    this.#dropped.set(message.route, (this.#dropped.get(message.route) ?? 0) + 1);
+    this.#count(message.route, false);
   }
 
   /** The client gave a report back unsent: it goes to the front of the queue again, in order. */
@@ -220,10 +219,12 @@ export class Outbox {
     if (message.seq !== undefined && !EPHEMERAL.has(message.route)) this.#store?.remove(message.seq);
   }
 
-  #count(route: RouteName): void {
+  /** A drop of `route`; `unreported`: also among those the bridge reports on the bus when it reconnects. */
+  #count(route: RouteName, unreported = true): void {
     this.#dropped ??= new Map();
-    this.#unreported ??= new Map();
     this.#dropped.set(route, (this.#dropped.get(route) ?? 0) + 1);
+    if (!unreported) return;
+    this.#unreported ??= new Map();
     this.#unreported.set(route, (this.#unreported.get(route) ?? 0) + 1);
   }
 }
