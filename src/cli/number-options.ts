@@ -8,10 +8,11 @@ import { BridgeError, ErrorCode } from '../core/errors.js';
 export function refuseNonNumbers(argv: Record<string, unknown>, args: readonly string[]): true {
   // Typed with nothing after it (`--connect-rate` last, or before another option): yargs leaves it
   // undefined, as if it had not been typed at all.
-  const empty = Object.keys(argv).find((k) => argv[k] === undefined && k !== '_' && typedValue(args, k) !== undefined);
-  if (empty !== undefined && isEmptyValue(typedValue(args, empty)!)) {
-    throw new BridgeError(ErrorCode.CONFIG_INVALID, `--${empty} needs a value`);
-  }
+  const empty = Object.keys(argv).find((k) => {
+    const typed = argv[k] === undefined ? typedValue(args, k) : undefined;
+    return typed !== undefined && isEmptyValue(typed);
+  });
+  if (empty !== undefined) throw new BridgeError(ErrorCode.CONFIG_INVALID, `--${empty} needs a value`);
   const bad = Object.keys(argv).filter((k) => Number.isNaN(argv[k]));
   if (bad.length === 0) return true;
   // yargs sets a camel-case twin of each dashed option: name the one that was typed.

@@ -34,6 +34,11 @@ describe('refuseNonNumbers', () => {
     const argv = { 'connect-rate': undefined, connectRate: undefined, homes: 10 };
     expect(refusal(argv, ['fleet', '--homes', '10', '--connect-rate'])).toBe('--connect-rate needs a value');
     expect(refusal(argv, ['fleet', '--connect-rate', '--homes', '10'])).toBe('--connect-rate needs a value');
-    expect(refusal({ offset: -2 }, ['x', '--offset', '-2'])).toBeUndefined();
+    // yargs would have read it; the check must not take the dash for the next option.
+    expect(refusal({ offset: undefined }, ['x', '--offset', '-2'])).toBeUndefined();
+    // An undefined option typed with a value is not this check's to refuse, and does not hide one that is.
+    expect(refusal({ shard: undefined, homes: undefined }, ['fleet', '--shard', 'x', '--homes'])).toBe(
+      '--homes needs a value',
+    );
   });
 });
