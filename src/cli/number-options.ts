@@ -3,13 +3,19 @@ import { BridgeError, ErrorCode } from '../core/errors.js';
 /**
  * yargs reads a `type: 'number'` option given a word (`--homes lots`) as NaN, and every check further on
  * could only say "got NaN". This check, run before any command's handler, refuses such an option with the
- * text that was typed. `args`: the command line without node and the script.
+ * text that was typed. `args`: the command line without node and the script; `numberOptions`: the
+ * command's number options (yargs's `options.number`).
  */
-export function refuseNonNumbers(argv: Record<string, unknown>, args: readonly string[]): true {
+export function refuseNonNumbers(
+  argv: Record<string, unknown>,
+  args: readonly string[],
+  numberOptions: readonly string[] = [],
+): true {
   // Typed with nothing after it (`--connect-rate` last, or before another option): yargs leaves it
-  // undefined, as if it had not been typed at all.
+  // undefined, as if it had not been typed at all, or gives it its default (`--command-rate` → 0).
+  const numbers = new Set(numberOptions);
   const empty = Object.keys(argv).find((k) => {
-    const typed = argv[k] === undefined ? typedValue(args, k) : undefined;
+    const typed = argv[k] === undefined || numbers.has(k) ? typedValue(args, k) : undefined;
     return typed !== undefined && isEmptyValue(typed);
   });
   if (empty !== undefined) throw new BridgeError(ErrorCode.CONFIG_INVALID, `--${empty} needs a value`);

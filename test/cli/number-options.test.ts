@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { isBridgeError } from '../../src/core/errors.js';
 import { refuseNonNumbers } from '../../src/cli/number-options.js';
 
-function refusal(argv: Record<string, unknown>, args: string[]): string | undefined {
+function refusal(argv: Record<string, unknown>, args: string[], numbers: string[] = []): string | undefined {
   try {
-    refuseNonNumbers(argv, args);
+    refuseNonNumbers(argv, args, numbers);
     return undefined;
   } catch (e) {
     expect(isBridgeError(e)).toBe(true);
@@ -40,5 +40,15 @@ describe('refuseNonNumbers', () => {
     expect(refusal({ shard: undefined, homes: undefined }, ['fleet', '--shard', 'x', '--homes'])).toBe(
       '--homes needs a value',
     );
+  });
+
+  it('refuses a number option with a default typed with nothing after it (yargs gave it the default)', () => {
+    const argv = { 'command-rate': 0, commandRate: 0, verify: true, homes: 2 };
+    const numbers = ['command-rate', 'homes'];
+    expect(refusal(argv, ['fleet', '--homes', '2', '--verify', '--command-rate'], numbers)).toBe(
+      '--command-rate needs a value',
+    );
+    // A flag before another option is not a number option left empty.
+    expect(refusal(argv, ['fleet', '--verify', '--homes', '2'], numbers)).toBeUndefined();
   });
 });

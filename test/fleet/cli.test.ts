@@ -115,6 +115,21 @@ describe('smarthome-bridge fleet (the CLI)', () => {
     60_000,
   );
 
+  it('refuses --command-rate with no value at the end of the line, instead of taking its default', async () => {
+    const { code, stderr } = await runCli([
+      'fleet',
+      '--homes',
+      '2',
+      '--embedded',
+      '--broker-port',
+      '0',
+      '--verify',
+      '--command-rate',
+    ]);
+    expect(code).toBe(2);
+    expect(stderr.trim().split('\n')).toEqual(['smarthome-bridge: --command-rate needs a value']);
+  }, 60_000);
+
   it('refuses --connect-rate with no value at the end of the line, instead of taking it as absent', async () => {
     const { code, stderr } = await runCli([
       'fleet',
