@@ -27,6 +27,8 @@ export const DEFAULT_READ_BATCHING: ReadBatching = { batchMs: 1, busyBytesPerS: 
  * the parser drains, so resting the socket itself would be undone at once: this stream stands between
  * them and decides when the socket reads. The socket is made with a read high-water mark of one byte, so
  * a paused socket stops reading after at most one more chunk instead of filling a buffer with small reads.
+ * Standing there, it also hands the reports to the verifier itself (publish-tap.ts), batched or not
+ * (`o` null: every read as it comes), and mqtt.js gets only the rest of the session's packets.
  */
 export class BatchedSocket extends Duplex {
   readonly #socket: net.Socket;
