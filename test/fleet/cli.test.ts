@@ -115,32 +115,16 @@ describe('smarthome-bridge fleet (the CLI)', () => {
     60_000,
   );
 
-  it('refuses --command-rate with no value at the end of the line, instead of taking its default', async () => {
-    const { code, stderr } = await runCli([
-      'fleet',
-      '--homes',
-      '2',
-      '--embedded',
-      '--broker-port',
-      '0',
-      '--verify',
-      '--command-rate',
-    ]);
-    expect(code).toBe(2);
-    expect(stderr.trim().split('\n')).toEqual(['smarthome-bridge: --command-rate needs a value']);
-  }, 60_000);
-
-  it('refuses --connect-rate with no value at the end of the line, instead of taking it as absent', async () => {
-    const { code, stderr } = await runCli([
-      'fleet',
-      '--homes',
-      '2',
-      '--embedded',
-      '--broker-port',
-      '0',
-      '--connect-rate',
-    ]);
-    expect(code).toBe(2);
-    expect(stderr.trim().split('\n')).toEqual(['smarthome-bridge: --connect-rate needs a value']);
-  }, 60_000);
+  it.each([
+    ['--command-rate', 'its default', ['--verify', '--command-rate']],
+    ['--connect-rate', 'absent', ['--connect-rate']],
+  ])(
+    'refuses %s with no value at the end of the line, instead of taking it as %s',
+    async (option, _taken, tail) => {
+      const { code, stderr } = await runCli(['fleet', '--homes', '2', '--embedded', '--broker-port', '0', ...tail]);
+      expect(code).toBe(2);
+      expect(stderr.trim().split('\n')).toEqual([`smarthome-bridge: ${option} needs a value`]);
+    },
+    60_000,
+  );
 });
