@@ -8,6 +8,10 @@
  *
  * Bytes that are not MQTT as this reads it (a remaining length over four bytes, a PUBLISH shorter than
  * its topic) are handed to mqtt.js from there on, untouched, for it to report as it always has.
+ *
+ * A read is lent, not given: the socket reads into one buffer again and again (batched-reads.ts). A
+ * payload is the verifier's only during its call; what this keeps (the start of a packet whose rest has
+ * not come) and what it hands on is copied.
  */
 export class PublishTap {
   readonly #onPublish: (payload: Buffer) => void;
@@ -24,14 +28,17 @@ export class PublishTap {
     this.#writeAcks = writeAcks;
   }
 
-  /** Takes the PUBLISH packets out of `chunk`; returns the bytes left for mqtt.js, or undefined. */
+  /**
+   * Takes the PUBLISH packets out of `chunk` (valid only during the call); returns the bytes left for
+   * mqtt.js (a copy), or undefined.
+   */
   take(chunk: Buffer): Buffer | undefined {
-    if (this.#bypass) return chunk;
+    if (this.#bypass) return Buffer.from(chunk);
     let buf = chunk;
     if (this.#parts) {
       // Kept, not joined, until the packet is whole: a large report arriving in many small reads
-      // would otherwise be copied once per read.
-      this.#parts.push(chunk);
+      // would otherwise be copied again at every read.
+      this.#parts.push(Buffer.from(chunk));
       this.#partsLength += chunk.length;
       if (this.#partsLength < this.#needed) return undefined;
       buf = Buffer.concat(this.#parts, this.#partsLength);
@@ -85,7 +92,7 @@ export class PublishTap {
       at = end;
     }
     if (at < buf.length) {
-      this.#parts = [buf.subarray(at)];
+      this.#parts = [Buffer.from(buf.subarray(at))];
       this.#partsLength = buf.length - at;
       this.#needed = needed;
     }
@@ -110,7 +117,8 @@ function pubacks(ids: number[]): Buffer {
   return out;
 }
 
+/** The parts as one Buffer of their own (a copy even of a single part: the read it is in is lent). */
 function join(parts: Buffer[] | undefined): Buffer | undefined {
   if (!parts) return undefined;
-  return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+  return parts.length === 1 ? Buffer.from(parts[0]!) : Buffer.concat(parts);
 }
