@@ -1,8 +1,8 @@
 /**
  * The verifier's PUBLISH tap: whatever way the bytes are cut into reads, every QoS 0 and QoS 1 report's
  * payload comes out once and in order, QoS 1 ones are acknowledged in order, and every other packet
- * reaches mqtt.js whole and in order, though each read is lent in a buffer the next read overwrites. mqtt-packet (mqtt.js's own encoder and parser) makes and checks
- * the packets.
+ * reaches mqtt.js whole and in order, though each read is lent in a buffer the next read overwrites.
+ * mqtt-packet (mqtt.js's own encoder and parser) makes and checks the packets.
  */
 import fc from 'fast-check';
 import mqttPacket, { type Packet } from 'mqtt-packet';
