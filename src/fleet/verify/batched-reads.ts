@@ -1,7 +1,7 @@
 import type net from 'node:net';
 import { Duplex } from 'node:stream';
 import { openSocket, type SocketTarget } from '../../bus/socket-target.js';
-import { PublishTap } from './publish-tap.js';
+import { type PayloadSink, PublishTap } from './publish-tap.js';
 
 /**
  * A verifier reads one socket that carries every report of a fleet. At 20,000 reports a second Node
@@ -55,7 +55,7 @@ export class BatchedSocket extends Duplex {
   constructor(
     open: (onRead: (n: number, buffer: Buffer) => boolean) => net.Socket,
     o: ReadBatching | null,
-    onPublish?: (payload: Buffer) => void,
+    onPublish?: PayloadSink,
   ) {
     super({ allowHalfOpen: false });
     const socket = open((n, buffer) => this.#onRead(buffer.subarray(0, n)));
@@ -135,11 +135,7 @@ export class BatchedSocket extends Duplex {
  * A connection to the target whose reads are batched while busy (o null: never), and whose PUBLISH
  * packets go to `onPublish` instead of the MQTT client (publish-tap.ts).
  */
-export function openBatchedSocket(
-  t: SocketTarget,
-  o: ReadBatching | null,
-  onPublish?: (payload: Buffer) => void,
-): BatchedSocket {
+export function openBatchedSocket(t: SocketTarget, o: ReadBatching | null, onPublish?: PayloadSink): BatchedSocket {
   const buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
   return new BatchedSocket((callback) => openSocket(t, { onread: { buffer, callback } }), o, onPublish);
 }

@@ -48,7 +48,7 @@ export class VerifySession {
 
   /** Subscribes (resolves once reports can arrive), then starts sending commands. */
   async start(): Promise<void> {
-    await this.#o.source.start((payload) => this.verifier.onMessage(payload));
+    await this.#o.source.start((bytes, start, end) => this.verifier.onMessage(bytes, start, end));
     if (this.#o.commandRate > 0) this.#startCommands();
   }
 

@@ -7,6 +7,7 @@ import { redactUrl as redact } from '../../bus/client.js';
 import { mqttLogOption } from '../../bus/mqtt-log.js';
 import { socketTarget } from '../../bus/socket-target.js';
 import { DEFAULT_READ_BATCHING, openBatchedSocket, type ReadBatching } from './batched-reads.js';
+import type { PayloadSink } from './publish-tap.js';
 
 /**
  * Where a verifier reads the fleet's reports from and sends its commands to: an MQTT subscription, or
@@ -15,7 +16,8 @@ import { DEFAULT_READ_BATCHING, openBatchedSocket, type ReadBatching } from './b
  */
 export interface ReportSource {
   readonly kind: 'mqtt' | 'amqp';
-  start(onMessage: (payload: Buffer) => void): Promise<void>;
+  /** Each report's payload goes to `onMessage` (bytes `start` to `end`, the callee's only during the call). */
+  start(onMessage: PayloadSink): Promise<void>;
   /** Publishes a command on an MQTT topic (over AMQP: its routing key on the exchange). */
   publish(topic: string, payload: string): void;
   stop(): Promise<void>;
@@ -66,7 +68,7 @@ export class MqttReportSource implements ReportSource {
     this.#o = o;
   }
 
-  async start(onMessage: (payload: Buffer) => void): Promise<void> {
+  async start(onMessage: PayloadSink): Promise<void> {
     const o = this.#o;
     const options: IClientOptions = {
       clientId: o.clientId,
@@ -89,7 +91,7 @@ export class MqttReportSource implements ReportSource {
       ? new MqttClient(() => openBatchedSocket(target, batching, onMessage), options)
       : mqtt.connect(o.url, options);
     this.#client = client;
-    client.on('message', (_topic, payload) => onMessage(payload));
+    client.on('message', (_topic, payload) => onMessage(payload, 0, payload.length));
     this.#watchConnection(client);
     const subscribe = (): Promise<unknown> =>
       client.subscribeAsync(Object.fromEntries(o.filters.map((f) => [f, { qos: o.qos }])));
@@ -176,7 +178,7 @@ export class AmqpReportSource implements ReportSource {
     this.#o = o;
   }
 
-  async start(onMessage: (payload: Buffer) => void): Promise<void> {
+  async start(onMessage: PayloadSink): Promise<void> {
     const o = this.#o;
     try {
       this.#conn = await amqp.connect(o.url);
@@ -194,7 +196,7 @@ export class AmqpReportSource implements ReportSource {
       // A private, server-named queue that vanishes with the verifier.
       const { queue } = await ch.assertQueue('', { exclusive: true, autoDelete: true, durable: false });
       for (const f of o.filters) await ch.bindQueue(queue, o.exchange, mqttToAmqp(f));
-      await ch.consume(queue, (msg) => msg && onMessage(msg.content), { noAck: true });
+      await ch.consume(queue, (msg) => msg && onMessage(msg.content, 0, msg.content.length), { noAck: true });
     } catch (e) {
       await this.stop();
       throw new BridgeError(

@@ -102,15 +102,16 @@ export class Verifier {
     this.#last = { at: this.#started, totals: this.tracker.totals() };
   }
 
-  /** One message from a report topic. */
-  onMessage(payload: Buffer | string): void {
+  /** One message from a report topic: `payload`, or bytes `start` to `end` of it (read during the call only). */
+  onMessage(payload: Buffer | string, start = 0, end = payload.length): void {
     const now = this.#clock.now();
     this.#lastMessageAt = now;
     const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload;
-    if (this.#fastSensor(bytes, now)) return;
+    if (typeof payload === 'string') end = bytes.length;
+    if (this.#fastSensor(bytes, start, end, now)) return;
     let m: Record<string, unknown>;
     try {
-      m = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
+      m = JSON.parse(bytes.toString('utf8', start, end)) as Record<string, unknown>;
     } catch {
       this.#invalid++;
       return;
@@ -204,11 +205,11 @@ export class Verifier {
    * of the verifier's CPU (bench/verify-cost.ts). Anything else, or anything odd (an escape, a number
    * JSON writes with an exponent or a sign), goes the JSON.parse way.
    */
-  #fastSensor(b: Buffer, now: number): boolean {
-    const start = SENSOR_PREFIX.length;
-    if (b[b.length - 1] !== CLOSE_BRACE || !bytesAt(b, SENSOR_PREFIX, 0)) return false;
+  #fastSensor(b: Buffer, from: number, end: number, now: number): boolean {
+    const start = from + SENSOR_PREFIX.length;
+    if (b[end - 1] !== CLOSE_BRACE || !bytesAt(b, SENSOR_PREFIX, from, end)) return false;
     let homeEnd = start;
-    for (; homeEnd < b.length; homeEnd++) {
+    for (; homeEnd < end; homeEnd++) {
       const c = b[homeEnd]!;
       if (c === QUOTE) break;
       if (c === BACKSLASH) return false; // an escaped character: let JSON.parse read it
@@ -218,8 +219,11 @@ export class Verifier {
     const home = known ? known.home : b.toString('utf8', start, homeEnd);
     if (!known && !this.#counts(home)) return true; // another fleet's (or shard's) home: ignored
     const r = this.#reader;
-    r.at = homeEnd;
-    // In the fleet's order each key follows the previous number's comma; the reader searches otherwise.
+    r.end = end;
+    // The fleet's numbers close its reports: found from the end, each key then follows the previous
+    // number's comma; in any other order the reader searches forward from the home.
+    const tail = tailAt(b, homeEnd, end);
+    r.at = tail >= 0 ? tail : homeEnd;
     const seq = r.numberAfter(b, SEQ_KEY);
     const boot = seq === undefined ? undefined : r.numberAfter(b, BOOT_KEY);
     const sent = boot === undefined ? undefined : r.numberAfter(b, SENT_KEY);
@@ -247,7 +251,7 @@ export class Verifier {
     }
     const prefix = this.#indexPrefix;
     if (prefix === undefined) return index; // the first home indexed (#remember) sets the prefix
-    return prefix.length === dash + 1 - start && bytesAt(b, prefix, start) ? index : -1;
+    return prefix.length === dash + 1 - start && bytesAt(b, prefix, start, end) ? index : -1;
   }
 
   /** Indexes a home #indexOf numbered, once it counted; the first sets the prefix. */
@@ -327,10 +331,29 @@ const DOT = 0x2e;
 const ZERO = 0x30;
 const DASH = 0x2d;
 
-/** Reads the numbers of a fleet-written payload in order, from `at` on. */
+/**
+ * The longest tail `,"seq":N,"boot":B,"sent":S}` a fleet writes (15 digits each, 9 more after the point
+ * in S), with room to spare.
+ */
+const TAIL_MAX = 96;
+
+/**
+ * Where `"seq":` begins in the last TAIL_MAX bytes before `end`, after a comma (a key, not part of a
+ * string: a quote there would be escaped), and after `from`; −1 if not there.
+ */
+function tailAt(b: Buffer, from: number, end: number): number {
+  const stop = Math.max(from + 1, end - TAIL_MAX);
+  for (let i = end - SEQ_KEY.length - 2; i >= stop; i--)
+    if (b[i] === QUOTE && b[i - 1] === COMMA && bytesAt(b, SEQ_KEY, i, end)) return i;
+  return -1;
+}
+
+/** Reads the numbers of a fleet-written payload in order, from `at` on, up to `end`. */
 class FleetReportReader {
   /** Where the next key is looked for: after the previous number's `,`. */
   at = 0;
+  /** Where the payload ends. */
+  end = 0;
 
   /**
    * The number after `key` (at `at`, else searched from there) as JSON.stringify writes a non-negative
@@ -338,12 +361,13 @@ class FleetReportReader {
    * a string, a longer number) is undefined.
    */
   numberAfter(b: Buffer, key: Buffer): number | undefined {
-    const at = bytesAt(b, key, this.at) ? this.at : b.indexOf(key, this.at);
-    if (at < 0) return undefined;
+    const end = this.end;
+    const at = bytesAt(b, key, this.at, end) ? this.at : b.indexOf(key, this.at);
+    if (at < 0 || at + key.length > end) return undefined;
     let i = at + key.length;
     let whole = 0;
     let digits = 0;
-    for (; i < b.length; i++, digits++) {
+    for (; i < end; i++, digits++) {
       const d = b[i]! - ZERO;
       if (d < 0 || d > 9) break;
       whole = whole * 10 + d;
@@ -352,7 +376,7 @@ class FleetReportReader {
     if (b[i] === DOT) {
       let fraction = 0;
       let scale = 1;
-      for (i++; i < b.length && scale < 1e9; i++) {
+      for (i++; i < end && scale < 1e9; i++) {
         const d = b[i]! - ZERO;
         if (d < 0 || d > 9) break;
         fraction = fraction * 10 + d;
@@ -362,12 +386,13 @@ class FleetReportReader {
       whole += fraction / scale;
     }
     this.at = i + 1;
-    return b[i] === COMMA || b[i] === CLOSE_BRACE ? whole : undefined;
+    return i < end && (b[i] === COMMA || b[i] === CLOSE_BRACE) ? whole : undefined;
   }
 }
 
-function bytesAt(b: Buffer, key: Buffer, at: number): boolean {
-  if (at + key.length > b.length) return false;
+/** Whether `key` is at `at`, wholly before `end`. */
+function bytesAt(b: Buffer, key: Buffer, at: number, end: number): boolean {
+  if (at + key.length > end) return false;
   for (let k = 0; k < key.length; k++) if (b[at + k] !== key[k]) return false;
   return true;
 }

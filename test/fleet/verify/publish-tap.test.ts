@@ -35,7 +35,7 @@ function run(bytes: Buffer, cuts: number[]) {
   const acks: Buffer[] = [];
   const handedOn: Buffer[] = [];
   const tap = new PublishTap(
-    (p) => payloads.push(p.toString()),
+    (b, start, end) => payloads.push(b.toString('utf8', start, end)),
     (a) => acks.push(Buffer.from(a)),
   );
   let from = 0;
@@ -101,7 +101,7 @@ describe('PublishTap', () => {
     const after = mqttPacket.generate(publish(2, 0));
     const payloads: string[] = [];
     const tap = new PublishTap(
-      (p) => payloads.push(p.toString()),
+      (b, start, end) => payloads.push(b.toString('utf8', start, end)),
       () => undefined,
     );
     // Each read lent and overwritten once taken, as the socket's are.

@@ -93,6 +93,28 @@ describe('Verifier', () => {
     expect(a.anomalies).toEqual(b.anomalies);
   });
 
+  it('reads a payload lent in the middle of a buffer without looking past either end', () => {
+    const clock = manualClock(1_700_000_000_000);
+    const fields = { Producer: 'smarthome', command: 'sensor', time: '', sensor: 'rain', rain: 0 };
+    const payloads = [
+      { ...fields, home: 'h-1', seq: 0, boot: 1, sent: clock.t - 2 },
+      // A field after the numbers, and the numbers' keys inside strings: found where JSON.parse finds them.
+      { ...fields, home: 'h-2', seq: 0, boot: 1, sent: clock.t - 3, extra: ',"seq":9,"boot":1,"sent":0}' },
+      { ...fields, home: 'h-3', time: ',"seq":5,"boot":1,"sent":1}', seq: 0, boot: 1, sent: clock.t - 1 },
+    ].map((p) => Buffer.from(JSON.stringify(p)));
+    const whole = new Verifier({ clock, baseline: 'zero' });
+    const lent = new Verifier({ clock, baseline: 'zero' });
+    for (const p of payloads) {
+      whole.onMessage(p);
+      // Bytes around it that a reader going past either end would take for part of the report.
+      const around = Buffer.concat([Buffer.from('{"seq":1,'), p, Buffer.from('8,"sent":0}')]);
+      lent.onMessage(around, 9, 9 + p.length);
+    }
+    const a = lent.report({ final: true });
+    expect(a).toMatchObject({ homes: 3, received: 3, invalid: 0, lost: 0, latencyMs: { count: 3, max: 3 } });
+    expect(a).toEqual({ ...whole.report({ final: true }), elapsedS: a.elapsedS });
+  });
+
   it("measures end-to-end latency from each report's sent time, and not for duplicates", () => {
     const clock = manualClock();
     const v = new Verifier({ clock, baseline: 'zero' });
