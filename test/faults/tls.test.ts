@@ -1,7 +1,7 @@
 /**
  * mqtts:// against mosquitto with certificates made by openssl in the test: verification is on by
  * default; the right CA connects, a wrong CA ends the bridge at once with a message that points at --ca,
- * and --insecure connects with a warning.
+ * and --insecure connects with a warning. A fleet's verifier counts its reports over TLS too.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -59,6 +59,47 @@ describe('TLS to the broker', () => {
     } finally {
       await bridge.kill();
     }
+  }, 90_000);
+
+  it('fleet --verify over mqtts counts every report its homes sent', async () => {
+    // The verifier reads its TLS socket itself (a buffer of its own, reports taken out before mqtt.js).
+    const fleet = bridgeProcess([
+      'fleet',
+      '--homes',
+      '4',
+      '--broker',
+      broker.url,
+      '--ca',
+      certs.ca,
+      '--cert',
+      certs.clientCert,
+      '--key',
+      certs.clientKey,
+      '--prefix',
+      `tlsv${process.pid}`,
+      '--report-period',
+      '300ms',
+      '--verify',
+      '--output',
+      'json',
+      '--interval',
+      '500ms',
+    ]);
+    try {
+      await fleet.waitFor(/"type":"verify"[^\n]*"received":(?:[3-9]\d|\d{3,})/, 60_000);
+      await fleet.stop();
+    } finally {
+      await fleet.kill();
+    }
+    const lines = fleet.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const final = lines.find((l) => l['type'] === 'final');
+    const fleetFinal = lines.find((l) => l['final'] === true) as { stats: { reports: number } } | undefined;
+    expect(final).toMatchObject({ homes: 4, lost: 0, duplicates: 0, reordered: 0, invalid: 0 });
+    expect(final?.['expected']).toBe(fleetFinal?.stats.reports);
+    expect(final?.['received']).toBeGreaterThanOrEqual(30);
   }, 90_000);
 
   it('with --insecure connects to a broker it cannot verify, and warns', async () => {
