@@ -30,6 +30,7 @@ import { firmwareFleet } from './firmware-fleet.js';
 import { panel } from './panel.js';
 import { verifyCost } from './verify-cost.js';
 import { runInOwnSession, sessionNice } from './support/own-session.js';
+import { launcherRuns } from './support/launcher.js';
 import { loadAverage } from './support/proc.js';
 import type { Benchmark, BenchOutcome, BenchRow } from './support/types.js';
 
@@ -99,6 +100,11 @@ log(
   `${machine.cores} × ${machine.cpu}, Node ${machine.node}; nice ${nice}, session nice ` +
     `${sessionNice() ?? '—'}; load average ${loadAverage().join(' ')}`,
 );
+
+if (launcherRuns() === 'tsx')
+  // Easy to miss after a formatter touched src/: every fleet and verify would start through tsx, with
+  // its loader thread (~30 MiB) and slower start-up, and the figures would not be a build's.
+  log('warning: dist/ is older than src/, so the CLI runs the sources through tsx; `npm run build` first');
 
 mkdirSync(RESULTS, { recursive: true });
 const table: Array<{ bench: string; row: BenchRow }> = [];
