@@ -12,11 +12,20 @@ interface HeapTimer extends Timer {
 
 const noop = (): void => undefined;
 
+/** The least time between two batches (see FleetClock). */
+export const DEFAULT_BATCH_MS = 5;
+
 /**
  * One real-time clock for every home of a fleet, with one Node timer behind it: timers live in a
  * binary heap and fire in batches when due. Ten thousand homes reading their sensors every second
  * then cost one `setTimeout` re-arm per batch instead of one Timeout object per reading, and the clock
  * knows each timer's schedule, so a report can measure how late it went out (`firingDue`).
+ *
+ * Batches are at least `batchMs` apart: with ten thousand homes' timers spread over the period, firing
+ * each millisecond woke the thread a thousand times a second for ten timers each, and every wake-up
+ * (the kernel's, the event loop's, a Timeout object) cost more than the timers it fired. A timer then
+ * fires up to `batchMs` late; its schedule does not drift (homes re-arm from the due time), and the
+ * lateness is in what the fleet reports.
  */
 export class FleetClock implements Clock {
   readonly speed = 1;
@@ -29,10 +38,14 @@ export class FleetClock implements Clock {
   #firingDue: number | undefined;
   #inBatch = false;
   #disposed = false;
+  readonly #batchMs: number;
+  /** When the last batch began (performance.now()); the next is at least batchMs later. */
+  #lastBatch = -Infinity;
 
-  constructor(origin = Date.now()) {
+  constructor(origin = Date.now(), o: { batchMs?: number } = {}) {
     this.#origin = origin;
     this.#start = performance.now();
+    this.#batchMs = o.batchMs ?? DEFAULT_BATCH_MS;
   }
 
   now(): number {
@@ -90,14 +103,17 @@ export class FleetClock implements Clock {
   }
 
   #arm(due: number): void {
+    const at = Math.max(due, this.#origin + (this.#lastBatch - this.#start) + this.#batchMs);
+    if (this.#armedFor !== undefined && at >= this.#armedFor) return; // armed for then already
     clearTimeout(this.#handle);
-    this.#armedFor = due;
-    this.#handle = setTimeout(() => this.#fire(), Math.max(0, due - this.now()));
+    this.#armedFor = at;
+    this.#handle = setTimeout(() => this.#fire(), Math.max(0, at - this.now()));
   }
 
   #fire(): void {
     this.#handle = undefined;
     this.#armedFor = undefined;
+    this.#lastBatch = performance.now();
     // Only timers that existed when the batch began: a callback that sets a 0 ms timer cannot spin here.
     const lastSeq = this.#seq;
     let failure: unknown;

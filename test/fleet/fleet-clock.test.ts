@@ -34,6 +34,31 @@ describe('FleetClock (one Node timer for every home)', () => {
     expect(clock.firingDue).toBeUndefined();
   });
 
+  it('fires batches about batchMs apart, no timer before its due time, and fires every one', async () => {
+    clock = new FleetClock(Date.now(), { batchMs: 40 });
+    const batches: number[] = [];
+    const late: number[] = [];
+    let fired = 0;
+    let inBatch = false;
+    // Due every 5 ms for 200 ms: forty timers, which one timer per millisecond would fire in ~40 wake-ups.
+    for (let ms = 0; ms < 200; ms += 5)
+      clock.setTimer(ms, () => {
+        fired++;
+        late.push(clock.now() - clock.firingDue!);
+        if (inBatch) return;
+        // A batch's callbacks run in one go; the microtask runs once they all have.
+        inBatch = true;
+        batches.push(performance.now());
+        queueMicrotask(() => (inBatch = false));
+      });
+    await until(() => fired === 40);
+    expect(fired).toBe(40);
+    expect(Math.min(...late)).toBeGreaterThanOrEqual(0);
+    // Node's timers count whole milliseconds from the event loop's cached time: a few early at most.
+    for (let i = 1; i < batches.length; i++) expect(batches[i]! - batches[i - 1]!).toBeGreaterThanOrEqual(36);
+    expect(batches.length).toBeLessThanOrEqual(7); // 200 ms in batches 40 ms apart
+  });
+
   it('never fires a cleared timer', async () => {
     clock = new FleetClock();
     let fired = 0;
