@@ -13,7 +13,7 @@ interface HeapTimer extends Timer {
 const noop = (): void => undefined;
 
 /** The least time between two batches (see FleetClock). */
-export const DEFAULT_BATCH_MS = 5;
+export const DEFAULT_BATCH_MS = 10;
 
 /**
  * One real-time clock for every home of a fleet, with one Node timer behind it: timers live in a
@@ -21,11 +21,11 @@ export const DEFAULT_BATCH_MS = 5;
  * then cost one `setTimeout` re-arm per batch instead of one Timeout object per reading, and the clock
  * knows each timer's schedule, so a report can measure how late it went out (`firingDue`).
  *
- * Batches are at least `batchMs` apart: with ten thousand homes' timers spread over the period, firing
- * each millisecond woke the thread a thousand times a second for ten timers each, and every wake-up
- * (the kernel's, the event loop's, a Timeout object) cost more than the timers it fired. A timer then
- * fires up to `batchMs` late; its schedule does not drift (homes re-arm from the due time), and the
- * lateness is in what the fleet reports.
+ * Batches are about `batchMs` (10 ms) apart, as a load generator's tick: with ten thousand homes'
+ * timers spread over the period, firing each millisecond woke the thread a thousand times a second for
+ * ten timers each, and every wake-up (the kernel's, the event loop's, a Timeout object) cost more than
+ * the timers it fired. A timer then fires up to `batchMs` late; its schedule does not drift (homes
+ * re-arm from the due time), and the lateness is in what the fleet reports.
  */
 export class FleetClock implements Clock {
   readonly speed = 1;
