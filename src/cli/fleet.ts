@@ -53,6 +53,7 @@ interface FleetArgs extends BrokerArgs, HttpArgs {
   workers: number;
   shard?: string;
   keepalive: string;
+  tick: string;
   'queue-size': number;
   output?: FleetOutput;
   interval?: string;
@@ -156,6 +157,14 @@ export function fleetOptions<T>(y: Argv<T>) {
       default: '60s',
       describe: `MQTT keepalive (${DURATION_HELP}; every home reports more often than this anyway).`,
     })
+    .option('tick', {
+      type: 'string',
+      default: '10ms',
+      describe:
+        `Fire the homes' timers in batches this far apart (${DURATION_HELP}): a report goes out up to this ` +
+        'late, and the broker gets the reports of a tick at once. 0: each as it falls due (smooth, and ' +
+        'a tenth to a third more CPU per report).',
+    })
     .option('queue-size', {
       type: 'number',
       default: 100,
@@ -215,6 +224,10 @@ export function fleetOptions<T>(y: Argv<T>) {
       'two reports per home per second, counted end to end, with 5 commands/s',
     )
     .example(
+      '$0 fleet --homes 10000 --broker mqtt://127.0.0.1:1883 --tick 0 --verify',
+      'reports sent as each falls due, not in 10 ms ticks: latency without the bursts',
+    )
+    .example(
       '$0 fleet --homes 40000 --shard auto --broker mqtt://rabbit:1883',
       'one pod of a Kubernetes Indexed Job (deploy/kubernetes/fleet-job.yaml)',
     );
@@ -264,6 +277,7 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
   if (a['read-batch'] !== undefined && !a.verify)
     throw new BridgeError(ErrorCode.CONFIG_INVALID, '--read-batch needs --verify');
   parseReadBatch(a['read-batch']); // a bad value is refused before any home starts
+  const tick = tickMs(a.tick);
   const connectRate = a['connect-rate'];
   if (connectRate !== undefined && !(connectRate > 0))
     throw new BridgeError(
@@ -316,6 +330,7 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
     password: readPassword(a),
     tls: readTls(a),
     keepaliveS: keepaliveS(a.keepalive),
+    tickMs: tick,
     queueSize: a['queue-size'],
     connectRate,
     connections: a.connections,
@@ -444,6 +459,13 @@ export async function fleetHandler(a: ArgumentsCamelCase<FleetArgs>): Promise<vo
       if (!stopping) view.update(s);
     });
   }, intervalMs);
+}
+
+/** The clock's tick: 0 (each timer as it falls due) up to a second. */
+function tickMs(text: string): number {
+  const ms = parseDuration(text, '--tick');
+  if (!(ms >= 0 && ms <= 1000)) throw new BridgeError(ErrorCode.CONFIG_INVALID, '--tick must be from 0 to 1s');
+  return ms;
 }
 
 /** MQTT keepalive is whole seconds on the wire. */

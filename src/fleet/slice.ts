@@ -45,6 +45,8 @@ export interface SliceOptions extends FleetBrokerOptions {
   settleHeap?: boolean | undefined;
   /** Connections opened per second, fixed (this slice's share); undefined: adaptive (connect-pacer.ts). */
   connectRate?: number | undefined;
+  /** Least time between two batches of the homes' timers (--tick; default fleet-clock.ts's 10 ms). */
+  tickMs?: number | undefined;
   /** Adaptive pacing: this slice's share of the fleet's rates and window (1 / workers; default 1). */
   connectShare?: number | undefined;
   /** Keep every home's status in a file of its own here (--state-dir). */
@@ -87,7 +89,7 @@ const CONNECTING_ENDS_AFTER_MS = 10_000;
 const BOOTS_AT_ONCE = 8;
 
 export class FleetSlice extends TypedEmitter<SliceEvents> {
-  readonly clock = new FleetClock();
+  readonly clock: FleetClock;
   readonly #o: SliceOptions;
   readonly #homes: FleetHome[] = [];
   readonly #lateness = new Histogram();
@@ -113,6 +115,7 @@ export class FleetSlice extends TypedEmitter<SliceEvents> {
 
   constructor(options: SliceOptions) {
     super();
+    this.clock = new FleetClock(Date.now(), { batchMs: options.tickMs });
     const fixed = options.connectRate;
     if (fixed !== undefined && !(fixed > 0))
       throw new BridgeError(ErrorCode.CONFIG_INVALID, `--connect-rate must be positive, got ${fixed}`);

@@ -116,6 +116,20 @@ describe('smarthome-bridge fleet (the CLI)', () => {
   );
 
   it.each([
+    ['lots', 'smarthome-bridge: --tick: not a duration: "lots" (use e.g. 500ms, 2s, 1m; a bare number is seconds)'],
+    ['2s', 'smarthome-bridge: --tick must be from 0 to 1s'],
+  ])(
+    'refuses a tick %j in one line, before starting a broker',
+    async (tick, message) => {
+      const args = ['fleet', '--homes', '2', '--embedded', '--broker-port', '0', '--tick', tick];
+      const { code, stderr } = await runCli(args);
+      expect(code).toBe(2);
+      expect(stderr.trim().split('\n')).toEqual([message]);
+    },
+    60_000,
+  );
+
+  it.each([
     ['--command-rate', 'its default', ['--verify', '--command-rate']],
     ['--connect-rate', 'absent', ['--connect-rate']],
   ])(
