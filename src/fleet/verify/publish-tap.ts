@@ -1,4 +1,10 @@
 /**
+ * Where a report's payload goes: bytes `start` to `end` of `bytes`, the verifier's only during the call
+ * (no Buffer is made per payload: at 20,000 reports a second each view cost as much as reading its numbers).
+ */
+export type PayloadSink = (bytes: Buffer, start: number, end: number) => void;
+
+/**
  * Takes the PUBLISH packets out of a verifier's incoming MQTT bytes before mqtt.js sees them: each
  * payload goes straight to the verifier, a QoS 1 one is acknowledged here (PUBACK, in the order the
  * packets came, as MQTT 3.1.1 §4.6 asks), and every other packet (CONNACK, SUBACK, UNSUBACK, PINGRESP,
@@ -13,12 +19,6 @@
  * payload is the verifier's only during its call; what this keeps (the start of a packet whose rest has
  * not come) and what it hands on is copied.
  */
-/**
- * Where a report's payload goes: bytes `start` to `end` of `bytes`, the verifier's only during the call
- * (no Buffer is made per payload: at 20,000 reports a second each view cost as much as reading its numbers).
- */
-export type PayloadSink = (bytes: Buffer, start: number, end: number) => void;
-
 export class PublishTap {
   readonly #onPublish: PayloadSink;
   readonly #writeAcks: (acks: Buffer) => void;
