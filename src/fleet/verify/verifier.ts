@@ -102,12 +102,12 @@ export class Verifier {
     this.#last = { at: this.#started, totals: this.tracker.totals() };
   }
 
-  /** One message from a report topic: `payload`, or bytes `start` to `end` of it (read during the call only). */
-  onMessage(payload: Buffer | string, start = 0, end = payload.length): void {
+  /** One message from a report topic: bytes `start` to `end` (default: all) of `payload`, read during the call only. */
+  onMessage(payload: Buffer | string, start = 0, end?: number): void {
     const now = this.#clock.now();
     this.#lastMessageAt = now;
     const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload;
-    if (typeof payload === 'string') end = bytes.length;
+    end ??= bytes.length;
     if (this.#fastSensor(bytes, start, end, now)) return;
     let m: Record<string, unknown>;
     try {
