@@ -12,8 +12,8 @@ interface HeapTimer extends Timer {
 
 const noop = (): void => undefined;
 
-/** The least time between two batches (see FleetClock). */
-export const DEFAULT_BATCH_MS = 10;
+/** The least time between two batches, a fleet's `--tick` (see FleetClock). */
+export const DEFAULT_TICK_MS = 10;
 
 /**
  * One real-time clock for every home of a fleet, with one Node timer behind it: timers live in a
@@ -21,10 +21,10 @@ export const DEFAULT_BATCH_MS = 10;
  * then cost one `setTimeout` re-arm per batch instead of one Timeout object per reading, and the clock
  * knows each timer's schedule, so a report can measure how late it went out (`firingDue`).
  *
- * Batches are about `batchMs` (10 ms) apart, as a load generator's tick: with ten thousand homes'
+ * Batches are about a tick (`tickMs`, 10 ms) apart, as a load generator's: with ten thousand homes'
  * timers spread over the period, firing each millisecond woke the thread a thousand times a second for
  * ten timers each, and every wake-up (the kernel's, the event loop's, a Timeout object) cost more than
- * the timers it fired. A timer then fires up to `batchMs` late; its schedule does not drift (homes
+ * the timers it fired. A timer then fires up to a tick late; its schedule does not drift (homes
  * re-arm from the due time), and the lateness is in what the fleet reports.
  */
 export class FleetClock implements Clock {
@@ -38,14 +38,15 @@ export class FleetClock implements Clock {
   #firingDue: number | undefined;
   #inBatch = false;
   #disposed = false;
-  readonly #batchMs: number;
-  /** When the last batch began (performance.now()); the next is at least batchMs later. */
+  readonly #tickMs: number;
+  /** When the last batch began (this clock's time); the next begins a tick later at the earliest. */
   #lastBatch = -Infinity;
 
-  constructor(origin = Date.now(), o: { batchMs?: number } = {}) {
-    this.#origin = origin;
+  /** `origin`: the wall-clock time this clock starts at (default now); `tickMs`: 0 fires each timer when due. */
+  constructor(o: { origin?: number; tickMs?: number | undefined } = {}) {
+    this.#origin = o.origin ?? Date.now();
     this.#start = performance.now();
-    this.#batchMs = o.batchMs ?? DEFAULT_BATCH_MS;
+    this.#tickMs = o.tickMs ?? DEFAULT_TICK_MS;
   }
 
   now(): number {
@@ -81,7 +82,7 @@ export class FleetClock implements Clock {
     if (this.#disposed) return timer;
     this.#heap.push(timer);
     // While a batch fires, the clock re-arms once at its end, not once per timer a callback sets.
-    if (!this.#inBatch && (this.#armedFor === undefined || timer.due < this.#armedFor)) this.#arm(timer.due);
+    if (!this.#inBatch) this.#arm(timer.due);
     return timer;
   }
 
@@ -103,7 +104,7 @@ export class FleetClock implements Clock {
   }
 
   #arm(due: number): void {
-    const at = Math.max(due, this.#origin + (this.#lastBatch - this.#start) + this.#batchMs);
+    const at = Math.max(due, this.#lastBatch + this.#tickMs);
     if (this.#armedFor !== undefined && at >= this.#armedFor) return; // armed for then already
     clearTimeout(this.#handle);
     this.#armedFor = at;
@@ -113,7 +114,7 @@ export class FleetClock implements Clock {
   #fire(): void {
     this.#handle = undefined;
     this.#armedFor = undefined;
-    this.#lastBatch = performance.now();
+    this.#lastBatch = this.now();
     // Only timers that existed when the batch began: a callback that sets a 0 ms timer cannot spin here.
     const lastSeq = this.#seq;
     let failure: unknown;

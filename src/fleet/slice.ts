@@ -45,7 +45,7 @@ export interface SliceOptions extends FleetBrokerOptions {
   settleHeap?: boolean | undefined;
   /** Connections opened per second, fixed (this slice's share); undefined: adaptive (connect-pacer.ts). */
   connectRate?: number | undefined;
-  /** Least time between two batches of the homes' timers (--tick; default fleet-clock.ts's 10 ms). */
+  /** Least time between two batches of the homes' timers (--tick; default DEFAULT_TICK_MS). */
   tickMs?: number | undefined;
   /** Adaptive pacing: this slice's share of the fleet's rates and window (1 / workers; default 1). */
   connectShare?: number | undefined;
@@ -115,7 +115,7 @@ export class FleetSlice extends TypedEmitter<SliceEvents> {
 
   constructor(options: SliceOptions) {
     super();
-    this.clock = new FleetClock(Date.now(), { batchMs: options.tickMs });
+    this.clock = new FleetClock({ tickMs: options.tickMs });
     const fixed = options.connectRate;
     if (fixed !== undefined && !(fixed > 0))
       throw new BridgeError(ErrorCode.CONFIG_INVALID, `--connect-rate must be positive, got ${fixed}`);

@@ -34,8 +34,8 @@ describe('FleetClock (one Node timer for every home)', () => {
     expect(clock.firingDue).toBeUndefined();
   });
 
-  it('fires batches about batchMs apart, no timer before its due time, and fires every one', async () => {
-    clock = new FleetClock(Date.now(), { batchMs: 40 });
+  it('fires batches about a tick apart, no timer before its due time, and fires every one', async () => {
+    clock = new FleetClock({ tickMs: 40 });
     const batches: number[] = [];
     const late: number[] = [];
     let fired = 0;
