@@ -6,6 +6,7 @@ import { BridgeError, ErrorCode } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
 import { checkPrefix, fleetConfig, homeAddress, shardIndices } from '../fleet/addressing.js';
 import { checkConnections, Fleet } from '../fleet/fleet.js';
+import { DEFAULT_TICK_MS } from '../fleet/fleet-clock.js';
 import { prepareStateDir } from '../fleet/home-state.js';
 import { RealClock } from '../environment/clock.js';
 import { readFaultSchedule, runFaultSchedule } from '../fleet/faults-schedule.js';
@@ -159,11 +160,11 @@ export function fleetOptions<T>(y: Argv<T>) {
     })
     .option('tick', {
       type: 'string',
-      default: '10ms',
+      default: `${DEFAULT_TICK_MS}ms`,
       describe:
         `Fire the homes' timers in batches this far apart (${DURATION_HELP}): a report goes out up to this ` +
         'late, and the broker gets the reports of a tick at once. 0: each as it falls due (smooth, and ' +
-        'a tenth to a third more CPU per report).',
+        'a tenth to a fifth more CPU per report).',
     })
     .option('queue-size', {
       type: 'number',
