@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jsonLines } from '../support/cli-process.js';
 import { bridgeProcess } from './support/processes.js';
 import { makeCertificates, startTlsMosquitto, type Certificates } from './support/tls.js';
 import type { Proc } from './support/processes.js';
@@ -91,10 +92,7 @@ describe('TLS to the broker', () => {
     } finally {
       await fleet.kill();
     }
-    const lines = fleet.stdout
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = jsonLines(fleet.stdout);
     const final = lines.find((l) => l['type'] === 'final');
     const fleetFinal = lines.find((l) => l['final'] === true) as { stats: { reports: number } } | undefined;
     expect(final).toMatchObject({ homes: 4, lost: 0, duplicates: 0, reordered: 0, invalid: 0 });

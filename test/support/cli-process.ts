@@ -40,6 +40,14 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): CliRun {
   };
 }
 
+/** The objects a CLI printed with `--output json` (one per line), in order; other lines are skipped. */
+export function jsonLines<T = Record<string, unknown>>(stdout: string): T[] {
+  return stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as T);
+}
+
 /** Runs the CLI to its end and gives its exit code and output. */
 export async function runCli(
   args: string[],

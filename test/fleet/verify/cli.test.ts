@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { generate, parser as mqttParser } from 'mqtt-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCli, type CliRun } from '../../support/cli-process.js';
+import { jsonLines as parseJsonLines, startCli, type CliRun } from '../../support/cli-process.js';
 import { startWatchedBroker, until, type WatchedBroker } from '../support.js';
 
 /** The fields of the --output json lines (verify's and fleet's) that these tests read. */
@@ -15,12 +15,7 @@ interface JsonLine {
 }
 
 /** Output lines of a CLI run with --output json. */
-const jsonLines = (run: CliRun): JsonLine[] =>
-  run
-    .stdout()
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l));
+const jsonLines = (run: CliRun): JsonLine[] => parseJsonLines<JsonLine>(run.stdout());
 
 async function ended(run: CliRun): Promise<number | null> {
   const timer = setTimeout(() => run.kill(), 60_000);
