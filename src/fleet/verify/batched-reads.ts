@@ -30,10 +30,10 @@ const READ_BUFFER_BYTES = 64 * 1024;
  * the parser drains, so resting the socket itself would be undone at once: this stream stands between
  * them and decides when the socket reads. The socket reads into one buffer of its own (Node's `onread`),
  * and answering `false` from a read stops the socket reading at once: no Buffer is made per read and no
- * read passes through the socket's own stream (at a thousand reads a second those were a tenth of the
- * verifier's CPU). Standing there, it also hands the reports to the verifier itself (publish-tap.ts),
- * batched or not (`o` null: every read as it comes), and mqtt.js gets only the rest of the session's
- * packets, copied out of the reused buffer.
+ * read passes through the socket's own stream (with those gone the verifier took a quarter less CPU,
+ * docs/performance.md "Verify's own cost"). Standing there, it also hands the reports to the verifier
+ * itself (publish-tap.ts), batched or not (`o` null: every read as it comes), and mqtt.js gets only the
+ * rest of the session's packets, copied out of the reused buffer.
  */
 export class BatchedSocket extends Duplex {
   readonly #socket: net.Socket;
