@@ -69,7 +69,9 @@ await yargs(hideBin(process.argv))
   .command(firmwareCommand)
   .command(virtualArduinoCommand)
   .strict()
-  .check((argv, options: { number?: string[] }) => refuseNonNumbers(argv, hideBin(process.argv), options.number))
+  .check((argv, options: { number?: string[]; string?: string[] }) =>
+    refuseNonNumbers(argv, hideBin(process.argv), [...(options.number ?? []), ...(options.string ?? [])]),
+  )
   .demandCommand(0)
   .recommendCommands()
   .version(VERSION)

@@ -3,19 +3,21 @@ import { BridgeError, ErrorCode } from '../core/errors.js';
 /**
  * yargs reads a `type: 'number'` option given a word (`--homes lots`) as NaN, and every check further on
  * could only say "got NaN". This check, run before any command's handler, refuses such an option with the
- * text that was typed. `args`: the command line without node and the script; `numberOptions`: the
- * command's number options (yargs's `options.number`).
+ * text that was typed, and any option typed with no value after it. `args`: the command line without node
+ * and the script; `valueOptions`: the command's options that take a value (yargs's `options.number` and
+ * `options.string`).
  */
 export function refuseNonNumbers(
   argv: Record<string, unknown>,
   args: readonly string[],
-  numberOptions: readonly string[] = [],
+  valueOptions: readonly string[] = [],
 ): true {
   // Typed with nothing after it (`--connect-rate` last, or before another option): yargs leaves it
-  // undefined, as if it had not been typed at all, or gives it its default (`--command-rate` → 0).
-  const numbers = new Set(numberOptions);
+  // undefined, as if it had not been typed at all, or gives it its default (`--command-rate` → 0,
+  // `--tick` → 10ms).
+  const valued = new Set(valueOptions);
   const empty = Object.keys(argv).find((k) => {
-    const typed = argv[k] === undefined || numbers.has(k) ? typedValue(args, k) : undefined;
+    const typed = argv[k] === undefined || valued.has(k) ? typedValue(args, k) : undefined;
     return typed !== undefined && isEmptyValue(typed);
   });
   if (empty !== undefined) throw new BridgeError(ErrorCode.CONFIG_INVALID, `--${empty} needs a value`);
@@ -25,21 +27,30 @@ export function refuseNonNumbers(
   const key = bad.find((k) => typedValue(args, k) !== undefined) ?? bad[0]!;
   throw new BridgeError(
     ErrorCode.CONFIG_INVALID,
-    `--${key} must be a number, got ${JSON.stringify(typedValue(args, key) ?? 'NaN')}`,
+    `--${key} must be a number, got ${JSON.stringify(typedValue(args, key)?.text ?? 'NaN')}`,
   );
 }
 
+/** A value as typed after `--key` (`next`: the word after it) or `--key=`. */
+interface Typed {
+  text: string;
+  next: boolean;
+}
+
 /** What followed `--key` (or `--key=`) on the command line; undefined if the option was not typed so. */
-function typedValue(args: readonly string[], key: string): string | undefined {
+function typedValue(args: readonly string[], key: string): Typed | undefined {
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
-    if (a === `--${key}`) return args[i + 1] ?? '';
-    if (a.startsWith(`--${key}=`)) return a.slice(key.length + 3);
+    if (a === `--${key}`) return { text: args[i + 1] ?? '', next: true };
+    if (a.startsWith(`--${key}=`)) return { text: a.slice(key.length + 3), next: false };
   }
   return undefined;
 }
 
-/** Nothing, or the next option, where a value belongs (a negative number is a value). */
-function isEmptyValue(v: string): boolean {
-  return v === '' || (v.startsWith('-') && Number.isNaN(Number(v)));
+/**
+ * Nothing, or the next option, where a value belongs. A negative number is a value, and so is anything
+ * after `=` but nothing (`--tick=-5ms` is a value to refuse for what it says, not a missing one).
+ */
+function isEmptyValue(v: Typed): boolean {
+  return v.text === '' || (v.next && v.text.startsWith('-') && Number.isNaN(Number(v.text)));
 }

@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { isBridgeError } from '../../src/core/errors.js';
 import { refuseNonNumbers } from '../../src/cli/number-options.js';
 
-function refusal(argv: Record<string, unknown>, args: string[], numbers: string[] = []): string | undefined {
+function refusal(argv: Record<string, unknown>, args: string[], valued: string[] = []): string | undefined {
   try {
-    refuseNonNumbers(argv, args, numbers);
+    refuseNonNumbers(argv, args, valued);
     return undefined;
   } catch (e) {
     expect(isBridgeError(e)).toBe(true);
@@ -50,5 +50,15 @@ describe('refuseNonNumbers', () => {
     );
     // A flag before another option is not a number option left empty.
     expect(refusal(argv, ['fleet', '--verify', '--homes', '2'], numbers)).toBeUndefined();
+  });
+
+  it('refuses a string option with a default typed with nothing after it; after = any text is a value', () => {
+    const argv = { tick: '10ms', homes: 2 };
+    const valued = ['tick', 'homes'];
+    expect(refusal(argv, ['fleet', '--homes', '2', '--tick'], valued)).toBe('--tick needs a value');
+    expect(refusal(argv, ['fleet', '--tick', '--homes', '2'], valued)).toBe('--tick needs a value');
+    expect(refusal(argv, ['fleet', '--tick=', '--homes', '2'], valued)).toBe('--tick needs a value');
+    expect(refusal({ tick: '-5ms' }, ['fleet', '--tick=-5ms'], valued)).toBeUndefined();
+    expect(refusal(argv, ['fleet', '--tick', '0'], valued)).toBeUndefined();
   });
 });

@@ -125,6 +125,7 @@ describe('smarthome-bridge fleet (the CLI)', () => {
   it.each([
     ['--command-rate', 'its default', ['--verify', '--command-rate']],
     ['--connect-rate', 'absent', ['--connect-rate']],
+    ['--tick', 'its default', ['--tick']],
   ])(
     'refuses %s with no value at the end of the line, instead of taking it as %s',
     async (option, _taken, tail) => {
