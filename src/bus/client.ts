@@ -6,6 +6,7 @@ import { Outbox, type OutboxPolicy, type OutgoingMessage } from './outbox.js';
 import { OutboxStore } from './outbox-store.js';
 import { PubackWatchdog } from './puback-watchdog.js';
 import { ConnectWatch, followSockets } from './connect-watch.js';
+import { useLeanConnack } from './mqtt-connack.js';
 import { mqttLogOption } from './mqtt-log.js';
 import { openSocket, socketTarget } from './socket-target.js';
 import { qos0PublishFrame } from './publish-frame.js';
@@ -123,6 +124,9 @@ export function newMqttClient(url: string, opts: IClientOptions): MqttClient {
   if (!target || target.tls) return mqtt.connect(url, opts);
   return new MqttClient(() => openSocket(target), opts);
 }
+
+// Every client of a fleet would otherwise turn into a dictionary at its first CONNACK (mqtt-connack.ts).
+useLeanConnack();
 
 const CONNACK_REASONS: Record<number, string> = {
   1: 'unacceptable protocol version',
