@@ -13,7 +13,7 @@ import { verifyCommand } from './verify.js';
 import { portsCommand } from './ports.js';
 import { firmwareCommand } from './firmware.js';
 import { virtualArduinoCommand } from './virtual-arduino.js';
-import { refuseNonNumbers } from './number-options.js';
+import { joinDashedValues, refuseNonNumbers } from './number-options.js';
 
 /** The command words of this invocation (`scenario run`, `send`, …), to point at the right --help. */
 function commandWords(): string {
@@ -52,7 +52,9 @@ function oneLine(text: string): string {
 
 process.on('unhandledRejection', fail);
 
-await yargs(hideBin(process.argv))
+const args = joinDashedValues(hideBin(process.argv));
+
+await yargs(args)
   .scriptName('smarthome-bridge')
   .usage(
     '$0 [command] [options]\n\nThe Car2Home smarthome in software: a virtual smarthome, or a bridge from an ' +
@@ -70,7 +72,7 @@ await yargs(hideBin(process.argv))
   .command(virtualArduinoCommand)
   .strict()
   .check((argv, options: { number?: string[]; string?: string[] }) =>
-    refuseNonNumbers(argv, hideBin(process.argv), [...(options.number ?? []), ...(options.string ?? [])]),
+    refuseNonNumbers(argv, args, [...(options.number ?? []), ...(options.string ?? [])]),
   )
   .demandCommand(0)
   .recommendCommands()

@@ -31,6 +31,26 @@ export function refuseNonNumbers(
   );
 }
 
+/**
+ * yargs takes a word that starts with a dash for options of its own unless it is a plain negative number:
+ * `--tick -5ms` came out as "Unknown arguments: 5, m, s". No option of this CLI is a digit, so a dash and
+ * a digit after a long option begin that option's value: it is handed to yargs as `--tick=-5ms`, and
+ * refused for what it says. Words after `--` are left alone.
+ */
+export function joinDashedValues(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') return [...out, ...args.slice(i)];
+    const next = args[i + 1];
+    if (a.startsWith('--') && !a.includes('=') && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
 /** A value as typed after `--key` (`next`: the word after it) or `--key=`. */
 interface Typed {
   text: string;

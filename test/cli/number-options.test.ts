@@ -1,7 +1,7 @@
 /** Every command's number options: a word where a number belongs is refused with what was typed. */
 import { describe, expect, it } from 'vitest';
 import { isBridgeError } from '../../src/core/errors.js';
-import { refuseNonNumbers } from '../../src/cli/number-options.js';
+import { joinDashedValues, refuseNonNumbers } from '../../src/cli/number-options.js';
 
 function refusal(argv: Record<string, unknown>, args: string[], valued: string[] = []): string | undefined {
   try {
@@ -60,5 +60,20 @@ describe('refuseNonNumbers', () => {
     expect(refusal(argv, ['fleet', '--tick=', '--homes', '2'], valued)).toBe('--tick needs a value');
     expect(refusal({ tick: '-5ms' }, ['fleet', '--tick=-5ms'], valued)).toBeUndefined();
     expect(refusal(argv, ['fleet', '--tick', '0'], valued)).toBeUndefined();
+  });
+});
+
+describe('joinDashedValues', () => {
+  it('gives a long option the word after it that starts with a dash and a digit', () => {
+    expect(joinDashedValues(['fleet', '--tick', '-5ms', '--homes', '-2'])).toEqual([
+      'fleet',
+      '--tick=-5ms',
+      '--homes=-2',
+    ]);
+  });
+
+  it('leaves options, short flags, values after = and everything after -- as typed', () => {
+    const args = ['fleet', '--verify', '--tick', '10ms', '-h', '--tick=-5ms', '--prefix', '-x', '--', '--a', '-1'];
+    expect(joinDashedValues(args)).toEqual(args);
   });
 });

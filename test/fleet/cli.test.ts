@@ -111,6 +111,13 @@ describe('smarthome-bridge fleet (the CLI)', () => {
       'smarthome-bridge: --tick: not a duration: "lots" (use e.g. 500ms, 2s, 1m; a bare number is seconds)',
     ],
     ['--tick', '2s', 'smarthome-bridge: --tick must be from 0 to 1s'],
+    // A dash and a digit: a value of the option's, not short flags (yargs had "Unknown arguments: 5, m, s").
+    [
+      '--tick',
+      '-5ms',
+      'smarthome-bridge: --tick: not a duration: "-5ms" (use e.g. 500ms, 2s, 1m; a bare number is seconds)',
+    ],
+    ['--connect-rate', '-5ms', 'smarthome-bridge: --connect-rate must be a number, got "-5ms"'],
   ])(
     'refuses %s %j in one line, before starting a broker',
     async (option, value, message) => {
