@@ -129,13 +129,14 @@ export function formatReport(r: VerifyReport, final = false): string {
     ...(r.stale ? [`stale ${r.stale}`] : []),
     ...(r.restarts ? [`restarts ${r.restarts}`] : []),
     ...(r.invalid ? [`invalid ${r.invalid}`] : []),
-    `e2e p50 ${l.p50} p99 ${l.p99} p99.9 ${l.p999} max ${l.max} ms`,
+    // An interval in which nothing arrived has no latency, not one of 0 ms.
+    `e2e ${l.count > 0 ? `p50 ${l.p50} p99 ${l.p99} p99.9 ${l.p999} max ${l.max} ms` : '—'}`,
   ];
   if (r.commands) {
     const c = r.commands;
     parts.push(
-      `cmd ${c.acked}/${c.sent}${c.unanswered ? ` (${c.unanswered} unanswered)` : ''} rtt p50 ${c.rttMs.p50} ` +
-        `p99 ${c.rttMs.p99} max ${c.rttMs.max} ms`,
+      `cmd ${c.acked}/${c.sent}${c.unanswered ? ` (${c.unanswered} unanswered)` : ''} rtt ` +
+        (c.rttMs.count > 0 ? `p50 ${c.rttMs.p50} p99 ${c.rttMs.p99} max ${c.rttMs.max} ms` : '—'),
     );
   }
   return parts.join(' · ');

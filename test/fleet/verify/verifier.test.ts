@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Clock } from '../../../src/environment/clock.js';
 import { Verifier } from '../../../src/fleet/verify/verifier.js';
+import { formatReport } from '../../../src/fleet/verify/session.js';
 import { ReportSequence } from '../../../src/bus/report-sequence.js';
 import { sensorPayload } from '../../../src/bus/payloads.js';
 
@@ -123,6 +124,17 @@ describe('Verifier', () => {
     v.onMessage(sensor('h-0', 1, clock.t - 500));
     const r = v.report();
     expect(r).toMatchObject({ received: 2, duplicates: 1, latencyMs: { count: 2, max: 7 } });
+  });
+
+  it('says an interval in which nothing arrived has no latency, not one of 0 ms (the human line)', () => {
+    const clock = manualClock();
+    const v = new Verifier({ clock, baseline: 'zero' });
+    v.onMessage(sensor('h-0', 0, clock.t - 5));
+    expect(formatReport(v.report({ interval: true }))).toContain('e2e p50 5 p99 5 p99.9 5 max 5 ms');
+    clock.t += 1000;
+    const quiet = v.report({ interval: true });
+    expect(formatReport(quiet)).toMatch(/· e2e —$/);
+    expect(formatReport(quiet, true)).toContain('e2e p50 5 p99 5 p99.9 5 max 5 ms');
   });
 
   it('counts unreadable messages and ignores other homes and reports without numbers', () => {
