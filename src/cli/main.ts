@@ -13,7 +13,7 @@ import { verifyCommand } from './verify.js';
 import { portsCommand } from './ports.js';
 import { firmwareCommand } from './firmware.js';
 import { virtualArduinoCommand } from './virtual-arduino.js';
-import { joinDashedValues, refuseNonNumbers } from './number-options.js';
+import { joinDashedValues, refuseBadValues } from './option-values.js';
 
 /** The command words of this invocation (`scenario run`, `send`, …), to point at the right --help. */
 function commandWords(): string {
@@ -72,7 +72,7 @@ await yargs(args)
   .command(virtualArduinoCommand)
   .strict()
   .check((argv, options: { number?: string[]; string?: string[] }) =>
-    refuseNonNumbers(argv, args, [...(options.number ?? []), ...(options.string ?? [])]),
+    refuseBadValues(argv, args, [...(options.number ?? []), ...(options.string ?? [])]),
   )
   .demandCommand(0)
   .recommendCommands()

@@ -1,5 +1,10 @@
 import { BridgeError, ErrorCode } from '../core/errors.js';
 
+/*
+ * What every command's option values go through besides yargs: a value that starts with a dash kept as
+ * a value, a number option given a word, an option given no value at all.
+ */
+
 /**
  * yargs reads a `type: 'number'` option given a word (`--homes lots`) as NaN, and every check further on
  * could only say "got NaN". This check, run before any command's handler, refuses such an option with the
@@ -7,7 +12,7 @@ import { BridgeError, ErrorCode } from '../core/errors.js';
  * and the script; `valueOptions`: the command's options that take a value (yargs's `options.number` and
  * `options.string`).
  */
-export function refuseNonNumbers(
+export function refuseBadValues(
   argv: Record<string, unknown>,
   args: readonly string[],
   valueOptions: readonly string[] = [],

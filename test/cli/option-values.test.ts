@@ -1,11 +1,14 @@
-/** Every command's number options: a word where a number belongs is refused with what was typed. */
+/**
+ * Every command's option values: a word where a number belongs is refused with what was typed, an option
+ * with nothing after it is refused, and a dash and a digit after an option are its value.
+ */
 import { describe, expect, it } from 'vitest';
 import { isBridgeError } from '../../src/core/errors.js';
-import { joinDashedValues, refuseNonNumbers } from '../../src/cli/number-options.js';
+import { joinDashedValues, refuseBadValues } from '../../src/cli/option-values.js';
 
 function refusal(argv: Record<string, unknown>, args: string[], valued: string[] = []): string | undefined {
   try {
-    refuseNonNumbers(argv, args, valued);
+    refuseBadValues(argv, args, valued);
     return undefined;
   } catch (e) {
     expect(isBridgeError(e)).toBe(true);
@@ -13,7 +16,7 @@ function refusal(argv: Record<string, unknown>, args: string[], valued: string[]
   }
 }
 
-describe('refuseNonNumbers', () => {
+describe('refuseBadValues', () => {
   it('names the option as typed, with its text, whether given as --key value or --key=value', () => {
     const argv = { homes: Number.NaN, 'connect-rate': 5, connectRate: 5 };
     expect(refusal(argv, ['fleet', '--homes', 'lots'])).toBe('--homes must be a number, got "lots"');
