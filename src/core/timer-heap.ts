@@ -5,74 +5,107 @@ export interface HeapEntry {
   cancelled: boolean;
 }
 
+const INITIAL_CAPACITY = 64;
+
 /**
  * Timers in a binary min-heap, earliest due first and, at the same due time, in the order they were
  * set. Cancelling only marks an entry; marked entries are dropped when they reach the top, so a cancel
  * costs nothing and the heap never searches. Used by the virtual clock and the fleet's shared clock.
+ *
+ * The keys (due, seq) are copied into two typed arrays beside the entries, and the heap orders by those:
+ * a fleet's heap holds some 20,000 timers, each an object of its own somewhere in the old generation,
+ * and comparing through the objects cost a cache miss or two per comparison, ~30 per pop (2.7 µs of a
+ * report's ~28 µs in a profile of 10,000 homes). An entry's due and seq must therefore not change while
+ * it is in the heap (both clocks re-use only timers that have fired).
  */
 export class TimerHeap<T extends HeapEntry> {
-  readonly #h: T[] = [];
+  #items: (T | undefined)[] = new Array<T | undefined>(INITIAL_CAPACITY);
+  #due = new Float64Array(INITIAL_CAPACITY);
+  #seq = new Float64Array(INITIAL_CAPACITY);
+  #size = 0;
 
   /** Entries held, cancelled ones that have not reached the top yet included. */
   get size(): number {
-    return this.#h.length;
+    return this.#size;
   }
 
   /** The earliest entry that is not cancelled, or undefined. */
   peek(): T | undefined {
-    while (this.#h[0]?.cancelled) this.pop();
-    return this.#h[0];
+    while (this.#size > 0 && this.#items[0]!.cancelled) this.pop();
+    return this.#size > 0 ? this.#items[0] : undefined;
   }
 
   push(t: T): void {
-    const h = this.#h;
-    h.push(t);
-    let i = h.length - 1;
+    if (this.#size === this.#due.length) this.#grow();
+    const items = this.#items;
+    const dues = this.#due;
+    const seqs = this.#seq;
+    const due = t.due;
+    const seq = t.seq;
+    // Sift the hole up from the end, moving parents down, and put the entry where the hole stops.
+    let i = this.#size++;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!less(h[i]!, h[p]!)) break;
-      swap(h, i, p);
+      const pd = dues[p]!;
+      if (pd < due || (pd === due && seqs[p]! <= seq)) break;
+      items[i] = items[p];
+      dues[i] = pd;
+      seqs[i] = seqs[p]!;
       i = p;
     }
+    items[i] = t;
+    dues[i] = due;
+    seqs[i] = seq;
   }
 
   /** Removes and returns the top entry (cancelled or not). */
   pop(): T | undefined {
-    const h = this.#h;
-    const top = h[0];
-    const last = h.pop();
-    if (h.length === 0 || !last) return top;
-    h[0] = last;
+    if (this.#size === 0) return undefined;
+    const items = this.#items;
+    const dues = this.#due;
+    const seqs = this.#seq;
+    const top = items[0];
+    const n = --this.#size;
+    const last = items[n];
+    const due = dues[n]!;
+    const seq = seqs[n]!;
+    items[n] = undefined; // the heap no longer holds it
+    if (n === 0) return top;
+    // Sift the hole down from the top: the smaller child moves up until the last entry fits.
     let i = 0;
     for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < h.length && less(h[l]!, h[m]!)) m = l;
-      if (r < h.length && less(h[r]!, h[m]!)) m = r;
-      if (m === i) break;
-      swap(h, i, m);
-      i = m;
+      let c = 2 * i + 1;
+      if (c >= n) break;
+      const r = c + 1;
+      if (r < n && (dues[r]! < dues[c]! || (dues[r] === dues[c] && seqs[r]! < seqs[c]!))) c = r;
+      const cd = dues[c]!;
+      if (due < cd || (due === cd && seq < seqs[c]!)) break;
+      items[i] = items[c];
+      dues[i] = cd;
+      seqs[i] = seqs[c]!;
+      i = c;
     }
+    items[i] = last;
+    dues[i] = due;
+    seqs[i] = seq;
     return top;
   }
 
   clear(): void {
-    this.#h.length = 0;
+    this.#items = new Array<T | undefined>(INITIAL_CAPACITY);
+    this.#due = new Float64Array(INITIAL_CAPACITY);
+    this.#seq = new Float64Array(INITIAL_CAPACITY);
+    this.#size = 0;
   }
-}
 
-function less(a: HeapEntry, b: HeapEntry): boolean {
-  return a.due < b.due || (a.due === b.due && a.seq < b.seq);
-}
-
-/**
- * Through a temporary, not `[a, b] = [b, a]`: the destructuring allocates an array per swap, and a fleet
- * clock swaps some thirty times per timer (push and pop in a heap of 200,000): a kilobyte of garbage per
- * sensor reading (allocation sampling, bench/heap-per-home.ts's fleet).
- */
-function swap<T>(h: T[], i: number, j: number): void {
-  const t = h[i]!;
-  h[i] = h[j]!;
-  h[j] = t;
+  #grow(): void {
+    const capacity = this.#due.length * 2;
+    const due = new Float64Array(capacity);
+    due.set(this.#due);
+    const seq = new Float64Array(capacity);
+    seq.set(this.#seq);
+    this.#due = due;
+    this.#seq = seq;
+    this.#items.length = capacity;
+  }
 }
