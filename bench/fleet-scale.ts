@@ -40,6 +40,8 @@ export interface Measured {
   windowS: number;
   /** Median of the 1-s CPU samples, % of one core. */
   cpuPct: number;
+  /** The 1-s CPU samples themselves, % of one core (what the median was taken of). */
+  cpuSeriesPct?: number[];
   rssMiB: number;
   rssPeakMiB: number;
   outPerS: number;
@@ -257,6 +259,7 @@ function summarise(
     connected: sb.connected,
     windowS,
     cpuPct: round(median(cpuPerSecond) * 100, 1),
+    cpuSeriesPct: cpuPerSecond.map((c) => round(c * 100, 1)),
     rssMiB: round(samples.at(-1)!.rssBytes / 2 ** 20, 0),
     rssPeakMiB: round(Math.max(...samples.map((s) => s.rssBytes)) / 2 ** 20, 0),
     outPerS: round(out, 0),

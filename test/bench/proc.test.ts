@@ -1,0 +1,56 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { afterEach, describe, expect, it } from 'vitest';
+import { sampleProc } from '../../bench/support/proc.js';
+
+/** utime + stime of the whole process from /proc/<pid>/stat, in seconds (10 ms ticks). */
+function statCpuS(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+/** CPU of the main thread alone, from its own schedstat, in seconds. */
+function mainThreadCpuS(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e9;
+}
+
+// A process whose main thread and one worker thread each do a fixed amount of work, then both idle.
+const CHILD = `
+const { Worker } = require('node:worker_threads');
+const spin = "let x = 0; for (let i = 0; i < 6e7; i++) x = (x + i) % 1000003; require('node:worker_threads').parentPort?.postMessage(x);";
+const w = new Worker(spin, { eval: true });
+let x = 0; for (let i = 0; i < 6e7; i++) x = (x + i) % 1000003;
+w.once('message', () => { process.stdout.write('done\\n'); setInterval(() => {}, 1000); });
+`;
+
+describe('bench/support/proc.ts sampleProc', () => {
+  let child: ReturnType<typeof spawn> | undefined;
+  afterEach(() => {
+    child?.kill('SIGKILL');
+    child = undefined;
+  });
+
+  it("counts every thread's CPU, and agrees with /proc/<pid>/stat's ticks to within their resolution", async () => {
+    child = spawn(process.execPath, ['-e', CHILD], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const pid = child.pid!;
+    const before = sampleProc(pid);
+    const statBefore = statCpuS(pid);
+    const mainBefore = mainThreadCpuS(pid);
+    await once(child.stdout!, 'data');
+    const after = sampleProc(pid);
+    const statAfter = statCpuS(pid);
+    const main = mainThreadCpuS(pid) - mainBefore;
+    const cpu = after.cpuS - before.cpuS;
+    // The worker did the main thread's loop again: its share is in the figure (the main thread's CPU
+    // also holds Node's start-up, hence not a full second share).
+    expect(cpu - main).toBeGreaterThan(0.5 * main);
+    // The same CPU time as the ticks say, up to a few ticks (each read rounds down to 10 ms).
+    expect(Math.abs(cpu - (statAfter - statBefore))).toBeLessThan(0.05);
+    // Finer than a tick: the scheduler's figure is not a multiple of 10 ms (nanoseconds; a chance of
+    // 1 in 10^7 that it is).
+    expect(Math.round(after.cpuS * 1e9) % 10_000_000).not.toBe(0);
+    expect(after.rssBytes).toBeGreaterThan(0);
+  });
+});
