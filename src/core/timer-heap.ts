@@ -48,14 +48,10 @@ export class TimerHeap<T extends HeapEntry> {
       const p = (i - 1) >> 1;
       const pd = dues[p]!;
       if (pd < due || (pd === due && seqs[p]! <= seq)) break;
-      items[i] = items[p];
-      dues[i] = pd;
-      seqs[i] = seqs[p]!;
+      move(items, dues, seqs, p, i);
       i = p;
     }
-    items[i] = t;
-    dues[i] = due;
-    seqs[i] = seq;
+    put(items, dues, seqs, i, t, due, seq);
   }
 
   /** Removes and returns the top entry (cancelled or not). */
@@ -80,14 +76,10 @@ export class TimerHeap<T extends HeapEntry> {
       if (r < n && (dues[r]! < dues[c]! || (dues[r] === dues[c] && seqs[r]! < seqs[c]!))) c = r;
       const cd = dues[c]!;
       if (due < cd || (due === cd && seq < seqs[c]!)) break;
-      items[i] = items[c];
-      dues[i] = cd;
-      seqs[i] = seqs[c]!;
+      move(items, dues, seqs, c, i);
       i = c;
     }
-    items[i] = last;
-    dues[i] = due;
-    seqs[i] = seq;
+    put(items, dues, seqs, i, last, due, seq);
     return top;
   }
 
@@ -108,4 +100,29 @@ export class TimerHeap<T extends HeapEntry> {
     this.#seq = seq;
     this.#items.length = capacity;
   }
+}
+
+/**
+ * The entry at `from`, with its keys, to `to`: both sifts' step. Module functions taking the arrays, not
+ * methods reading the private fields each time (those measured slower in a heap of 20,000 timers).
+ */
+function move<T>(items: (T | undefined)[], dues: Float64Array, seqs: Float64Array, from: number, to: number): void {
+  items[to] = items[from];
+  dues[to] = dues[from]!;
+  seqs[to] = seqs[from]!;
+}
+
+/** An entry with its keys at `i`: where a sift's hole stops. */
+function put<T>(
+  items: (T | undefined)[],
+  dues: Float64Array,
+  seqs: Float64Array,
+  i: number,
+  t: T,
+  due: number,
+  seq: number,
+): void {
+  items[i] = t;
+  dues[i] = due;
+  seqs[i] = seq;
 }

@@ -17,11 +17,11 @@ function mainThreadCpuS(pid: number): number {
 }
 
 // A process whose main thread and one worker thread each do a fixed amount of work, then both idle.
+const SPIN = 'let x = 0; for (let i = 0; i < 6e7; i++) x = (x + i) % 1000003;';
 const CHILD = `
 const { Worker } = require('node:worker_threads');
-const spin = "let x = 0; for (let i = 0; i < 6e7; i++) x = (x + i) % 1000003; require('node:worker_threads').parentPort?.postMessage(x);";
-const w = new Worker(spin, { eval: true });
-let x = 0; for (let i = 0; i < 6e7; i++) x = (x + i) % 1000003;
+const w = new Worker("${SPIN} require('node:worker_threads').parentPort.postMessage(x);", { eval: true });
+${SPIN}
 w.once('message', () => { process.stdout.write('done\\n'); setInterval(() => {}, 1000); });
 `;
 
