@@ -46,8 +46,7 @@ export class TimerHeap<T extends HeapEntry> {
     let i = this.#size++;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      const pd = dues[p]!;
-      if (pd < due || (pd === due && seqs[p]! <= seq)) break;
+      if (!before(due, seq, dues[p]!, seqs[p]!)) break;
       move(items, dues, seqs, p, i);
       i = p;
     }
@@ -73,9 +72,8 @@ export class TimerHeap<T extends HeapEntry> {
       let c = 2 * i + 1;
       if (c >= n) break;
       const r = c + 1;
-      if (r < n && (dues[r]! < dues[c]! || (dues[r] === dues[c] && seqs[r]! < seqs[c]!))) c = r;
-      const cd = dues[c]!;
-      if (due < cd || (due === cd && seq < seqs[c]!)) break;
+      if (r < n && before(dues[r]!, seqs[r]!, dues[c]!, seqs[c]!)) c = r;
+      if (before(due, seq, dues[c]!, seqs[c]!)) break;
       move(items, dues, seqs, c, i);
       i = c;
     }
@@ -100,6 +98,11 @@ export class TimerHeap<T extends HeapEntry> {
     this.#seq = seq;
     this.#items.length = capacity;
   }
+}
+
+/** The heap's one order: key (aDue, aSeq) comes before (bDue, bSeq) — earlier due, or set earlier. */
+function before(aDue: number, aSeq: number, bDue: number, bSeq: number): boolean {
+  return aDue < bDue || (aDue === bDue && aSeq < bSeq);
 }
 
 /**
