@@ -5,7 +5,7 @@ import { JsonLinesChild, type StatsLine } from './support/json-lines.js';
 import { LAUNCHER } from './support/launcher.js';
 import { startBenchMosquitto } from './support/mosquitto.js';
 import { median, round } from './support/numbers.js';
-import { cpuShare, sampleOneEverySecond, sampleProc, type ProcSample } from './support/proc.js';
+import { cpuPerInterval, cpuShare, sampleOneEverySecond, sampleProc, type ProcSample } from './support/proc.js';
 import type { Benchmark, BenchContext, BenchOutcome, BenchRow } from './support/types.js';
 
 /**
@@ -251,7 +251,7 @@ function summarise(
   const sa: FleetStats = a.stats;
   const sb: FleetStats = b.stats;
   const out = (sb.messagesOut - sa.messagesOut) / seconds;
-  const cpuPerSecond = samples.slice(1).map((s, i) => cpuShare(samples[i]!, s));
+  const cpuPerSecond = cpuPerInterval(samples);
   const late = Histogram.between(sa.lateness, sb.lateness);
   return {
     kind,
