@@ -16,7 +16,7 @@ const INITIAL_CAPACITY = 64;
  * a fleet's heap holds some 20,000 timers, each an object of its own somewhere in the old generation,
  * and comparing through the objects cost a cache miss or two per comparison, ~30 per pop (2.7 µs of a
  * report's ~28 µs in a profile of 10,000 homes). An entry's due and seq must therefore not change while
- * it is in the heap (both clocks re-use only timers that have fired).
+ * it is in the heap (the fleet clock re-uses only timers that have fired; the virtual clock makes new ones).
  */
 export class TimerHeap<T extends HeapEntry> {
   #items: (T | undefined)[] = new Array<T | undefined>(INITIAL_CAPACITY);
