@@ -2,10 +2,11 @@ import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SerialPort } from 'serialport';
+import { SerialPortStream } from '@serialport/stream';
 import { BridgeError, ErrorCode, toBridgeError } from '../core/errors.js';
 import { silentLogger } from '../core/logger.js';
 import { RealClock } from '../environment/clock.js';
+import { nativeBinding } from '../links/serial/native-binding.js';
 
 /**
  * `firmware flash`: writes our sketch (or StandardFirmata) to an Uno with avrdude, then opens the port
@@ -98,7 +99,12 @@ async function confirmSketch(port: string): Promise<string> {
  * version by itself once booted; a board that did not reset answers the query.
  */
 export async function confirmFirmata(port: string, timeoutMs = 10_000): Promise<string> {
-  const serial = new SerialPort({ path: port, baudRate: FIRMATA_BAUD, autoOpen: false });
+  const serial = new SerialPortStream({
+    binding: nativeBinding(),
+    path: port,
+    baudRate: FIRMATA_BAUD,
+    autoOpen: false,
+  });
   await new Promise<void>((resolve, reject) =>
     serial.open((e) =>
       e ? reject(new BridgeError(ErrorCode.PORT_UNAVAILABLE, `cannot open ${port}: ${e.message}`)) : resolve(),

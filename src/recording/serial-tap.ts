@@ -1,5 +1,4 @@
 import { SerialPortStream } from '@serialport/stream';
-import { SerialPort } from 'serialport';
 // TypeScript takes resolution-mode on a type-only import (these types are CommonJS).
 // biome-ignore syntax/correctness/noTypeOnlyImportAttributes: resolution-mode for CommonJS types
 import type { BindingInterface } from '@serialport/bindings-interface' with { 'resolution-mode': 'require' };
@@ -7,6 +6,7 @@ import { BridgeError, ErrorCode } from '../core/errors.js';
 import type { FaultInjection, LinkFault, LinkFaultOptions } from '../links/faults.js';
 import type { Sender } from '../links/replay/format.js';
 import { openPty, type Pty } from '../links/pty.js';
+import { nativeBinding } from '../links/serial/native-binding.js';
 
 export interface SerialTapOptions {
   port: string;
@@ -41,7 +41,7 @@ export class SerialTap implements FaultInjection {
 
   static async open(o: SerialTapOptions): Promise<SerialTap> {
     const stream = new SerialPortStream({
-      binding: o.binding ?? SerialPort.binding,
+      binding: o.binding ?? nativeBinding(),
       path: o.port,
       baudRate: o.baudRate,
       autoOpen: false,

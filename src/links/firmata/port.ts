@@ -1,8 +1,8 @@
 import type { EventEmitter } from 'node:events';
 import { SerialPortStream } from '@serialport/stream';
-import { SerialPort } from 'serialport';
 import { BridgeError, ErrorCode } from '../../core/errors.js';
 import type { BindingInterface } from '../../board/serialport-types.js';
+import { nativeBinding } from '../serial/native-binding.js';
 
 /** StandardFirmata's baud rate. */
 export const FIRMATA_BAUD_RATE = 57_600;
@@ -32,7 +32,7 @@ export interface SerialFirmataPortOptions {
 /** A serialport-13 port at 57600 baud: a real Uno, a pseudo-terminal, or an emulated board. */
 export function serialFirmataPort(o: SerialFirmataPortOptions): FirmataPort {
   const stream = new SerialPortStream({
-    binding: o.binding ?? SerialPort.binding,
+    binding: o.binding ?? nativeBinding(),
     path: o.path,
     baudRate: o.baudRate ?? FIRMATA_BAUD_RATE,
     autoOpen: false,

@@ -1,9 +1,9 @@
 import { SerialPortStream } from '@serialport/stream';
-import { SerialPort } from 'serialport';
 // TypeScript takes resolution-mode on a type-only import (these types are CommonJS).
 // biome-ignore syntax/correctness/noTypeOnlyImportAttributes: resolution-mode for CommonJS types
 import type { BindingInterface } from '@serialport/bindings-interface' with { 'resolution-mode': 'require' };
 import { BridgeError, ErrorCode } from '../../core/errors.js';
+import { nativeBinding } from './native-binding.js';
 
 /**
  * One open serial port, reduced to what the link needs: bytes in, lines out, and one notice when
@@ -35,7 +35,7 @@ export async function openSerialConnection(o: SerialConnectionOptions): Promise<
   let stream: SerialPortStream;
   try {
     stream = new SerialPortStream({
-      binding: o.binding ?? SerialPort.binding,
+      binding: o.binding ?? nativeBinding(),
       path: o.path,
       baudRate: o.baudRate,
       autoOpen: false,
