@@ -65,7 +65,7 @@ describe('reading a unix serial port', () => {
     expect(left).toBe(0);
   });
 
-  it('an empty read whose poll then fails (EBADF on a hung-up tty) is a hangup; a canceled poll stays canceled', async () => {
+  it('a poll that fails (EBADF on a hung-up tty) is a hangup; a canceled poll stays canceled', async () => {
     const failingPoll = (error: Error): UnixPort => ({
       isOpen: true,
       fd: 3,
