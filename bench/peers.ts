@@ -77,6 +77,8 @@ export async function runPeers(ctx: BenchContext): Promise<BenchOutcome> {
   const pairRatios = pairs.map((p) => round(p.fleet.cpuUsPerMessage / p.raw.cpuUsPerMessage, 2));
   const toRaw = round(median(pairRatios), 2);
   const toBaseline = round(fleet.cpuUsPerMessage / baseline.cpuUsPerMessage, 2);
+  const connects = pairs.map((p) => p.fleet.connectOnlyS!);
+  const slowestConnect = Math.max(...connects);
   const rows: BenchRow[] = [
     ...pairs.flatMap((p, i) => {
       const run = pairs.length > 1 ? ` (run ${i + 1})` : '';
@@ -98,9 +100,10 @@ export async function runPeers(ctx: BenchContext): Promise<BenchOutcome> {
       value: `${round(fleet.rssMiB / raw.rssMiB, 2)}×, ${round(fleet.rssMiB / baseline.rssMiB, 2)}×`,
     },
     {
-      metric: `fleet connects ${homes} homes`,
-      value: `${fleet.connectOnlyS} s`,
-      ...(ctx.quick ? {} : { target: `≤ ${CONNECT_TARGET_S} s`, met: fleet.connectOnlyS! <= CONNECT_TARGET_S }),
+      // Every fleet run counts: the target is met only if the slowest one met it.
+      metric: `fleet connects ${homes} homes${connects.length > 1 ? ` (slowest of ${connects.join(', ')} s)` : ''}`,
+      value: `${slowestConnect} s`,
+      ...(ctx.quick ? {} : { target: `≤ ${CONNECT_TARGET_S} s`, met: slowestConnect <= CONNECT_TARGET_S }),
     },
     {
       metric: `fleet --workers 2, ${workerHomes} homes`,
