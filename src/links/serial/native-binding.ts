@@ -92,13 +92,13 @@ export async function readUnixPort(
       continue;
     }
     if (bytesRead > 0) return { bytesRead, buffer };
-    if (++emptyReads >= 2) throw hungUp('end of file twice');
+    if (++emptyReads >= 2) throw hungUp('end of file');
     await readable(port); // a hung-up tty is readable at once (the next read tells), or its poll fails
   }
 }
 
 function hungUp(how: string): PortReadError {
-  return new PortReadError(`the port hung up (unplugged, or its other end closed: ${how})`, 'disconnect');
+  return new PortReadError(`it hung up, unplugged or its other end closed (${how})`, 'disconnect');
 }
 
 /**

@@ -377,7 +377,7 @@ export class SerialLink extends TypedEmitter<LinkEvents> implements Link {
     this.#count('disconnects');
     const err = new BridgeError(
       ErrorCode.PORT_UNAVAILABLE,
-      `serial port ${this.path} went away (${reason}); reopening it`,
+      `serial port ${this.path} went away: ${reason}; reopening it`,
       { path: this.path },
     );
     this.#conn = undefined;

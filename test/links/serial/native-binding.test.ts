@@ -147,6 +147,6 @@ describe.skipIf(!requireSocat())('a serial port whose far end goes away', () => 
     }
     expect(reasons).toHaveLength(10);
     for (const reason of reasons)
-      expect(reason).toMatch(/^the port hung up \(unplugged, or its other end closed: |EIO/);
+      expect(reason).toMatch(/^it hung up, unplugged or its other end closed \(|EIO/);
   }, 30_000);
 });
