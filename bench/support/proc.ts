@@ -28,23 +28,33 @@ function threadsCpuS(pid: number): number | undefined {
   } catch {
     return undefined;
   }
-  let ns = 0;
+  let s = 0;
   for (const tid of tids) {
     try {
-      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ', 1)[0]);
+      s += threadCpuS(pid, tid);
     } catch {
       // the thread ended between the listing and the read
     }
   }
-  return Number.isFinite(ns) && ns > 0 ? ns / 1e9 : undefined;
+  return Number.isFinite(s) && s > 0 ? s : undefined;
+}
+
+/** CPU time of one thread, in seconds, from its schedstat (nanoseconds); throws when there is none. */
+export function threadCpuS(pid: number, tid: number | string): number {
+  return Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ', 1)[0]) / 1e9;
+}
+
+/** utime + stime of the whole process from `/proc/<pid>/stat`, in seconds (10 ms ticks). */
+export function statTicksCpuS(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which may contain spaces, in parentheses.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
 }
 
 export function sampleProc(pid: number): ProcSample {
   const at = performance.now();
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name, which may contain spaces, in parentheses.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const cpuS = threadsCpuS(pid) ?? (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  const cpuS = threadsCpuS(pid) ?? statTicksCpuS(pid);
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
   return { at, cpuS, rssBytes: rssKb * 1024 };

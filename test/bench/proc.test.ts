@@ -1,20 +1,7 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { sampleProc } from '../../bench/support/proc.js';
-
-/** utime + stime of the whole process from /proc/<pid>/stat, in seconds (10 ms ticks). */
-function statCpuS(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
-}
-
-/** CPU of the main thread alone, from its own schedstat, in seconds. */
-function mainThreadCpuS(pid: number): number {
-  return Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e9;
-}
+import { sampleProc, statTicksCpuS, threadCpuS } from '../../bench/support/proc.js';
 
 // A process whose main thread and one worker thread each do a fixed amount of work, then both idle. The
 // worker stays: the figure counts the threads alive when it is read (proc.ts), as a benchmark's are.
@@ -39,12 +26,12 @@ describe('bench/support/proc.ts sampleProc', () => {
     child = spawn(process.execPath, ['-e', CHILD], { stdio: ['ignore', 'pipe', 'inherit'] });
     const pid = child.pid!;
     const before = sampleProc(pid);
-    const statBefore = statCpuS(pid);
-    const mainBefore = mainThreadCpuS(pid);
+    const statBefore = statTicksCpuS(pid);
+    const mainBefore = threadCpuS(pid, pid);
     await once(child.stdout!, 'data');
     const after = sampleProc(pid);
-    const statAfter = statCpuS(pid);
-    const main = mainThreadCpuS(pid) - mainBefore;
+    const statAfter = statTicksCpuS(pid);
+    const main = threadCpuS(pid, pid) - mainBefore;
     const cpu = after.cpuS - before.cpuS;
     // The worker did the main thread's loop again: its share is in the figure (the main thread's CPU
     // also holds Node's start-up, hence not a full second share).
