@@ -21,7 +21,7 @@ export function nativeBinding(): BindingInterface {
 }
 
 /** `binding` with the read of every unix port it opens replaced by `readUnixPort`. */
-export function hangupAwareBinding(binding: BindingInterface): BindingInterface {
+function hangupAwareBinding(binding: BindingInterface): BindingInterface {
   return {
     list: () => binding.list(),
     async open(options) {
